@@ -1,0 +1,229 @@
+import type { Readable } from 'node:stream';
+import type { BlobStore, ByteRange, StagedBlob } from './blob-store.js';
+import { CoreError } from './errors.js';
+import { hashSecret, digestsEqual, newId, newSecret, ID_PATTERN } from './ids.js';
+import { KeyedLock } from './lock.js';
+import { detectMediaType } from './media-type.js';
+import { validateFileName } from './names.js';
+import { DuplicateIdError, type CounterDelta, type FileRecord, type FileRepository } from './records.js';
+import type { Principal } from './accounts.js';
+
+export const MAX_IDS_PER_REQUEST = 100;
+
+export interface UploadInput {
+  body: Readable;
+  name: string;
+  uploader: Principal | null;
+  /** Legacy pixeldrain `anonymous=true`: do not link the file to the uploader's account. */
+  anonymous?: boolean;
+  /** Refuse empty bodies (multipart POST: `no_file`); raw PUT accepts an empty file. */
+  rejectEmpty?: boolean;
+}
+
+export interface UploadResult {
+  file: FileRecord;
+  /** Only for anonymous uploads: the secret that can delete this file. */
+  deleteKey?: string;
+}
+
+export interface FileServiceOptions {
+  maxFileSize: number;
+  allowAnonymousUploads: boolean;
+  /** How long metadata may be served from memory. Deletes in this process invalidate at once. */
+  cacheTtlMs?: number;
+  /** Counters (downloads, bandwidth) are summed in memory and written at most this often. */
+  counterFlushMs?: number;
+  now?: () => number;
+}
+
+/**
+ * Files: upload, lookup, ranged reads, delete. Blobs are shared by content; the blob's row in the
+ * metadata counts its files. Publishing a blob and taking a reference, and dropping the last
+ * reference and removing the blob, run under one lock per content key, so a concurrent upload of
+ * the same bytes never loses them to a delete.
+ */
+export class FileService {
+  private readonly blobLock = new KeyedLock();
+  private readonly cache = new Map<string, { file: FileRecord; until: number }>();
+  private readonly counters = new Map<string, CounterDelta>();
+  private flushTimer: NodeJS.Timeout | null = null;
+  private readonly now: () => number;
+
+  constructor(
+    private readonly repo: FileRepository,
+    private readonly blobs: BlobStore,
+    private readonly opts: FileServiceOptions,
+  ) {
+    this.now = opts.now ?? Date.now;
+  }
+
+  get maxFileSize(): number {
+    return this.opts.maxFileSize;
+  }
+
+  /**
+   * Checks that need no body: call before reading a single byte of the upload.
+   * Returns the validated name.
+   */
+  checkUploadAllowed(uploader: Principal | null, declaredSize: number | null, name: string): string {
+    if (!uploader && !this.opts.allowAnonymousUploads) {
+      throw new CoreError('authentication_required', 'An API key is required to upload files');
+    }
+    if (declaredSize !== null && declaredSize > this.opts.maxFileSize) {
+      throw new CoreError('file_too_large', 'The file you tried to upload is too large', { max_size: this.opts.maxFileSize });
+    }
+    return validateFileName(name);
+  }
+
+  async upload(input: UploadInput): Promise<UploadResult> {
+    const name = this.checkUploadAllowed(input.uploader, null, input.name);
+    const staged = await this.blobs.put(input.body, { maxBytes: this.opts.maxFileSize });
+    if (input.rejectEmpty && staged.size === 0) {
+      await staged.discard();
+      throw new CoreError('no_file', 'The file does not exist or is empty');
+    }
+    const owner = input.anonymous ? null : input.uploader;
+    const deleteKey = owner ? undefined : newSecret();
+    const now = this.now();
+    const file: FileRecord = {
+      id: '',
+      name,
+      size: staged.size,
+      mimeType: detectMediaType(name, staged.head),
+      blobKey: staged.key,
+      ownerId: owner?.userId ?? null,
+      deleteKeyHash: deleteKey ? hashSecret(deleteKey) : null,
+      createdAt: now,
+      lastViewAt: now,
+      views: 0,
+      downloads: 0,
+      bandwidthUsed: 0,
+    };
+    await this.publish(staged, file);
+    return { file, deleteKey };
+  }
+
+  private async publish(staged: StagedBlob, file: FileRecord): Promise<void> {
+    await this.blobLock.run(staged.key, async () => {
+      try {
+        await staged.commit();
+      } catch (err) {
+        await staged.discard();
+        throw err;
+      }
+      for (let attempt = 0; ; attempt++) {
+        file.id = newId();
+        try {
+          await this.repo.insertWithBlobRef(file);
+          return;
+        } catch (err) {
+          if (err instanceof DuplicateIdError && attempt < 5) continue;
+          // The blob may now be unreferenced: remove it unless other files use it.
+          if ((await this.repo.blobRefcount(staged.key)) === 0) await this.blobs.delete(staged.key);
+          throw err instanceof CoreError
+            ? err
+            : new CoreError('storage_failed', 'Something went wrong while saving the file', undefined, { cause: err });
+        }
+      }
+    });
+  }
+
+  async get(id: string): Promise<FileRecord> {
+    const hit = this.cache.get(id);
+    const now = this.now();
+    if (hit && hit.until > now) return hit.file;
+    if (!ID_PATTERN.test(id)) throw new CoreError('not_found', 'The entity you requested could not be found');
+    const file = await this.repo.get(id);
+    if (!file) {
+      this.cache.delete(id);
+      throw new CoreError('not_found', 'The entity you requested could not be found');
+    }
+    const ttl = this.opts.cacheTtlMs ?? 1000;
+    if (ttl > 0) {
+      if (this.cache.size > 50_000) this.cache.clear();
+      this.cache.set(id, { file, until: now + ttl });
+    }
+    return file;
+  }
+
+  /** Several files by id, in the order asked, skipping missing ones; not_found only if none exist. */
+  async getMany(ids: readonly string[]): Promise<FileRecord[]> {
+    if (ids.length > MAX_IDS_PER_REQUEST) {
+      throw new CoreError('too_many_ids', 'A string parameter you passed was either too short or too long', {
+        field: 'id',
+        min_len: 1,
+        max_len: MAX_IDS_PER_REQUEST,
+        len: ids.length,
+      });
+    }
+    const valid = [...new Set(ids.filter((id) => ID_PATTERN.test(id)))];
+    const found = valid.length > 0 ? await this.repo.getMany(valid) : [];
+    const byId = new Map(found.map((f) => [f.id, f]));
+    const out = ids.map((id) => byId.get(id)).filter((f): f is FileRecord => f !== undefined);
+    if (out.length === 0) throw new CoreError('not_found', 'The entity you requested could not be found');
+    return out;
+  }
+
+  openStream(file: FileRecord, range?: ByteRange): Promise<Readable> {
+    return this.blobs.get(file.blobKey, range);
+  }
+
+  readBytes(file: FileRecord, range?: ByteRange): Promise<Buffer> {
+    return this.blobs.read(file.blobKey, range);
+  }
+
+  canEdit(file: FileRecord, viewer: Principal | null): boolean {
+    return viewer !== null && file.ownerId !== null && file.ownerId === viewer.userId;
+  }
+
+  /**
+   * Delete as the owner, or with the delete key handed out for an anonymous upload.
+   * Without either: authentication_required; someone else's file: forbidden.
+   */
+  async delete(id: string, by: { principal: Principal | null; deleteKey?: string | null }): Promise<void> {
+    const file = await this.repo.get(id);
+    if (!file) throw new CoreError('not_found', 'The entity you requested could not be found');
+    const byKey =
+      !!by.deleteKey && file.deleteKeyHash !== null && digestsEqual(hashSecret(by.deleteKey), file.deleteKeyHash);
+    if (!byKey) {
+      if (!by.principal && !by.deleteKey) throw new CoreError('authentication_required', 'You need to be logged in');
+      if (!by.principal || !this.canEdit(file, by.principal)) {
+        throw new CoreError('forbidden', 'You are not logged in or this is not your file');
+      }
+    }
+    await this.blobLock.run(file.blobKey, async () => {
+      const res = await this.repo.deleteAndReleaseBlob(id);
+      this.cache.delete(id);
+      if (!res) throw new CoreError('not_found', 'The entity you requested could not be found');
+      if (res.blobUnreferenced) await this.blobs.delete(res.blobKey);
+    });
+  }
+
+  /** Count a transfer. Summed in memory, written in one batch per interval. */
+  recordTransfer(id: string, bytes: number, completedDownload: boolean): void {
+    const c = this.counters.get(id) ?? { downloads: 0, bandwidth: 0 };
+    c.bandwidth += bytes;
+    if (completedDownload) c.downloads += 1;
+    this.counters.set(id, c);
+    if (!this.flushTimer) {
+      this.flushTimer = setTimeout(() => void this.flushCounters(), this.opts.counterFlushMs ?? 1000);
+      this.flushTimer.unref();
+    }
+  }
+
+  async flushCounters(): Promise<void> {
+    if (this.flushTimer) clearTimeout(this.flushTimer);
+    this.flushTimer = null;
+    if (this.counters.size === 0) return;
+    const batch = new Map(this.counters);
+    this.counters.clear();
+    for (const id of batch.keys()) this.cache.delete(id);
+    await this.repo.addCounters(batch, this.now()).catch(() => {
+      // Counting is best-effort; a failed batch is dropped rather than blocking downloads.
+    });
+  }
+
+  async close(): Promise<void> {
+    await this.flushCounters();
+  }
+}

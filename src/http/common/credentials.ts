@@ -1,0 +1,32 @@
+import type { IncomingHttpHeaders } from 'node:http';
+
+export interface Credentials {
+  key: string;
+  /** Where the key came from: a bad Basic key is an error, a stale cookie on a public page is not. */
+  source: 'basic' | 'cookie';
+}
+
+/** The API key of a request: HTTP Basic password (any username), else the `pd_auth_key` cookie. */
+export function readCredentials(headers: IncomingHttpHeaders): Credentials | null {
+  const auth = headers.authorization;
+  if (auth) {
+    const m = /^Basic\s+([A-Za-z0-9+/=_-]+)\s*$/i.exec(auth);
+    if (m) {
+      const decoded = Buffer.from(m[1]!, 'base64').toString('utf8');
+      const colon = decoded.indexOf(':');
+      const key = (colon >= 0 ? decoded.slice(colon + 1) : decoded).trim();
+      if (key) return { key, source: 'basic' };
+    }
+  }
+  const cookie = headers.cookie;
+  if (cookie) {
+    for (const part of cookie.split(';')) {
+      const eq = part.indexOf('=');
+      if (eq > 0 && part.slice(0, eq).trim() === 'pd_auth_key') {
+        const key = decodeURIComponent(part.slice(eq + 1).trim());
+        if (key) return { key, source: 'cookie' };
+      }
+    }
+  }
+  return null;
+}

@@ -1,0 +1,148 @@
+import type { IncomingMessage, OutgoingHttpHeaders, ServerResponse } from 'node:http';
+import { pipeline } from 'node:stream/promises';
+import type { ByteRange } from '../../core/blob-store.js';
+import { isActiveContent } from '../../core/media-type.js';
+import type { FileRecord } from '../../core/records.js';
+import { contentDisposition } from './content-disposition.js';
+
+/** Bodies up to this size are read in one call and written from memory. */
+const SMALL_BODY = 64 * 1024;
+
+export type RangeResult = { kind: 'full' } | { kind: 'partial'; range: ByteRange } | { kind: 'unsatisfiable' };
+
+/**
+ * One `Range: bytes=...` header against a size. Multiple ranges and anything malformed are
+ * ignored (a full response is always a valid answer); ranges past the end are unsatisfiable.
+ */
+export function parseRange(header: string | undefined, size: number): RangeResult {
+  if (!header) return { kind: 'full' };
+  const m = /^\s*bytes\s*=\s*(\d*)\s*-\s*(\d*)\s*$/i.exec(header);
+  if (!m) return { kind: 'full' };
+  const [, a, b] = m;
+  if (a === '' && b === '') return { kind: 'full' };
+  if (a === '') {
+    const suffix = Number(b);
+    if (!Number.isSafeInteger(suffix)) return { kind: 'full' };
+    if (suffix === 0 || size === 0) return { kind: 'unsatisfiable' };
+    return { kind: 'partial', range: { start: Math.max(0, size - suffix), end: size - 1 } };
+  }
+  const start = Number(a);
+  const end = b === '' ? size - 1 : Math.min(Number(b), size - 1);
+  if (!Number.isSafeInteger(start) || !Number.isSafeInteger(end)) return { kind: 'full' };
+  if (b !== '' && Number(b) < start) return { kind: 'full' };
+  if (start >= size) return { kind: 'unsatisfiable' };
+  return { kind: 'partial', range: { start, end } };
+}
+
+export function etagOf(file: FileRecord): string {
+  return `"${file.blobKey}"`;
+}
+
+function httpDate(ms: number): string {
+  return new Date(ms).toUTCString();
+}
+
+function matchesEtag(header: string, etag: string): boolean {
+  return header
+    .split(',')
+    .map((t) => t.trim().replace(/^W\//, ''))
+    .some((t) => t === '*' || t === etag);
+}
+
+/** Whole seconds, as HTTP dates carry no more. */
+function seconds(ms: number): number {
+  return Math.floor(ms / 1000);
+}
+
+export interface SendFileOptions {
+  disposition: 'inline' | 'attachment';
+  /** Bytes that went out (for counting bandwidth and downloads). */
+  onSent?(bytes: number, wholeFile: boolean): void;
+  readBytes(range?: ByteRange): Promise<Buffer>;
+  openStream(range?: ByteRange): Promise<NodeJS.ReadableStream>;
+}
+
+/**
+ * Serve stored user content on a raw response: conditional requests (ETag, Last-Modified),
+ * one byte range (If-Range aware), HEAD, and the headers that keep user content from scripting
+ * our origin.
+ */
+export async function sendFile(req: IncomingMessage, res: ServerResponse, file: FileRecord, opts: SendFileOptions): Promise<void> {
+  const etag = etagOf(file);
+  const lastModified = httpDate(file.createdAt);
+  const headers: OutgoingHttpHeaders = {
+    'Content-Type': file.mimeType,
+    'Content-Disposition': contentDisposition(opts.disposition, file.name),
+    'Accept-Ranges': 'bytes',
+    ETag: etag,
+    'Last-Modified': lastModified,
+    'X-Content-Type-Options': 'nosniff',
+    'Cross-Origin-Resource-Policy': 'cross-origin',
+  };
+  if (isActiveContent(file.mimeType)) {
+    // HTML, SVG, XML, JS: rendered in an opaque sandbox origin with nothing allowed to run.
+    headers['Content-Security-Policy'] = "sandbox; default-src 'none'; img-src data:; style-src 'unsafe-inline'";
+  }
+
+  const ifNoneMatch = req.headers['if-none-match'];
+  const ifModifiedSince = req.headers['if-modified-since'];
+  const notModified = ifNoneMatch
+    ? matchesEtag(ifNoneMatch, etag)
+    : ifModifiedSince !== undefined && !Number.isNaN(Date.parse(ifModifiedSince)) && seconds(file.createdAt) <= seconds(Date.parse(ifModifiedSince));
+  if (notModified) {
+    res.writeHead(304, { ETag: etag, 'Last-Modified': lastModified });
+    res.end();
+    return;
+  }
+
+  let rangeHeader = req.headers.range;
+  const ifRange = String(req.headers['if-range'] ?? '').trim();
+  if (rangeHeader && ifRange) {
+    const ok = ifRange.startsWith('"') ? ifRange === etag : ifRange === lastModified;
+    if (!ok) rangeHeader = undefined;
+  }
+  const parsed = parseRange(rangeHeader, file.size);
+  if (parsed.kind === 'unsatisfiable') {
+    res.writeHead(416, {
+      'Content-Range': `bytes */${file.size}`,
+      'Content-Type': 'application/json; charset=utf-8',
+      'X-Content-Type-Options': 'nosniff',
+    });
+    res.end(
+      req.method === 'HEAD'
+        ? undefined
+        : JSON.stringify({ success: false, value: 'range_not_satisfiable', message: 'The requested range is not satisfiable' }),
+    );
+    return;
+  }
+  const range = parsed.kind === 'partial' ? parsed.range : undefined;
+  const length = range ? range.end - range.start + 1 : file.size;
+  headers['Content-Length'] = length;
+  if (range) headers['Content-Range'] = `bytes ${range.start}-${range.end}/${file.size}`;
+  const status = range ? 206 : 200;
+  const whole = !range || (range.start === 0 && range.end === file.size - 1);
+
+  if (req.method === 'HEAD') {
+    res.writeHead(status, headers);
+    res.end();
+    return;
+  }
+  if (length <= SMALL_BODY) {
+    const body = length === 0 ? Buffer.alloc(0) : await opts.readBytes(range);
+    res.writeHead(status, headers);
+    res.end(body);
+    opts.onSent?.(body.length, whole);
+    return;
+  }
+  const stream = await opts.openStream(range);
+  res.writeHead(status, headers);
+  let sent = 0;
+  stream.on('data', (c: Buffer) => (sent += c.length));
+  try {
+    await pipeline(stream, res);
+    opts.onSent?.(sent, whole);
+  } catch {
+    // The client went away mid-download: count what was sent, nothing else to do.
+    opts.onSent?.(sent, false);
+  }
+}

@@ -1,0 +1,33 @@
+import type { FileRecord } from '../../core/records.js';
+
+const ZERO_TIME = '0001-01-01T00:00:00Z';
+
+/** FileInfo exactly as pixeldrain renders it (spec 2.1): field names and order matter to clients. */
+export function fileInfo(file: FileRecord, canEdit: boolean) {
+  return {
+    success: true,
+    id: file.id,
+    name: file.name,
+    size: file.size,
+    views: file.views,
+    bandwidth_used: file.bandwidthUsed,
+    bandwidth_used_paid: 0,
+    downloads: file.downloads,
+    date_upload: new Date(file.createdAt).toISOString(),
+    date_last_view: new Date(file.lastViewAt).toISOString(),
+    mime_type: file.mimeType,
+    thumbnail_href: `/file/${file.id}/thumbnail`,
+    hash_sha256: file.blobKey,
+    delete_after_date: ZERO_TIME,
+    delete_after_downloads: 0,
+    availability: '',
+    availability_message: '',
+    abuse_type: '',
+    abuse_reporter_name: '',
+    can_edit: canEdit,
+    can_download: true,
+    show_ads: false,
+    allow_video_player: true,
+    download_speed_limit: 0,
+  };
+}

@@ -1,0 +1,22 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { Core } from '../../core/index.js';
+import { principalOf } from './auth.js';
+import { sendPdError, toPdError } from './errors.js';
+
+/** DELETE /api/file/{id}: the owner's key, or `?key=` with the delete key of an anonymous upload. */
+export function registerFileDelete(app: FastifyInstance, core: Core): void {
+  app.delete(
+    '/file/:id',
+    async (req: FastifyRequest<{ Params: { id: string }; Querystring: Record<string, string> }>, reply: FastifyReply) => {
+      try {
+        const principal = await principalOf(core, req, false);
+        await core.files.delete(req.params.id, { principal, deleteKey: req.query.key ?? null });
+        return reply
+          .type('application/json; charset=utf-8')
+          .send(JSON.stringify({ success: true, value: 'ok', message: 'The requested action was successfully performed' }));
+      } catch (err) {
+        return sendPdError(reply, toPdError(err));
+      }
+    },
+  );
+}

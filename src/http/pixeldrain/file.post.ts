@@ -1,0 +1,96 @@
+import Busboy from 'busboy';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { Principal } from '../../core/accounts.js';
+import { CoreError } from '../../core/errors.js';
+import type { UploadResult } from '../../core/files.js';
+import type { Core } from '../../core/index.js';
+import { baseName } from '../../core/names.js';
+import { acceptBody } from '../common/early-reject.js';
+import { principalOf } from './auth.js';
+import { declaredLength, failUpload } from './file.put.js';
+
+/** Room for the multipart framing and small fields around the file part. */
+const FORM_OVERHEAD = 1024 * 1024;
+
+function truthy(v: unknown): boolean {
+  return typeof v === 'string' && ['true', '1', 'yes', 'on'].includes(v.toLowerCase());
+}
+
+/**
+ * POST /api/file: multipart form with optional `name` and the `file` part (put last). Fields that
+ * precede the file are validated before the file's bytes are read; the file streams straight to
+ * the blob store.
+ */
+export function registerFilePost(app: FastifyInstance, core: Core): void {
+  app.post('/file', async (req: FastifyRequest<{ Querystring: Record<string, string> }>, reply: FastifyReply) => {
+    try {
+      const uploader = await principalOf(core, req, false);
+      const declared = declaredLength(req);
+      core.files.checkUploadAllowed(uploader, declared === null ? null : Math.max(0, declared - FORM_OVERHEAD), 'file');
+      if (!/^\s*multipart\/form-data/i.test(req.headers['content-type'] ?? '')) {
+        throw new CoreError('no_file');
+      }
+      acceptBody(req.raw, reply.raw);
+      const { file, deleteKey } = await receiveForm(core, req, uploader);
+      // Exactly {"success":true,"id":"..."}: clients regex the raw body (spec 1.4). For an anonymous
+      // upload the delete key goes *before* `success`, so `"success":true,"id":"(.*)"` still matches.
+      const body = deleteKey ? { deleteKey, success: true, id: file.id } : { success: true, id: file.id };
+      return reply.code(201).type('application/json; charset=utf-8').send(JSON.stringify(body));
+    } catch (err) {
+      return failUpload(req, reply, err);
+    }
+  });
+}
+
+function receiveForm(
+  core: Core,
+  req: FastifyRequest<{ Querystring: Record<string, string> }>,
+  uploader: Principal | null,
+): Promise<UploadResult> {
+  return new Promise<UploadResult>((resolve, reject) => {
+    let bb: Busboy.Busboy;
+    try {
+      bb = Busboy({
+        headers: req.headers,
+        limits: { files: 1, fields: 50, parts: 60, fieldSize: 64 * 1024 },
+      });
+    } catch (err) {
+      reject(new CoreError('no_file', 'The multipart form could not be parsed', undefined, { cause: err }));
+      return;
+    }
+    const fields: Record<string, string> = {};
+    let started = false;
+    bb.on('field', (key, value) => {
+      fields[key] = value;
+    });
+    bb.on('file', (field, stream, info) => {
+      if (field !== 'file' || started) {
+        stream.resume();
+        return;
+      }
+      started = true;
+      const name = fields.name !== undefined ? fields.name : baseName(info.filename ?? '') || 'file';
+      core.files
+        .upload({
+          body: stream,
+          name,
+          uploader,
+          anonymous: truthy(fields.anonymous) || truthy(req.query.anonymous),
+          rejectEmpty: true,
+        })
+        .then(resolve, (err) => {
+          stream.resume();
+          reject(err);
+        });
+    });
+    bb.on('close', () => {
+      if (!started) reject(new CoreError('no_file'));
+    });
+    bb.on('error', (err) => {
+      if (!started) reject(new CoreError('upload_aborted', 'The multipart form could not be read', undefined, { cause: err }));
+    });
+    req.raw.on('error', (err) => bb.destroy(err));
+    req.raw.on('aborted', () => bb.destroy(Object.assign(new Error('request aborted'), { code: 'ECONNRESET' })));
+    req.raw.pipe(bb);
+  });
+}

@@ -1,0 +1,22 @@
+import Fastify, { LogController, type FastifyInstance } from 'fastify';
+import type { Config } from '../config.js';
+import type { Core } from '../core/index.js';
+import { deferExpectContinue } from './common/early-reject.js';
+import { pixeldrainApi } from './pixeldrain/index.js';
+
+/** The HTTP face of the core: routing only; never listens by itself. */
+export async function createServer(core: Core, config: Config): Promise<FastifyInstance> {
+  const requestLogs = ['debug', 'trace'].includes(config.logLevel);
+  const app = Fastify({
+    logger: config.logLevel === 'silent' ? false : { level: config.logLevel },
+    // Per-request log lines only at debug level: they cost more than serving a small file.
+    logController: new LogController({ disableRequestLogging: !requestLogs }),
+    // File names and id lists travel in the path (255 characters, percent-encoded, or 100 ids).
+    routerOptions: { maxParamLength: 8192 },
+    forceCloseConnections: true,
+    return503OnClosing: true,
+  });
+  deferExpectContinue(app.server);
+  await app.register(pixeldrainApi, { prefix: '/api', core });
+  return app;
+}

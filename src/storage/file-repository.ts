@@ -1,0 +1,122 @@
+import { sql } from 'kysely';
+import { DuplicateIdError, type CounterDelta, type FileRecord, type FileRepository } from '../core/records.js';
+import type { Db } from './db.js';
+import { num } from './schema.js';
+
+type FileRow = {
+  id: string;
+  name: string;
+  size: number | string;
+  mime_type: string;
+  blob_key: string;
+  owner_id: string | null;
+  delete_key_hash: string | null;
+  created_at: number | string;
+  last_view_at: number | string;
+  views: number | string;
+  downloads: number | string;
+  bandwidth_used: number | string;
+};
+
+function toRecord(r: FileRow): FileRecord {
+  return {
+    id: r.id,
+    name: r.name,
+    size: num(r.size),
+    mimeType: r.mime_type,
+    blobKey: r.blob_key,
+    ownerId: r.owner_id,
+    deleteKeyHash: r.delete_key_hash,
+    createdAt: num(r.created_at),
+    lastViewAt: num(r.last_view_at),
+    views: num(r.views),
+    downloads: num(r.downloads),
+    bandwidthUsed: num(r.bandwidth_used),
+  };
+}
+
+function isUniqueViolation(err: unknown): boolean {
+  const e = err as { code?: string; message?: string };
+  return e?.code === 'SQLITE_CONSTRAINT_PRIMARYKEY' || e?.code === 'SQLITE_CONSTRAINT_UNIQUE' || e?.code === '23505';
+}
+
+export class KyselyFileRepository implements FileRepository {
+  constructor(private readonly db: Db) {}
+
+  async insertWithBlobRef(f: FileRecord): Promise<void> {
+    try {
+      await this.db.transaction().execute(async (trx) => {
+        await trx
+          .insertInto('blobs')
+          .values({ key: f.blobKey, size: f.size, refcount: 1, created_at: f.createdAt })
+          .onConflict((oc) => oc.column('key').doUpdateSet({ refcount: sql`blobs.refcount + 1` }))
+          .execute();
+        await trx
+          .insertInto('files')
+          .values({
+            id: f.id,
+            name: f.name,
+            size: f.size,
+            mime_type: f.mimeType,
+            blob_key: f.blobKey,
+            owner_id: f.ownerId,
+            delete_key_hash: f.deleteKeyHash,
+            created_at: f.createdAt,
+            last_view_at: f.lastViewAt,
+          })
+          .execute();
+      });
+    } catch (err) {
+      if (isUniqueViolation(err)) throw new DuplicateIdError();
+      throw err;
+    }
+  }
+
+  async get(id: string): Promise<FileRecord | null> {
+    const row = await this.db.selectFrom('files').selectAll().where('id', '=', id).executeTakeFirst();
+    return row ? toRecord(row) : null;
+  }
+
+  async getMany(ids: readonly string[]): Promise<FileRecord[]> {
+    if (ids.length === 0) return [];
+    const rows = await this.db.selectFrom('files').selectAll().where('id', 'in', ids).execute();
+    return rows.map(toRecord);
+  }
+
+  async deleteAndReleaseBlob(id: string): Promise<{ blobKey: string; blobUnreferenced: boolean } | null> {
+    return this.db.transaction().execute(async (trx) => {
+      const row = await trx.deleteFrom('files').where('id', '=', id).returning('blob_key').executeTakeFirst();
+      if (!row) return null;
+      const blob = await trx
+        .updateTable('blobs')
+        .set({ refcount: sql`refcount - 1` })
+        .where('key', '=', row.blob_key)
+        .returning('refcount')
+        .executeTakeFirst();
+      const unreferenced = !blob || num(blob.refcount) <= 0;
+      if (unreferenced) await trx.deleteFrom('blobs').where('key', '=', row.blob_key).execute();
+      return { blobKey: row.blob_key, blobUnreferenced: unreferenced };
+    });
+  }
+
+  async blobRefcount(key: string): Promise<number> {
+    const row = await this.db.selectFrom('blobs').select('refcount').where('key', '=', key).executeTakeFirst();
+    return row ? num(row.refcount) : 0;
+  }
+
+  async addCounters(deltas: ReadonlyMap<string, CounterDelta>, at: number): Promise<void> {
+    await this.db.transaction().execute(async (trx) => {
+      for (const [id, d] of deltas) {
+        await trx
+          .updateTable('files')
+          .set({
+            downloads: sql`downloads + ${d.downloads}`,
+            bandwidth_used: sql`bandwidth_used + ${d.bandwidth}`,
+            last_view_at: at,
+          })
+          .where('id', '=', id)
+          .execute();
+      }
+    });
+  }
+}

@@ -1,0 +1,58 @@
+import type { Generated } from 'kysely';
+
+/**
+ * Metadata tables. Times are epoch milliseconds in BIGINT columns (portable between SQLite and
+ * PostgreSQL); booleans are 0/1 integers. Read numbers through `num()`: drivers may return
+ * BIGINT as string.
+ */
+export interface Database {
+  users: UsersTable;
+  api_keys: ApiKeysTable;
+  blobs: BlobsTable;
+  files: FilesTable;
+}
+
+export interface UsersTable {
+  id: string;
+  username: string;
+  password_hash: string | null;
+  is_admin: number;
+  created_at: number;
+}
+
+export interface ApiKeysTable {
+  key_hash: string;
+  /** Short public handle shown by `stowage key list` (the key itself is never stored). */
+  key_id: string;
+  user_id: string;
+  app_name: string;
+  created_at: number;
+  creation_ip: string;
+  last_used_at: number;
+}
+
+export interface BlobsTable {
+  key: string;
+  size: number;
+  refcount: number;
+  created_at: number;
+}
+
+export interface FilesTable {
+  id: string;
+  name: string;
+  size: number;
+  mime_type: string;
+  blob_key: string;
+  owner_id: string | null;
+  delete_key_hash: string | null;
+  created_at: number;
+  last_view_at: number;
+  views: Generated<number>;
+  downloads: Generated<number>;
+  bandwidth_used: Generated<number>;
+}
+
+export function num(v: unknown): number {
+  return typeof v === 'number' ? v : Number(v);
+}
