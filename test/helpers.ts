@@ -1,0 +1,129 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { buildApp, type App } from '../src/app.js';
+import { loadConfig, type ConfigInput } from '../src/config.js';
+
+export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+/** Run the CLI from source (no build needed). */
+export const CLI = [path.join(ROOT, 'node_modules/tsx/dist/cli.mjs'), path.join(ROOT, 'src/main/cli.ts')];
+
+export async function tempDir(prefix = 'stowage-test-'): Promise<string> {
+  return fs.mkdtemp(path.join(os.tmpdir(), prefix));
+}
+
+export interface TestServer {
+  url: string;
+  app: App;
+  dataDir: string;
+  close(): Promise<void>;
+}
+
+/** A real server on 127.0.0.1 and a free port, with its own data dir; removed on close. */
+export async function startServer(overrides: ConfigInput = {}, dataDir?: string): Promise<TestServer> {
+  const dir = dataDir ?? (await tempDir());
+  const config = loadConfig({ host: '127.0.0.1', port: 0, dataDir: dir, logLevel: 'silent', ...overrides }, {});
+  const app = await buildApp(config);
+  const url = await app.listen();
+  return {
+    url,
+    app,
+    dataDir: dir,
+    close: async () => {
+      await app.close();
+      if (!dataDir) await fs.rm(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Create a user and an API key for it through the core. */
+export async function createUserWithKey(server: TestServer, username: string): Promise<string> {
+  const { accounts } = server.app.runtime.core;
+  await accounts.createUser(username, null, false);
+  const { key } = await accounts.createKey(username, 'test', '127.0.0.1');
+  return key;
+}
+
+export function basic(key: string, user = ''): string {
+  return 'Basic ' + Buffer.from(`${user}:${key}`).toString('base64');
+}
+
+/** Run the CLI to completion. */
+export function runCli(
+  args: string[],
+  opts: { env?: NodeJS.ProcessEnv; input?: string } = {},
+): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [...CLI, ...args], {
+      env: { ...process.env, ...opts.env },
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d) => (stdout += d));
+    child.stderr.on('data', (d) => (stderr += d));
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+    child.stdin.end(opts.input ?? '');
+  });
+}
+
+/** Start `stowage serve` as a child process on a free port; resolves once it is listening. */
+export async function spawnServer(
+  dataDir: string,
+  env: NodeJS.ProcessEnv = {},
+): Promise<{ url: string; child: ChildProcess; stop(): Promise<void> }> {
+  const child = spawn(process.execPath, [...CLI, 'serve', '--port', '0', '--data-dir', dataDir], {
+    env: { ...process.env, STOWAGE_LOG_LEVEL: 'silent', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stderr = '';
+  child.stderr!.on('data', (d) => (stderr += d));
+  const url = await new Promise<string>((resolve, reject) => {
+    let out = '';
+    const timer = setTimeout(() => reject(new Error(`server did not start: ${stderr}`)), 20_000);
+    child.stdout!.on('data', (d) => {
+      out += d;
+      const m = /listening on (http:\/\/\S+)/.exec(out);
+      if (m) {
+        clearTimeout(timer);
+        resolve(m[1]!);
+      }
+    });
+    child.on('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`server exited with ${code}: ${stderr}`));
+    });
+  });
+  return {
+    url,
+    child,
+    stop: async () => {
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      const exited = new Promise((r) => child.once('exit', r));
+      child.kill('SIGTERM');
+      await exited;
+    },
+  };
+}
+
+/** Files left in the staging area (partial uploads). */
+export async function stagingFiles(dataDir: string): Promise<string[]> {
+  return fs.readdir(path.join(dataDir, 'staging')).catch(() => []);
+}
+
+/** Every blob file on disk. */
+export async function blobFiles(dataDir: string): Promise<string[]> {
+  const out: string[] = [];
+  const walk = async (d: string): Promise<void> => {
+    for (const e of await fs.readdir(d, { withFileTypes: true }).catch(() => [])) {
+      const p = path.join(d, e.name);
+      if (e.isDirectory()) await walk(p);
+      else out.push(e.name);
+    }
+  };
+  await walk(path.join(dataDir, 'blobs'));
+  return out;
+}
