@@ -7,18 +7,22 @@ export interface ByteRange {
 }
 
 /**
- * Bytes that have been received, hashed and made durable in a staging area, but are not yet
- * visible under their content key. `commit` publishes them (a no-op copy-wise when identical
- * content is already stored); `discard` throws them away.
+ * Bytes that have been received, hashed and made durable in a staging area. `commit` moves them to
+ * a location of their own (`<sha256>.<nonce>`) and returns it; `discard` throws them away.
+ *
+ * Every committed copy has a unique location, so deciding which copy is *the* blob for a content
+ * hash is left to the metadata transaction (the first row wins; later identical copies are deleted
+ * again), and a delete only ever removes the location of the row it removed. No lock is needed
+ * between processes or nodes.
  */
 export interface StagedBlob {
-  /** Content address: the SHA-256 in hex. */
+  /** Content key: the SHA-256 in hex. */
   readonly key: string;
   readonly size: number;
   readonly sha256: string;
   /** The first bytes (up to 4 KiB), for type detection. */
   readonly head: Buffer;
-  commit(): Promise<void>;
+  commit(): Promise<string>;
   discard(): Promise<void>;
 }
 
@@ -31,7 +35,7 @@ export interface PutOptions {
 
 /**
  * The one port for file bytes. Implementations: local disk (default), in-memory (tests),
- * S3-compatible (scale-out). Content-addressed: the key is the SHA-256 of the bytes.
+ * S3-compatible (scale-out). `location` is what `commit` returned.
  */
 export interface BlobStore {
   /** Prepare the store; `cleanStaging` removes partial uploads left by a crash (server start only). */
@@ -39,10 +43,10 @@ export interface BlobStore {
   /** Stream `body` into staging, hashing in the same pass. Rejects with CoreError file_too_large / upload_aborted / storage_failed. */
   put(body: Readable, opts: PutOptions): Promise<StagedBlob>;
   /** A stream of the blob's bytes, or of one inclusive range of them. */
-  get(key: string, range?: ByteRange): Promise<Readable>;
+  get(location: string, range?: ByteRange): Promise<Readable>;
   /** Small blobs in one call (used for the small-file fast path). */
-  read(key: string, range?: ByteRange): Promise<Buffer>;
-  stat(key: string): Promise<{ size: number } | null>;
-  delete(key: string): Promise<void>;
+  read(location: string, range?: ByteRange): Promise<Buffer>;
+  stat(location: string): Promise<{ size: number } | null>;
+  delete(location: string): Promise<void>;
   close(): Promise<void>;
 }

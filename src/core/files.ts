@@ -2,7 +2,6 @@ import type { Readable } from 'node:stream';
 import type { BlobStore, ByteRange, StagedBlob } from './blob-store.js';
 import { CoreError } from './errors.js';
 import { hashSecret, digestsEqual, newId, newSecret, ID_PATTERN } from './ids.js';
-import { KeyedLock } from './lock.js';
 import { detectMediaType } from './media-type.js';
 import { validateFileName } from './names.js';
 import { DuplicateIdError, type CounterDelta, type FileRecord, type FileRepository } from './records.js';
@@ -38,12 +37,12 @@ export interface FileServiceOptions {
 
 /**
  * Files: upload, lookup, ranged reads, delete. Blobs are shared by content; the blob's row in the
- * metadata counts its files. Publishing a blob and taking a reference, and dropping the last
- * reference and removing the blob, run under one lock per content key, so a concurrent upload of
- * the same bytes never loses them to a delete.
+ * metadata counts its files. Every committed upload has a location of its own and the metadata
+ * transaction decides which location is the blob (see BlobStore), so concurrent uploads and
+ * deletes of the same bytes, in any number of processes, never lose a referenced blob nor keep an
+ * unreferenced one.
  */
 export class FileService {
-  private readonly blobLock = new KeyedLock();
   private readonly cache = new Map<string, { file: FileRecord; until: number }>();
   private readonly counters = new Map<string, CounterDelta>();
   private flushTimer: NodeJS.Timeout | null = null;
@@ -91,6 +90,7 @@ export class FileService {
       size: staged.size,
       mimeType: detectMediaType(name, staged.head),
       blobKey: staged.key,
+      blobLocation: '',
       ownerId: owner?.userId ?? null,
       deleteKeyHash: deleteKey ? hashSecret(deleteKey) : null,
       createdAt: now,
@@ -104,28 +104,33 @@ export class FileService {
   }
 
   private async publish(staged: StagedBlob, file: FileRecord): Promise<void> {
-    await this.blobLock.run(staged.key, async () => {
+    let ours: string;
+    try {
+      ours = await staged.commit();
+    } catch (err) {
+      await staged.discard();
+      throw err;
+    }
+    file.blobLocation = ours;
+    for (let attempt = 0; ; attempt++) {
+      file.id = newId();
       try {
-        await staged.commit();
-      } catch (err) {
-        await staged.discard();
-        throw err;
-      }
-      for (let attempt = 0; ; attempt++) {
-        file.id = newId();
-        try {
-          await this.repo.insertWithBlobRef(file);
-          return;
-        } catch (err) {
-          if (err instanceof DuplicateIdError && attempt < 5) continue;
-          // The blob may now be unreferenced: remove it unless other files use it.
-          if ((await this.repo.blobRefcount(staged.key)) === 0) await this.blobs.delete(staged.key);
-          throw err instanceof CoreError
-            ? err
-            : new CoreError('storage_failed', 'Something went wrong while saving the file', undefined, { cause: err });
+        const { location } = await this.repo.insertWithBlobRef(file);
+        if (location !== ours) {
+          // Identical content was already stored: ours is a duplicate, nobody references it.
+          file.blobLocation = location;
+          await this.blobs.delete(ours);
         }
+        return;
+      } catch (err) {
+        if (err instanceof DuplicateIdError && attempt < 5) continue;
+        // The transaction did not happen: our copy is referenced by nothing.
+        await this.blobs.delete(ours).catch(() => {});
+        throw err instanceof CoreError
+          ? err
+          : new CoreError('storage_failed', 'Something went wrong while saving the file', undefined, { cause: err });
       }
-    });
+    }
   }
 
   async get(id: string): Promise<FileRecord> {
@@ -165,11 +170,11 @@ export class FileService {
   }
 
   openStream(file: FileRecord, range?: ByteRange): Promise<Readable> {
-    return this.blobs.get(file.blobKey, range);
+    return this.blobs.get(file.blobLocation, range);
   }
 
   readBytes(file: FileRecord, range?: ByteRange): Promise<Buffer> {
-    return this.blobs.read(file.blobKey, range);
+    return this.blobs.read(file.blobLocation, range);
   }
 
   canEdit(file: FileRecord, viewer: Principal | null): boolean {
@@ -191,12 +196,10 @@ export class FileService {
         throw new CoreError('forbidden', 'You are not logged in or this is not your file');
       }
     }
-    await this.blobLock.run(file.blobKey, async () => {
-      const res = await this.repo.deleteAndReleaseBlob(id);
-      this.cache.delete(id);
-      if (!res) throw new CoreError('not_found', 'The entity you requested could not be found');
-      if (res.blobUnreferenced) await this.blobs.delete(res.blobKey);
-    });
+    const res = await this.repo.deleteAndReleaseBlob(id);
+    this.cache.delete(id);
+    if (!res) throw new CoreError('not_found', 'The entity you requested could not be found');
+    if (res.blobUnreferenced) await this.blobs.delete(res.location);
   }
 
   /** Count a transfer. Summed in memory, written in one batch per interval. */

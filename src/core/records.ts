@@ -4,7 +4,10 @@ export interface FileRecord {
   name: string;
   size: number;
   mimeType: string;
+  /** SHA-256 of the content. */
   blobKey: string;
+  /** Where the blob store keeps the bytes (shared by all files with this content). */
+  blobLocation: string;
   ownerId: string | null;
   deleteKeyHash: string | null;
   createdAt: number;
@@ -39,14 +42,20 @@ export interface CounterDelta {
 
 /** Metadata port for files and their blob references. */
 export interface FileRepository {
-  /** In one transaction: take a reference on the blob (creating its row) and insert the file. Rejects with 'duplicate_id' on an id clash. */
-  insertWithBlobRef(file: FileRecord): Promise<void>;
+  /**
+   * In one transaction: take a reference on the blob of `file.blobKey` (creating its row with
+   * `file.blobLocation` if there is none) and insert the file. Returns the location the row holds:
+   * another one than offered means identical content was already stored. Rejects with
+   * DuplicateIdError on an id clash (nothing changed).
+   */
+  insertWithBlobRef(file: FileRecord): Promise<{ location: string }>;
   get(id: string): Promise<FileRecord | null>;
   getMany(ids: readonly string[]): Promise<FileRecord[]>;
-  /** In one transaction: delete the file and drop its blob reference. Returns whether the blob has no references left. */
-  deleteAndReleaseBlob(id: string): Promise<{ blobKey: string; blobUnreferenced: boolean } | null>;
-  /** References the metadata holds on a blob (0 when unknown). */
-  blobRefcount(key: string): Promise<number>;
+  /**
+   * In one transaction: delete the file and drop its blob reference; at zero the blob row goes
+   * too, and the caller removes the returned location from the blob store.
+   */
+  deleteAndReleaseBlob(id: string): Promise<{ location: string; blobUnreferenced: boolean } | null>;
   addCounters(deltas: ReadonlyMap<string, CounterDelta>, at: number): Promise<void>;
 }
 

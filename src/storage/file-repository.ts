@@ -18,13 +18,14 @@ type FileRow = {
   bandwidth_used: number | string;
 };
 
-function toRecord(r: FileRow): FileRecord {
+function toRecord(r: FileRow & { location: string }): FileRecord {
   return {
     id: r.id,
     name: r.name,
     size: num(r.size),
     mimeType: r.mime_type,
     blobKey: r.blob_key,
+    blobLocation: r.location,
     ownerId: r.owner_id,
     deleteKeyHash: r.delete_key_hash,
     createdAt: num(r.created_at),
@@ -43,14 +44,16 @@ function isUniqueViolation(err: unknown): boolean {
 export class KyselyFileRepository implements FileRepository {
   constructor(private readonly db: Db) {}
 
-  async insertWithBlobRef(f: FileRecord): Promise<void> {
+  async insertWithBlobRef(f: FileRecord): Promise<{ location: string }> {
     try {
-      await this.db.transaction().execute(async (trx) => {
-        await trx
+      return await this.db.transaction().execute(async (trx) => {
+        // Upsert: a new row takes our location, an existing one keeps its own (and gains a reference).
+        const blob = await trx
           .insertInto('blobs')
-          .values({ key: f.blobKey, size: f.size, refcount: 1, created_at: f.createdAt })
+          .values({ key: f.blobKey, location: f.blobLocation, size: f.size, refcount: 1, created_at: f.createdAt })
           .onConflict((oc) => oc.column('key').doUpdateSet({ refcount: sql`blobs.refcount + 1` }))
-          .execute();
+          .returning('location')
+          .executeTakeFirstOrThrow();
         await trx
           .insertInto('files')
           .values({
@@ -65,6 +68,7 @@ export class KyselyFileRepository implements FileRepository {
             last_view_at: f.lastViewAt,
           })
           .execute();
+        return { location: blob.location };
       });
     } catch (err) {
       if (isUniqueViolation(err)) throw new DuplicateIdError();
@@ -72,18 +76,22 @@ export class KyselyFileRepository implements FileRepository {
     }
   }
 
+  private selectFiles() {
+    return this.db.selectFrom('files').innerJoin('blobs', 'blobs.key', 'files.blob_key').selectAll('files').select('blobs.location');
+  }
+
   async get(id: string): Promise<FileRecord | null> {
-    const row = await this.db.selectFrom('files').selectAll().where('id', '=', id).executeTakeFirst();
+    const row = await this.selectFiles().where('files.id', '=', id).executeTakeFirst();
     return row ? toRecord(row) : null;
   }
 
   async getMany(ids: readonly string[]): Promise<FileRecord[]> {
     if (ids.length === 0) return [];
-    const rows = await this.db.selectFrom('files').selectAll().where('id', 'in', ids).execute();
+    const rows = await this.selectFiles().where('files.id', 'in', ids).execute();
     return rows.map(toRecord);
   }
 
-  async deleteAndReleaseBlob(id: string): Promise<{ blobKey: string; blobUnreferenced: boolean } | null> {
+  async deleteAndReleaseBlob(id: string): Promise<{ location: string; blobUnreferenced: boolean } | null> {
     return this.db.transaction().execute(async (trx) => {
       const row = await trx.deleteFrom('files').where('id', '=', id).returning('blob_key').executeTakeFirst();
       if (!row) return null;
@@ -91,17 +99,12 @@ export class KyselyFileRepository implements FileRepository {
         .updateTable('blobs')
         .set({ refcount: sql`refcount - 1` })
         .where('key', '=', row.blob_key)
-        .returning('refcount')
-        .executeTakeFirst();
-      const unreferenced = !blob || num(blob.refcount) <= 0;
+        .returning(['refcount', 'location'])
+        .executeTakeFirstOrThrow();
+      const unreferenced = num(blob.refcount) <= 0;
       if (unreferenced) await trx.deleteFrom('blobs').where('key', '=', row.blob_key).execute();
-      return { blobKey: row.blob_key, blobUnreferenced: unreferenced };
+      return { location: blob.location, blobUnreferenced: unreferenced };
     });
-  }
-
-  async blobRefcount(key: string): Promise<number> {
-    const row = await this.db.selectFrom('blobs').select('refcount').where('key', '=', key).executeTakeFirst();
-    return row ? num(row.refcount) : 0;
   }
 
   async addCounters(deltas: ReadonlyMap<string, CounterDelta>, at: number): Promise<void> {

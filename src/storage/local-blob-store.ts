@@ -11,12 +11,13 @@ const WRITE_BATCH = 1024 * 1024;
 /** Read chunk for downloads (see spec/performance.md: 64 KiB chunks cost ~3x). */
 const READ_CHUNK = 1024 * 1024;
 
-const KEY = /^[0-9a-f]{64}$/;
+const LOCATION = /^[0-9a-f]{64}\.[0-9a-f]{16}$/;
 
 /**
- * Blobs on local disk, content-addressed: `<root>/blobs/ab/cd/<sha256>`. Uploads stream into
+ * Blobs on local disk: `<root>/blobs/ab/cd/<sha256>.<nonce>`. Uploads stream into
  * `<root>/staging/`, are hashed in the same pass, fdatasync'd, and renamed into place on commit
- * (followed by an fsync of the directory). Names from users never reach a path here: only hex keys do.
+ * (followed by an fsync of the directory). Names from users never reach a path here: only
+ * locations matching LOCATION do.
  */
 export class LocalBlobStore implements BlobStore {
   private readonly blobsDir: string;
@@ -36,9 +37,9 @@ export class LocalBlobStore implements BlobStore {
 
   async close(): Promise<void> {}
 
-  pathOf(key: string): string {
-    if (!KEY.test(key)) throw new CoreError('not_found', 'invalid blob key');
-    return path.join(this.blobsDir, key.slice(0, 2), key.slice(2, 4), key);
+  pathOf(location: string): string {
+    if (!LOCATION.test(location)) throw new CoreError('not_found', 'invalid blob location');
+    return path.join(this.blobsDir, location.slice(0, 2), location.slice(2, 4), location);
   }
 
   /** Staging files currently present (tests use it to check nothing is left behind). */
@@ -106,7 +107,6 @@ export class LocalBlobStore implements BlobStore {
       return fail(err);
     }
     const sha256 = hash.digest('hex');
-    const final = this.pathOf(sha256);
     let settled = false;
     return {
       key: sha256,
@@ -114,14 +114,11 @@ export class LocalBlobStore implements BlobStore {
       size,
       head,
       commit: async () => {
-        if (settled) return;
+        if (settled) throw new Error('staged blob already settled');
         settled = true;
+        const location = `${sha256}.${randomBytes(8).toString('hex')}`;
+        const final = this.pathOf(location);
         try {
-          const existing = await fs.stat(final).catch(() => null);
-          if (existing && existing.size === size) {
-            await fs.rm(tmp, { force: true });
-            return;
-          }
           const dir = path.dirname(final);
           if (!this.knownDirs.has(dir)) {
             await fs.mkdir(dir, { recursive: true });
@@ -129,6 +126,7 @@ export class LocalBlobStore implements BlobStore {
           }
           await fs.rename(tmp, final);
           await fsyncDir(dir);
+          return location;
         } catch (err) {
           await fs.rm(tmp, { force: true });
           throw new CoreError('storage_failed', 'Something went wrong while writing the file to disk', undefined, { cause: err });
@@ -142,8 +140,8 @@ export class LocalBlobStore implements BlobStore {
     };
   }
 
-  async get(key: string, range?: ByteRange): Promise<Readable> {
-    const p = this.pathOf(key);
+  async get(location: string, range?: ByteRange): Promise<Readable> {
+    const p = this.pathOf(location);
     // Open first so a missing blob is an error here rather than on the stream.
     const fh = await fs.open(p, 'r').catch((err: NodeJS.ErrnoException) => {
       throw err.code === 'ENOENT' ? new CoreError('not_found', 'blob missing') : err;
@@ -156,8 +154,8 @@ export class LocalBlobStore implements BlobStore {
     });
   }
 
-  async read(key: string, range?: ByteRange): Promise<Buffer> {
-    const p = this.pathOf(key);
+  async read(location: string, range?: ByteRange): Promise<Buffer> {
+    const p = this.pathOf(location);
     let fh: fs.FileHandle;
     try {
       fh = await fs.open(p, 'r');
@@ -178,13 +176,13 @@ export class LocalBlobStore implements BlobStore {
     }
   }
 
-  async stat(key: string): Promise<{ size: number } | null> {
-    const s = await fs.stat(this.pathOf(key)).catch(() => null);
+  async stat(location: string): Promise<{ size: number } | null> {
+    const s = await fs.stat(this.pathOf(location)).catch(() => null);
     return s ? { size: s.size } : null;
   }
 
-  async delete(key: string): Promise<void> {
-    await fs.rm(this.pathOf(key), { force: true });
+  async delete(location: string): Promise<void> {
+    await fs.rm(this.pathOf(location), { force: true });
   }
 }
 

@@ -7,6 +7,7 @@ import { CoreError } from '../core/errors.js';
 export class MemoryBlobStore implements BlobStore {
   readonly blobs = new Map<string, Buffer>();
   staged = 0;
+  private seq = 0;
 
   async open(): Promise<void> {}
   async close(): Promise<void> {}
@@ -39,10 +40,12 @@ export class MemoryBlobStore implements BlobStore {
       size,
       head: data.subarray(0, 4096),
       commit: async () => {
-        if (settled) return;
+        if (settled) throw new Error('staged blob already settled');
         settled = true;
         this.staged--;
-        if (!this.blobs.has(key)) this.blobs.set(key, data);
+        const location = `${key}.${(++this.seq).toString(16).padStart(16, '0')}`;
+        this.blobs.set(location, data);
+        return location;
       },
       discard: async () => {
         if (settled) return;

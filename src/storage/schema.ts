@@ -31,8 +31,10 @@ export interface ApiKeysTable {
   last_used_at: number;
 }
 
+/** One row per distinct content (key = SHA-256); `location` is where the blob store keeps it. */
 export interface BlobsTable {
   key: string;
+  location: string;
   size: number;
   refcount: number;
   created_at: number;

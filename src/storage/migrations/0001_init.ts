@@ -27,6 +27,7 @@ export async function up(db: Kysely<any>): Promise<void> {
   await db.schema
     .createTable('blobs')
     .addColumn('key', 'varchar(128)', (c) => c.primaryKey())
+    .addColumn('location', 'varchar(255)', (c) => c.notNull())
     .addColumn('size', 'bigint', (c) => c.notNull())
     .addColumn('refcount', 'integer', (c) => c.notNull())
     .addColumn('created_at', 'bigint', (c) => c.notNull())
