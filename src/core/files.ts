@@ -8,6 +8,10 @@ import { DuplicateIdError, type CounterDelta, type FileRecord, type FileReposito
 import type { Principal } from './accounts.js';
 
 export const MAX_IDS_PER_REQUEST = 100;
+/** Blobs up to this size are served from memory once read... */
+const SMALL_BLOB = 64 * 1024;
+/** ...within this budget. */
+const SMALL_BLOB_CACHE = 32 * 1024 * 1024;
 
 export interface UploadInput {
   body: Readable;
@@ -44,6 +48,7 @@ export interface FileServiceOptions {
  */
 export class FileService {
   private readonly cache = new Map<string, { file: FileRecord; until: number }>();
+  private readonly smallBlobs = new LruBytes(SMALL_BLOB_CACHE);
   private readonly counters = new Map<string, CounterDelta>();
   private flushTimer: NodeJS.Timeout | null = null;
   private readonly now: () => number;
@@ -104,6 +109,16 @@ export class FileService {
   }
 
   private async publish(staged: StagedBlob, file: FileRecord): Promise<void> {
+    // Identical content already stored: take a reference on it and drop our copy unpublished.
+    const existing = await this.withFreshId(file, () => this.repo.insertIfBlobExists(file)).catch(async (err) => {
+      await staged.discard();
+      throw err;
+    });
+    if (existing) {
+      file.blobLocation = existing.location;
+      await staged.discard();
+      return;
+    }
     let ours: string;
     try {
       ours = await staged.commit();
@@ -112,23 +127,30 @@ export class FileService {
       throw err;
     }
     file.blobLocation = ours;
+    try {
+      const { location } = await this.withFreshId(file, () => this.repo.insertWithBlobRef(file));
+      if (location !== ours) {
+        // The same content was published concurrently and won: ours is referenced by nothing.
+        file.blobLocation = location;
+        await this.blobs.delete(ours);
+      }
+    } catch (err) {
+      // The transaction did not happen: our copy is referenced by nothing.
+      await this.blobs.delete(ours).catch(() => {});
+      throw err;
+    }
+  }
+
+  /** Run an insert with a new random id, retrying on the (rare) clash. */
+  private async withFreshId<T>(file: FileRecord, insert: () => Promise<T>): Promise<T> {
     for (let attempt = 0; ; attempt++) {
       file.id = newId();
       try {
-        const { location } = await this.repo.insertWithBlobRef(file);
-        if (location !== ours) {
-          // Identical content was already stored: ours is a duplicate, nobody references it.
-          file.blobLocation = location;
-          await this.blobs.delete(ours);
-        }
-        return;
+        return await insert();
       } catch (err) {
         if (err instanceof DuplicateIdError && attempt < 5) continue;
-        // The transaction did not happen: our copy is referenced by nothing.
-        await this.blobs.delete(ours).catch(() => {});
-        throw err instanceof CoreError
-          ? err
-          : new CoreError('storage_failed', 'Something went wrong while saving the file', undefined, { cause: err });
+        if (err instanceof CoreError) throw err;
+        throw new CoreError('storage_failed', 'Something went wrong while saving the file', undefined, { cause: err });
       }
     }
   }
@@ -173,8 +195,15 @@ export class FileService {
     return this.blobs.get(file.blobLocation, range);
   }
 
-  readBytes(file: FileRecord, range?: ByteRange): Promise<Buffer> {
-    return this.blobs.read(file.blobLocation, range);
+  /** Bytes of a small file or range. Whole small blobs are kept in memory (locations never change). */
+  async readBytes(file: FileRecord, range?: ByteRange): Promise<Buffer> {
+    if (file.size > SMALL_BLOB) return this.blobs.read(file.blobLocation, range);
+    let bytes = this.smallBlobs.get(file.blobLocation);
+    if (!bytes) {
+      bytes = await this.blobs.read(file.blobLocation);
+      this.smallBlobs.set(file.blobLocation, bytes);
+    }
+    return range ? bytes.subarray(range.start, range.end + 1) : bytes;
   }
 
   canEdit(file: FileRecord, viewer: Principal | null): boolean {
@@ -199,7 +228,10 @@ export class FileService {
     const res = await this.repo.deleteAndReleaseBlob(id);
     this.cache.delete(id);
     if (!res) throw new CoreError('not_found', 'The entity you requested could not be found');
-    if (res.blobUnreferenced) await this.blobs.delete(res.location);
+    if (res.blobUnreferenced) {
+      this.smallBlobs.delete(res.location);
+      await this.blobs.delete(res.location);
+    }
   }
 
   /** Count a transfer. Summed in memory, written in one batch per interval. */
@@ -228,5 +260,41 @@ export class FileService {
 
   async close(): Promise<void> {
     await this.flushCounters();
+  }
+}
+
+/** A byte-budgeted LRU (Map iteration order is insertion order; a hit re-inserts). */
+class LruBytes {
+  private readonly map = new Map<string, Buffer>();
+  private bytes = 0;
+
+  constructor(private readonly budget: number) {}
+
+  get(key: string): Buffer | undefined {
+    const v = this.map.get(key);
+    if (v) {
+      this.map.delete(key);
+      this.map.set(key, v);
+    }
+    return v;
+  }
+
+  set(key: string, value: Buffer): void {
+    this.delete(key);
+    this.map.set(key, value);
+    this.bytes += value.length;
+    for (const [k, v] of this.map) {
+      if (this.bytes <= this.budget) break;
+      this.map.delete(k);
+      this.bytes -= v.length;
+    }
+  }
+
+  delete(key: string): void {
+    const v = this.map.get(key);
+    if (v) {
+      this.map.delete(key);
+      this.bytes -= v.length;
+    }
   }
 }

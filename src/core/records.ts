@@ -49,6 +49,11 @@ export interface FileRepository {
    * DuplicateIdError on an id clash (nothing changed).
    */
   insertWithBlobRef(file: FileRecord): Promise<{ location: string }>;
+  /**
+   * The same, but only when a blob with this key is already stored (then the upload's own copy is
+   * not needed at all); null, with nothing changed, otherwise.
+   */
+  insertIfBlobExists(file: FileRecord): Promise<{ location: string } | null>;
   get(id: string): Promise<FileRecord | null>;
   getMany(ids: readonly string[]): Promise<FileRecord[]>;
   /**

@@ -1,7 +1,8 @@
-import { sql } from 'kysely';
+import { sql, type Transaction } from 'kysely';
 import { DuplicateIdError, type CounterDelta, type FileRecord, type FileRepository } from '../core/records.js';
 import type { Db } from './db.js';
-import { num } from './schema.js';
+import { num, type Database } from './schema.js';
+import { JobRefused, WriteBatcher } from './write-batcher.js';
 
 type FileRow = {
   id: string;
@@ -36,44 +37,64 @@ function toRecord(r: FileRow & { location: string }): FileRecord {
   };
 }
 
-function isUniqueViolation(err: unknown): boolean {
-  const e = err as { code?: string; message?: string };
-  return e?.code === 'SQLITE_CONSTRAINT_PRIMARYKEY' || e?.code === 'SQLITE_CONSTRAINT_UNIQUE' || e?.code === '23505';
-}
-
 export class KyselyFileRepository implements FileRepository {
-  constructor(private readonly db: Db) {}
+  private readonly writes: WriteBatcher;
+
+  constructor(private readonly db: Db) {
+    this.writes = new WriteBatcher(db);
+  }
+
+  async insertIfBlobExists(f: FileRecord): Promise<{ location: string } | null> {
+    return this.writes.run(async (trx) => {
+      await this.refuseTakenId(trx, f.id);
+      const blob = await trx
+        .updateTable('blobs')
+        .set({ refcount: sql`refcount + 1` })
+        .where('key', '=', f.blobKey)
+        .returning('location')
+        .executeTakeFirst();
+      if (!blob) return null;
+      await this.insertFileRow(trx, f);
+      return { location: blob.location };
+    });
+  }
 
   async insertWithBlobRef(f: FileRecord): Promise<{ location: string }> {
-    try {
-      return await this.db.transaction().execute(async (trx) => {
-        // Upsert: a new row takes our location, an existing one keeps its own (and gains a reference).
-        const blob = await trx
-          .insertInto('blobs')
-          .values({ key: f.blobKey, location: f.blobLocation, size: f.size, refcount: 1, created_at: f.createdAt })
-          .onConflict((oc) => oc.column('key').doUpdateSet({ refcount: sql`blobs.refcount + 1` }))
-          .returning('location')
-          .executeTakeFirstOrThrow();
-        await trx
-          .insertInto('files')
-          .values({
-            id: f.id,
-            name: f.name,
-            size: f.size,
-            mime_type: f.mimeType,
-            blob_key: f.blobKey,
-            owner_id: f.ownerId,
-            delete_key_hash: f.deleteKeyHash,
-            created_at: f.createdAt,
-            last_view_at: f.lastViewAt,
-          })
-          .execute();
-        return { location: blob.location };
-      });
-    } catch (err) {
-      if (isUniqueViolation(err)) throw new DuplicateIdError();
-      throw err;
-    }
+    return this.writes.run(async (trx) => {
+      await this.refuseTakenId(trx, f.id);
+      // Upsert: a new row takes our location, an existing one keeps its own (and gains a reference).
+      const blob = await trx
+        .insertInto('blobs')
+        .values({ key: f.blobKey, location: f.blobLocation, size: f.size, refcount: 1, created_at: f.createdAt })
+        .onConflict((oc) => oc.column('key').doUpdateSet({ refcount: sql`blobs.refcount + 1` }))
+        .returning('location')
+        .executeTakeFirstOrThrow();
+      await this.insertFileRow(trx, f);
+      return { location: blob.location };
+    });
+  }
+
+  /** An id clash is found before anything is written, so only that upload retries (with a new id). */
+  private async refuseTakenId(trx: Transaction<Database>, id: string): Promise<void> {
+    const clash = await trx.selectFrom('files').select('id').where('id', '=', id).executeTakeFirst();
+    if (clash) throw new JobRefused(new DuplicateIdError());
+  }
+
+  private async insertFileRow(trx: Transaction<Database>, f: FileRecord): Promise<void> {
+    await trx
+      .insertInto('files')
+      .values({
+        id: f.id,
+        name: f.name,
+        size: f.size,
+        mime_type: f.mimeType,
+        blob_key: f.blobKey,
+        owner_id: f.ownerId,
+        delete_key_hash: f.deleteKeyHash,
+        created_at: f.createdAt,
+        last_view_at: f.lastViewAt,
+      })
+      .execute();
   }
 
   private selectFiles() {
@@ -92,7 +113,7 @@ export class KyselyFileRepository implements FileRepository {
   }
 
   async deleteAndReleaseBlob(id: string): Promise<{ location: string; blobUnreferenced: boolean } | null> {
-    return this.db.transaction().execute(async (trx) => {
+    return this.writes.run(async (trx) => {
       const row = await trx.deleteFrom('files').where('id', '=', id).returning('blob_key').executeTakeFirst();
       if (!row) return null;
       const blob = await trx
@@ -108,7 +129,7 @@ export class KyselyFileRepository implements FileRepository {
   }
 
   async addCounters(deltas: ReadonlyMap<string, CounterDelta>, at: number): Promise<void> {
-    await this.db.transaction().execute(async (trx) => {
+    await this.writes.run(async (trx) => {
       for (const [id, d] of deltas) {
         await trx
           .updateTable('files')

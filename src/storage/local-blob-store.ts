@@ -15,8 +15,9 @@ const LOCATION = /^[0-9a-f]{64}\.[0-9a-f]{16}$/;
 
 /**
  * Blobs on local disk: `<root>/blobs/ab/cd/<sha256>.<nonce>`. Uploads stream into
- * `<root>/staging/`, are hashed in the same pass, fdatasync'd, and renamed into place on commit
- * (followed by an fsync of the directory). Names from users never reach a path here: only
+ * `<root>/staging/` and are hashed in the same pass; `commit` fdatasyncs them and renames them
+ * into place (followed by an fsync of the directory), `discard` (identical content already
+ * stored) just drops them. Names from users never reach a path here: only
  * locations matching LOCATION do.
  */
 export class LocalBlobStore implements BlobStore {
@@ -100,9 +101,6 @@ export class LocalBlobStore implements BlobStore {
       }
       if (batchBytes > 0) await flush();
       await inFlight;
-      await fh.datasync();
-      await fh.close();
-      closed = true;
     } catch (err) {
       return fail(err);
     }
@@ -119,6 +117,10 @@ export class LocalBlobStore implements BlobStore {
         const location = `${sha256}.${randomBytes(8).toString('hex')}`;
         const final = this.pathOf(location);
         try {
+          // Durable before it becomes visible: data first, then the directory entry.
+          await fh.datasync();
+          await fh.close();
+          closed = true;
           const dir = path.dirname(final);
           if (!this.knownDirs.has(dir)) {
             await fs.mkdir(dir, { recursive: true });
@@ -128,6 +130,8 @@ export class LocalBlobStore implements BlobStore {
           await fsyncDir(dir);
           return location;
         } catch (err) {
+          if (!closed) await fh.close().catch(() => {});
+          closed = true;
           await fs.rm(tmp, { force: true });
           throw new CoreError('storage_failed', 'Something went wrong while writing the file to disk', undefined, { cause: err });
         }
@@ -135,6 +139,8 @@ export class LocalBlobStore implements BlobStore {
       discard: async () => {
         if (settled) return;
         settled = true;
+        if (!closed) await fh.close().catch(() => {});
+        closed = true;
         await fs.rm(tmp, { force: true });
       },
     };

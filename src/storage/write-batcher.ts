@@ -1,0 +1,70 @@
+import type { Transaction } from 'kysely';
+import type { Db } from './db.js';
+import type { Database } from './schema.js';
+
+type Job = {
+  run: (trx: Transaction<Database>) => Promise<unknown>;
+  resolve: (v: unknown) => void;
+  reject: (e: unknown) => void;
+};
+
+/** Errors a job may raise *before* it writes anything: the job fails alone, the batch goes on. */
+export class JobRefused extends Error {
+  constructor(readonly reason: unknown) {
+    super('job refused');
+  }
+}
+
+/**
+ * Group commit: write jobs that arrive while a transaction is being prepared or committed share
+ * the next transaction, so concurrent uploads pay for one durable commit (one WAL fsync on SQLite)
+ * instead of one each. A job that throws JobRefused fails alone; any other error aborts the batch
+ * and fails all its jobs.
+ */
+export class WriteBatcher {
+  private queue: Job[] = [];
+  private running = false;
+
+  constructor(
+    private readonly db: Db,
+    private readonly maxBatch = 256,
+  ) {}
+
+  run<T>(fn: (trx: Transaction<Database>) => Promise<T>): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      this.queue.push({ run: fn, resolve: resolve as (v: unknown) => void, reject });
+      if (!this.running) {
+        this.running = true;
+        setImmediate(() => void this.drain());
+      }
+    });
+  }
+
+  private async drain(): Promise<void> {
+    while (this.queue.length > 0) {
+      const batch = this.queue.splice(0, this.maxBatch);
+      const outcomes: Array<{ ok: true; value: unknown } | { ok: false; error: unknown }> = [];
+      try {
+        await this.db.transaction().execute(async (trx) => {
+          for (const job of batch) {
+            try {
+              outcomes.push({ ok: true, value: await job.run(trx) });
+            } catch (err) {
+              if (!(err instanceof JobRefused)) throw err;
+              outcomes.push({ ok: false, error: err.reason });
+            }
+          }
+        });
+      } catch (err) {
+        for (const job of batch) job.reject(err);
+        continue;
+      }
+      batch.forEach((job, i) => {
+        const o = outcomes[i]!;
+        if (o.ok) job.resolve(o.value);
+        else job.reject(o.error);
+      });
+    }
+    this.running = false;
+  }
+}
