@@ -67,22 +67,47 @@ export interface SendFileOptions {
  * one byte range (If-Range aware), HEAD, and the headers that keep user content from scripting
  * our origin.
  */
+type StaticHeaders = { inline: OutgoingHttpHeaders; attachment: OutgoingHttpHeaders; lastModified: string };
+
+/** Headers that depend only on the file: computed once per cached record, not per request. */
+const headerCache = new WeakMap<FileRecord, StaticHeaders>();
+
+function staticHeaders(file: FileRecord): StaticHeaders {
+  let h = headerCache.get(file);
+  if (!h) {
+    const lastModified = httpDate(file.createdAt);
+    const base: OutgoingHttpHeaders = {
+      'Content-Type': file.mimeType,
+      'Accept-Ranges': 'bytes',
+      ETag: etagOf(file),
+      'Last-Modified': lastModified,
+      'X-Content-Type-Options': 'nosniff',
+      'Cross-Origin-Resource-Policy': 'cross-origin',
+    };
+    if (isActiveContent(file.mimeType)) {
+      // HTML, SVG, XML, JS: rendered in an opaque sandbox origin with nothing allowed to run.
+      base['Content-Security-Policy'] = "sandbox; default-src 'none'; img-src data:; style-src 'unsafe-inline'";
+    }
+    h = {
+      inline: { ...base, 'Content-Disposition': contentDisposition('inline', file.name) },
+      attachment: { ...base, 'Content-Disposition': contentDisposition('attachment', file.name) },
+      lastModified,
+    };
+    headerCache.set(file, h);
+  }
+  return h;
+}
+
+/**
+ * Serve stored user content on a raw response: conditional requests (ETag, Last-Modified),
+ * one byte range (If-Range aware), HEAD, and the headers that keep user content from scripting
+ * our origin.
+ */
 export async function sendFile(req: IncomingMessage, res: ServerResponse, file: FileRecord, opts: SendFileOptions): Promise<void> {
   const etag = etagOf(file);
-  const lastModified = httpDate(file.createdAt);
-  const headers: OutgoingHttpHeaders = {
-    'Content-Type': file.mimeType,
-    'Content-Disposition': contentDisposition(opts.disposition, file.name),
-    'Accept-Ranges': 'bytes',
-    ETag: etag,
-    'Last-Modified': lastModified,
-    'X-Content-Type-Options': 'nosniff',
-    'Cross-Origin-Resource-Policy': 'cross-origin',
-  };
-  if (isActiveContent(file.mimeType)) {
-    // HTML, SVG, XML, JS: rendered in an opaque sandbox origin with nothing allowed to run.
-    headers['Content-Security-Policy'] = "sandbox; default-src 'none'; img-src data:; style-src 'unsafe-inline'";
-  }
+  const fixed = staticHeaders(file);
+  const lastModified = fixed.lastModified;
+  const headers: OutgoingHttpHeaders = { ...fixed[opts.disposition] };
 
   const ifNoneMatch = req.headers['if-none-match'];
   const ifModifiedSince = req.headers['if-modified-since'];
