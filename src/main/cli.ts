@@ -1,4 +1,5 @@
 #!/usr/bin/env node
+import './threadpool.js';
 import { Command, Option } from 'commander';
 import { createRuntime, type Runtime } from '../app.js';
 import { ConfigError, loadConfig, type ConfigInput } from '../config.js';

@@ -1,4 +1,4 @@
-import { sql, type Transaction } from 'kysely';
+import { sql, type Kysely } from 'kysely';
 import { DuplicateIdError, type CounterDelta, type FileRecord, type FileRepository } from '../core/records.js';
 import type { Db } from './db.js';
 import { num, type Database } from './schema.js';
@@ -45,6 +45,9 @@ export class KyselyFileRepository implements FileRepository {
   }
 
   async insertIfBlobExists(f: FileRecord): Promise<{ location: string } | null> {
+    // A plain read first: new content (the common case) costs no write transaction here.
+    const known = await this.db.selectFrom('blobs').select('key').where('key', '=', f.blobKey).executeTakeFirst();
+    if (!known) return null;
     return this.writes.run(async (trx) => {
       await this.refuseTakenId(trx, f.id);
       const blob = await trx
@@ -75,12 +78,12 @@ export class KyselyFileRepository implements FileRepository {
   }
 
   /** An id clash is found before anything is written, so only that upload retries (with a new id). */
-  private async refuseTakenId(trx: Transaction<Database>, id: string): Promise<void> {
+  private async refuseTakenId(trx: Kysely<Database>, id: string): Promise<void> {
     const clash = await trx.selectFrom('files').select('id').where('id', '=', id).executeTakeFirst();
     if (clash) throw new JobRefused(new DuplicateIdError());
   }
 
-  private async insertFileRow(trx: Transaction<Database>, f: FileRecord): Promise<void> {
+  private async insertFileRow(trx: Kysely<Database>, f: FileRecord): Promise<void> {
     await trx
       .insertInto('files')
       .values({

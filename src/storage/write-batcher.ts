@@ -1,9 +1,9 @@
-import type { Transaction } from 'kysely';
+import { sql, type Kysely } from 'kysely';
 import type { Db } from './db.js';
 import type { Database } from './schema.js';
 
 type Job = {
-  run: (trx: Transaction<Database>) => Promise<unknown>;
+  run: (trx: Kysely<Database>) => Promise<unknown>;
   resolve: (v: unknown) => void;
   reject: (e: unknown) => void;
 };
@@ -27,10 +27,16 @@ export class WriteBatcher {
 
   constructor(
     private readonly db: Db,
+    /**
+     * How a write transaction starts. SQLite needs BEGIN IMMEDIATE: a deferred transaction that
+     * reads first cannot be upgraded to a writer once another process has committed (SQLITE_BUSY,
+     * which busy_timeout does not wait out).
+     */
+    private readonly begin = 'begin immediate',
     private readonly maxBatch = 256,
   ) {}
 
-  run<T>(fn: (trx: Transaction<Database>) => Promise<T>): Promise<T> {
+  run<T>(fn: (trx: Kysely<Database>) => Promise<T>): Promise<T> {
     return new Promise<T>((resolve, reject) => {
       this.queue.push({ run: fn, resolve: resolve as (v: unknown) => void, reject });
       if (!this.running) {
@@ -45,14 +51,21 @@ export class WriteBatcher {
       const batch = this.queue.splice(0, this.maxBatch);
       const outcomes: Array<{ ok: true; value: unknown } | { ok: false; error: unknown }> = [];
       try {
-        await this.db.transaction().execute(async (trx) => {
-          for (const job of batch) {
-            try {
-              outcomes.push({ ok: true, value: await job.run(trx) });
-            } catch (err) {
-              if (!(err instanceof JobRefused)) throw err;
-              outcomes.push({ ok: false, error: err.reason });
+        await this.db.connection().execute(async (conn) => {
+          await sql.raw(this.begin).execute(conn);
+          try {
+            for (const job of batch) {
+              try {
+                outcomes.push({ ok: true, value: await job.run(conn) });
+              } catch (err) {
+                if (!(err instanceof JobRefused)) throw err;
+                outcomes.push({ ok: false, error: err.reason });
+              }
             }
+            await sql`commit`.execute(conn);
+          } catch (err) {
+            await sql`rollback`.execute(conn).catch(() => {});
+            throw err;
           }
         });
       } catch (err) {
