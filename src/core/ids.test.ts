@@ -29,7 +29,8 @@ describe('newId', () => {
 
   it('matches ID_PATTERN, which refuses anything else', () => {
     expect(ID_PATTERN.test(newId())).toBe(true);
-    for (const bad of ['', 'a,b', 'a-b', 'a_b', '../x', 'a'.repeat(33), 'é']) expect(ID_PATTERN.test(bad), bad).toBe(false);
+    for (const bad of ['', 'a,b', 'a-b', 'a_b', '../x', 'a'.repeat(33), 'é'])
+      expect(ID_PATTERN.test(bad), bad).toBe(false);
   });
 });
 
@@ -48,7 +49,13 @@ describe('looksLikeUuid', () => {
   it('accepts UUIDs in either case and refuses anything else', () => {
     expect(looksLikeUuid('5f45f184-64bb-4eaa-be19-4a5f0459db49')).toBe(true);
     expect(looksLikeUuid('5F45F184-64BB-4EAA-BE19-4A5F0459DB49')).toBe(true);
-    for (const bad of ['', '5f45f18464bb4eaabe194a5f0459db49', '5f45f184-64bb-4eaa-be19-4a5f0459db4', 'x5f45f184-64bb-4eaa-be19-4a5f0459db49', '5f45f184-64bb-4eaa-be19-4a5f0459db4g']) {
+    for (const bad of [
+      '',
+      '5f45f18464bb4eaabe194a5f0459db49',
+      '5f45f184-64bb-4eaa-be19-4a5f0459db4',
+      'x5f45f184-64bb-4eaa-be19-4a5f0459db49',
+      '5f45f184-64bb-4eaa-be19-4a5f0459db4g',
+    ]) {
       expect(looksLikeUuid(bad), bad).toBe(false);
     }
   });

@@ -14,7 +14,17 @@ function failure(fn: () => unknown): CoreError {
 
 describe('validateFileName', () => {
   it('accepts ordinary names unchanged', () => {
-    for (const n of ['a', 'a.txt', 'My File (1).tar.gz', '...', '..a', 'a..b', '.hidden', 'テスト-"&>.png', '🎉']) {
+    for (const n of [
+      'a',
+      'a.txt',
+      'My File (1).tar.gz',
+      '...',
+      '..a',
+      'a..b',
+      '.hidden',
+      'テスト-"&>.png',
+      '🎉',
+    ]) {
       expect(validateFileName(n)).toBe(n);
     }
   });

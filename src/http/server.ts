@@ -2,6 +2,7 @@ import Fastify, { LogController, type FastifyInstance } from 'fastify';
 import type { Config } from '../config.js';
 import type { Core } from '../core/index.js';
 import { deferExpectContinue } from './common/early-reject.js';
+import { sendPdError } from './pixeldrain/errors.js';
 import { pixeldrainApi } from './pixeldrain/index.js';
 
 /** The HTTP face of the core: routing only; never listens by itself. */
@@ -13,6 +14,14 @@ export async function createServer(core: Core, config: Config): Promise<FastifyI
     logController: new LogController({ disableRequestLogging: !requestLogs }),
     // File names and id lists travel in the path (255 characters, percent-encoded, or 100 ids).
     routerOptions: { maxParamLength: 8192 },
+    // Requests Fastify refuses before routing (malformed percent-encoding...) still get the
+    // error shape of the API they were sent to.
+    frameworkErrors: (err, _req, reply) =>
+      sendPdError(reply, {
+        status: err.statusCode && err.statusCode >= 400 && err.statusCode < 500 ? err.statusCode : 400,
+        value: 'error_reading_input',
+        message: `The request could not be read: ${err.message}`,
+      }),
     forceCloseConnections: true,
     return503OnClosing: true,
   });

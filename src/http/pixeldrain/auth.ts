@@ -4,11 +4,17 @@ import { CoreError } from '../../core/errors.js';
 import type { Core } from '../../core/index.js';
 import { readCredentials } from '../common/credentials.js';
 
-/**
- * The caller, if any. A bad key sent with HTTP Basic is an error; a stale `pd_auth_key` cookie
- * only counts as "no credentials" unless the endpoint requires them.
- */
-export async function principalOf(core: Core, req: FastifyRequest, required: boolean): Promise<Principal | null> {
+export type AuthMode =
+  /** No credentials: error. */
+  | 'required'
+  /** No credentials: anonymous. A bad key is an error (an upload must not silently lose its owner). */
+  | 'optional'
+  /** For reads: a stale `pd_auth_key` cookie counts as no credentials; a bad Basic key is still an error. */
+  | 'read';
+
+/** The caller, if any. */
+export async function principalOf(core: Core, req: FastifyRequest, mode: AuthMode): Promise<Principal | null> {
+  const required = mode === 'required';
   const creds = readCredentials(req.headers);
   if (!creds) {
     if (required) throw new CoreError('authentication_required');
@@ -17,7 +23,7 @@ export async function principalOf(core: Core, req: FastifyRequest, required: boo
   try {
     return await core.accounts.authenticate(creds.key);
   } catch (err) {
-    if (creds.source === 'cookie' && !required) return null;
+    if (creds.source === 'cookie' && mode === 'read') return null;
     throw err;
   }
 }

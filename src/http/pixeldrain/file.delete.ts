@@ -9,7 +9,7 @@ export function registerFileDelete(app: FastifyInstance, core: Core): void {
     '/file/:id',
     async (req: FastifyRequest<{ Params: { id: string }; Querystring: Record<string, string> }>, reply: FastifyReply) => {
       try {
-        const principal = await principalOf(core, req, false);
+        const principal = await principalOf(core, req, 'optional');
         await core.files.delete(req.params.id, { principal, deleteKey: req.query.key ?? null });
         return reply
           .type('application/json; charset=utf-8')

@@ -8,7 +8,7 @@ import { fileInfo } from './file-info.js';
 export function registerFileInfo(app: FastifyInstance, core: Core): void {
   app.get('/file/:id/info', async (req: FastifyRequest<{ Params: { id: string } }>, reply: FastifyReply) => {
     try {
-      const viewer = await principalOf(core, req, false);
+      const viewer = await principalOf(core, req, 'read');
       const { id } = req.params;
       let body: unknown;
       if (id.includes(',')) {

@@ -24,7 +24,7 @@ function truthy(v: unknown): boolean {
 export function registerFilePost(app: FastifyInstance, core: Core): void {
   app.post('/file', async (req: FastifyRequest<{ Querystring: Record<string, string> }>, reply: FastifyReply) => {
     try {
-      const uploader = await principalOf(core, req, false);
+      const uploader = await principalOf(core, req, 'optional');
       const declared = declaredLength(req);
       core.files.checkUploadAllowed(uploader, declared === null ? null : Math.max(0, declared - FORM_OVERHEAD), 'file');
       if (!/^\s*multipart\/form-data/i.test(req.headers['content-type'] ?? '')) {

@@ -37,7 +37,7 @@ export function registerFilePut(app: FastifyInstance, core: Core): void {
           message: 'Multipart form data is not supported on this endpoint, send the file as the raw request body',
         });
       }
-      const uploader = await principalOf(core, req, false);
+      const uploader = await principalOf(core, req, 'optional');
       const name = core.files.checkUploadAllowed(uploader, declaredLength(req), req.params.name ?? '');
       acceptBody(req.raw, reply.raw);
       const { file, deleteKey } = await core.files.upload({ body: req.raw, name, uploader });

@@ -1,0 +1,211 @@
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { ConfigError, DEFAULTS, loadConfig, parseSize } from './config.js';
+
+function configError(fn: () => unknown): ConfigError {
+  try {
+    fn();
+  } catch (err) {
+    expect(err).toBeInstanceOf(ConfigError);
+    return err as ConfigError;
+  }
+  throw new Error('expected a ConfigError');
+}
+
+describe('loadConfig', () => {
+  it('defaults when nothing is given', () => {
+    const c = loadConfig({}, {});
+    expect(c).toEqual({ ...DEFAULTS, dataDir: path.resolve('./data') });
+    expect(c.host).toBe('127.0.0.1');
+    expect(c.port).toBe(8080);
+    expect(c.publicUrl).toBeNull();
+    expect(c.maxFileSize).toBe(10 * 1000 ** 3);
+    expect(c.allowAnonymousUploads).toBe(true);
+    expect(c.workers).toBe(1);
+    expect(c.logLevel).toBe('info');
+  });
+
+  it('reads every setting from the environment', () => {
+    const c = loadConfig(
+      {},
+      {
+        STOWAGE_HOST: '0.0.0.0',
+        STOWAGE_PORT: '9090',
+        STOWAGE_DATA_DIR: '/srv/stowage',
+        STOWAGE_PUBLIC_URL: 'https://files.example.org/base/',
+        STOWAGE_MAX_FILE_SIZE: '512MiB',
+        STOWAGE_ALLOW_ANONYMOUS_UPLOADS: 'false',
+        STOWAGE_WORKERS: '4',
+        STOWAGE_LOG_LEVEL: 'debug',
+      },
+    );
+    expect(c).toEqual({
+      host: '0.0.0.0',
+      port: 9090,
+      dataDir: path.resolve('/srv/stowage'),
+      publicUrl: 'https://files.example.org/base',
+      maxFileSize: 512 * 1024 ** 2,
+      allowAnonymousUploads: false,
+      workers: 4,
+      logLevel: 'debug',
+    });
+  });
+
+  it('resolves a relative data dir to an absolute path', () => {
+    expect(loadConfig({}, { STOWAGE_DATA_DIR: 'rel/dir' }).dataDir).toBe(path.resolve('rel/dir'));
+  });
+
+  it('ignores empty environment variables', () => {
+    expect(loadConfig({}, { STOWAGE_PORT: '', STOWAGE_MAX_FILE_SIZE: '' })).toMatchObject({
+      port: 8080,
+      maxFileSize: DEFAULTS.maxFileSize,
+    });
+  });
+
+  it('explicit input wins over the environment', () => {
+    const env = {
+      STOWAGE_PORT: '9090',
+      STOWAGE_HOST: 'example',
+      STOWAGE_ALLOW_ANONYMOUS_UPLOADS: 'false',
+      STOWAGE_MAX_FILE_SIZE: '1GB',
+    };
+    const c = loadConfig(
+      { port: 1234, host: '::1', allowAnonymousUploads: true, maxFileSize: '2KiB' },
+      env,
+    );
+    expect(c.port).toBe(1234);
+    expect(c.host).toBe('::1');
+    expect(c.allowAnonymousUploads).toBe(true);
+    expect(c.maxFileSize).toBe(2048);
+    // undefined / null input falls through to the environment
+    expect(loadConfig({ port: undefined, host: null }, env)).toMatchObject({
+      port: 9090,
+      host: 'example',
+    });
+  });
+
+  it('accepts port 0 (any free port) and string numbers from the CLI', () => {
+    expect(loadConfig({ port: 0 }, {}).port).toBe(0);
+    expect(loadConfig({ port: '65535' }, {}).port).toBe(65535);
+  });
+
+  it.each([
+    ['yes', true],
+    ['1', true],
+    ['ON', true],
+    ['no', false],
+    ['0', false],
+    [' False ', false],
+  ])('STOWAGE_ALLOW_ANONYMOUS_UPLOADS=%j -> %s', (raw, want) => {
+    expect(loadConfig({}, { STOWAGE_ALLOW_ANONYMOUS_UPLOADS: raw }).allowAnonymousUploads).toBe(
+      want,
+    );
+  });
+
+  it.each(['abc', '70000', '-1', '80.5', '8080x', '65536'])(
+    'invalid STOWAGE_PORT=%j names the setting',
+    (raw) => {
+      const e = configError(() => loadConfig({}, { STOWAGE_PORT: raw }));
+      expect(e.setting).toBe('STOWAGE_PORT');
+      expect(e.message).toContain('STOWAGE_PORT');
+    },
+  );
+
+  it.each(['lots', '0', '10XB', '-5MB', '0.1', 'GB', '1e9'])(
+    'invalid STOWAGE_MAX_FILE_SIZE=%j names the setting',
+    (raw) => {
+      const e = configError(() => loadConfig({}, { STOWAGE_MAX_FILE_SIZE: raw }));
+      expect(e.setting).toBe('STOWAGE_MAX_FILE_SIZE');
+      expect(e.message).toContain('STOWAGE_MAX_FILE_SIZE');
+    },
+  );
+
+  it.each(['maybe', 'tru', '2'])(
+    'invalid STOWAGE_ALLOW_ANONYMOUS_UPLOADS=%j names the setting',
+    (raw) => {
+      const e = configError(() => loadConfig({}, { STOWAGE_ALLOW_ANONYMOUS_UPLOADS: raw }));
+      expect(e.message).toContain('STOWAGE_ALLOW_ANONYMOUS_UPLOADS');
+    },
+  );
+
+  it.each(['not a url', 'files.example.org', 'ftp://files.example.org', 'javascript:alert(1)'])(
+    'invalid STOWAGE_PUBLIC_URL=%j names the setting',
+    (raw) => {
+      const e = configError(() => loadConfig({}, { STOWAGE_PUBLIC_URL: raw }));
+      expect(e.message).toContain('STOWAGE_PUBLIC_URL');
+    },
+  );
+
+  it('invalid workers and log level name their settings', () => {
+    expect(configError(() => loadConfig({}, { STOWAGE_WORKERS: '0' })).message).toContain(
+      'STOWAGE_WORKERS',
+    );
+    expect(configError(() => loadConfig({}, { STOWAGE_WORKERS: '65' })).message).toContain(
+      'STOWAGE_WORKERS',
+    );
+    expect(configError(() => loadConfig({}, { STOWAGE_LOG_LEVEL: 'loud' })).message).toContain(
+      'STOWAGE_LOG_LEVEL',
+    );
+    expect(configError(() => loadConfig({}, { STOWAGE_HOST: '   ' })).message).toContain(
+      'STOWAGE_HOST',
+    );
+  });
+
+  it('an invalid explicit value names the CLI flag, not the environment variable', () => {
+    const e = configError(() => loadConfig({ port: 'abc' }, { STOWAGE_PORT: '9090' }));
+    expect(e.setting).toBe('--port');
+    expect(e.message).toContain('--port');
+    expect(configError(() => loadConfig({ maxFileSize: 'huge' }, {})).message).toContain(
+      '--max-file-size',
+    );
+    expect(configError(() => loadConfig({ publicUrl: 'nope' }, {})).message).toContain(
+      '--public-url',
+    );
+  });
+
+  it('does not read process.env when an environment is passed', () => {
+    const saved = process.env.STOWAGE_PORT;
+    process.env.STOWAGE_PORT = '7777';
+    try {
+      expect(loadConfig({}, {}).port).toBe(8080);
+      expect(loadConfig({}).port).toBe(7777);
+    } finally {
+      if (saved === undefined) delete process.env.STOWAGE_PORT;
+      else process.env.STOWAGE_PORT = saved;
+    }
+  });
+});
+
+describe('parseSize', () => {
+  it.each([
+    ['1048576', 1048576],
+    ['10GB', 10 * 1000 ** 3],
+    ['10gb', 10 * 1000 ** 3],
+    ['512MiB', 512 * 1024 ** 2],
+    ['1KiB', 1024],
+    ['1k', 1000],
+    ['2 MB', 2_000_000],
+    [' 3TiB ', 3 * 1024 ** 4],
+    ['1.5K', 1500],
+    ['1.5GiB', 1.5 * 1024 ** 3],
+    ['7b', 7],
+  ])('%j -> %d bytes', (raw, want) => {
+    expect(parseSize('X', raw)).toBe(want);
+  });
+
+  it('accepts positive integer numbers as byte counts', () => {
+    expect(parseSize('X', 5)).toBe(5);
+  });
+
+  it.each([0, -1, 1.5, Number.MAX_SAFE_INTEGER + 1, NaN])('refuses the number %d', (n) => {
+    expect(configError(() => parseSize('--max-file-size', n)).setting).toBe('--max-file-size');
+  });
+
+  it.each(['', 'MB', '10 XB', '-1', '0', '0.0001KB', '1,000', '99999999999TiB'])(
+    'refuses %j',
+    (raw) => {
+      const e = configError(() => parseSize('STOWAGE_MAX_FILE_SIZE', raw));
+      expect(e.message).toContain('STOWAGE_MAX_FILE_SIZE');
+    },
+  );
+});
