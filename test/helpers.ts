@@ -7,8 +7,11 @@ import { buildApp, type App } from '../src/app.js';
 import { loadConfig, type ConfigInput } from '../src/config.js';
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-/** Run the CLI from source (no build needed). */
-export const CLI = [path.join(ROOT, 'node_modules/tsx/dist/cli.mjs'), path.join(ROOT, 'src/main/cli.ts')];
+/**
+ * Run the CLI from source (no build needed), in one process: tsx as a loader of this node, so a
+ * signal sent to the child reaches the server itself (tsx's own CLI would put a wrapper in between).
+ */
+export const CLI = ['--import', 'tsx', path.join(ROOT, 'src/main/cli.ts')];
 
 export async function tempDir(prefix = 'stowage-test-'): Promise<string> {
   return fs.mkdtemp(path.join(os.tmpdir(), prefix));
@@ -57,6 +60,7 @@ export function runCli(
 ): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [...CLI, ...args], {
+      cwd: ROOT,
       env: { ...process.env, ...opts.env },
       stdio: ['pipe', 'pipe', 'pipe'],
     });
@@ -76,6 +80,7 @@ export async function spawnServer(
   env: NodeJS.ProcessEnv = {},
 ): Promise<{ url: string; child: ChildProcess; stop(): Promise<void> }> {
   const child = spawn(process.execPath, [...CLI, 'serve', '--port', '0', '--data-dir', dataDir], {
+    cwd: ROOT,
     env: { ...process.env, STOWAGE_LOG_LEVEL: 'silent', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });

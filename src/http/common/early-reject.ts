@@ -31,8 +31,11 @@ export function acceptBody(req: IncomingMessage, res: ServerResponse): void {
  */
 export function closeAfterResponse(req: IncomingMessage, res: ServerResponse): void {
   if (req.complete) return;
+  // Leaving a `for await` over the body early (e.g. past the size limit) destroys the request with
+  // `req.socket` set to null (Node detaches it so the response can still go out): use the response's.
+  const socket = req.socket ?? res.socket;
   if (!res.headersSent) res.setHeader('Connection', 'close');
-  const kill = () => req.socket.destroy();
+  const kill = () => socket?.destroy();
   if (res.writableFinished) kill();
   else res.once('finish', kill).once('close', kill);
 }

@@ -1,0 +1,228 @@
+import { createHash, randomBytes } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  basic,
+  blobFiles,
+  createUserWithKey,
+  stagingFiles,
+  startServer,
+  type TestServer,
+} from './helpers.js';
+
+const MiB = 1024 * 1024;
+const sha256 = (b: Buffer) => createHash('sha256').update(b).digest('hex');
+
+describe('identical content is stored once, reference-counted', () => {
+  let s: TestServer;
+  let auth: string;
+
+  beforeAll(async () => {
+    s = await startServer();
+    auth = basic(await createUserWithKey(s, 'dedup'));
+  });
+  afterAll(() => s?.close());
+
+  async function put(
+    name: string,
+    body: Buffer<ArrayBuffer>,
+  ): Promise<{ id: string; hash_sha256: string; size: number }> {
+    const r = await fetch(`${s.url}/api/file/${name}`, {
+      method: 'PUT',
+      body,
+      headers: { Authorization: auth },
+    });
+    expect(r.status).toBe(201);
+    return (await r.json()) as { id: string; hash_sha256: string; size: number };
+  }
+
+  async function download(id: string): Promise<{ status: number; body: Buffer }> {
+    const r = await fetch(`${s.url}/api/file/${id}`);
+    return { status: r.status, body: Buffer.from(await r.arrayBuffer()) };
+  }
+
+  async function del(id: string): Promise<number> {
+    const r = await fetch(`${s.url}/api/file/${id}`, {
+      method: 'DELETE',
+      headers: { Authorization: auth },
+    });
+    await r.arrayBuffer();
+    return r.status;
+  }
+
+  async function blobRow(key: string): Promise<{ refcount: number; location: string } | undefined> {
+    const row = await s.app.runtime.db
+      .selectFrom('blobs')
+      .select(['refcount', 'location'])
+      .where('key', '=', key)
+      .executeTakeFirst();
+    return row ? { refcount: Number(row.refcount), location: row.location } : undefined;
+  }
+
+  async function filesWithKey(key: string): Promise<string[]> {
+    const rows = await s.app.runtime.db
+      .selectFrom('files')
+      .select('id')
+      .where('blob_key', '=', key)
+      .execute();
+    return rows.map((r) => r.id);
+  }
+
+  const blobsFor = async (hash: string) =>
+    (await blobFiles(s.dataDir)).filter((f) => f.startsWith(hash));
+
+  it('two uploads of the same bytes: two files, one blob; the blob goes with the last file', async () => {
+    const data = randomBytes(300_000);
+    const hash = sha256(data);
+    const a = await put('a.bin', data);
+    const b = await put('b-other-name.bin', data);
+    expect(a.id).not.toBe(b.id);
+    expect(a.hash_sha256).toBe(hash);
+    expect(b.hash_sha256).toBe(hash);
+    expect(await blobsFor(hash)).toHaveLength(1);
+    expect((await blobRow(hash))?.refcount).toBe(2);
+
+    expect(await del(a.id)).toBe(200);
+    expect((await download(a.id)).status).toBe(404);
+    const still = await download(b.id);
+    expect(still.status).toBe(200);
+    expect(still.body.equals(data)).toBe(true);
+    expect(await blobsFor(hash)).toHaveLength(1);
+    expect((await blobRow(hash))?.refcount).toBe(1);
+
+    expect(await del(b.id)).toBe(200);
+    expect((await download(b.id)).status).toBe(404);
+    expect(await blobsFor(hash)).toEqual([]);
+    expect(await blobRow(hash)).toBeUndefined();
+  });
+
+  it('the same bytes uploaded anonymously and by a user share the blob; each delete releases one reference', async () => {
+    const data = randomBytes(70_000);
+    const hash = sha256(data);
+    const anon = await fetch(`${s.url}/api/file/anon.bin`, { method: 'PUT', body: data });
+    expect(anon.status).toBe(201);
+    const anonInfo = (await anon.json()) as { id: string; deleteKey: string };
+    const mine = await put('mine.bin', data);
+    expect(await blobsFor(hash)).toHaveLength(1);
+    expect((await blobRow(hash))?.refcount).toBe(2);
+
+    const r = await fetch(`${s.url}/api/file/${anonInfo.id}?key=${anonInfo.deleteKey}`, {
+      method: 'DELETE',
+    });
+    expect(r.status).toBe(200);
+    expect((await download(mine.id)).body.equals(data)).toBe(true);
+    expect(await del(mine.id)).toBe(200);
+    expect(await blobsFor(hash)).toEqual([]);
+  });
+
+  it('a blob comes back after its last file was deleted when the content is uploaded again', async () => {
+    const data = randomBytes(10_000);
+    const hash = sha256(data);
+    const first = await put('x.bin', data);
+    expect(await del(first.id)).toBe(200);
+    expect(await blobsFor(hash)).toEqual([]);
+    const again = await put('x.bin', data);
+    expect(await blobsFor(hash)).toHaveLength(1);
+    expect((await download(again.id)).body.equals(data)).toBe(true);
+    expect(await del(again.id)).toBe(200);
+  });
+
+  it('distinct content gets distinct blobs', async () => {
+    const x = randomBytes(50_000);
+    const y = Buffer.from(x);
+    y.writeUInt8(y.readUInt8(y.length - 1) ^ 1, y.length - 1); // one bit apart
+    const fx = await put('x.bin', x);
+    const fy = await put('y.bin', y);
+    expect(fx.hash_sha256).toBe(sha256(x));
+    expect(fy.hash_sha256).toBe(sha256(y));
+    expect(fx.hash_sha256).not.toBe(fy.hash_sha256);
+    expect(await blobsFor(sha256(x))).toHaveLength(1);
+    expect(await blobsFor(sha256(y))).toHaveLength(1);
+    expect((await download(fx.id)).body.equals(x)).toBe(true);
+    expect((await download(fy.id)).body.equals(y)).toBe(true);
+    await del(fx.id);
+    expect((await download(fy.id)).body.equals(y)).toBe(true);
+    await del(fy.id);
+    expect(await blobsFor(sha256(y))).toEqual([]);
+  });
+
+  it('20 concurrent uploads of the same 1 MiB: all 201, one blob, refcount 20', async () => {
+    const data = randomBytes(MiB);
+    const hash = sha256(data);
+    const results = await Promise.all(
+      Array.from({ length: 20 }, (_, i) => put(`same-${i}.bin`, data)),
+    );
+    expect(new Set(results.map((r) => r.id)).size).toBe(20);
+    for (const r of results) expect(r.hash_sha256).toBe(hash);
+    expect(await blobsFor(hash)).toHaveLength(1);
+    expect((await blobRow(hash))?.refcount).toBe(20);
+    expect(await stagingFiles(s.dataDir)).toEqual([]);
+    for (const r of results.slice(0, 3))
+      expect((await download(r.id)).body.equals(data)).toBe(true);
+    await Promise.all(results.map((r) => del(r.id)));
+    expect(await blobsFor(hash)).toEqual([]);
+    expect(await blobRow(hash)).toBeUndefined();
+  });
+
+  it('concurrent deletes and uploads of the same bytes never lose a referenced blob nor keep an orphan', async () => {
+    const data = randomBytes(MiB);
+    const hash = sha256(data);
+    // A few rounds, each starting from a different state (blob present / absent), to shake out races.
+    for (let round = 0; round < 3; round++) {
+      const existing = await Promise.all(
+        Array.from({ length: 20 }, (_, i) => put(`r${round}-old-${i}.bin`, data)),
+      );
+      const [deletes, uploads] = await Promise.all([
+        Promise.all(existing.map((f) => del(f.id))),
+        Promise.all(Array.from({ length: 10 }, (_, i) => put(`r${round}-new-${i}.bin`, data))),
+      ]);
+      expect(deletes.every((st) => st === 200)).toBe(true);
+
+      const remaining = await filesWithKey(hash);
+      expect(remaining.sort()).toEqual(uploads.map((u) => u.id).sort());
+      const row = await blobRow(hash);
+      const onDisk = await blobsFor(hash);
+      // Blob present iff at least one file remains, exactly one copy, and the count is right.
+      expect(row?.refcount).toBe(remaining.length);
+      expect(onDisk).toEqual(row ? [row.location] : []);
+      for (const id of remaining) {
+        const got = await download(id);
+        expect(got.status).toBe(200);
+        expect(got.body.equals(data)).toBe(true);
+      }
+      // Now delete the rest, racing with nothing: the blob must go.
+      await Promise.all(remaining.map((id) => del(id)));
+      expect(await blobRow(hash)).toBeUndefined();
+      expect(await blobsFor(hash)).toEqual([]);
+    }
+    expect(await stagingFiles(s.dataDir)).toEqual([]);
+  });
+
+  it('concurrent deletes of every file racing uploads that end with none left', async () => {
+    // Uploads and deletes interleaved so that the refcount touches zero while uploads are in flight.
+    const data = randomBytes(256 * 1024);
+    const hash = sha256(data);
+    const ids: string[] = [];
+    await Promise.all(
+      Array.from({ length: 15 }, async (_, i) => {
+        const f = await put(`churn-${i}.bin`, data);
+        ids.push(f.id);
+        expect(await del(f.id)).toBe(200);
+      }),
+    );
+    expect(await filesWithKey(hash)).toEqual([]);
+    expect(await blobRow(hash)).toBeUndefined();
+    expect(await blobsFor(hash)).toEqual([]);
+    for (const id of ids) expect((await download(id)).status).toBe(404);
+  });
+
+  it('the database and the disk agree at the end: every blob row has exactly its file on disk', async () => {
+    const rows = await s.app.runtime.db
+      .selectFrom('blobs')
+      .select(['location', 'refcount', 'key'])
+      .execute();
+    const files = await s.app.runtime.db.selectFrom('files').select('blob_key').execute();
+    expect((await blobFiles(s.dataDir)).sort()).toEqual(rows.map((r) => r.location).sort());
+    for (const r of rows)
+      expect(Number(r.refcount)).toBe(files.filter((f) => f.blob_key === r.key).length);
+  });
+});

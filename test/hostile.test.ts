@@ -1,0 +1,614 @@
+import { createHash, randomBytes } from 'node:crypto';
+import fs from 'node:fs';
+import fsp from 'node:fs/promises';
+import net from 'node:net';
+import path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { openSqlite } from '../src/storage/db.js';
+import {
+  blobFiles,
+  spawnServer,
+  stagingFiles,
+  startServer,
+  tempDir,
+  type TestServer,
+} from './helpers.js';
+
+const MiB = 1024 * 1024;
+const GiB = 1024 * MiB;
+const sha256 = (b: Buffer) => createHash('sha256').update(b).digest('hex');
+
+// ---------------------------------------------------------------------------------------------
+// Raw HTTP over node:net
+
+function portOf(url: string): number {
+  return Number(new URL(url).port);
+}
+
+interface RawResult {
+  /** Everything the server sent. */
+  response: string;
+  /** Body bytes the kernel accepted from us (write callbacks without error), framing excluded. */
+  written: number;
+  /** How the connection ended: the server closed it, it errored (reset), or we gave up waiting. */
+  ended: 'closed' | 'error' | 'timeout';
+}
+
+interface RawOptions {
+  /** Request line and headers, without the blank line. */
+  head: string;
+  /** Body bytes to send after the headers (0 = none). Sent as fast as the socket takes them. */
+  bodyBytes?: number;
+  /** Frame the body with chunked transfer encoding (and send the terminating chunk). */
+  chunked?: boolean;
+  /** Bytes to send before the body (e.g. a multipart preamble). */
+  preamble?: Buffer;
+  /** Stop writing as soon as the server starts answering. */
+  stopOnResponse?: boolean;
+  /** Give up after this long. */
+  timeoutMs?: number;
+}
+
+/**
+ * Send a request on a raw socket and write the body as fast as the socket accepts it, until the
+ * body is done, the server answers, or the connection breaks. Resolves when the connection is gone
+ * (or on timeout, after destroying it).
+ */
+function rawUpload(port: number, opts: RawOptions): Promise<RawResult> {
+  return new Promise((resolve) => {
+    const sock = net.connect({ host: '127.0.0.1', port });
+    const chunks: Buffer[] = [];
+    let written = 0;
+    let answered = false;
+    let broken = false;
+    let settled = false;
+    const piece = randomBytes(64 * 1024);
+    const finish = (ended: RawResult['ended']) => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      sock.destroy();
+      resolve({ response: Buffer.concat(chunks).toString('latin1'), written, ended });
+    };
+    const timer = setTimeout(() => finish('timeout'), opts.timeoutMs ?? 10_000);
+    sock.on('data', (d) => {
+      chunks.push(d);
+      answered = true;
+    });
+    sock.on('error', () => {
+      broken = true;
+      finish('error');
+    });
+    sock.on('close', () => finish('closed'));
+    sock.on('end', () => {
+      // The server closed its side; keep reading nothing more, just close ours.
+      sock.end();
+    });
+    const total = opts.bodyBytes ?? 0;
+    let queued = 0;
+    const pump = () => {
+      while (!broken && !settled && queued < total) {
+        if (opts.stopOnResponse && answered) return;
+        const n = Math.min(piece.length, total - queued);
+        queued += n;
+        const data = n === piece.length ? piece : piece.subarray(0, n);
+        const frame = opts.chunked
+          ? Buffer.concat([Buffer.from(`${n.toString(16)}\r\n`), data, Buffer.from('\r\n')])
+          : data;
+        const more = sock.write(frame, (err) => {
+          if (!err) written += n;
+        });
+        if (!more) {
+          sock.once('drain', pump);
+          return;
+        }
+      }
+      if (!broken && !settled && queued >= total && opts.chunked) sock.write('0\r\n\r\n', () => {});
+    };
+    sock.once('connect', () => {
+      sock.write(opts.head + '\r\n\r\n');
+      if (opts.preamble) sock.write(opts.preamble);
+      if (total > 0) pump();
+    });
+  });
+}
+
+function statusOf(response: string): number | null {
+  const m = /^HTTP\/1\.1 (\d{3})/.exec(response);
+  return m ? Number(m[1]) : null;
+}
+
+/** The JSON body of the (last) response in a raw response text. */
+function jsonOf(response: string): Record<string, unknown> {
+  const i = response.lastIndexOf('\r\n\r\n');
+  return JSON.parse(response.slice(i + 4)) as Record<string, unknown>;
+}
+
+/** Server-side view of connections: bytes each socket read from the client. */
+function trackConnections(s: TestServer) {
+  const sockets: net.Socket[] = [];
+  s.app.server.server.on('connection', (sock: net.Socket) => sockets.push(sock));
+  return {
+    mark: () => sockets.length,
+    /** Waits until every connection accepted since `from` is closed, then sums what they read. */
+    async bytesReadSince(
+      from: number,
+      timeoutMs = 5000,
+    ): Promise<{ bytes: number; allClosed: boolean }> {
+      const deadline = Date.now() + timeoutMs;
+      const mine = () => sockets.slice(from);
+      while (Date.now() < deadline && !mine().every((x) => x.destroyed)) await sleep(20);
+      return {
+        bytes: mine().reduce((a, x) => a + x.bytesRead, 0),
+        allClosed: mine().every((x) => x.destroyed),
+      };
+    },
+  };
+}
+
+async function waitFor(
+  cond: () => Promise<boolean> | boolean,
+  timeoutMs: number,
+  what: string,
+): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await cond())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await sleep(20);
+  }
+}
+
+async function fileRows(s: TestServer): Promise<number> {
+  const r = await s.app.runtime.db
+    .selectFrom('files')
+    .select((eb) => eb.fn.countAll<number>().as('n'))
+    .executeTakeFirstOrThrow();
+  return Number(r.n);
+}
+
+async function stagingBytes(dataDir: string): Promise<number> {
+  let n = 0;
+  for (const f of await stagingFiles(dataDir))
+    n += (await fsp.stat(path.join(dataDir, 'staging', f)).catch(() => ({ size: 0 }))).size;
+  return n;
+}
+
+const BOUNDARY = '----stowagehostile';
+const multipartHead = (name: string) =>
+  Buffer.from(
+    `--${BOUNDARY}\r\nContent-Disposition: form-data; name="file"; filename="${name}"\r\nContent-Type: application/octet-stream\r\n\r\n`,
+  );
+
+// ---------------------------------------------------------------------------------------------
+
+describe('over-limit uploads are refused before (or as soon as) the limit is passed', () => {
+  let s: TestServer;
+  let conns: ReturnType<typeof trackConnections>;
+  let port: number;
+
+  beforeAll(async () => {
+    s = await startServer({ maxFileSize: '1MiB' });
+    conns = trackConnections(s);
+    port = portOf(s.url);
+  });
+  afterAll(() => s?.close());
+
+  it('PUT with a 1 GiB Content-Length and Expect: 100-continue gets 413 instead of 100 Continue', async () => {
+    const mark = conns.mark();
+    const r = await rawUpload(port, {
+      head: [
+        'PUT /api/file/big.bin HTTP/1.1',
+        'Host: 127.0.0.1',
+        `Content-Length: ${GiB}`,
+        'Expect: 100-continue',
+        'Content-Type: application/octet-stream',
+      ].join('\r\n'),
+      timeoutMs: 5000,
+    });
+    expect(r.response).not.toContain('100 Continue');
+    expect(statusOf(r.response)).toBe(413);
+    expect(jsonOf(r.response)).toMatchObject({ success: false, value: 'file_too_large' });
+    // The server does not wait for a body it refused: it closes the connection.
+    expect(r.ended).not.toBe('timeout');
+    const { bytes, allClosed } = await conns.bytesReadSince(mark);
+    expect(allClosed).toBe(true);
+    expect(bytes).toBeLessThan(4096); // the headers, nothing else
+  });
+
+  it('Expect: 100-continue within the limit gets 100 Continue, then the upload succeeds', async () => {
+    const body = randomBytes(100_000);
+    const sock = net.connect({ host: '127.0.0.1', port });
+    let text = '';
+    sock.on('data', (d) => (text += d.toString('latin1')));
+    await new Promise((r) => sock.once('connect', r));
+    sock.write(
+      `PUT /api/file/ok.bin HTTP/1.1\r\nHost: x\r\nContent-Length: ${body.length}\r\nExpect: 100-continue\r\nConnection: close\r\n\r\n`,
+    );
+    await waitFor(() => text.length > 0, 5000, '100 Continue');
+    expect(text).toMatch(/^HTTP\/1\.1 100 Continue\r\n/);
+    sock.write(body);
+    await new Promise((r) => sock.once('close', r));
+    const final = text.slice(text.indexOf('\r\n\r\n') + 4);
+    expect(statusOf(final)).toBe(201);
+    const info = jsonOf(final);
+    expect(info.hash_sha256).toBe(sha256(body));
+    const res = await fetch(`${s.url}/api/file/${String(info.id)}/info`);
+    expect(res.status).toBe(200);
+  });
+
+  it('PUT with a 1 GiB Content-Length and no Expect: 413, connection closed, the body is not read', async () => {
+    const mark = conns.mark();
+    const r = await rawUpload(port, {
+      head: ['PUT /api/file/big.bin HTTP/1.1', 'Host: 127.0.0.1', `Content-Length: ${GiB}`].join(
+        '\r\n',
+      ),
+      bodyBytes: GiB,
+      stopOnResponse: true,
+      timeoutMs: 15_000,
+    });
+    const server = await conns.bytesReadSince(mark);
+    console.log(
+      `[hostile] 1 GiB declared, no Expect: client wrote ${(r.written / MiB).toFixed(2)} MiB, server read ${(server.bytes / 1024).toFixed(1)} KiB, ended=${r.ended}`,
+    );
+    expect(statusOf(r.response)).toBe(413);
+    expect(jsonOf(r.response)).toMatchObject({ success: false, value: 'file_too_large' });
+    expect(r.ended).not.toBe('timeout');
+    expect(server.allClosed).toBe(true);
+    // Kernel socket buffers on both sides absorb a few MiB at most; the rest is never sent.
+    expect(r.written).toBeLessThan(64 * MiB);
+    expect(server.bytes).toBeLessThan(16 * MiB);
+    expect(await stagingFiles(s.dataDir)).toEqual([]);
+  });
+
+  it('a chunked PUT that streams past the limit is cut off with 413 and leaves nothing behind', async () => {
+    const filesBefore = await fileRows(s);
+    const blobsBefore = await blobFiles(s.dataDir);
+    const mark = conns.mark();
+    const r = await rawUpload(port, {
+      head: [
+        'PUT /api/file/stream.bin HTTP/1.1',
+        'Host: 127.0.0.1',
+        'Transfer-Encoding: chunked',
+      ].join('\r\n'),
+      bodyBytes: 3 * MiB,
+      chunked: true,
+      stopOnResponse: true,
+      timeoutMs: 10_000,
+    });
+    const server = await conns.bytesReadSince(mark);
+    console.log(
+      `[hostile] chunked 3 MiB vs 1 MiB limit: client wrote ${(r.written / MiB).toFixed(2)} MiB, server read ${(server.bytes / MiB).toFixed(2)} MiB, ended=${r.ended}`,
+    );
+    expect(statusOf(r.response)).toBe(413);
+    expect(jsonOf(r.response)).toMatchObject({ success: false, value: 'file_too_large' });
+    expect(r.ended).not.toBe('timeout');
+    // Cut off near the limit: the server did not read the whole 3 MiB.
+    expect(server.bytes).toBeLessThan(2.5 * MiB);
+    await waitFor(
+      async () => (await stagingFiles(s.dataDir)).length === 0,
+      3000,
+      'staging to be empty',
+    );
+    expect(await blobFiles(s.dataDir)).toEqual(blobsBefore);
+    expect(await fileRows(s)).toBe(filesBefore);
+    // And the server is still fine.
+    expect((await fetch(`${s.url}/api/health`)).status).toBe(200);
+  });
+
+  it('a chunked multipart POST whose file passes the limit gets 413 and leaves nothing behind', async () => {
+    const filesBefore = await fileRows(s);
+    const blobsBefore = await blobFiles(s.dataDir);
+    // Chunked framing of the preamble is done by hand: one chunk holding the part headers.
+    const pre = multipartHead('stream.bin');
+    const r = await rawUpload(port, {
+      head: [
+        'POST /api/file HTTP/1.1',
+        'Host: 127.0.0.1',
+        'Transfer-Encoding: chunked',
+        `Content-Type: multipart/form-data; boundary=${BOUNDARY}`,
+      ].join('\r\n'),
+      preamble: Buffer.concat([
+        Buffer.from(`${pre.length.toString(16)}\r\n`),
+        pre,
+        Buffer.from('\r\n'),
+      ]),
+      bodyBytes: 3 * MiB,
+      chunked: true,
+      stopOnResponse: true,
+      timeoutMs: 10_000,
+    });
+    expect(statusOf(r.response)).toBe(413);
+    expect(jsonOf(r.response)).toMatchObject({ success: false, value: 'file_too_large' });
+    await waitFor(
+      async () => (await stagingFiles(s.dataDir)).length === 0,
+      3000,
+      'staging to be empty',
+    );
+    expect(await blobFiles(s.dataDir)).toEqual(blobsBefore);
+    expect(await fileRows(s)).toBe(filesBefore);
+  });
+
+  it('multipart POST with a 1 GiB Content-Length gets 413 before the body (with and without Expect)', async () => {
+    for (const expectContinue of [true, false]) {
+      const mark = conns.mark();
+      const r = await rawUpload(port, {
+        head: [
+          'POST /api/file HTTP/1.1',
+          'Host: 127.0.0.1',
+          `Content-Length: ${GiB}`,
+          `Content-Type: multipart/form-data; boundary=${BOUNDARY}`,
+          ...(expectContinue ? ['Expect: 100-continue'] : []),
+        ].join('\r\n'),
+        preamble: expectContinue ? undefined : multipartHead('big.bin'),
+        bodyBytes: expectContinue ? 0 : GiB,
+        stopOnResponse: true,
+        timeoutMs: 10_000,
+      });
+      const server = await conns.bytesReadSince(mark);
+      console.log(
+        `[hostile] multipart 1 GiB declared, Expect=${expectContinue}: client wrote ${(r.written / MiB).toFixed(2)} MiB, server read ${(server.bytes / 1024).toFixed(1)} KiB`,
+      );
+      expect(r.response).not.toContain('100 Continue');
+      expect(statusOf(r.response)).toBe(413);
+      expect(jsonOf(r.response)).toMatchObject({ success: false, value: 'file_too_large' });
+      expect(r.ended).not.toBe('timeout');
+      expect(server.allClosed).toBe(true);
+      expect(server.bytes).toBeLessThan(expectContinue ? 4096 : 16 * MiB);
+      expect(r.written).toBeLessThan(64 * MiB);
+    }
+  });
+});
+
+describe('a client that disconnects mid-upload leaves nothing behind', () => {
+  let s: TestServer;
+  let port: number;
+
+  beforeAll(async () => {
+    s = await startServer({ maxFileSize: '64MiB' });
+    port = portOf(s.url);
+  });
+  afterAll(() => s?.close());
+
+  /** Start an upload of 10 MiB declared, send 2 MiB, wait for it to reach staging, then vanish. */
+  async function abandon(head: string, preamble?: Buffer): Promise<void> {
+    const sock = net.connect({ host: '127.0.0.1', port });
+    sock.on('error', () => {});
+    let response = '';
+    sock.on('data', (d) => (response += d.toString('latin1')));
+    await new Promise((r) => sock.once('connect', r));
+    sock.write(head + '\r\n\r\n');
+    if (preamble) sock.write(preamble);
+    const chunk = randomBytes(256 * 1024);
+    for (let sent = 0; sent < 2 * MiB; sent += chunk.length) {
+      if (!sock.write(chunk)) await new Promise((r) => sock.once('drain', r));
+    }
+    // The upload has reached the blob store: a staging file exists and holds data.
+    await waitFor(
+      async () => (await stagingBytes(s.dataDir)) >= MiB,
+      5000,
+      'the upload to reach staging',
+    );
+    expect(response).toBe('');
+    sock.destroy();
+  }
+
+  async function expectNothingLeft(filesBefore: number): Promise<void> {
+    await waitFor(
+      async () => (await stagingFiles(s.dataDir)).length === 0,
+      5000,
+      'staging to be empty',
+    );
+    expect(await blobFiles(s.dataDir)).toEqual([]);
+    expect(await fileRows(s)).toBe(filesBefore);
+    const blobRows = await s.app.runtime.db.selectFrom('blobs').selectAll().execute();
+    expect(blobRows).toEqual([]);
+  }
+
+  async function stillServes(): Promise<void> {
+    const body = randomBytes(300_000);
+    const put = await fetch(`${s.url}/api/file/after.bin`, { method: 'PUT', body });
+    expect(put.status).toBe(201);
+    const { id } = (await put.json()) as { id: string };
+    const got = Buffer.from(await (await fetch(`${s.url}/api/file/${id}`)).arrayBuffer());
+    expect(got.equals(body)).toBe(true);
+  }
+
+  it('PUT: socket destroyed after 2 of 10 MiB', async () => {
+    const before = await fileRows(s);
+    await abandon(
+      ['PUT /api/file/partial.bin HTTP/1.1', 'Host: 127.0.0.1', `Content-Length: ${10 * MiB}`].join(
+        '\r\n',
+      ),
+    );
+    await expectNothingLeft(before);
+  });
+
+  it('multipart POST: socket destroyed after 2 of 10 MiB', async () => {
+    const before = await fileRows(s);
+    await abandon(
+      [
+        'POST /api/file HTTP/1.1',
+        'Host: 127.0.0.1',
+        `Content-Length: ${10 * MiB}`,
+        `Content-Type: multipart/form-data; boundary=${BOUNDARY}`,
+      ].join('\r\n'),
+      multipartHead('partial.bin'),
+    );
+    await expectNothingLeft(before);
+  });
+
+  it('the server still accepts and serves uploads afterwards', async () => {
+    await stillServes();
+    expect(await stagingFiles(s.dataDir)).toEqual([]);
+    expect(await blobFiles(s.dataDir)).toHaveLength(1);
+  });
+});
+
+describe('server process killed (SIGKILL) mid-upload, then restarted', () => {
+  let dataDir: string;
+  const children: Array<{ stop(): Promise<void>; pids: () => number[] }> = [];
+
+  beforeAll(async () => {
+    dataDir = await tempDir();
+  });
+  afterEach(async () => {
+    for (const c of children.splice(0)) {
+      await c.stop().catch(() => {});
+      for (const pid of c.pids()) {
+        try {
+          process.kill(pid, 'SIGKILL');
+        } catch {
+          // already gone
+        }
+      }
+    }
+  });
+  afterAll(async () => {
+    if (dataDir) await fsp.rm(dataDir, { recursive: true, force: true });
+  });
+
+  async function spawn() {
+    const srv = await spawnServer(dataDir);
+    // spawnServer runs the server itself as the child (no wrapper process).
+    const inner = [srv.child.pid!];
+    children.push({ stop: srv.stop, pids: () => inner });
+    return { ...srv, inner };
+  }
+
+  it('leaves only a staging file, which the restart cleans; complete files are intact', async () => {
+    const first = await spawn();
+    // A complete upload before the crash.
+    const good = randomBytes(700_000);
+    const put = await fetch(`${first.url}/api/file/good.bin`, { method: 'PUT', body: good });
+    expect(put.status).toBe(201);
+    const { id: goodId } = (await put.json()) as { id: string };
+    const goodBlobs = await blobFiles(dataDir);
+    expect(goodBlobs).toHaveLength(1);
+    expect(goodBlobs[0]!.startsWith(sha256(good))).toBe(true);
+
+    // A big upload in progress: 200 MiB declared, fed slowly.
+    const sock = net.connect({ host: '127.0.0.1', port: portOf(first.url) });
+    sock.on('error', () => {});
+    await new Promise((r) => sock.once('connect', r));
+    sock.write(
+      `PUT /api/file/huge.bin HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: ${200 * MiB}\r\n\r\n`,
+    );
+    let feeding = true;
+    const feeder = (async () => {
+      const chunk = randomBytes(256 * 1024);
+      for (let sent = 0; feeding && sent < 20 * MiB && !sock.destroyed; sent += chunk.length) {
+        if (!sock.write(chunk)) await new Promise((r) => sock.once('drain', r).once('close', r));
+        await sleep(5);
+      }
+    })();
+    try {
+      await waitFor(
+        async () => (await stagingBytes(dataDir)) >= 2 * MiB,
+        10_000,
+        'the big upload to reach staging',
+      );
+
+      const exited = new Promise((r) => first.child.once('exit', r));
+      first.child.kill('SIGKILL');
+      await exited;
+      await waitFor(
+        () => first.inner.every((p) => !fs.existsSync(`/proc/${p}`)),
+        5000,
+        'the server to die',
+      );
+    } finally {
+      feeding = false;
+      sock.destroy();
+      await feeder;
+    }
+
+    // The crash left a partial upload behind: the scenario is real.
+    const left = await stagingFiles(dataDir);
+    expect(left.length).toBeGreaterThan(0);
+    expect(await blobFiles(dataDir)).toEqual(goodBlobs);
+
+    const second = await spawn();
+    expect(await stagingFiles(dataDir)).toEqual([]);
+    expect(await blobFiles(dataDir)).toEqual(goodBlobs);
+    const res = await fetch(`${second.url}/api/file/${goodId}`);
+    expect(res.status).toBe(200);
+    expect(Buffer.from(await res.arrayBuffer()).equals(good)).toBe(true);
+
+    // No trace of the partial upload in the metadata.
+    const db = openSqlite(dataDir);
+    try {
+      const files = await db.selectFrom('files').select(['id', 'name']).execute();
+      expect(files).toEqual([{ id: goodId, name: 'good.bin' }]);
+      const blobs = await db.selectFrom('blobs').select(['key', 'refcount']).execute();
+      expect(blobs).toEqual([{ key: sha256(good), refcount: 1 }]);
+    } finally {
+      await db.destroy();
+    }
+
+    // And it takes new uploads.
+    const again = await fetch(`${second.url}/api/file/again.bin`, {
+      method: 'PUT',
+      body: Buffer.from('after the crash'),
+    });
+    expect(again.status).toBe(201);
+  });
+});
+
+describe('a server process survives hostile uploads', () => {
+  let dataDir: string;
+  let srv: Awaited<ReturnType<typeof spawnServer>> | undefined;
+
+  beforeAll(async () => {
+    dataDir = await tempDir();
+    srv = await spawnServer(dataDir, { STOWAGE_MAX_FILE_SIZE: '1MiB' });
+  });
+  afterAll(async () => {
+    await srv?.stop();
+    if (dataDir) await fsp.rm(dataDir, { recursive: true, force: true });
+  });
+
+  it('over-limit (declared and streamed) and abandoned uploads do not take it down', async () => {
+    const port = portOf(srv!.url);
+    const results = await Promise.all([
+      rawUpload(port, {
+        head: `PUT /api/file/a HTTP/1.1\r\nHost: x\r\nContent-Length: ${GiB}\r\nExpect: 100-continue`,
+        timeoutMs: 5000,
+      }),
+      rawUpload(port, {
+        head: `PUT /api/file/b HTTP/1.1\r\nHost: x\r\nContent-Length: ${GiB}`,
+        bodyBytes: GiB,
+        stopOnResponse: true,
+        timeoutMs: 10_000,
+      }),
+      rawUpload(port, {
+        head: `PUT /api/file/c HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked`,
+        bodyBytes: 3 * MiB,
+        chunked: true,
+        stopOnResponse: true,
+        timeoutMs: 10_000,
+      }),
+    ]);
+    for (const r of results) expect(statusOf(r.response)).toBe(413);
+    // Abandoned mid-body.
+    const sock = net.connect({ host: '127.0.0.1', port });
+    sock.on('error', () => {});
+    await new Promise((r) => sock.once('connect', r));
+    sock.write(`PUT /api/file/d HTTP/1.1\r\nHost: x\r\nContent-Length: ${MiB}\r\n\r\n`);
+    sock.write(randomBytes(300_000));
+    await sleep(200);
+    sock.destroy();
+    await sleep(200);
+
+    expect(srv!.child.exitCode).toBeNull();
+    expect(srv!.child.signalCode).toBeNull();
+    expect((await fetch(`${srv!.url}/api/health`)).status).toBe(200);
+    const ok = await fetch(`${srv!.url}/api/file/fine.txt`, { method: 'PUT', body: 'still here' });
+    expect(ok.status).toBe(201);
+    await waitFor(
+      async () => (await stagingFiles(dataDir)).length === 0,
+      3000,
+      'staging to be empty',
+    );
+  });
+});
