@@ -28,7 +28,9 @@ export class ConfigError extends Error {
 }
 
 /** Values as given by the CLI or tests; strings are parsed the same way as environment variables. */
-export type ConfigInput = Partial<Record<keyof Config, string | number | boolean | null | undefined>>;
+export type ConfigInput = Partial<
+  Record<keyof Config, string | number | boolean | null | undefined>
+>;
 
 const ENV: Record<keyof Config, string> = {
   host: 'STOWAGE_HOST',
@@ -152,7 +154,10 @@ export function loadConfig(input: ConfigInput = {}, env: NodeJS.ProcessEnv = pro
   if (level) {
     const l = String(level.value);
     if (!['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].includes(l)) {
-      throw new ConfigError(level.setting, `expected one of fatal, error, warn, info, debug, trace, silent; got "${l}"`);
+      throw new ConfigError(
+        level.setting,
+        `expected one of fatal, error, warn, info, debug, trace, silent; got "${l}"`,
+      );
     }
     c.logLevel = l;
   }

@@ -25,9 +25,15 @@ export interface TestServer {
 }
 
 /** A real server on 127.0.0.1 and a free port, with its own data dir; removed on close. */
-export async function startServer(overrides: ConfigInput = {}, dataDir?: string): Promise<TestServer> {
+export async function startServer(
+  overrides: ConfigInput = {},
+  dataDir?: string,
+): Promise<TestServer> {
   const dir = dataDir ?? (await tempDir());
-  const config = loadConfig({ host: '127.0.0.1', port: 0, dataDir: dir, logLevel: 'silent', ...overrides }, {});
+  const config = loadConfig(
+    { host: '127.0.0.1', port: 0, dataDir: dir, logLevel: 'silent', ...overrides },
+    {},
+  );
   const app = await buildApp(config);
   const url = await app.listen();
   return {

@@ -4,7 +4,12 @@ import { CoreError } from './errors.js';
 import { digestsEqual, hashSecret, looksLikeUuid, newId, newSecret } from './ids.js';
 import type { ApiKeyRecord, UserRecord, UserRepository } from './records.js';
 
-const scrypt = promisify(scryptCb) as (pw: string, salt: Buffer, len: number, opts: object) => Promise<Buffer>;
+const scrypt = promisify(scryptCb) as (
+  pw: string,
+  salt: Buffer,
+  len: number,
+  opts: object,
+) => Promise<Buffer>;
 const SCRYPT = { N: 1 << 15, r: 8, p: 1, maxmem: 64 * 1024 * 1024 };
 
 /** Who is making a request: a user, through one API key. */
@@ -25,11 +30,19 @@ export class AccountService {
     private readonly now: () => number = Date.now,
   ) {}
 
-  async createUser(username: string, password: string | null, isAdmin: boolean): Promise<UserRecord> {
+  async createUser(
+    username: string,
+    password: string | null,
+    isAdmin: boolean,
+  ): Promise<UserRecord> {
     if (!USERNAME.test(username)) {
-      throw new CoreError('invalid_username', 'Usernames are 1 to 64 characters of A-Z, a-z, 0-9, _ . -');
+      throw new CoreError(
+        'invalid_username',
+        'Usernames are 1 to 64 characters of A-Z, a-z, 0-9, _ . -',
+      );
     }
-    if (await this.repo.findUserByName(username)) throw new CoreError('user_exists', `User ${username} already exists`);
+    if (await this.repo.findUserByName(username))
+      throw new CoreError('user_exists', `User ${username} already exists`);
     const user: UserRecord = {
       id: randomUUID(),
       username,
@@ -48,7 +61,11 @@ export class AccountService {
   }
 
   /** A new API key for the user; the key is returned once and only its hash is kept. */
-  async createKey(username: string, appName: string, creationIp: string): Promise<{ key: string; record: ApiKeyRecord }> {
+  async createKey(
+    username: string,
+    appName: string,
+    creationIp: string,
+  ): Promise<{ key: string; record: ApiKeyRecord }> {
     const user = await this.userByName(username);
     const key = newSecret();
     const now = this.now();
@@ -73,13 +90,17 @@ export class AccountService {
   /** Revoke by the key itself or by its public key id. */
   async revokeKey(keyOrId: string): Promise<void> {
     const handle = looksLikeUuid(keyOrId) ? hashSecret(keyOrId) : keyOrId;
-    if (!(await this.repo.deleteKey(handle))) throw new CoreError('key_not_found', 'No such API key');
+    if (!(await this.repo.deleteKey(handle)))
+      throw new CoreError('key_not_found', 'No such API key');
   }
 
   /** Resolve an API key to its user. Unknown, malformed or revoked keys: authentication_failed. */
   async authenticate(key: string): Promise<Principal> {
     const failed = () =>
-      new CoreError('authentication_failed', 'The provided API key is invalid, has been revoked or has expired');
+      new CoreError(
+        'authentication_failed',
+        'The provided API key is invalid, has been revoked or has expired',
+      );
     if (!looksLikeUuid(key)) throw failed();
     const keyHash = hashSecret(key);
     const record = await this.repo.findKeyByHash(keyHash);

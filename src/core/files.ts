@@ -4,7 +4,12 @@ import { CoreError } from './errors.js';
 import { hashSecret, digestsEqual, newId, newSecret, ID_PATTERN } from './ids.js';
 import { detectMediaType } from './media-type.js';
 import { validateFileName } from './names.js';
-import { DuplicateIdError, type CounterDelta, type FileRecord, type FileRepository } from './records.js';
+import {
+  DuplicateIdError,
+  type CounterDelta,
+  type FileRecord,
+  type FileRepository,
+} from './records.js';
 import type { Principal } from './accounts.js';
 
 export const MAX_IDS_PER_REQUEST = 100;
@@ -69,12 +74,18 @@ export class FileService {
    * Checks that need no body: call before reading a single byte of the upload.
    * Returns the validated name.
    */
-  checkUploadAllowed(uploader: Principal | null, declaredSize: number | null, name: string): string {
+  checkUploadAllowed(
+    uploader: Principal | null,
+    declaredSize: number | null,
+    name: string,
+  ): string {
     if (!uploader && !this.opts.allowAnonymousUploads) {
       throw new CoreError('authentication_required', 'An API key is required to upload files');
     }
     if (declaredSize !== null && declaredSize > this.opts.maxFileSize) {
-      throw new CoreError('file_too_large', 'The file you tried to upload is too large', { max_size: this.opts.maxFileSize });
+      throw new CoreError('file_too_large', 'The file you tried to upload is too large', {
+        max_size: this.opts.maxFileSize,
+      });
     }
     return validateFileName(name);
   }
@@ -110,10 +121,12 @@ export class FileService {
 
   private async publish(staged: StagedBlob, file: FileRecord): Promise<void> {
     // Identical content already stored: take a reference on it and drop our copy unpublished.
-    const existing = await this.withFreshId(file, () => this.repo.insertIfBlobExists(file)).catch(async (err) => {
-      await staged.discard();
-      throw err;
-    });
+    const existing = await this.withFreshId(file, () => this.repo.insertIfBlobExists(file)).catch(
+      async (err) => {
+        await staged.discard();
+        throw err;
+      },
+    );
     if (existing) {
       file.blobLocation = existing.location;
       await staged.discard();
@@ -150,7 +163,12 @@ export class FileService {
       } catch (err) {
         if (err instanceof DuplicateIdError && attempt < 5) continue;
         if (err instanceof CoreError) throw err;
-        throw new CoreError('storage_failed', 'Something went wrong while saving the file', undefined, { cause: err });
+        throw new CoreError(
+          'storage_failed',
+          'Something went wrong while saving the file',
+          undefined,
+          { cause: err },
+        );
       }
     }
   }
@@ -159,7 +177,8 @@ export class FileService {
     const hit = this.cache.get(id);
     const now = this.now();
     if (hit && hit.until > now) return hit.file;
-    if (!ID_PATTERN.test(id)) throw new CoreError('not_found', 'The entity you requested could not be found');
+    if (!ID_PATTERN.test(id))
+      throw new CoreError('not_found', 'The entity you requested could not be found');
     const file = await this.repo.get(id);
     if (!file) {
       this.cache.delete(id);
@@ -176,18 +195,23 @@ export class FileService {
   /** Several files by id, in the order asked, skipping missing ones; not_found only if none exist. */
   async getMany(ids: readonly string[]): Promise<FileRecord[]> {
     if (ids.length > MAX_IDS_PER_REQUEST) {
-      throw new CoreError('too_many_ids', 'A string parameter you passed was either too short or too long', {
-        field: 'id',
-        min_len: 1,
-        max_len: MAX_IDS_PER_REQUEST,
-        len: ids.length,
-      });
+      throw new CoreError(
+        'too_many_ids',
+        'A string parameter you passed was either too short or too long',
+        {
+          field: 'id',
+          min_len: 1,
+          max_len: MAX_IDS_PER_REQUEST,
+          len: ids.length,
+        },
+      );
     }
     const valid = [...new Set(ids.filter((id) => ID_PATTERN.test(id)))];
     const found = valid.length > 0 ? await this.repo.getMany(valid) : [];
     const byId = new Map(found.map((f) => [f.id, f]));
     const out = ids.map((id) => byId.get(id)).filter((f): f is FileRecord => f !== undefined);
-    if (out.length === 0) throw new CoreError('not_found', 'The entity you requested could not be found');
+    if (out.length === 0)
+      throw new CoreError('not_found', 'The entity you requested could not be found');
     return out;
   }
 
@@ -214,13 +238,19 @@ export class FileService {
    * Delete as the owner, or with the delete key handed out for an anonymous upload.
    * Without either: authentication_required; someone else's file: forbidden.
    */
-  async delete(id: string, by: { principal: Principal | null; deleteKey?: string | null }): Promise<void> {
+  async delete(
+    id: string,
+    by: { principal: Principal | null; deleteKey?: string | null },
+  ): Promise<void> {
     const file = await this.repo.get(id);
     if (!file) throw new CoreError('not_found', 'The entity you requested could not be found');
     const byKey =
-      !!by.deleteKey && file.deleteKeyHash !== null && digestsEqual(hashSecret(by.deleteKey), file.deleteKeyHash);
+      !!by.deleteKey &&
+      file.deleteKeyHash !== null &&
+      digestsEqual(hashSecret(by.deleteKey), file.deleteKeyHash);
     if (!byKey) {
-      if (!by.principal && !by.deleteKey) throw new CoreError('authentication_required', 'You need to be logged in');
+      if (!by.principal && !by.deleteKey)
+        throw new CoreError('authentication_required', 'You need to be logged in');
       if (!by.principal || !this.canEdit(file, by.principal)) {
         throw new CoreError('forbidden', 'You are not logged in or this is not your file');
       }
@@ -241,7 +271,10 @@ export class FileService {
     if (completedDownload) c.downloads += 1;
     this.counters.set(id, c);
     if (!this.flushTimer) {
-      this.flushTimer = setTimeout(() => void this.flushCounters(), this.opts.counterFlushMs ?? 1000);
+      this.flushTimer = setTimeout(
+        () => void this.flushCounters(),
+        this.opts.counterFlushMs ?? 1000,
+      );
       this.flushTimer.unref();
     }
   }

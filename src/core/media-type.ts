@@ -49,7 +49,11 @@ export function detectMediaType(name: string, head: Buffer): string {
     if (head.length >= sig.length && sig.every((b, i) => head[i] === b)) return type;
   }
   if (head.length >= 12 && head.toString('latin1', 4, 8) === 'ftyp') return 'video/mp4';
-  if (head.length >= 12 && head.toString('latin1', 0, 4) === 'RIFF' && head.toString('latin1', 8, 12) === 'WEBP') {
+  if (
+    head.length >= 12 &&
+    head.toString('latin1', 0, 4) === 'RIFF' &&
+    head.toString('latin1', 8, 12) === 'WEBP'
+  ) {
     return 'image/webp';
   }
   const ext = /\.([A-Za-z0-9]{1,8})$/.exec(name)?.[1]?.toLowerCase();

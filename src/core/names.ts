@@ -11,19 +11,27 @@ export function validateFileName(raw: string): string {
   const name = raw.normalize('NFC');
   const len = [...name].length;
   if (len < 1 || len > MAX_NAME_LENGTH) {
-    throw new CoreError('name_out_of_range', 'A string parameter you passed was either too short or too long', {
-      field: 'name',
-      min_len: 1,
-      max_len: MAX_NAME_LENGTH,
-      len,
-    });
+    throw new CoreError(
+      'name_out_of_range',
+      'A string parameter you passed was either too short or too long',
+      {
+        field: 'name',
+        min_len: 1,
+        max_len: MAX_NAME_LENGTH,
+        len,
+      },
+    );
   }
   // eslint-disable-next-line no-control-regex
   const illegal = [...new Set(name.match(/[\u0000-\u001f\u007f/\\]/g) ?? [])];
   if (illegal.length > 0 || name === '.' || name === '..') {
-    throw new CoreError('name_illegal_character', 'The file name contains characters that are not allowed', {
-      illegal_chars: illegal.length > 0 ? illegal.join('') : name,
-    });
+    throw new CoreError(
+      'name_illegal_character',
+      'The file name contains characters that are not allowed',
+      {
+        illegal_chars: illegal.length > 0 ? illegal.join('') : name,
+      },
+    );
   }
   return name;
 }

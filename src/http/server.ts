@@ -18,7 +18,8 @@ export async function createServer(core: Core, config: Config): Promise<FastifyI
     // error shape of the API they were sent to.
     frameworkErrors: (err, _req, reply) =>
       sendPdError(reply, {
-        status: err.statusCode && err.statusCode >= 400 && err.statusCode < 500 ? err.statusCode : 400,
+        status:
+          err.statusCode && err.statusCode >= 400 && err.statusCode < 500 ? err.statusCode : 400,
         value: 'error_reading_input',
         message: `The request could not be read: ${err.message}`,
       }),

@@ -9,13 +9,19 @@ import { serve } from './serve.js';
 const program = new Command();
 program
   .name('stowage')
-  .description('Self-hosted file sharing: the pixeldrain, FileBin and Chevereto upload APIs on one server')
+  .description(
+    'Self-hosted file sharing: the pixeldrain, FileBin and Chevereto upload APIs on one server',
+  )
   .showHelpAfterError();
 
-const dataDirOption = () => new Option('--data-dir <dir>', 'data folder (env STOWAGE_DATA_DIR, default ./data)');
+const dataDirOption = () =>
+  new Option('--data-dir <dir>', 'data folder (env STOWAGE_DATA_DIR, default ./data)');
 
 /** Open the store for an admin command; safe while a server runs on the same data dir. */
-async function withRuntime<T>(opts: { dataDir?: string }, fn: (rt: Runtime) => Promise<T>): Promise<T> {
+async function withRuntime<T>(
+  opts: { dataDir?: string },
+  fn: (rt: Runtime) => Promise<T>,
+): Promise<T> {
   const config = loadConfig({ dataDir: opts.dataDir, logLevel: 'silent' } satisfies ConfigInput);
   const rt = await createRuntime(config, { cleanStaging: false, migrate: true });
   try {
@@ -28,7 +34,9 @@ async function withRuntime<T>(opts: { dataDir?: string }, fn: (rt: Runtime) => P
 async function readStdin(): Promise<string> {
   const chunks: Buffer[] = [];
   for await (const c of process.stdin) chunks.push(c as Buffer);
-  return Buffer.concat(chunks).toString('utf8').replace(/\r?\n$/, '');
+  return Buffer.concat(chunks)
+    .toString('utf8')
+    .replace(/\r?\n$/, '');
 }
 
 program
@@ -65,14 +73,17 @@ user
   .option('--password-stdin', 'read the password from standard input')
   .option('--admin', 'make the user an administrator')
   .addOption(dataDirOption())
-  .action(async (name: string, opts: { passwordStdin?: boolean; admin?: boolean; dataDir?: string }) => {
-    const password = opts.passwordStdin ? await readStdin() : null;
-    if (opts.passwordStdin && !password) throw new CoreError('invalid_username', 'the password read from stdin is empty');
-    await withRuntime(opts, async (rt) => {
-      const u = await rt.core.accounts.createUser(name, password, !!opts.admin);
-      console.log(`created user ${u.username}${u.isAdmin ? ' (admin)' : ''}`);
-    });
-  });
+  .action(
+    async (name: string, opts: { passwordStdin?: boolean; admin?: boolean; dataDir?: string }) => {
+      const password = opts.passwordStdin ? await readStdin() : null;
+      if (opts.passwordStdin && !password)
+        throw new CoreError('invalid_username', 'the password read from stdin is empty');
+      await withRuntime(opts, async (rt) => {
+        const u = await rt.core.accounts.createUser(name, password, !!opts.admin);
+        console.log(`created user ${u.username}${u.isAdmin ? ' (admin)' : ''}`);
+      });
+    },
+  );
 
 const key = program.command('key').description('manage API keys');
 key
@@ -95,7 +106,10 @@ key
       const keys = await rt.core.accounts.listKeys(name);
       const iso = (ms: number) => new Date(ms).toISOString();
       console.log(['KEY ID', 'APP NAME', 'CREATED', 'LAST USED', 'CREATED FROM'].join('\t'));
-      for (const k of keys) console.log([k.keyId, k.appName, iso(k.createdAt), iso(k.lastUsedAt), k.creationIp].join('\t'));
+      for (const k of keys)
+        console.log(
+          [k.keyId, k.appName, iso(k.createdAt), iso(k.lastUsedAt), k.creationIp].join('\t'),
+        );
     });
   });
 key

@@ -15,7 +15,9 @@ export async function serve(config: Config): Promise<void> {
     for (let i = 0; i < config.workers; i++) fork();
     cluster.on('exit', (w, code, signal) => {
       if (stopping) return;
-      console.error(`stowage: worker ${w.process.pid} exited (${signal ?? code}), starting another`);
+      console.error(
+        `stowage: worker ${w.process.pid} exited (${signal ?? code}), starting another`,
+      );
       fork();
     });
     const stop = () => {
@@ -30,7 +32,9 @@ export async function serve(config: Config): Promise<void> {
   const app = await buildApp(config, { cleanStaging: !worker, migrate: !worker });
   const url = await app.listen();
   if (!worker || cluster.worker?.id === 1) {
-    console.log(`stowage listening on ${url} (data: ${config.dataDir}${config.workers > 1 ? `, ${config.workers} workers` : ''})`);
+    console.log(
+      `stowage listening on ${url} (data: ${config.dataDir}${config.workers > 1 ? `, ${config.workers} workers` : ''})`,
+    );
   }
   let closing = false;
   const stop = async () => {

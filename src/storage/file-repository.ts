@@ -1,5 +1,10 @@
 import { sql, type Kysely } from 'kysely';
-import { DuplicateIdError, type CounterDelta, type FileRecord, type FileRepository } from '../core/records.js';
+import {
+  DuplicateIdError,
+  type CounterDelta,
+  type FileRecord,
+  type FileRepository,
+} from '../core/records.js';
 import type { Db } from './db.js';
 import { num, type Database } from './schema.js';
 import { JobRefused, WriteBatcher } from './write-batcher.js';
@@ -46,7 +51,11 @@ export class KyselyFileRepository implements FileRepository {
 
   async insertIfBlobExists(f: FileRecord): Promise<{ location: string } | null> {
     // A plain read first: new content (the common case) costs no write transaction here.
-    const known = await this.db.selectFrom('blobs').select('key').where('key', '=', f.blobKey).executeTakeFirst();
+    const known = await this.db
+      .selectFrom('blobs')
+      .select('key')
+      .where('key', '=', f.blobKey)
+      .executeTakeFirst();
     if (!known) return null;
     return this.writes.run(async (trx) => {
       await this.refuseTakenId(trx, f.id);
@@ -68,7 +77,13 @@ export class KyselyFileRepository implements FileRepository {
       // Upsert: a new row takes our location, an existing one keeps its own (and gains a reference).
       const blob = await trx
         .insertInto('blobs')
-        .values({ key: f.blobKey, location: f.blobLocation, size: f.size, refcount: 1, created_at: f.createdAt })
+        .values({
+          key: f.blobKey,
+          location: f.blobLocation,
+          size: f.size,
+          refcount: 1,
+          created_at: f.createdAt,
+        })
         .onConflict((oc) => oc.column('key').doUpdateSet({ refcount: sql`blobs.refcount + 1` }))
         .returning('location')
         .executeTakeFirstOrThrow();
@@ -79,7 +94,11 @@ export class KyselyFileRepository implements FileRepository {
 
   /** An id clash is found before anything is written, so only that upload retries (with a new id). */
   private async refuseTakenId(trx: Kysely<Database>, id: string): Promise<void> {
-    const clash = await trx.selectFrom('files').select('id').where('id', '=', id).executeTakeFirst();
+    const clash = await trx
+      .selectFrom('files')
+      .select('id')
+      .where('id', '=', id)
+      .executeTakeFirst();
     if (clash) throw new JobRefused(new DuplicateIdError());
   }
 
@@ -101,7 +120,11 @@ export class KyselyFileRepository implements FileRepository {
   }
 
   private selectFiles() {
-    return this.db.selectFrom('files').innerJoin('blobs', 'blobs.key', 'files.blob_key').selectAll('files').select('blobs.location');
+    return this.db
+      .selectFrom('files')
+      .innerJoin('blobs', 'blobs.key', 'files.blob_key')
+      .selectAll('files')
+      .select('blobs.location');
   }
 
   async get(id: string): Promise<FileRecord | null> {
@@ -115,9 +138,15 @@ export class KyselyFileRepository implements FileRepository {
     return rows.map(toRecord);
   }
 
-  async deleteAndReleaseBlob(id: string): Promise<{ location: string; blobUnreferenced: boolean } | null> {
+  async deleteAndReleaseBlob(
+    id: string,
+  ): Promise<{ location: string; blobUnreferenced: boolean } | null> {
     return this.writes.run(async (trx) => {
-      const row = await trx.deleteFrom('files').where('id', '=', id).returning('blob_key').executeTakeFirst();
+      const row = await trx
+        .deleteFrom('files')
+        .where('id', '=', id)
+        .returning('blob_key')
+        .executeTakeFirst();
       if (!row) return null;
       const blob = await trx
         .updateTable('blobs')

@@ -3,7 +3,13 @@ import { createReadStream } from 'node:fs';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
-import { HEAD_BYTES, type BlobStore, type ByteRange, type PutOptions, type StagedBlob } from '../core/blob-store.js';
+import {
+  HEAD_BYTES,
+  type BlobStore,
+  type ByteRange,
+  type PutOptions,
+  type StagedBlob,
+} from '../core/blob-store.js';
 import { CoreError } from '../core/errors.js';
 
 /** Bytes gathered before one write to disk: one thread-pool hop per MiB instead of per 64 KiB. */
@@ -63,9 +69,19 @@ export class LocalBlobStore implements BlobStore {
       if (err instanceof CoreError) throw err;
       const code = (err as NodeJS.ErrnoException | undefined)?.code;
       if (code === 'ECONNRESET' || code === 'ERR_STREAM_PREMATURE_CLOSE' || code === 'ABORT_ERR') {
-        throw new CoreError('upload_aborted', 'The client went away before the upload finished', undefined, { cause: err });
+        throw new CoreError(
+          'upload_aborted',
+          'The client went away before the upload finished',
+          undefined,
+          { cause: err },
+        );
       }
-      throw new CoreError('storage_failed', 'Something went wrong while writing the file to disk', undefined, { cause: err });
+      throw new CoreError(
+        'storage_failed',
+        'Something went wrong while writing the file to disk',
+        undefined,
+        { cause: err },
+      );
     };
     try {
       let batch: Buffer[] = [];
@@ -87,10 +103,13 @@ export class LocalBlobStore implements BlobStore {
       for await (const chunk of body as AsyncIterable<Buffer>) {
         size += chunk.length;
         if (size > opts.maxBytes) {
-          throw new CoreError('file_too_large', 'The file you tried to upload is too large', { max_size: opts.maxBytes });
+          throw new CoreError('file_too_large', 'The file you tried to upload is too large', {
+            max_size: opts.maxBytes,
+          });
         }
         hash.update(chunk);
-        if (head.length < HEAD_BYTES) head = Buffer.concat([head, chunk.subarray(0, HEAD_BYTES - head.length)]);
+        if (head.length < HEAD_BYTES)
+          head = Buffer.concat([head, chunk.subarray(0, HEAD_BYTES - head.length)]);
         batch.push(chunk);
         batchBytes += chunk.length;
         if (batchBytes >= WRITE_BATCH) await flush();
@@ -133,7 +152,12 @@ export class LocalBlobStore implements BlobStore {
           if (!closed) await fh.close().catch(() => {});
           closed = true;
           await fs.rm(tmp, { force: true });
-          throw new CoreError('storage_failed', 'Something went wrong while writing the file to disk', undefined, { cause: err });
+          throw new CoreError(
+            'storage_failed',
+            'Something went wrong while writing the file to disk',
+            undefined,
+            { cause: err },
+          );
         }
       },
       discard: async () => {
@@ -166,7 +190,8 @@ export class LocalBlobStore implements BlobStore {
     try {
       fh = await fs.open(p, 'r');
     } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'ENOENT') throw new CoreError('not_found', 'blob missing');
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT')
+        throw new CoreError('not_found', 'blob missing');
       throw err;
     }
     try {

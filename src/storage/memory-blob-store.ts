@@ -28,7 +28,12 @@ export class MemoryBlobStore implements BlobStore {
       }
     } catch (err) {
       if (err instanceof CoreError) throw err;
-      throw new CoreError('upload_aborted', 'The client went away before the upload finished', undefined, { cause: err });
+      throw new CoreError(
+        'upload_aborted',
+        'The client went away before the upload finished',
+        undefined,
+        { cause: err },
+      );
     }
     const key = hash.digest('hex');
     const data = Buffer.concat(chunks);

@@ -24,7 +24,13 @@ function keyRecord(r: KeyRow): ApiKeyRecord {
   };
 }
 
-type UserRow = { id: string; username: string; password_hash: string | null; is_admin: number | string; created_at: number | string };
+type UserRow = {
+  id: string;
+  username: string;
+  password_hash: string | null;
+  is_admin: number | string;
+  created_at: number | string;
+};
 
 function userRecord(r: UserRow): UserRecord {
   return {
@@ -42,12 +48,22 @@ export class KyselyUserRepository implements UserRepository {
   async insertUser(u: UserRecord): Promise<void> {
     await this.db
       .insertInto('users')
-      .values({ id: u.id, username: u.username, password_hash: u.passwordHash, is_admin: u.isAdmin ? 1 : 0, created_at: u.createdAt })
+      .values({
+        id: u.id,
+        username: u.username,
+        password_hash: u.passwordHash,
+        is_admin: u.isAdmin ? 1 : 0,
+        created_at: u.createdAt,
+      })
       .execute();
   }
 
   async findUserByName(username: string): Promise<UserRecord | null> {
-    const r = await this.db.selectFrom('users').selectAll().where('username', '=', username).executeTakeFirst();
+    const r = await this.db
+      .selectFrom('users')
+      .selectAll()
+      .where('username', '=', username)
+      .executeTakeFirst();
     return r ? userRecord(r) : null;
   }
 
@@ -72,12 +88,21 @@ export class KyselyUserRepository implements UserRepository {
   }
 
   async findKeyByHash(keyHash: string): Promise<ApiKeyRecord | null> {
-    const r = await this.db.selectFrom('api_keys').selectAll().where('key_hash', '=', keyHash).executeTakeFirst();
+    const r = await this.db
+      .selectFrom('api_keys')
+      .selectAll()
+      .where('key_hash', '=', keyHash)
+      .executeTakeFirst();
     return r ? keyRecord(r) : null;
   }
 
   async listKeys(userId: string): Promise<ApiKeyRecord[]> {
-    const rows = await this.db.selectFrom('api_keys').selectAll().where('user_id', '=', userId).orderBy('created_at').execute();
+    const rows = await this.db
+      .selectFrom('api_keys')
+      .selectAll()
+      .where('user_id', '=', userId)
+      .orderBy('created_at')
+      .execute();
     return rows.map(keyRecord);
   }
 
@@ -90,6 +115,10 @@ export class KyselyUserRepository implements UserRepository {
   }
 
   async touchKey(keyHash: string, at: number): Promise<void> {
-    await this.db.updateTable('api_keys').set({ last_used_at: at }).where('key_hash', '=', keyHash).execute();
+    await this.db
+      .updateTable('api_keys')
+      .set({ last_used_at: at })
+      .where('key_hash', '=', keyHash)
+      .execute();
   }
 }

@@ -8,7 +8,8 @@ import { contentDisposition } from './content-disposition.js';
 /** Bodies up to this size are read in one call and written from memory. */
 const SMALL_BODY = 64 * 1024;
 
-export type RangeResult = { kind: 'full' } | { kind: 'partial'; range: ByteRange } | { kind: 'unsatisfiable' };
+export type RangeResult =
+  { kind: 'full' } | { kind: 'partial'; range: ByteRange } | { kind: 'unsatisfiable' };
 
 /**
  * One `Range: bytes=...` header against a size. Multiple ranges and anything malformed are
@@ -67,7 +68,11 @@ export interface SendFileOptions {
  * one byte range (If-Range aware), HEAD, and the headers that keep user content from scripting
  * our origin.
  */
-type StaticHeaders = { inline: OutgoingHttpHeaders; attachment: OutgoingHttpHeaders; lastModified: string };
+type StaticHeaders = {
+  inline: OutgoingHttpHeaders;
+  attachment: OutgoingHttpHeaders;
+  lastModified: string;
+};
 
 /** Headers that depend only on the file: computed once per cached record, not per request. */
 const headerCache = new WeakMap<FileRecord, StaticHeaders>();
@@ -86,7 +91,8 @@ function staticHeaders(file: FileRecord): StaticHeaders {
     };
     if (isActiveContent(file.mimeType)) {
       // HTML, SVG, XML, JS: rendered in an opaque sandbox origin with nothing allowed to run.
-      base['Content-Security-Policy'] = "sandbox; default-src 'none'; img-src data:; style-src 'unsafe-inline'";
+      base['Content-Security-Policy'] =
+        "sandbox; default-src 'none'; img-src data:; style-src 'unsafe-inline'";
     }
     h = {
       inline: { ...base, 'Content-Disposition': contentDisposition('inline', file.name) },
@@ -103,7 +109,12 @@ function staticHeaders(file: FileRecord): StaticHeaders {
  * one byte range (If-Range aware), HEAD, and the headers that keep user content from scripting
  * our origin.
  */
-export async function sendFile(req: IncomingMessage, res: ServerResponse, file: FileRecord, opts: SendFileOptions): Promise<void> {
+export async function sendFile(
+  req: IncomingMessage,
+  res: ServerResponse,
+  file: FileRecord,
+  opts: SendFileOptions,
+): Promise<void> {
   const etag = etagOf(file);
   const fixed = staticHeaders(file);
   const lastModified = fixed.lastModified;
@@ -113,7 +124,9 @@ export async function sendFile(req: IncomingMessage, res: ServerResponse, file: 
   const ifModifiedSince = req.headers['if-modified-since'];
   const notModified = ifNoneMatch
     ? matchesEtag(ifNoneMatch, etag)
-    : ifModifiedSince !== undefined && !Number.isNaN(Date.parse(ifModifiedSince)) && seconds(file.createdAt) <= seconds(Date.parse(ifModifiedSince));
+    : ifModifiedSince !== undefined &&
+      !Number.isNaN(Date.parse(ifModifiedSince)) &&
+      seconds(file.createdAt) <= seconds(Date.parse(ifModifiedSince));
   if (notModified) {
     res.writeHead(304, { ETag: etag, 'Last-Modified': lastModified });
     res.end();
@@ -136,7 +149,11 @@ export async function sendFile(req: IncomingMessage, res: ServerResponse, file: 
     res.end(
       req.method === 'HEAD'
         ? undefined
-        : JSON.stringify({ success: false, value: 'range_not_satisfiable', message: 'The requested range is not satisfiable' }),
+        : JSON.stringify({
+            success: false,
+            value: 'range_not_satisfiable',
+            message: 'The requested range is not satisfiable',
+          }),
     );
     return;
   }

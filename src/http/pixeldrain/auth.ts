@@ -13,7 +13,11 @@ export type AuthMode =
   | 'read';
 
 /** The caller, if any. */
-export async function principalOf(core: Core, req: FastifyRequest, mode: AuthMode): Promise<Principal | null> {
+export async function principalOf(
+  core: Core,
+  req: FastifyRequest,
+  mode: AuthMode,
+): Promise<Principal | null> {
   const required = mode === 'required';
   const creds = readCredentials(req.headers);
   if (!creds) {

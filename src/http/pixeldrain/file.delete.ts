@@ -7,13 +7,22 @@ import { sendPdError, toPdError } from './errors.js';
 export function registerFileDelete(app: FastifyInstance, core: Core): void {
   app.delete(
     '/file/:id',
-    async (req: FastifyRequest<{ Params: { id: string }; Querystring: Record<string, string> }>, reply: FastifyReply) => {
+    async (
+      req: FastifyRequest<{ Params: { id: string }; Querystring: Record<string, string> }>,
+      reply: FastifyReply,
+    ) => {
       try {
         const principal = await principalOf(core, req, 'optional');
         await core.files.delete(req.params.id, { principal, deleteKey: req.query.key ?? null });
         return reply
           .type('application/json; charset=utf-8')
-          .send(JSON.stringify({ success: true, value: 'ok', message: 'The requested action was successfully performed' }));
+          .send(
+            JSON.stringify({
+              success: true,
+              value: 'ok',
+              message: 'The requested action was successfully performed',
+            }),
+          );
       } catch (err) {
         return sendPdError(reply, toPdError(err));
       }

@@ -6,21 +6,24 @@ import { fileInfo } from './file-info.js';
 
 /** GET /api/file/{id}/info; comma-separated ids give an array of the ones that exist. */
 export function registerFileInfo(app: FastifyInstance, core: Core): void {
-  app.get('/file/:id/info', async (req: FastifyRequest<{ Params: { id: string } }>, reply: FastifyReply) => {
-    try {
-      const viewer = await principalOf(core, req, 'read');
-      const { id } = req.params;
-      let body: unknown;
-      if (id.includes(',')) {
-        const files = await core.files.getMany(id.split(',').map((s) => s.trim()));
-        body = files.map((f) => fileInfo(f, core.files.canEdit(f, viewer)));
-      } else {
-        const file = await core.files.get(id);
-        body = fileInfo(file, core.files.canEdit(file, viewer));
+  app.get(
+    '/file/:id/info',
+    async (req: FastifyRequest<{ Params: { id: string } }>, reply: FastifyReply) => {
+      try {
+        const viewer = await principalOf(core, req, 'read');
+        const { id } = req.params;
+        let body: unknown;
+        if (id.includes(',')) {
+          const files = await core.files.getMany(id.split(',').map((s) => s.trim()));
+          body = files.map((f) => fileInfo(f, core.files.canEdit(f, viewer)));
+        } else {
+          const file = await core.files.get(id);
+          body = fileInfo(file, core.files.canEdit(file, viewer));
+        }
+        return reply.type('application/json; charset=utf-8').send(JSON.stringify(body));
+      } catch (err) {
+        return sendPdError(reply, toPdError(err));
       }
-      return reply.type('application/json; charset=utf-8').send(JSON.stringify(body));
-    } catch (err) {
-      return sendPdError(reply, toPdError(err));
-    }
-  });
+    },
+  );
 }

@@ -22,24 +22,33 @@ function truthy(v: unknown): boolean {
  * the blob store.
  */
 export function registerFilePost(app: FastifyInstance, core: Core): void {
-  app.post('/file', async (req: FastifyRequest<{ Querystring: Record<string, string> }>, reply: FastifyReply) => {
-    try {
-      const uploader = await principalOf(core, req, 'optional');
-      const declared = declaredLength(req);
-      core.files.checkUploadAllowed(uploader, declared === null ? null : Math.max(0, declared - FORM_OVERHEAD), 'file');
-      if (!/^\s*multipart\/form-data/i.test(req.headers['content-type'] ?? '')) {
-        throw new CoreError('no_file');
+  app.post(
+    '/file',
+    async (req: FastifyRequest<{ Querystring: Record<string, string> }>, reply: FastifyReply) => {
+      try {
+        const uploader = await principalOf(core, req, 'optional');
+        const declared = declaredLength(req);
+        core.files.checkUploadAllowed(
+          uploader,
+          declared === null ? null : Math.max(0, declared - FORM_OVERHEAD),
+          'file',
+        );
+        if (!/^\s*multipart\/form-data/i.test(req.headers['content-type'] ?? '')) {
+          throw new CoreError('no_file');
+        }
+        acceptBody(req.raw, reply.raw);
+        const { file, deleteKey } = await receiveForm(core, req, uploader);
+        // Exactly {"success":true,"id":"..."}: clients regex the raw body (spec 1.4). For an anonymous
+        // upload the delete key goes *before* `success`, so `"success":true,"id":"(.*)"` still matches.
+        const body = deleteKey
+          ? { deleteKey, success: true, id: file.id }
+          : { success: true, id: file.id };
+        return reply.code(201).type('application/json; charset=utf-8').send(JSON.stringify(body));
+      } catch (err) {
+        return failUpload(req, reply, err);
       }
-      acceptBody(req.raw, reply.raw);
-      const { file, deleteKey } = await receiveForm(core, req, uploader);
-      // Exactly {"success":true,"id":"..."}: clients regex the raw body (spec 1.4). For an anonymous
-      // upload the delete key goes *before* `success`, so `"success":true,"id":"(.*)"` still matches.
-      const body = deleteKey ? { deleteKey, success: true, id: file.id } : { success: true, id: file.id };
-      return reply.code(201).type('application/json; charset=utf-8').send(JSON.stringify(body));
-    } catch (err) {
-      return failUpload(req, reply, err);
-    }
-  });
+    },
+  );
 }
 
 function receiveForm(
@@ -55,7 +64,11 @@ function receiveForm(
         limits: { files: 1, fields: 50, parts: 60, fieldSize: 64 * 1024 },
       });
     } catch (err) {
-      reject(new CoreError('no_file', 'The multipart form could not be parsed', undefined, { cause: err }));
+      reject(
+        new CoreError('no_file', 'The multipart form could not be parsed', undefined, {
+          cause: err,
+        }),
+      );
       return;
     }
     const fields: Record<string, string> = {};
@@ -69,7 +82,8 @@ function receiveForm(
         return;
       }
       started = true;
-      const name = fields.name !== undefined ? fields.name : baseName(info.filename ?? '') || 'file';
+      const name =
+        fields.name !== undefined ? fields.name : baseName(info.filename ?? '') || 'file';
       core.files
         .upload({
           body: stream,
@@ -87,10 +101,17 @@ function receiveForm(
       if (!started) reject(new CoreError('no_file'));
     });
     bb.on('error', (err) => {
-      if (!started) reject(new CoreError('upload_aborted', 'The multipart form could not be read', undefined, { cause: err }));
+      if (!started)
+        reject(
+          new CoreError('upload_aborted', 'The multipart form could not be read', undefined, {
+            cause: err,
+          }),
+        );
     });
     req.raw.on('error', (err) => bb.destroy(err));
-    req.raw.on('aborted', () => bb.destroy(Object.assign(new Error('request aborted'), { code: 'ECONNRESET' })));
+    req.raw.on('aborted', () =>
+      bb.destroy(Object.assign(new Error('request aborted'), { code: 'ECONNRESET' })),
+    );
     req.raw.pipe(bb);
   });
 }

@@ -26,7 +26,10 @@ export function failUpload(req: FastifyRequest, reply: FastifyReply, err: unknow
  * needs no body (content type, credentials, declared size, name) is checked before one byte is read.
  */
 export function registerFilePut(app: FastifyInstance, core: Core): void {
-  const handler = async (req: FastifyRequest<{ Params: { name?: string } }>, reply: FastifyReply) => {
+  const handler = async (
+    req: FastifyRequest<{ Params: { name?: string } }>,
+    reply: FastifyReply,
+  ) => {
     try {
       const type = req.headers['content-type'] ?? '';
       if (/^\s*multipart\//i.test(type)) {
@@ -34,14 +37,22 @@ export function registerFilePut(app: FastifyInstance, core: Core): void {
         return sendPdError(reply, {
           status: 400,
           value: 'invalid_content_type',
-          message: 'Multipart form data is not supported on this endpoint, send the file as the raw request body',
+          message:
+            'Multipart form data is not supported on this endpoint, send the file as the raw request body',
         });
       }
       const uploader = await principalOf(core, req, 'optional');
-      const name = core.files.checkUploadAllowed(uploader, declaredLength(req), req.params.name ?? '');
+      const name = core.files.checkUploadAllowed(
+        uploader,
+        declaredLength(req),
+        req.params.name ?? '',
+      );
       acceptBody(req.raw, reply.raw);
       const { file, deleteKey } = await core.files.upload({ body: req.raw, name, uploader });
-      const body = { ...fileInfo(file, core.files.canEdit(file, uploader)), ...(deleteKey ? { deleteKey } : {}) };
+      const body = {
+        ...fileInfo(file, core.files.canEdit(file, uploader)),
+        ...(deleteKey ? { deleteKey } : {}),
+      };
       return reply.code(201).type('application/json; charset=utf-8').send(JSON.stringify(body));
     } catch (err) {
       return failUpload(req, reply, err);
@@ -50,6 +61,15 @@ export function registerFilePut(app: FastifyInstance, core: Core): void {
   app.put('/file/:name', handler);
   // PUT /api/file/ with nothing after the slash: no name was given.
   app.put('/file/', (req, reply) =>
-    failUpload(req, reply, new CoreError('name_out_of_range', undefined, { field: 'name', min_len: 1, max_len: 255, len: 0 })),
+    failUpload(
+      req,
+      reply,
+      new CoreError('name_out_of_range', undefined, {
+        field: 'name',
+        min_len: 1,
+        max_len: 255,
+        len: 0,
+      }),
+    ),
   );
 }

@@ -23,7 +23,11 @@ export async function pixeldrainApi(app: FastifyInstance, opts: { core: Core }):
   app.get('/health', async (_req, reply) => reply.send({ status: 'ok' }));
 
   app.setNotFoundHandler((_req, reply) =>
-    sendPdError(reply, { status: 404, value: 'invalid_endpoint', message: 'The API endpoint you requested does not exist' }),
+    sendPdError(reply, {
+      status: 404,
+      value: 'invalid_endpoint',
+      message: 'The API endpoint you requested does not exist',
+    }),
   );
   app.setErrorHandler((err, req, reply) => {
     req.log.error({ err }, 'unhandled error');

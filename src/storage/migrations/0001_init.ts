@@ -16,7 +16,9 @@ export async function up(db: Kysely<any>): Promise<void> {
     .createTable('api_keys')
     .addColumn('key_hash', 'varchar(64)', (c) => c.primaryKey())
     .addColumn('key_id', 'varchar(16)', (c) => c.notNull().unique())
-    .addColumn('user_id', 'varchar(36)', (c) => c.notNull().references('users.id').onDelete('cascade'))
+    .addColumn('user_id', 'varchar(36)', (c) =>
+      c.notNull().references('users.id').onDelete('cascade'),
+    )
     .addColumn('app_name', 'varchar(255)', (c) => c.notNull())
     .addColumn('created_at', 'bigint', (c) => c.notNull())
     .addColumn('creation_ip', 'varchar(64)', (c) => c.notNull())
