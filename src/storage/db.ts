@@ -29,7 +29,27 @@ export function openSqlite(dataDir: string): Db {
   database.pragma('synchronous = FULL');
   database.pragma('busy_timeout = 10000');
   database.pragma('foreign_keys = ON');
+  cachePreparedStatements(database);
   return new Kysely<Database>({ dialect: new SqliteDialect({ database }) });
+}
+
+/**
+ * Kysely prepares every query anew; on the upload and download paths that was ~6% of the main
+ * thread. Statements are reusable (execution is synchronous, so never concurrent): keep them by
+ * SQL text, within a bound.
+ */
+function cachePreparedStatements(database: Sqlite.Database): void {
+  const prepare = database.prepare.bind(database);
+  const cache = new Map<string, Sqlite.Statement>();
+  database.prepare = ((source: string) => {
+    let stmt = cache.get(source);
+    if (!stmt) {
+      stmt = prepare(source);
+      if (cache.size >= 1000) cache.clear();
+      cache.set(source, stmt);
+    }
+    return stmt;
+  }) as typeof database.prepare;
 }
 
 export async function migrate(db: Db): Promise<string[]> {
