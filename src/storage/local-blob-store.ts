@@ -14,6 +14,12 @@ import { CoreError } from '../core/errors.js';
 
 /** Bytes gathered before one write to disk: one thread-pool hop per MiB instead of per 64 KiB. */
 const WRITE_BATCH = 1024 * 1024;
+/**
+ * While a big upload streams in, its written bytes are flushed to disk in the background every
+ * this many bytes, so the fdatasync before the 201 only has the tail left to write (otherwise
+ * a machine with lots of RAM keeps the whole upload dirty until that one final sync).
+ */
+const EARLY_SYNC = 32 * 1024 * 1024;
 /** Read chunk for downloads (see spec/performance.md: 64 KiB chunks cost ~3x). */
 const READ_CHUNK = 1024 * 1024;
 
@@ -61,6 +67,7 @@ export class LocalBlobStore implements BlobStore {
     let size = 0;
     let head = Buffer.alloc(0);
     let closed = false;
+    let earlySync: Promise<unknown> | null = null;
     const fail = async (err: unknown): Promise<never> => {
       body.destroy();
       if (!closed) await fh.close().catch(() => {});
@@ -89,6 +96,7 @@ export class LocalBlobStore implements BlobStore {
       let position = 0;
       // One write in flight while the next batch is gathered from the socket.
       let inFlight: Promise<unknown> = Promise.resolve();
+      let syncedUpTo = 0;
       const flush = async (): Promise<void> => {
         const chunks = batch;
         const at = position;
@@ -97,6 +105,14 @@ export class LocalBlobStore implements BlobStore {
         batchBytes = 0;
         await inFlight;
         inFlight = writeAll(fh, chunks, at);
+        if (position - syncedUpTo >= EARLY_SYNC && !earlySync) {
+          syncedUpTo = at;
+          // Covers what was written before this batch; at most one runs at a time.
+          earlySync = fh.datasync().then(
+            () => (earlySync = null),
+            () => (earlySync = null),
+          );
+        }
       };
       let ended = false;
       body.once('end', () => (ended = true));
@@ -121,6 +137,7 @@ export class LocalBlobStore implements BlobStore {
       if (batchBytes > 0) await flush();
       await inFlight;
     } catch (err) {
+      await earlySync;
       return fail(err);
     }
     const sha256 = hash.digest('hex');
@@ -137,6 +154,7 @@ export class LocalBlobStore implements BlobStore {
         const final = this.pathOf(location);
         try {
           // Durable before it becomes visible: data first, then the directory entry.
+          await earlySync;
           await fh.datasync();
           await fh.close();
           closed = true;
@@ -163,6 +181,7 @@ export class LocalBlobStore implements BlobStore {
       discard: async () => {
         if (settled) return;
         settled = true;
+        await earlySync;
         if (!closed) await fh.close().catch(() => {});
         closed = true;
         await fs.rm(tmp, { force: true });
