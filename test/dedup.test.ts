@@ -115,7 +115,7 @@ describe('identical content is stored once, reference-counted', () => {
   });
 
   it('a blob comes back after its last file was deleted when the content is uploaded again', async () => {
-    const data = randomBytes(10_000);
+    const data = randomBytes(100_000);
     const hash = sha256(data);
     const first = await put('x.bin', data);
     expect(await del(first.id)).toBe(200);
@@ -124,6 +124,36 @@ describe('identical content is stored once, reference-counted', () => {
     expect(await blobsFor(hash)).toHaveLength(1);
     expect((await download(again.id)).body.equals(data)).toBe(true);
     expect(await del(again.id)).toBe(200);
+  });
+
+  it('small uploads (up to 16 KiB) live in the database: no blob file, same dedup and refcounting', async () => {
+    const data = randomBytes(16 * 1024);
+    const hash = sha256(data);
+    const before = await blobFiles(s.dataDir);
+    const a = await put('small-a.bin', data);
+    const b = await put('small-b.bin', data);
+    expect(a.hash_sha256).toBe(hash);
+    expect(await blobFiles(s.dataDir)).toEqual(before);
+    expect(await stagingFiles(s.dataDir)).toEqual([]);
+    expect(await blobRow(hash)).toEqual({ refcount: 2, location: 'inline' });
+    expect((await download(a.id)).body.equals(data)).toBe(true);
+    const ranged = await fetch(`${s.url}/api/file/${b.id}`, {
+      headers: { Range: 'bytes=100-199' },
+    });
+    expect(ranged.status).toBe(206);
+    expect(Buffer.from(await ranged.arrayBuffer()).equals(data.subarray(100, 200))).toBe(true);
+    expect(await del(a.id)).toBe(200);
+    expect((await download(b.id)).body.equals(data)).toBe(true);
+    expect(await del(b.id)).toBe(200);
+    expect(await blobRow(hash)).toBeUndefined();
+    expect((await download(b.id)).status).toBe(404);
+
+    // One byte over the threshold goes to the blob store.
+    const big = randomBytes(16 * 1024 + 1);
+    const c = await put('just-over.bin', big);
+    expect((await blobRow(sha256(big)))?.location).not.toBe('inline');
+    expect(await blobsFor(sha256(big))).toHaveLength(1);
+    expect(await del(c.id)).toBe(200);
   });
 
   it('distinct content gets distinct blobs', async () => {
@@ -221,7 +251,8 @@ describe('identical content is stored once, reference-counted', () => {
       .select(['location', 'refcount', 'key'])
       .execute();
     const files = await s.app.runtime.db.selectFrom('files').select('blob_key').execute();
-    expect((await blobFiles(s.dataDir)).sort()).toEqual(rows.map((r) => r.location).sort());
+    const onDisk = rows.filter((r) => r.location !== 'inline');
+    expect((await blobFiles(s.dataDir)).sort()).toEqual(onDisk.map((r) => r.location).sort());
     for (const r of rows)
       expect(Number(r.refcount)).toBe(files.filter((f) => f.blob_key === r.key).length);
   });

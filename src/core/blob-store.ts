@@ -22,6 +22,11 @@ export interface StagedBlob {
   readonly sha256: string;
   /** The first bytes (up to 4 KiB), for type detection. */
   readonly head: Buffer;
+  /**
+   * The whole body, when it was no longer than `PutOptions.inlineMax`: nothing was written to the
+   * store, the bytes are kept with the metadata instead (commit is not called for these).
+   */
+  readonly inline?: Buffer;
   commit(): Promise<string>;
   discard(): Promise<void>;
 }
@@ -31,6 +36,24 @@ export const HEAD_BYTES = 4096;
 export interface PutOptions {
   /** The body is cut off (and the staging data removed) as soon as it exceeds this many bytes. */
   maxBytes: number;
+  /** Bodies up to this size come back as `inline` bytes instead of being stored (0: never). */
+  inlineMax?: number;
+}
+
+/** The location recorded for blobs whose bytes live in the metadata (see `StagedBlob.inline`). */
+export const INLINE_LOCATION = 'inline';
+
+/** A staged blob for a small body kept in memory; any store can return one. */
+export function inlineBlob(sha256: string, data: Buffer, head: Buffer): StagedBlob {
+  return {
+    key: sha256,
+    sha256,
+    size: data.length,
+    head,
+    inline: data,
+    commit: () => Promise.reject(new Error('inline blobs are stored with the metadata')),
+    discard: () => Promise.resolve(),
+  };
 }
 
 /**

@@ -1,5 +1,5 @@
-import type { Readable } from 'node:stream';
-import type { BlobStore, ByteRange, StagedBlob } from './blob-store.js';
+import { Readable } from 'node:stream';
+import { INLINE_LOCATION, type BlobStore, type ByteRange, type StagedBlob } from './blob-store.js';
 import { CoreError } from './errors.js';
 import { hashSecret, digestsEqual, newId, newSecret, ID_PATTERN } from './ids.js';
 import { detectMediaType } from './media-type.js';
@@ -13,6 +13,8 @@ import {
 import type { Principal } from './accounts.js';
 
 export const MAX_IDS_PER_REQUEST = 100;
+/** Uploads up to this size are kept in the metadata database, not the blob store. */
+const INLINE_MAX = 16 * 1024;
 /** Blobs up to this size are served from memory once read... */
 const SMALL_BLOB = 64 * 1024;
 /** ...within this budget. */
@@ -39,6 +41,8 @@ export interface FileServiceOptions {
   allowAnonymousUploads: boolean;
   /** How long metadata may be served from memory. Deletes in this process invalidate at once. */
   cacheTtlMs?: number;
+  /** Uploads up to this many bytes are kept in the metadata (default 16 KiB; 0 = never). */
+  inlineMaxBytes?: number;
   /** Counters (downloads, bandwidth) are summed in memory and written at most this often. */
   counterFlushMs?: number;
   now?: () => number;
@@ -92,7 +96,10 @@ export class FileService {
 
   async upload(input: UploadInput): Promise<UploadResult> {
     const name = this.checkUploadAllowed(input.uploader, null, input.name);
-    const staged = await this.blobs.put(input.body, { maxBytes: this.opts.maxFileSize });
+    const staged = await this.blobs.put(input.body, {
+      maxBytes: this.opts.maxFileSize,
+      inlineMax: this.opts.inlineMaxBytes ?? INLINE_MAX,
+    });
     if (input.rejectEmpty && staged.size === 0) {
       await staged.discard();
       throw new CoreError('no_file', 'The file does not exist or is empty');
@@ -130,6 +137,15 @@ export class FileService {
     if (existing) {
       file.blobLocation = existing.location;
       await staged.discard();
+      return;
+    }
+    if (staged.inline) {
+      // Small: the bytes go into the blob's row, in the same transaction as the file.
+      file.blobLocation = INLINE_LOCATION;
+      const { location } = await this.withFreshId(file, () =>
+        this.repo.insertWithBlobRef(file, staged.inline),
+      );
+      file.blobLocation = location;
       return;
     }
     let ours: string;
@@ -215,17 +231,24 @@ export class FileService {
     return out;
   }
 
-  openStream(file: FileRecord, range?: ByteRange): Promise<Readable> {
+  async openStream(file: FileRecord, range?: ByteRange): Promise<Readable> {
+    if (file.blobLocation === INLINE_LOCATION)
+      return Readable.from([await this.readBytes(file, range)]);
     return this.blobs.get(file.blobLocation, range);
   }
 
   /** Bytes of a small file or range. Whole small blobs are kept in memory (locations never change). */
   async readBytes(file: FileRecord, range?: ByteRange): Promise<Buffer> {
     if (file.size > SMALL_BLOB) return this.blobs.read(file.blobLocation, range);
-    let bytes = this.smallBlobs.get(file.blobLocation);
+    // Keyed by content hash: identical content has identical bytes, wherever it is kept.
+    let bytes: Buffer | null | undefined = this.smallBlobs.get(file.blobKey);
     if (!bytes) {
-      bytes = await this.blobs.read(file.blobLocation);
-      this.smallBlobs.set(file.blobLocation, bytes);
+      bytes =
+        file.blobLocation === INLINE_LOCATION
+          ? await this.repo.readInlineBlob(file.blobKey)
+          : await this.blobs.read(file.blobLocation);
+      if (!bytes) throw new CoreError('not_found', 'The entity you requested could not be found');
+      this.smallBlobs.set(file.blobKey, bytes);
     }
     return range ? bytes.subarray(range.start, range.end + 1) : bytes;
   }
@@ -259,8 +282,8 @@ export class FileService {
     this.cache.delete(id);
     if (!res) throw new CoreError('not_found', 'The entity you requested could not be found');
     if (res.blobUnreferenced) {
-      this.smallBlobs.delete(res.location);
-      await this.blobs.delete(res.location);
+      this.smallBlobs.delete(file.blobKey);
+      if (res.location !== INLINE_LOCATION) await this.blobs.delete(res.location);
     }
   }
 

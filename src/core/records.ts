@@ -6,7 +6,7 @@ export interface FileRecord {
   mimeType: string;
   /** SHA-256 of the content. */
   blobKey: string;
-  /** Where the blob store keeps the bytes (shared by all files with this content). */
+  /** Where the blob store keeps the bytes (shared by all files with this content), or INLINE_LOCATION. */
   blobLocation: string;
   ownerId: string | null;
   deleteKeyHash: string | null;
@@ -48,7 +48,9 @@ export interface FileRepository {
    * another one than offered means identical content was already stored. Rejects with
    * DuplicateIdError on an id clash (nothing changed).
    */
-  insertWithBlobRef(file: FileRecord): Promise<{ location: string }>;
+  insertWithBlobRef(file: FileRecord, inlineData?: Buffer): Promise<{ location: string }>;
+  /** The bytes of a blob kept in the metadata; null when there is no such blob. */
+  readInlineBlob(key: string): Promise<Buffer | null>;
   /**
    * The same, but only when a blob with this key is already stored (then the upload's own copy is
    * not needed at all); null, with nothing changed, otherwise.

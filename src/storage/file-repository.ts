@@ -71,7 +71,7 @@ export class KyselyFileRepository implements FileRepository {
     });
   }
 
-  async insertWithBlobRef(f: FileRecord): Promise<{ location: string }> {
+  async insertWithBlobRef(f: FileRecord, inlineData?: Buffer): Promise<{ location: string }> {
     return this.writes.run(async (trx) => {
       await this.refuseTakenId(trx, f.id);
       // Upsert: a new row takes our location, an existing one keeps its own (and gains a reference).
@@ -82,6 +82,7 @@ export class KyselyFileRepository implements FileRepository {
           location: f.blobLocation,
           size: f.size,
           refcount: 1,
+          data: inlineData ?? null,
           created_at: f.createdAt,
         })
         .onConflict((oc) => oc.column('key').doUpdateSet({ refcount: sql`blobs.refcount + 1` }))
@@ -117,6 +118,15 @@ export class KyselyFileRepository implements FileRepository {
         last_view_at: f.lastViewAt,
       })
       .execute();
+  }
+
+  async readInlineBlob(key: string): Promise<Buffer | null> {
+    const row = await this.db
+      .selectFrom('blobs')
+      .select('data')
+      .where('key', '=', key)
+      .executeTakeFirst();
+    return row?.data ? Buffer.from(row.data) : null;
   }
 
   private selectFiles() {

@@ -111,6 +111,18 @@ describe.each(stores)('BlobStore contract: %s', (_name, make) => {
     await staged.discard();
   });
 
+  it('returns a small body inline (nothing stored, nothing staged) when inlineMax allows', async () => {
+    const data = randomBytes(1000);
+    const staged = await h.store.put(chunked(data), { maxBytes: 1024 * 1024, inlineMax: 1000 });
+    expect(staged.inline?.equals(data)).toBe(true);
+    expect(staged.sha256).toBe(sha256(data));
+    expect(staged.size).toBe(1000);
+    const over = await h.store.put(chunked(data), { maxBytes: 1024 * 1024, inlineMax: 999 });
+    expect(over.inline).toBeUndefined();
+    const loc = await over.commit();
+    expect((await h.store.read(loc)).equals(data)).toBe(true);
+  });
+
   it('accepts an empty body', async () => {
     const staged = await h.store.put(Readable.from([]), { maxBytes: 1024 });
     expect(staged.size).toBe(0);

@@ -5,6 +5,7 @@ import path from 'node:path';
 import type { Readable } from 'node:stream';
 import {
   HEAD_BYTES,
+  inlineBlob,
   type BlobStore,
   type ByteRange,
   type PutOptions,
@@ -62,7 +63,8 @@ export class LocalBlobStore implements BlobStore {
 
   async put(body: Readable, opts: PutOptions): Promise<StagedBlob> {
     const tmp = path.join(this.stagingDir, `${Date.now()}-${randomBytes(8).toString('hex')}.part`);
-    const fh = await fs.open(tmp, 'wx', 0o600);
+    // Opened only once the body outgrows opts.inlineMax: a small body never touches the disk here.
+    let fh: fs.FileHandle | null = null;
     const hash = createHash('sha256');
     let size = 0;
     let head = Buffer.alloc(0);
@@ -70,9 +72,9 @@ export class LocalBlobStore implements BlobStore {
     let earlySync: Promise<unknown> | null = null;
     const fail = async (err: unknown): Promise<never> => {
       body.destroy();
-      if (!closed) await fh.close().catch(() => {});
+      if (fh && !closed) await fh.close().catch(() => {});
       closed = true;
-      await fs.rm(tmp, { force: true });
+      if (fh) await fs.rm(tmp, { force: true });
       if (err instanceof CoreError) throw err;
       const code = (err as NodeJS.ErrnoException | undefined)?.code;
       if (code === 'ECONNRESET' || code === 'ERR_STREAM_PREMATURE_CLOSE' || code === 'ABORT_ERR') {
@@ -104,11 +106,12 @@ export class LocalBlobStore implements BlobStore {
         batch = [];
         batchBytes = 0;
         await inFlight;
-        inFlight = writeAll(fh, chunks, at);
+        const file = (fh ??= await fs.open(tmp, 'wx', 0o600));
+        inFlight = writeAll(file, chunks, at);
         if (position - syncedUpTo >= EARLY_SYNC && !earlySync) {
           syncedUpTo = at;
           // Covers what was written before this batch; at most one runs at a time.
-          earlySync = fh.datasync().then(
+          earlySync = file.datasync().then(
             () => (earlySync = null),
             () => (earlySync = null),
           );
@@ -134,13 +137,24 @@ export class LocalBlobStore implements BlobStore {
       if (!ended && (body as { complete?: boolean }).complete === false) {
         throw Object.assign(new Error('request aborted'), { code: 'ECONNRESET' });
       }
+      if (
+        fh === null &&
+        opts.inlineMax !== undefined &&
+        opts.inlineMax > 0 &&
+        size <= opts.inlineMax
+      ) {
+        const sha256 = hash.digest('hex');
+        return inlineBlob(sha256, Buffer.concat(batch, batchBytes), head);
+      }
       if (batchBytes > 0) await flush();
       await inFlight;
+      fh ??= await fs.open(tmp, 'wx', 0o600); // an empty body still becomes a (0-byte) blob
     } catch (err) {
       await earlySync;
       return fail(err);
     }
     const sha256 = hash.digest('hex');
+    const file = fh as fs.FileHandle;
     let settled = false;
     return {
       key: sha256,
@@ -155,8 +169,8 @@ export class LocalBlobStore implements BlobStore {
         try {
           // Durable before it becomes visible: data first, then the directory entry.
           await earlySync;
-          await fh.datasync();
-          await fh.close();
+          await file.datasync();
+          await file.close();
           closed = true;
           const dir = path.dirname(final);
           if (!this.knownDirs.has(dir)) {
@@ -167,7 +181,7 @@ export class LocalBlobStore implements BlobStore {
           await fsyncDir(dir);
           return location;
         } catch (err) {
-          if (!closed) await fh.close().catch(() => {});
+          if (!closed) await file.close().catch(() => {});
           closed = true;
           await fs.rm(tmp, { force: true });
           throw new CoreError(
@@ -182,7 +196,7 @@ export class LocalBlobStore implements BlobStore {
         if (settled) return;
         settled = true;
         await earlySync;
-        if (!closed) await fh.close().catch(() => {});
+        if (!closed) await file.close().catch(() => {});
         closed = true;
         await fs.rm(tmp, { force: true });
       },

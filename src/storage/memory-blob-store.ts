@@ -1,6 +1,12 @@
 import { createHash } from 'node:crypto';
 import { Readable } from 'node:stream';
-import type { BlobStore, ByteRange, PutOptions, StagedBlob } from '../core/blob-store.js';
+import {
+  inlineBlob,
+  type BlobStore,
+  type ByteRange,
+  type PutOptions,
+  type StagedBlob,
+} from '../core/blob-store.js';
 import { CoreError } from '../core/errors.js';
 
 /** In-memory BlobStore: the test double for the core (same contract as the disk store). */
@@ -37,6 +43,8 @@ export class MemoryBlobStore implements BlobStore {
     }
     const key = hash.digest('hex');
     const data = Buffer.concat(chunks);
+    if (opts.inlineMax !== undefined && opts.inlineMax > 0 && size <= opts.inlineMax)
+      return inlineBlob(key, data, data.subarray(0, 4096));
     this.staged++;
     let settled = false;
     return {

@@ -37,6 +37,7 @@ export interface BlobsTable {
   location: string;
   size: number;
   refcount: number;
+  data: Buffer | null;
   created_at: number;
 }
 

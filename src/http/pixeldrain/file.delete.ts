@@ -14,15 +14,13 @@ export function registerFileDelete(app: FastifyInstance, core: Core): void {
       try {
         const principal = await principalOf(core, req, 'optional');
         await core.files.delete(req.params.id, { principal, deleteKey: req.query.key ?? null });
-        return reply
-          .type('application/json; charset=utf-8')
-          .send(
-            JSON.stringify({
-              success: true,
-              value: 'ok',
-              message: 'The requested action was successfully performed',
-            }),
-          );
+        return reply.type('application/json; charset=utf-8').send(
+          JSON.stringify({
+            success: true,
+            value: 'ok',
+            message: 'The requested action was successfully performed',
+          }),
+        );
       } catch (err) {
         return sendPdError(reply, toPdError(err));
       }

@@ -1,8 +1,10 @@
-import type { Kysely } from 'kysely';
+import { PostgresAdapter, sql, type Kysely } from 'kysely';
 
 // Portable DDL only (SQLite and PostgreSQL): no AUTOINCREMENT, no SQLite-only types.
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export async function up(db: Kysely<any>): Promise<void> {
+  // Binary column: BLOB on SQLite, BYTEA on PostgreSQL.
+  const binary = db.getExecutor().adapter instanceof PostgresAdapter ? sql`bytea` : sql`blob`;
   await db.schema
     .createTable('users')
     .addColumn('id', 'varchar(36)', (c) => c.primaryKey())
@@ -32,6 +34,8 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addColumn('location', 'varchar(255)', (c) => c.notNull())
     .addColumn('size', 'bigint', (c) => c.notNull())
     .addColumn('refcount', 'integer', (c) => c.notNull())
+    // Small blobs (see BlobStore inlineMax) keep their bytes here instead of in the blob store.
+    .addColumn('data', binary)
     .addColumn('created_at', 'bigint', (c) => c.notNull())
     .execute();
 
