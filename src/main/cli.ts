@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 import './threadpool.js';
 import { Command, Option } from 'commander';
-import { createRuntime, type Runtime } from '../app.js';
+import { createRuntime, type Runtime } from '../runtime.js';
 import { ConfigError, loadConfig, type ConfigInput } from '../config.js';
 import { CoreError } from '../core/errors.js';
 import { serve } from './serve.js';

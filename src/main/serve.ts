@@ -1,5 +1,5 @@
 import cluster from 'node:cluster';
-import { buildApp, createRuntime } from '../app.js';
+import { createRuntime } from '../runtime.js';
 import type { Config } from '../config.js';
 
 /**
@@ -29,6 +29,8 @@ export async function serve(config: Config): Promise<void> {
     return;
   }
   const worker = cluster.isWorker;
+  // Loaded here, not at the top: a supervising primary never needs the HTTP stack in memory.
+  const { buildApp } = await import('../app.js');
   const app = await buildApp(config, { cleanStaging: !worker, migrate: !worker });
   const url = await app.listen();
   if (!worker || cluster.worker?.id === 1) {
