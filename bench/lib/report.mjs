@@ -1,0 +1,203 @@
+// Results: the summary over rounds (medians of per-round ratios), the table and the notes under
+// it, the environment description, and the JSON file under bench/results/.
+//
+// `view` describes the run: { servers: ['nginx', 'stowage'], metrics: [{ key, label, field,
+// target }], bigLabel: '1 GiB', rssLimitMiB: 150 }.
+
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { RESULTS_DIR, ROOT, firstLine, median, round1, round2 } from './util.mjs';
+
+export function summarize(rounds, { servers, metrics, rssLimitMiB }) {
+  const summary = {};
+  const both = servers.includes('nginx') && servers.includes('stowage');
+  for (const m of metrics) {
+    const per = {};
+    for (const name of servers) {
+      per[name] = median(rounds.map((r) => r.servers[name]?.[m.key]?.[m.field]));
+    }
+    const ratios = both
+      ? rounds.map((r) => {
+          const a = r.servers.stowage?.[m.key]?.[m.field];
+          const b = r.servers.nginx?.[m.key]?.[m.field];
+          return typeof a === 'number' && typeof b === 'number' && b > 0 ? a / b : null;
+        })
+      : [];
+    const valid = ratios.filter((x) => x !== null);
+    const ratio = median(valid);
+    const s = { ...per, ratios: ratios.map((x) => (x === null ? null : round2(x))), ratio };
+    s.ratioMin = valid.length ? Math.min(...valid) : null;
+    s.ratioMax = valid.length ? Math.max(...valid) : null;
+    s.target = m.target;
+    s.met = ratio === null ? null : ratio >= m.target;
+    if (m.key === 'getSmall' || m.key === 'putSmall') {
+      for (const name of servers) {
+        const runs = rounds.map((r) => r.servers[name]?.[m.key]).filter((x) => x && !x.error);
+        s[`${name}Non2xx`] = runs.reduce((a, x) => a + x.non2xx, 0);
+        s[`${name}SocketErrors`] = runs.reduce(
+          (a, x) => a + Object.values(x.socketErrors).reduce((p, q) => p + q, 0),
+          0,
+        );
+        s[`${name}P50Ms`] = median(runs.map((x) => x.latencyMs.p50));
+        s[`${name}P99Ms`] = median(runs.map((x) => x.latencyMs.p99));
+      }
+    }
+    summary[m.key] = s;
+  }
+  const rss = {};
+  for (const name of servers) {
+    const max = (k) => {
+      const v = rounds.map((r) => r.servers[name]?.[k]).filter((x) => x != null);
+      return v.length ? Math.max(...v) : null;
+    };
+    rss[name] = max('peakRssMiB');
+    rss[`${name}Median`] = median(rounds.map((r) => r.servers[name]?.peakRssMiB));
+    rss[`${name}Process`] = max('peakProcessRssMiB');
+    rss[`${name}ProcessMedian`] = median(rounds.map((r) => r.servers[name]?.peakProcessRssMiB));
+    rss[`${name}Anon`] = max('peakAnonMiB');
+    rss[`${name}Pss`] = max('peakPssMiB');
+    rss[`${name}Idle`] = median(rounds.map((r) => r.servers[name]?.idle?.rssMiB));
+    rss[`${name}IdlePss`] = median(rounds.map((r) => r.servers[name]?.idle?.pssMiB));
+    rss[`${name}Processes`] = max('processes');
+  }
+  rss.limitMiB = rssLimitMiB;
+  rss.limitAppliesTo = 'largest single process';
+  rss.met = rss.stowageProcess == null ? null : rss.stowageProcess < rssLimitMiB;
+  summary.peakRss = rss;
+  return summary;
+}
+
+function fmtNum(x, digits = 0) {
+  if (x === null || x === undefined) return '–';
+  return x.toLocaleString('en-US', {
+    minimumFractionDigits: digits,
+    maximumFractionDigits: digits,
+  });
+}
+
+export function renderTable(summary, { servers, metrics, bigLabel, rssLimitMiB }) {
+  const rows = [['metric', 'nginx', 'stowage', 'ratio (stowage/nginx)', 'target', 'met']];
+  const cell = (s, name, key) => {
+    if (!servers.includes(name)) return 'not run';
+    let text = fmtNum(s[name]);
+    if (s[name] === null) text = 'ERROR';
+    const bad = (s[`${name}Non2xx`] || 0) + (s[`${name}SocketErrors`] || 0);
+    if ((key === 'getSmall' || key === 'putSmall') && bad) text += ` (${fmtNum(bad)} failed)`;
+    return text;
+  };
+  for (const m of metrics) {
+    const s = summary[m.key];
+    let ratio = s.ratio === null ? '–' : s.ratio.toFixed(2);
+    if (s.ratio !== null && s.ratios.length > 1) {
+      ratio += ` [${s.ratioMin.toFixed(2)}–${s.ratioMax.toFixed(2)}]`;
+    }
+    const met = s.met === null ? '–' : s.met ? 'yes' : 'NO';
+    rows.push([
+      m.label,
+      cell(s, 'nginx', m.key),
+      cell(s, 'stowage', m.key),
+      ratio,
+      `>= ${m.target.toFixed(1)}`,
+      met,
+    ]);
+  }
+  const rss = summary.peakRss;
+  const rssCell = (name) =>
+    !servers.includes(name) ? 'not run' : fmtNum(rss[`${name}Process`], 1);
+  const [stowageMiB, nginxMiB] = [rss.stowageProcess, rss.nginxProcess];
+  rows.push([
+    `peak RSS, largest process, ${bigLabel} PUT/GET (MiB)`,
+    rssCell('nginx'),
+    rssCell('stowage'),
+    stowageMiB != null && nginxMiB ? `(${(stowageMiB / nginxMiB).toFixed(1)})` : '–',
+    `< ${rssLimitMiB} MiB`,
+    rss.met === null ? '–' : rss.met ? 'yes' : 'NO',
+  ]);
+  const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => r[i].length)));
+  const line = (r) => `| ${r.map((c, i) => c.padEnd(widths[i])).join(' | ')} |`;
+  const sep = `|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`;
+  return [line(rows[0]), sep, ...rows.slice(1).map(line)].join('\n');
+}
+
+export function renderNotes(summary, { servers }) {
+  const notes = [];
+  for (const key of ['getSmall', 'putSmall']) {
+    const s = summary[key];
+    const parts = servers.map((name) => {
+      const lat = `p50 ${fmtNum(s[`${name}P50Ms`], 2)} ms, p99 ${fmtNum(s[`${name}P99Ms`], 2)} ms`;
+      return `${name} ${lat}, non-2xx ${s[`${name}Non2xx`]}, socket errors ${s[`${name}SocketErrors`]}`;
+    });
+    notes.push(`${key === 'getSmall' ? '4 KiB GET' : '4 KiB PUT'}: ${parts.join('; ')}`);
+  }
+  const rss = summary.peakRss;
+  const mem = servers.map(
+    (n) =>
+      `${n} (${rss[`${n}Processes`]} proc.) peak RSS largest process ` +
+      `${fmtNum(rss[`${n}Process`], 1)} MiB, sum ${fmtNum(rss[n], 1)} MiB ` +
+      `(anon ${fmtNum(rss[`${n}Anon`], 1)}, PSS ${fmtNum(rss[`${n}Pss`], 1)}), ` +
+      `idle RSS sum ${fmtNum(rss[`${n}Idle`], 1)} MiB (PSS ${fmtNum(rss[`${n}IdlePss`], 1)})`,
+  );
+  notes.push(`memory: ${mem.join('; ')}`);
+  return notes.map((n) => `- ${n}`).join('\n');
+}
+
+function gitInfo() {
+  const run = (args) => {
+    const r = spawnSync('git', args, { cwd: ROOT, encoding: 'utf8' });
+    return r.status === 0 ? r.stdout.trim() : null;
+  };
+  const commit = run(['rev-parse', 'HEAD']);
+  const status = run(['--no-optional-locks', 'status', '--porcelain', '--', 'src']);
+  return { commit, srcDirty: status === null ? null : status.length > 0 };
+}
+
+/** What the numbers depend on: machine, versions, worker count, git commit. */
+export function collectEnvironment({ nginx, wrk, workers }) {
+  return {
+    nproc: os.availableParallelism ? os.availableParallelism() : os.cpus().length,
+    cpu: os.cpus()[0]?.model || 'unknown',
+    memGiB: round1(os.totalmem() / 1024 ** 3),
+    kernel: `${os.type()} ${os.release()}`,
+    node: process.version,
+    nginx: firstLine(nginx, ['-v']).replace(/^nginx version:\s*/, ''),
+    wrk: firstLine(wrk, ['-v']).split(' ').slice(0, 2).join(' '),
+    loadAvgAtStart: os.loadavg().map(round2),
+    stowageWorkers: workers,
+    uvThreadpoolSize: process.env.UV_THREADPOOL_SIZE || null,
+    stowageVersion: JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8')).version,
+    git: gitInfo(),
+  };
+}
+
+/** Writes bench/results/<start time>.json; returns its path. */
+export function writeResults({ startedAt, finishedAt, environment, config, summary, rounds }) {
+  fs.mkdirSync(RESULTS_DIR, { recursive: true });
+  const stamp = startedAt
+    .toISOString()
+    .replace(/\.\d+Z$/, 'Z')
+    .replace(/:/g, '-');
+  const outFile = path.join(RESULTS_DIR, `${stamp}.json`);
+  const result = {
+    startedAt: startedAt.toISOString(),
+    finishedAt: finishedAt.toISOString(),
+    environment,
+    config,
+    summary,
+    rounds,
+  };
+  fs.writeFileSync(outFile, `${JSON.stringify(result, null, 2)}\n`);
+  return outFile;
+}
+
+/** "server measurement" for every failed measurement and crashed server, over all rounds. */
+export function failedMeasurements(rounds) {
+  return rounds.flatMap((r) =>
+    Object.entries(r.servers).flatMap(([name, x]) =>
+      Object.entries(x)
+        .filter(([, v]) => v && typeof v === 'object' && (v.error || v.code !== undefined))
+        .map(([k]) => `${name} ${k}`),
+    ),
+  );
+}
