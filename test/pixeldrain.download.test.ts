@@ -1,3 +1,5 @@
+import fs from 'node:fs';
+import http from 'node:http';
 import { createHash, randomBytes } from 'node:crypto';
 import net from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -295,6 +297,36 @@ describe('pixeldrain downloads', () => {
       const body = Buffer.from(await r.arrayBuffer());
       expect(body.length).toBe(end - start + 1);
       expect(body.equals(big.subarray(start, end + 1))).toBe(true);
+    });
+
+    it('a client that leaves mid-download leaves no open file behind', async () => {
+      const huge = await upload('huge.bin', randomBytes(24 * 1024 * 1024));
+      const openFds = () => fs.readdirSync('/proc/self/fd').length;
+      const before = openFds();
+      for (let i = 0; i < 3; i++) {
+        await new Promise<void>((resolve, reject) => {
+          const req = http.get(`${s.url}/api/file/${huge.id}`, (res) => {
+            expect(res.statusCode).toBe(200);
+            let got = 0;
+            res.on('data', (c: Buffer) => {
+              got += c.length;
+              if (got > 256 * 1024) req.destroy(); // gone after a few chunks of 24 MiB
+            });
+            res.on('close', () => resolve());
+          });
+          req.on('error', (e) =>
+            (e as NodeJS.ErrnoException).code === 'ECONNRESET' ? resolve() : reject(e),
+          );
+        });
+      }
+      // The server notices the closed socket and closes the blob's file handle.
+      const deadline = Date.now() + 5000;
+      while (openFds() > before && Date.now() < deadline)
+        await new Promise((r) => setTimeout(r, 50));
+      expect(openFds()).toBeLessThanOrEqual(before);
+      // And it still serves the whole file afterwards.
+      const r = await get(huge.id);
+      expect(Buffer.from(await r.arrayBuffer()).length).toBe(24 * 1024 * 1024);
     });
 
     it('a suffix range of 100000 bytes is exact', async () => {

@@ -1,5 +1,11 @@
 import { Readable } from 'node:stream';
-import { INLINE_LOCATION, type BlobStore, type ByteRange, type StagedBlob } from './blob-store.js';
+import {
+  INLINE_LOCATION,
+  type BlobReader,
+  type BlobStore,
+  type ByteRange,
+  type StagedBlob,
+} from './blob-store.js';
 import { CoreError } from './errors.js';
 import { hashSecret, digestsEqual, newId, newSecret, ID_PATTERN } from './ids.js';
 import { detectMediaType } from './media-type.js';
@@ -229,6 +235,12 @@ export class FileService {
     if (out.length === 0)
       throw new CoreError('not_found', 'The entity you requested could not be found');
     return out;
+  }
+
+  /** A positional reader on the file's bytes, when the blob store offers one (else null: use openStream). */
+  async openReader(file: FileRecord): Promise<BlobReader | null> {
+    if (file.blobLocation === INLINE_LOCATION || !this.blobs.openReader) return null;
+    return this.blobs.openReader(file.blobLocation);
   }
 
   async openStream(file: FileRecord, range?: ByteRange): Promise<Readable> {

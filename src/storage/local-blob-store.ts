@@ -6,6 +6,7 @@ import type { Readable } from 'node:stream';
 import {
   HEAD_BYTES,
   inlineBlob,
+  type BlobReader,
   type BlobStore,
   type ByteRange,
   type PutOptions,
@@ -215,6 +216,16 @@ export class LocalBlobStore implements BlobStore {
       end: range?.end,
       highWaterMark: READ_CHUNK,
     });
+  }
+
+  async openReader(location: string): Promise<BlobReader> {
+    const fh = await fs.open(this.pathOf(location), 'r').catch((err: NodeJS.ErrnoException) => {
+      throw err.code === 'ENOENT' ? new CoreError('not_found', 'blob missing') : err;
+    });
+    return {
+      read: async (into, position) => (await fh.read(into, 0, into.length, position)).bytesRead,
+      close: () => fh.close(),
+    };
   }
 
   async read(location: string, range?: ByteRange): Promise<Buffer> {

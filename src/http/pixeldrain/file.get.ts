@@ -31,6 +31,7 @@ export function registerFileGet(app: FastifyInstance, core: Core): void {
           disposition: 'download' in req.query ? 'attachment' : 'inline',
           readBytes: (range) => core.files.readBytes(file, range),
           openStream: (range) => core.files.openStream(file, range),
+          openReader: () => core.files.openReader(file),
           onSent: (bytes, whole) => core.files.recordTransfer(file.id, bytes, whole),
         });
       } catch (err) {
