@@ -167,6 +167,3 @@ export function loadConfig(input: ConfigInput = {}, env: NodeJS.ProcessEnv = pro
 function kebab(k: string): string {
   return k.replace(/[A-Z]/g, (m) => '-' + m.toLowerCase());
 }
-
-/** The environment variable behind each setting, for docs and error messages. */
-export const CONFIG_ENV = ENV;

@@ -30,7 +30,3 @@ export class CoreError extends Error {
     this.name = 'CoreError';
   }
 }
-
-export function isCoreError(e: unknown, code?: CoreErrorCode): e is CoreError {
-  return e instanceof CoreError && (code === undefined || e.code === code);
-}

@@ -76,10 +76,6 @@ export class FileService {
     this.now = opts.now ?? Date.now;
   }
 
-  get maxFileSize(): number {
-    return this.opts.maxFileSize;
-  }
-
   /**
    * Checks that need no body: call before reading a single byte of the upload.
    * Returns the validated name.

@@ -4,6 +4,7 @@ import { Command, Option } from 'commander';
 import { createRuntime, type Runtime } from '../runtime.js';
 import { ConfigError, loadConfig, type ConfigInput } from '../config.js';
 import { CoreError } from '../core/errors.js';
+import { migrate } from '../storage/db.js';
 import { serve } from './serve.js';
 
 const program = new Command();
@@ -58,7 +59,6 @@ program
     const config = loadConfig({ dataDir: opts.dataDir, logLevel: 'silent' });
     const rt = await createRuntime(config, { cleanStaging: false, migrate: false });
     try {
-      const { migrate } = await import('../storage/db.js');
       const applied = await migrate(rt.db);
       console.log(applied.length ? `applied: ${applied.join(', ')}` : 'database is up to date');
     } finally {

@@ -57,11 +57,6 @@ export class LocalBlobStore implements BlobStore {
     return path.join(this.blobsDir, location.slice(0, 2), location.slice(2, 4), location);
   }
 
-  /** Staging files currently present (tests use it to check nothing is left behind). */
-  async stagingEntries(): Promise<string[]> {
-    return fs.readdir(this.stagingDir).catch(() => []);
-  }
-
   async put(body: Readable, opts: PutOptions): Promise<StagedBlob> {
     const tmp = path.join(this.stagingDir, `${Date.now()}-${randomBytes(8).toString('hex')}.part`);
     // Opened only once the body outgrows opts.inlineMax: a small body never touches the disk here.
@@ -204,12 +199,20 @@ export class LocalBlobStore implements BlobStore {
     };
   }
 
+  /** Open a blob for reading; a missing one is not_found (here, not later on a stream). */
+  private async openBlob(location: string): Promise<fs.FileHandle> {
+    try {
+      return await fs.open(this.pathOf(location), 'r');
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') {
+        throw new CoreError('not_found', 'blob missing');
+      }
+      throw err;
+    }
+  }
+
   async get(location: string, range?: ByteRange): Promise<Readable> {
-    const p = this.pathOf(location);
-    // Open first so a missing blob is an error here rather than on the stream.
-    const fh = await fs.open(p, 'r').catch((err: NodeJS.ErrnoException) => {
-      throw err.code === 'ENOENT' ? new CoreError('not_found', 'blob missing') : err;
-    });
+    const fh = await this.openBlob(location);
     return createReadStream('', {
       fd: fh,
       start: range?.start,
@@ -219,9 +222,7 @@ export class LocalBlobStore implements BlobStore {
   }
 
   async openReader(location: string): Promise<BlobReader> {
-    const fh = await fs.open(this.pathOf(location), 'r').catch((err: NodeJS.ErrnoException) => {
-      throw err.code === 'ENOENT' ? new CoreError('not_found', 'blob missing') : err;
-    });
+    const fh = await this.openBlob(location);
     return {
       read: async (into, position) => (await fh.read(into, 0, into.length, position)).bytesRead,
       close: () => fh.close(),
@@ -229,15 +230,7 @@ export class LocalBlobStore implements BlobStore {
   }
 
   async read(location: string, range?: ByteRange): Promise<Buffer> {
-    const p = this.pathOf(location);
-    let fh: fs.FileHandle;
-    try {
-      fh = await fs.open(p, 'r');
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'ENOENT')
-        throw new CoreError('not_found', 'blob missing');
-      throw err;
-    }
+    const fh = await this.openBlob(location);
     try {
       if (range) {
         const len = range.end - range.start + 1;

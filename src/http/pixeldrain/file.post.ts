@@ -7,7 +7,7 @@ import type { Core } from '../../core/index.js';
 import { baseName } from '../../core/names.js';
 import { acceptBody } from '../common/early-reject.js';
 import { principalOf } from './auth.js';
-import { declaredLength, failUpload } from './file.put.js';
+import { declaredLength, failUpload } from './upload.js';
 
 /** Room for the multipart framing and small fields around the file part. */
 const FORM_OVERHEAD = 1024 * 1024;

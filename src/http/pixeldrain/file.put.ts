@@ -3,23 +3,9 @@ import { CoreError } from '../../core/errors.js';
 import type { Core } from '../../core/index.js';
 import { acceptBody, closeAfterResponse } from '../common/early-reject.js';
 import { principalOf } from './auth.js';
-import { sendPdError, toPdError } from './errors.js';
+import { sendPdError } from './errors.js';
 import { fileInfo } from './file-info.js';
-
-/** Declared body length, or null when chunked / absent. */
-export function declaredLength(req: FastifyRequest): number | null {
-  const v = req.headers['content-length'];
-  if (v === undefined) return null;
-  const n = Number(v);
-  return Number.isSafeInteger(n) && n >= 0 ? n : null;
-}
-
-export function failUpload(req: FastifyRequest, reply: FastifyReply, err: unknown): FastifyReply {
-  const e = toPdError(err);
-  if (e.status >= 500) req.log.error({ err }, 'upload failed');
-  closeAfterResponse(req.raw, reply.raw);
-  return sendPdError(reply, e);
-}
+import { declaredLength, failUpload } from './upload.js';
 
 /**
  * PUT /api/file/{name}: the raw body is the file (curl -T, ShareX, the web UI). Everything that

@@ -1,0 +1,21 @@
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { closeAfterResponse } from '../common/early-reject.js';
+import { sendPdError, toPdError } from './errors.js';
+
+/** What the upload endpoints (PUT and POST /api/file) share. */
+
+/** Declared body length, or null when chunked / absent. */
+export function declaredLength(req: FastifyRequest): number | null {
+  const v = req.headers['content-length'];
+  if (v === undefined) return null;
+  const n = Number(v);
+  return Number.isSafeInteger(n) && n >= 0 ? n : null;
+}
+
+/** Answer a refused or failed upload, closing the connection if the body was not read to the end. */
+export function failUpload(req: FastifyRequest, reply: FastifyReply, err: unknown): FastifyReply {
+  const e = toPdError(err);
+  if (e.status >= 500) req.log.error({ err }, 'upload failed');
+  closeAfterResponse(req.raw, reply.raw);
+  return sendPdError(reply, e);
+}
