@@ -15,6 +15,10 @@ export interface Config {
   workers: number;
   /** Pino log level, or 'silent'. */
   logLevel: string;
+  /** Whether anyone may create an account through the API (the CLI always can). */
+  registration: 'open' | 'closed';
+  /** Login and registration attempts allowed per client IP and minute. */
+  authRateLimit: number;
 }
 
 export class ConfigError extends Error {
@@ -41,6 +45,8 @@ const ENV: Record<keyof Config, string> = {
   allowAnonymousUploads: 'STOWAGE_ALLOW_ANONYMOUS_UPLOADS',
   workers: 'STOWAGE_WORKERS',
   logLevel: 'STOWAGE_LOG_LEVEL',
+  registration: 'STOWAGE_REGISTRATION',
+  authRateLimit: 'STOWAGE_AUTH_RATE_LIMIT',
 };
 
 export const DEFAULTS: Config = {
@@ -52,6 +58,8 @@ export const DEFAULTS: Config = {
   allowAnonymousUploads: true,
   workers: 1,
   logLevel: 'info',
+  registration: 'open',
+  authRateLimit: 10,
 };
 
 const SIZE_UNITS: Record<string, number> = {
@@ -160,6 +168,23 @@ export function loadConfig(input: ConfigInput = {}, env: NodeJS.ProcessEnv = pro
       );
     }
     c.logLevel = l;
+  }
+  const registration = pick('registration');
+  if (registration) {
+    const r = String(registration.value).trim().toLowerCase();
+    if (r !== 'open' && r !== 'closed') {
+      throw new ConfigError(registration.setting, `expected open or closed, got "${r}"`);
+    }
+    c.registration = r;
+  }
+  const authRate = pick('authRateLimit');
+  if (authRate) {
+    c.authRateLimit = parseInteger(
+      authRate.setting,
+      authRate.value as string | number,
+      1,
+      1_000_000,
+    );
   }
   return c;
 }

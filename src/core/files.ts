@@ -42,6 +42,17 @@ export interface UploadResult {
   deleteKey?: string;
 }
 
+/**
+ * Observers of the file lifecycle (media extraction, thumbnails). Listeners run after the change is
+ * durable, never delay the caller and must not throw (errors are their own to log).
+ */
+export interface FileListeners {
+  /** A file was stored (upload, or a copy of an existing file). */
+  stored(file: FileRecord): void;
+  /** The last file with this content is gone: anything derived from the blob can go too. */
+  blobReleased(blobKey: string): void;
+}
+
 export interface FileServiceOptions {
   maxFileSize: number;
   allowAnonymousUploads: boolean;
@@ -67,6 +78,7 @@ export class FileService {
   private readonly counters = new Map<string, CounterDelta>();
   private flushTimer: NodeJS.Timeout | null = null;
   private readonly now: () => number;
+  private readonly listeners: Partial<FileListeners>[] = [];
 
   constructor(
     private readonly repo: FileRepository,
@@ -74,6 +86,24 @@ export class FileService {
     private readonly opts: FileServiceOptions,
   ) {
     this.now = opts.now ?? Date.now;
+  }
+
+  listen(listener: Partial<FileListeners>): void {
+    this.listeners.push(listener);
+  }
+
+  private emit<K extends keyof FileListeners>(
+    event: K,
+    ...args: Parameters<FileListeners[K]>
+  ): void {
+    for (const l of this.listeners) {
+      const fn = l[event] as ((...a: Parameters<FileListeners[K]>) => void) | undefined;
+      try {
+        fn?.(...args);
+      } catch {
+        // A listener's failure is its own; the file operation has succeeded.
+      }
+    }
   }
 
   /**
@@ -125,6 +155,7 @@ export class FileService {
       bandwidthUsed: 0,
     };
     await this.publish(staged, file);
+    this.emit('stored', file);
     return { file, deleteKey };
   }
 
@@ -292,6 +323,7 @@ export class FileService {
     if (res.blobUnreferenced) {
       this.smallBlobs.delete(file.blobKey);
       if (res.location !== INLINE_LOCATION) await this.blobs.delete(res.location);
+      this.emit('blobReleased', file.blobKey);
     }
   }
 

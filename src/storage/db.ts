@@ -3,11 +3,13 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { Kysely, Migrator, SqliteDialect, type Migration, type MigrationProvider } from 'kysely';
 import * as m0001 from './migrations/0001_init.js';
+import * as m0002 from './migrations/0002_accounts_lists.js';
 import type { Database } from './schema.js';
 
 /** Migrations are compiled in (no directory scanning), so they work from src/ and dist/ alike. */
 const MIGRATIONS: Record<string, Migration> = {
   '0001_init': m0001,
+  '0002_accounts_lists': m0002,
 };
 
 class StaticProvider implements MigrationProvider {

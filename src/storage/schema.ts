@@ -10,6 +10,8 @@ export interface Database {
   api_keys: ApiKeysTable;
   blobs: BlobsTable;
   files: FilesTable;
+  lists: ListsTable;
+  list_files: ListFilesTable;
 }
 
 export interface UsersTable {
@@ -18,6 +20,7 @@ export interface UsersTable {
   password_hash: string | null;
   is_admin: number;
   created_at: number;
+  email: string | null;
 }
 
 export interface ApiKeysTable {
@@ -29,6 +32,7 @@ export interface ApiKeysTable {
   created_at: number;
   creation_ip: string;
   last_used_at: number;
+  user_agent: Generated<string>;
 }
 
 /** One row per distinct content (key = SHA-256); `location` is where the blob store keeps it. */
@@ -54,6 +58,21 @@ export interface FilesTable {
   views: Generated<number>;
   downloads: Generated<number>;
   bandwidth_used: Generated<number>;
+}
+
+export interface ListsTable {
+  id: string;
+  title: string;
+  owner_id: string | null;
+  created_at: number;
+}
+
+/** A list's entries, in order (`position` from 0). */
+export interface ListFilesTable {
+  list_id: string;
+  position: number;
+  file_id: string;
+  description: Generated<string>;
 }
 
 export function num(v: unknown): number {
