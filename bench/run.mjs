@@ -5,11 +5,14 @@
 //
 // Environment: BENCH_ROUNDS (default 3), BENCH_QUICK=1 (256 MiB, 1 round), BENCH_WRK_SECONDS
 // (default 10), BENCH_WRK_WARMUP_SECONDS (default 2), STOWAGE_WORKERS (default 2),
-// BENCH_SERVERS (default "nginx,stowage"), BENCH_STOWAGE_CLI (default dist/src/main/cli.js).
+// BENCH_SERVERS (default "nginx,stowage"), BENCH_STOWAGE_CLI (default dist/src/main/cli.js),
+// BENCH_THUMBS (default 1; 0 skips the thumbnail scenario), BENCH_THUMBS_ONLY=1 (only that one,
+// no nginx or wrk needed).
 //
 // This file holds the settings and the rounds; the parts live in bench/lib/: servers.mjs
 // (starting and stopping nginx and Stowage), clients.mjs (big PUT/GET clients, wrk),
-// memory.mjs (RSS/PSS sampling), report.mjs (summary, table, JSON), util.mjs (shared helpers).
+// memory.mjs (RSS/PSS sampling), report.mjs (summary, table, JSON), thumbs.mjs (thumbnails of a
+// 12 MP JPEG, Stowage alone), util.mjs (shared helpers).
 
 import crypto from 'node:crypto';
 import fs from 'node:fs';
@@ -34,6 +37,7 @@ import {
   writeResults,
 } from './lib/report.mjs';
 import { Nginx, Stowage } from './lib/servers.mjs';
+import { measureThumbnails, renderThumbnails } from './lib/thumbs.mjs';
 import {
   KiB,
   MiB,
@@ -58,6 +62,8 @@ const WRK_SECONDS = intEnv('BENCH_WRK_SECONDS', 10, 1);
 const WRK_WARMUP_SECONDS = intEnv('BENCH_WRK_WARMUP_SECONDS', 2, 0);
 const WORKERS = intEnv('STOWAGE_WORKERS', 2, 1);
 const STOWAGE_CLI = path.resolve(ROOT, env.BENCH_STOWAGE_CLI || 'dist/src/main/cli.js');
+const THUMBS = env.BENCH_THUMBS !== '0';
+const THUMBS_ONLY = env.BENCH_THUMBS_ONLY === '1';
 const SERVERS = (env.BENCH_SERVERS || 'nginx,stowage')
   .split(',')
   .map((s) => s.trim())
@@ -228,6 +234,24 @@ async function runRound(r, ctx) {
 }
 
 // ---------------------------------------------------------------------------------------------
+// thumbnails (Stowage alone, one worker: its in-memory cache is per process)
+
+async function runThumbnails(runDir) {
+  const dir = path.join(runDir, 'stowage-thumbs');
+  let server = null;
+  try {
+    server = await Stowage.start(dir, { cli: STOWAGE_CLI, workers: 1 });
+    return await measureThumbnails(server);
+  } catch (err) {
+    log(`thumbnails: ERROR ${err.message}`);
+    return { error: err.message };
+  } finally {
+    if (server) await server.stop();
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
 // main
 
 async function main() {
@@ -237,6 +261,16 @@ async function main() {
       `bench: BENCH_SERVERS must list nginx and/or stowage, got "${env.BENCH_SERVERS}"`,
     );
     process.exit(1);
+  }
+  if (THUMBS_ONLY) {
+    if (!fs.existsSync(STOWAGE_CLI)) {
+      console.error(`bench: ${STOWAGE_CLI} not found; build first (npm run build)`);
+      process.exit(1);
+    }
+    const t = await runThumbnails(createRunDir());
+    console.log(`\n${renderThumbnails(t)}`);
+    if (t.error) process.exitCode = 1;
+    return;
   }
   const nginx = findExecutable('nginx');
   const wrk = findExecutable('wrk');
@@ -282,6 +316,7 @@ async function main() {
 
   const rounds = [];
   for (let r = 0; r < ROUNDS; r++) rounds.push(await runRound(r, ctx));
+  const thumbnails = THUMBS && SERVERS.includes('stowage') ? await runThumbnails(runDir) : null;
   const summary = summarize(rounds, VIEW);
   const finishedAt = new Date();
 
@@ -296,11 +331,20 @@ async function main() {
   console.log(
     `\n${machine}\n${setup}\n\n${renderTable(summary, VIEW)}\n\n${renderNotes(summary, VIEW)}`,
   );
+  if (thumbnails) console.log(`\n${renderThumbnails(thumbnails)}`);
 
-  const outFile = writeResults({ startedAt, finishedAt, environment, config, summary, rounds });
+  const outFile = writeResults({
+    startedAt,
+    finishedAt,
+    environment,
+    config,
+    summary: thumbnails ? { ...summary, thumbnails } : summary,
+    rounds,
+  });
   console.log(`\nresults: ${path.relative(ROOT, outFile)}`);
 
   const errors = failedMeasurements(rounds);
+  if (thumbnails?.error) errors.push('stowage thumbnails');
   if (errors.length) {
     console.error(`bench: some measurements failed (${errors.join(', ')}); see the log above`);
     process.exitCode = 1;

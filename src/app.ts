@@ -17,6 +17,7 @@ export interface App {
 export async function buildApp(config: Config, opts: Partial<RuntimeOptions> = {}): Promise<App> {
   const runtime = await createRuntime(config, { cleanStaging: true, migrate: true, ...opts });
   const server = await createServer(runtime.core, config);
+  await reportMedia(runtime, server);
   return {
     server,
     runtime,
@@ -32,4 +33,26 @@ export async function buildApp(config: Config, opts: Partial<RuntimeOptions> = {
       await runtime.close();
     },
   };
+}
+
+/** Load the media tools now and say in the startup log which optional ones were found. */
+async function reportMedia(runtime: Runtime, server: FastifyInstance): Promise<void> {
+  const { media } = runtime.core;
+  media.useLogger(server.log);
+  try {
+    const caps = await media.ready();
+    const images = caps.images
+      ? `${caps.images.library} (${caps.images.version}: ${caps.images.formats.join(', ')})`
+      : 'none';
+    const program = (name: string, version: string | null, without: string) =>
+      version ?? `${name} not found (${without})`;
+    server.log.info(
+      { media: caps },
+      `media: images ${images}; ${program('ffmpeg', caps.ffmpeg, 'no video thumbnails')}; ` +
+        `${program('ffprobe', caps.ffprobe, 'no audio/video metadata')}; ` +
+        `${program('pdftoppm', caps.pdftoppm, 'no PDF thumbnails')}`,
+    );
+  } catch (err) {
+    server.log.error({ err }, 'media: tools could not be loaded; thumbnails are icons only');
+  }
 }

@@ -37,6 +37,13 @@ describe('loadConfig', () => {
         STOWAGE_ALLOW_ANONYMOUS_UPLOADS: 'false',
         STOWAGE_WORKERS: '4',
         STOWAGE_LOG_LEVEL: 'debug',
+        STOWAGE_REGISTRATION: 'closed',
+        STOWAGE_AUTH_RATE_LIMIT: '5',
+        STOWAGE_MEDIA_CONCURRENCY: '3',
+        STOWAGE_MEDIA_MAX_PIXELS: '50000000',
+        STOWAGE_MEDIA_TIMEOUT_MS: '5000',
+        STOWAGE_CHEVERETO_THUMB_SIZE: '320',
+        STOWAGE_CHEVERETO_MEDIUM_WIDTH: '800',
       },
     );
     expect(c).toEqual({
@@ -48,7 +55,32 @@ describe('loadConfig', () => {
       allowAnonymousUploads: false,
       workers: 4,
       logLevel: 'debug',
+      registration: 'closed',
+      authRateLimit: 5,
+      mediaConcurrency: 3,
+      mediaMaxPixels: 50_000_000,
+      mediaTimeoutMs: 5000,
+      cheveretoThumbSize: 320,
+      cheveretoMediumWidth: 800,
     });
+  });
+
+  it('media settings: defaults, and invalid values name the setting', () => {
+    const c = loadConfig({}, {});
+    expect(c.mediaConcurrency).toBeGreaterThanOrEqual(1);
+    expect(c.mediaMaxPixels).toBe(100_000_000);
+    expect(c.mediaTimeoutMs).toBe(30_000);
+    expect(c.cheveretoThumbSize).toBe(160);
+    expect(c.cheveretoMediumWidth).toBe(500);
+    expect(configError(() => loadConfig({}, { STOWAGE_MEDIA_CONCURRENCY: '0' })).setting).toBe(
+      'STOWAGE_MEDIA_CONCURRENCY',
+    );
+    expect(configError(() => loadConfig({}, { STOWAGE_MEDIA_TIMEOUT_MS: '1s' })).setting).toBe(
+      'STOWAGE_MEDIA_TIMEOUT_MS',
+    );
+    expect(configError(() => loadConfig({ mediaMaxPixels: -1 }, {})).setting).toBe(
+      '--media-max-pixels',
+    );
   });
 
   it('resolves a relative data dir to an absolute path', () => {

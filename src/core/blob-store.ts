@@ -81,6 +81,11 @@ export interface BlobStore {
    * instead of allocating one per chunk (garbage collection was 15% of a 1 GiB download).
    */
   openReader?(location: string): Promise<BlobReader>;
+  /**
+   * Optional: the local file holding a blob, for programs that need a path (ffmpeg, pdftoppm);
+   * null when there is none. Stores without local files leave it out (the bytes are copied).
+   */
+  localPath?(location: string): string | null;
   delete(location: string): Promise<void>;
   close(): Promise<void>;
 }

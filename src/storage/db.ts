@@ -4,12 +4,14 @@ import path from 'node:path';
 import { Kysely, Migrator, SqliteDialect, type Migration, type MigrationProvider } from 'kysely';
 import * as m0001 from './migrations/0001_init.js';
 import * as m0002 from './migrations/0002_accounts_lists.js';
+import * as m0003 from './migrations/0003_media.js';
 import type { Database } from './schema.js';
 
 /** Migrations are compiled in (no directory scanning), so they work from src/ and dist/ alike. */
 const MIGRATIONS: Record<string, Migration> = {
   '0001_init': m0001,
   '0002_accounts_lists': m0002,
+  '0003_media': m0003,
 };
 
 class StaticProvider implements MigrationProvider {

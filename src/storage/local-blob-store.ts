@@ -57,6 +57,10 @@ export class LocalBlobStore implements BlobStore {
     return path.join(this.blobsDir, location.slice(0, 2), location.slice(2, 4), location);
   }
 
+  localPath(location: string): string | null {
+    return LOCATION.test(location) ? this.pathOf(location) : null;
+  }
+
   async put(body: Readable, opts: PutOptions): Promise<StagedBlob> {
     const tmp = path.join(this.stagingDir, `${Date.now()}-${randomBytes(8).toString('hex')}.part`);
     // Opened only once the body outgrows opts.inlineMax: a small body never touches the disk here.

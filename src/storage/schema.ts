@@ -12,6 +12,8 @@ export interface Database {
   files: FilesTable;
   lists: ListsTable;
   list_files: ListFilesTable;
+  media: MediaTable;
+  derived_images: DerivedImagesTable;
 }
 
 export interface UsersTable {
@@ -73,6 +75,32 @@ export interface ListFilesTable {
   position: number;
   file_id: string;
   description: Generated<string>;
+}
+
+/** Metadata extracted from a blob's content (width, duration...), once per content hash. */
+export interface MediaTable {
+  blob_key: string;
+  kind: string;
+  /** done | failed */
+  status: string;
+  width: number | null;
+  height: number | null;
+  animated: Generated<number>;
+  duration_ms: number | null;
+  taken_at: number | null;
+  error: string | null;
+  updated_at: number;
+}
+
+/** Images rendered from a blob (thumbnails, Chevereto thumb/medium/frame), kept in the blob store. */
+export interface DerivedImagesTable {
+  blob_key: string;
+  variant: string;
+  location: string;
+  size: number;
+  width: number;
+  height: number;
+  created_at: number;
 }
 
 export function num(v: unknown): number {
