@@ -1,3 +1,4 @@
+import os from 'node:os';
 import path from 'node:path';
 
 /** The whole runtime configuration, in one typed object passed down explicitly. */
@@ -19,6 +20,16 @@ export interface Config {
   registration: 'open' | 'closed';
   /** Login and registration attempts allowed per client IP and minute. */
   authRateLimit: number;
+  /** Media jobs (decodes, thumbnails, probes) running at once. */
+  mediaConcurrency: number;
+  /** Largest image (width × height) or video frame decoded; bigger ones get an icon. */
+  mediaMaxPixels: number;
+  /** Time limit of one media job (ffmpeg/ffprobe/pdftoppm are killed past it), in ms. */
+  mediaTimeoutMs: number;
+  /** Chevereto `thumb`: square side in pixels. */
+  cheveretoThumbSize: number;
+  /** Chevereto `medium`: width in pixels (only for wider originals). */
+  cheveretoMediumWidth: number;
 }
 
 export class ConfigError extends Error {
@@ -47,6 +58,11 @@ const ENV: Record<keyof Config, string> = {
   logLevel: 'STOWAGE_LOG_LEVEL',
   registration: 'STOWAGE_REGISTRATION',
   authRateLimit: 'STOWAGE_AUTH_RATE_LIMIT',
+  mediaConcurrency: 'STOWAGE_MEDIA_CONCURRENCY',
+  mediaMaxPixels: 'STOWAGE_MEDIA_MAX_PIXELS',
+  mediaTimeoutMs: 'STOWAGE_MEDIA_TIMEOUT_MS',
+  cheveretoThumbSize: 'STOWAGE_CHEVERETO_THUMB_SIZE',
+  cheveretoMediumWidth: 'STOWAGE_CHEVERETO_MEDIUM_WIDTH',
 };
 
 export const DEFAULTS: Config = {
@@ -60,6 +76,11 @@ export const DEFAULTS: Config = {
   logLevel: 'info',
   registration: 'open',
   authRateLimit: 10,
+  mediaConcurrency: os.availableParallelism(),
+  mediaMaxPixels: 100_000_000,
+  mediaTimeoutMs: 30_000,
+  cheveretoThumbSize: 160,
+  cheveretoMediumWidth: 500,
 };
 
 const SIZE_UNITS: Record<string, number> = {
@@ -185,6 +206,19 @@ export function loadConfig(input: ConfigInput = {}, env: NodeJS.ProcessEnv = pro
       1,
       1_000_000,
     );
+  }
+  const media: Array<[keyof Config, number, number]> = [
+    ['mediaConcurrency', 1, 256],
+    ['mediaMaxPixels', 1, 2 ** 40],
+    ['mediaTimeoutMs', 100, 3_600_000],
+    ['cheveretoThumbSize', 16, 1024],
+    ['cheveretoMediumWidth', 16, 8192],
+  ];
+  for (const [key, min, max] of media) {
+    const given = pick(key);
+    if (given) {
+      (c[key] as number) = parseInteger(given.setting, given.value as string | number, min, max);
+    }
   }
   return c;
 }

@@ -2,9 +2,15 @@
 import type { Config } from './config.js';
 import { AccountService } from './core/accounts.js';
 import { FileService } from './core/files.js';
+import { ListService } from './core/lists.js';
+import { MediaService } from './core/media.js';
+import type { MediaToolkit } from './core/media-ports.js';
+import { defaultMediaToolkit } from './media/index.js';
 import type { Core } from './core/index.js';
 import { migrate, openSqlite, type Db } from './storage/db.js';
 import { KyselyFileRepository } from './storage/file-repository.js';
+import { KyselyListRepository } from './storage/list-repository.js';
+import { KyselyMediaRepository } from './storage/media-repository.js';
 import { LocalBlobStore } from './storage/local-blob-store.js';
 import { KyselyUserRepository } from './storage/user-repository.js';
 import type { BlobStore } from './core/blob-store.js';
@@ -24,6 +30,8 @@ export interface RuntimeOptions {
   migrate: boolean;
   /** Replace the blob store (tests use the in-memory double). */
   blobStore?: BlobStore;
+  /** Replace the media tools (tests: programs missing); loaded on first need. */
+  mediaTools?: () => Promise<MediaToolkit>;
 }
 
 /** Wire the core to the embedded adapters (SQLite + local disk). */
@@ -37,13 +45,35 @@ export async function createRuntime(config: Config, opts: RuntimeOptions): Promi
       maxFileSize: config.maxFileSize,
       allowAnonymousUploads: config.allowAnonymousUploads,
     });
-    const accounts = new AccountService(new KyselyUserRepository(db));
+    const accounts = new AccountService(new KyselyUserRepository(db), {
+      registration: config.registration,
+    });
+    accounts.onDeleteUser((userId) => files.deleteAllOwnedBy(userId));
+    const lists = new ListService(new KyselyListRepository(db), {
+      allowAnonymous: config.allowAnonymousUploads,
+    });
+    const media = new MediaService(
+      files,
+      blobs,
+      new KyselyMediaRepository(db),
+      opts.mediaTools ?? defaultMediaToolkit,
+      {
+        concurrency: config.mediaConcurrency,
+        maxPixels: config.mediaMaxPixels,
+        timeoutMs: config.mediaTimeoutMs,
+        thumbSize: config.cheveretoThumbSize,
+        mediumWidth: config.cheveretoMediumWidth,
+      },
+    );
+    // The serving process removes derived images a crash left without their content.
+    if (opts.cleanStaging) media.sweep();
     return {
       config,
-      core: { files, accounts },
+      core: { files, accounts, lists, media },
       db,
       blobs,
       close: async () => {
+        await media.close();
         await files.close();
         await blobs.close();
         await db.destroy();

@@ -92,7 +92,9 @@ describe('stowage CLI', () => {
 
   it('user add creates users: --password-stdin stores a hash, --admin an administrator', async () => {
     const [alice, root] = await Promise.all([
-      runCli(['user', 'add', 'alice', '--password-stdin', ...dd()], { input: 'pw\n' }),
+      runCli(['user', 'add', 'alice', '--password-stdin', ...dd()], {
+        input: 'a-long-enough-password\n',
+      }),
       runCli(['user', 'add', 'root', '--admin', ...dd()]),
     ]);
     expect(alice.code).toBe(0);
@@ -107,7 +109,7 @@ describe('stowage CLI', () => {
         .executeTakeFirstOrThrow();
       expect(Number(u.is_admin)).toBe(0);
       expect(u.password_hash).not.toBeNull();
-      expect(u.password_hash).not.toBe('pw');
+      expect(u.password_hash).not.toBe('a-long-enough-password');
       expect(u.password_hash!.startsWith('scrypt$')).toBe(true);
       const r = await db
         .selectFrom('users')
@@ -122,7 +124,9 @@ describe('stowage CLI', () => {
 
   it('bad requests fail with a non-zero exit and one clear line on stderr', async () => {
     const [dup, badName, noUser, noKey] = await Promise.all([
-      runCli(['user', 'add', 'alice', '--password-stdin', ...dd()], { input: 'other\n' }),
+      runCli(['user', 'add', 'alice', '--password-stdin', ...dd()], {
+        input: 'another-good-password\n',
+      }),
       runCli(['user', 'add', 'no spaces/allowed', ...dd()]),
       runCli(['key', 'create', 'nobody', ...dd()]),
       runCli(['key', 'revoke', '00000000-0000-4000-8000-000000000000', ...dd()]),

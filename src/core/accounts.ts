@@ -1,8 +1,14 @@
 import { randomBytes, randomUUID, scrypt as scryptCb, timingSafeEqual } from 'node:crypto';
 import { promisify } from 'node:util';
-import { CoreError } from './errors.js';
+import { CoreError, invalidInput, type ValidationIssue } from './errors.js';
 import { digestsEqual, hashSecret, looksLikeUuid, newId, newSecret } from './ids.js';
-import type { ApiKeyRecord, UserRecord, UserRepository } from './records.js';
+import {
+  UniqueViolation,
+  type ApiKeyRecord,
+  type UserRecord,
+  type UserRepository,
+} from './records.js';
+import { checkCharacters, checkEmail, checkLength } from './validate.js';
 
 const scrypt = promisify(scryptCb) as (
   pw: string,
@@ -18,29 +24,111 @@ export interface Principal {
   username: string;
   isAdmin: boolean;
   keyHash: string;
+  /** Public handle of the key used (see ApiKeyRecord.keyId). */
+  keyId: string;
 }
 
-export const USERNAME = /^[A-Za-z0-9_.-]{1,64}$/;
+export const USERNAME_MIN = 3;
+export const USERNAME_MAX = 64;
+const USERNAME_CHAR = /^[A-Za-z0-9_.-]$/;
+export const PASSWORD_MIN = 8;
+export const PASSWORD_MAX = 256;
+const APP_NAME_MAX = 255;
 /** last_used_at is written at most this often per key, so reads stay reads. */
 const TOUCH_INTERVAL_MS = 60_000;
 
+/** Where a session is created from (kept with the key, shown in the session list). */
+export interface ClientInfo {
+  ip: string;
+  userAgent: string;
+}
+
+export interface NewSession {
+  /** The API key itself: shown once, only its hash is kept. */
+  key: string;
+  record: ApiKeyRecord;
+}
+
+export interface UserChanges {
+  username?: string;
+  email?: string;
+  password?: string;
+}
+
+export interface AccountServiceOptions {
+  registration: 'open' | 'closed';
+  now?: () => number;
+}
+
+/** Removes everything a user owns before the account goes (files live in FileService). */
+export type OwnedDataRemover = (userId: string) => Promise<void>;
+
 export class AccountService {
+  private readonly now: () => number;
+  private removeOwned: OwnedDataRemover = async () => {};
+
   constructor(
     private readonly repo: UserRepository,
-    private readonly now: () => number = Date.now,
-  ) {}
+    private readonly opts: AccountServiceOptions = { registration: 'open' },
+  ) {
+    this.now = opts.now ?? Date.now;
+  }
 
+  /** Called once by the wiring: how a deleted account's files are removed. */
+  onDeleteUser(remover: OwnedDataRemover): void {
+    this.removeOwned = remover;
+  }
+
+  get registrationOpen(): boolean {
+    return this.opts.registration === 'open';
+  }
+
+  /** Administrative creation (CLI): no registration switch, password optional. */
   async createUser(
     username: string,
     password: string | null,
     isAdmin: boolean,
   ): Promise<UserRecord> {
-    if (!USERNAME.test(username)) {
+    const issues = [validateUsername('username', username)];
+    if (password !== null) issues.push(validatePassword('password', password));
+    const found = issues.filter((i): i is ValidationIssue => i !== null);
+    if (found.length > 0) {
       throw new CoreError(
         'invalid_username',
-        'Usernames are 1 to 64 characters of A-Z, a-z, 0-9, _ . -',
+        `Usernames are ${USERNAME_MIN} to ${USERNAME_MAX} characters of A-Z, a-z, 0-9, _ . -; passwords ${PASSWORD_MIN} to ${PASSWORD_MAX} characters`,
+        { issues: found },
       );
     }
+    return this.insertUser(username, null, password, isAdmin);
+  }
+
+  /** Self-service sign-up through the API. All field problems are reported at once. */
+  async register(input: {
+    username?: string;
+    email?: string;
+    password?: string;
+  }): Promise<UserRecord> {
+    if (!this.registrationOpen) {
+      throw new CoreError('registration_closed', 'Registration is closed on this server');
+    }
+    const username = input.username?.trim() ?? '';
+    const email = input.email?.trim() ?? '';
+    const password = input.password ?? '';
+    const issues = [
+      validateUsername('username', username),
+      email ? checkEmail('email', email) : null,
+      validatePassword('password', password),
+    ].filter((i): i is ValidationIssue => i !== null);
+    if (issues.length > 0) throw invalidInput(issues);
+    return this.insertUser(username, email || null, password, false);
+  }
+
+  private async insertUser(
+    username: string,
+    email: string | null,
+    password: string | null,
+    isAdmin: boolean,
+  ): Promise<UserRecord> {
     if (await this.repo.findUserByName(username))
       throw new CoreError('user_exists', `User ${username} already exists`);
     const user: UserRecord = {
@@ -49,8 +137,13 @@ export class AccountService {
       passwordHash: password ? await hashPassword(password) : null,
       isAdmin,
       createdAt: this.now(),
+      email,
     };
-    await this.repo.insertUser(user);
+    try {
+      await this.repo.insertUser(user);
+    } catch (err) {
+      throw uniqueError(err);
+    }
     return user;
   }
 
@@ -60,13 +153,60 @@ export class AccountService {
     return user;
   }
 
-  /** A new API key for the user; the key is returned once and only its hash is kept. */
-  async createKey(
-    username: string,
+  async userById(id: string): Promise<UserRecord> {
+    const user = await this.repo.findUserById(id);
+    if (!user) throw new CoreError('user_not_found', 'The user could not be found');
+    return user;
+  }
+
+  /** Log in with username (or e-mail) and password: a new session key. */
+  async login(
+    identifier: string,
+    password: string,
     appName: string,
-    creationIp: string,
-  ): Promise<{ key: string; record: ApiKeyRecord }> {
+    client: ClientInfo,
+  ): Promise<NewSession> {
+    const id = identifier.trim();
+    const issues: ValidationIssue[] = [];
+    if (!id) issues.push({ field: 'username', problem: 'missing' });
+    if (!password) issues.push({ field: 'password', problem: 'missing' });
+    if (issues.length > 0) throw invalidInput(issues);
+    const user =
+      (await this.repo.findUserByName(id)) ??
+      (id.includes('@') ? await this.repo.findUserByEmail(id) : null);
+    if (!user) {
+      // Same work as a real check, so response time does not tell which usernames exist.
+      await hashPassword(password);
+      throw new CoreError('user_not_found', 'The user could not be found');
+    }
+    if (!user.passwordHash) {
+      throw new CoreError('no_login_method', 'This account has no password to log in with');
+    }
+    if (!(await verifyPassword(password, user.passwordHash))) {
+      throw new CoreError('password_incorrect', 'The password is incorrect');
+    }
+    return this.newKey(user, appName || 'website login', client);
+  }
+
+  /** A new API key for the user; the key is returned once and only its hash is kept. */
+  async createKey(username: string, appName: string, creationIp: string): Promise<NewSession> {
     const user = await this.userByName(username);
+    return this.newKey(user, appName, { ip: creationIp, userAgent: '' });
+  }
+
+  /** Another key for the caller (`POST /user/session`). */
+  async createSession(
+    principal: Principal,
+    appName: string,
+    client: ClientInfo,
+  ): Promise<NewSession> {
+    const user = await this.userById(principal.userId);
+    return this.newKey(user, appName, client);
+  }
+
+  private async newKey(user: UserRecord, appName: string, client: ClientInfo): Promise<NewSession> {
+    const tooLong = checkLength('app_name', appName, 0, APP_NAME_MAX);
+    if (tooLong) throw invalidInput([tooLong]);
     const key = newSecret();
     const now = this.now();
     const record: ApiKeyRecord = {
@@ -75,8 +215,9 @@ export class AccountService {
       userId: user.id,
       appName,
       createdAt: now,
-      creationIp,
+      creationIp: client.ip.slice(0, 64),
       lastUsedAt: now,
+      userAgent: client.userAgent.slice(0, 512),
     };
     await this.repo.insertKey(record);
     return { key, record };
@@ -87,11 +228,26 @@ export class AccountService {
     return this.repo.listKeys(user.id);
   }
 
-  /** Revoke by the key itself or by its public key id. */
+  async listSessions(principal: Principal): Promise<ApiKeyRecord[]> {
+    return this.repo.listKeys(principal.userId);
+  }
+
+  /** Revoke by the key itself or by its public key id (administration: any user's key). */
   async revokeKey(keyOrId: string): Promise<void> {
     const handle = looksLikeUuid(keyOrId) ? hashSecret(keyOrId) : keyOrId;
     if (!(await this.repo.deleteKey(handle)))
       throw new CoreError('key_not_found', 'No such API key');
+  }
+
+  /** Revoke the caller's own key, or another key of the caller's by its id. */
+  async revokeSession(principal: Principal, keyId?: string): Promise<void> {
+    if (!keyId || keyId === principal.keyId) {
+      await this.repo.deleteKey(principal.keyHash);
+      return;
+    }
+    const own = (await this.repo.listKeys(principal.userId)).find((k) => k.keyId === keyId);
+    if (!own) throw new CoreError('key_not_found', 'No such API key');
+    await this.repo.deleteKey(own.keyHash);
   }
 
   /** Resolve an API key to its user. Unknown, malformed or revoked keys: authentication_failed. */
@@ -110,8 +266,67 @@ export class AccountService {
     if (!user) throw failed();
     const now = this.now();
     if (now - record.lastUsedAt > TOUCH_INTERVAL_MS) await this.repo.touchKey(keyHash, now);
-    return { userId: user.id, username: user.username, isAdmin: user.isAdmin, keyHash };
+    return {
+      userId: user.id,
+      username: user.username,
+      isAdmin: user.isAdmin,
+      keyHash,
+      keyId: record.keyId,
+    };
   }
+
+  /** Change username, e-mail or password; an empty e-mail removes it. */
+  async updateUser(principal: Principal, changes: UserChanges): Promise<UserRecord> {
+    const issues: (ValidationIssue | null)[] = [];
+    const set: { username?: string; email?: string | null; passwordHash?: string } = {};
+    if (changes.username !== undefined) {
+      const username = changes.username.trim();
+      issues.push(validateUsername('username', username));
+      set.username = username;
+    }
+    if (changes.email !== undefined) {
+      const email = changes.email.trim();
+      if (email) issues.push(checkEmail('email', email));
+      set.email = email || null;
+    }
+    if (changes.password !== undefined)
+      issues.push(validatePassword('password_new', changes.password));
+    const found = issues.filter((i): i is ValidationIssue => i !== null);
+    if (found.length > 0) throw invalidInput(found);
+    if (changes.password !== undefined) set.passwordHash = await hashPassword(changes.password);
+    try {
+      await this.repo.updateUser(principal.userId, set);
+    } catch (err) {
+      throw uniqueError(err);
+    }
+    return this.userById(principal.userId);
+  }
+
+  /** Delete the caller's account: files first (their blobs are released), then keys and lists. */
+  async deleteUser(principal: Principal): Promise<void> {
+    await this.removeOwned(principal.userId);
+    await this.repo.deleteUser(principal.userId);
+  }
+}
+
+function validateUsername(field: string, username: string): ValidationIssue | null {
+  return (
+    checkLength(field, username, USERNAME_MIN, USERNAME_MAX) ??
+    checkCharacters(field, username, USERNAME_CHAR)
+  );
+}
+
+function validatePassword(field: string, password: string): ValidationIssue | null {
+  return checkLength(field, password, PASSWORD_MIN, PASSWORD_MAX);
+}
+
+function uniqueError(err: unknown): unknown {
+  if (err instanceof UniqueViolation) {
+    return err.field === 'email'
+      ? new CoreError('email_exists', 'This e-mail address is already registered')
+      : new CoreError('user_exists', 'This username is already taken');
+  }
+  return err;
 }
 
 export async function hashPassword(password: string): Promise<string> {

@@ -17,7 +17,28 @@ export type CoreErrorCode =
   | 'user_exists'
   | 'user_not_found'
   | 'invalid_username'
-  | 'key_not_found';
+  | 'key_not_found'
+  /** A thumbnail width or height that is not a multiple of 16 from 16 to 256. */
+  | 'invalid_thumbnail_size'
+  /** Input failed validation; `extra.issues` is a list of ValidationIssue. */
+  | 'invalid_input'
+  | 'password_incorrect'
+  /** The account has no password (created by the CLI without one). */
+  | 'no_login_method'
+  | 'registration_closed'
+  | 'email_exists'
+  | 'list_file_not_found'
+  | 'too_many_files'
+  | 'title_too_long'
+  | 'description_too_long'
+  | 'empty_list';
+
+/** One problem with one input field, in terms each dialect can render its own way. */
+export type ValidationIssue =
+  | { field: string; problem: 'missing' }
+  | { field: string; problem: 'out_of_range'; min: number; max: number; len: number }
+  | { field: string; problem: 'illegal_character'; char: string; position: number }
+  | { field: string; problem: 'invalid_email' };
 
 export class CoreError extends Error {
   constructor(
@@ -29,4 +50,8 @@ export class CoreError extends Error {
     super(message ?? code, options);
     this.name = 'CoreError';
   }
+}
+
+export function invalidInput(issues: ValidationIssue[]): CoreError {
+  return new CoreError('invalid_input', 'Some fields are not valid', { issues });
 }

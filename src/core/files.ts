@@ -143,7 +143,7 @@ export class FileService {
       id: '',
       name,
       size: staged.size,
-      mimeType: detectMediaType(name, staged.head),
+      mimeType: await detectMediaType(name, staged.head),
       blobKey: staged.key,
       blobLocation: '',
       ownerId: owner?.userId ?? null,
@@ -292,6 +292,93 @@ export class FileService {
     return range ? bytes.subarray(range.start, range.end + 1) : bytes;
   }
 
+  /**
+   * All of these files, in the order asked (for archives): one missing id is not_found with
+   * `extra.file` naming it.
+   */
+  async getAll(ids: readonly string[], max: number): Promise<FileRecord[]> {
+    if (ids.length > max) {
+      throw new CoreError('too_many_ids', 'Too many files requested at once', {
+        field: 'id',
+        min_len: 1,
+        max_len: max,
+        len: ids.length,
+      });
+    }
+    const valid = [...new Set(ids.filter((id) => ID_PATTERN.test(id)))];
+    const found = valid.length > 0 ? await this.repo.getMany(valid) : [];
+    const byId = new Map(found.map((f) => [f.id, f]));
+    return ids.map((id) => {
+      const f = byId.get(id);
+      if (!f) throw new CoreError('not_found', `File ${id} does not exist`, { file: id });
+      return f;
+    });
+  }
+
+  /** The caller's files, newest first. */
+  async listOwned(principal: Principal, limit = 50_000): Promise<FileRecord[]> {
+    return this.repo.listByOwner(principal.userId, limit);
+  }
+
+  async usageOf(userId: string): Promise<{ count: number; bytes: number }> {
+    return this.repo.usageOf(userId);
+  }
+
+  /** Rename a file of the caller's. */
+  async rename(id: string, newName: string, principal: Principal | null): Promise<FileRecord> {
+    if (!principal) throw new CoreError('authentication_required');
+    const name = validateFileName(newName);
+    const file = await this.repo.get(id);
+    if (!file) throw new CoreError('not_found', 'The entity you requested could not be found');
+    if (!this.canEdit(file, principal)) {
+      throw new CoreError('forbidden', 'You are not logged in or this is not your file');
+    }
+    await this.repo.rename(id, name);
+    this.cache.delete(id);
+    return { ...file, name };
+  }
+
+  /**
+   * Copy a file into the caller's account ("grab"): a new file with its own id and counters, the
+   * same blob (one more reference, no bytes copied).
+   */
+  async grab(id: string, principal: Principal | null): Promise<FileRecord> {
+    if (!principal) throw new CoreError('authentication_required');
+    const source = await this.get(id);
+    const now = this.now();
+    const copy: FileRecord = {
+      ...source,
+      id: '',
+      ownerId: principal.userId,
+      deleteKeyHash: null,
+      createdAt: now,
+      lastViewAt: now,
+      views: 0,
+      downloads: 0,
+      bandwidthUsed: 0,
+    };
+    const ref = await this.withFreshId(copy, () => this.repo.insertIfBlobExists(copy));
+    // The source was deleted (and its blob with it) in the meantime.
+    if (!ref) throw new CoreError('not_found', 'The entity you requested could not be found');
+    copy.blobLocation = ref.location;
+    this.emit('stored', copy);
+    return copy;
+  }
+
+  /** Delete every file of a user (account deletion), releasing their blobs. */
+  async deleteAllOwnedBy(userId: string): Promise<void> {
+    for (;;) {
+      const batch = await this.repo.listByOwner(userId, 500);
+      if (batch.length === 0) return;
+      for (const f of batch) {
+        await this.deleteUnchecked(f).catch((err: unknown) => {
+          // Deleted concurrently: already gone, which is what we want.
+          if (!(err instanceof CoreError && err.code === 'not_found')) throw err;
+        });
+      }
+    }
+  }
+
   canEdit(file: FileRecord, viewer: Principal | null): boolean {
     return viewer !== null && file.ownerId !== null && file.ownerId === viewer.userId;
   }
@@ -317,8 +404,12 @@ export class FileService {
         throw new CoreError('forbidden', 'You are not logged in or this is not your file');
       }
     }
-    const res = await this.repo.deleteAndReleaseBlob(id);
-    this.cache.delete(id);
+    await this.deleteUnchecked(file);
+  }
+
+  private async deleteUnchecked(file: FileRecord): Promise<void> {
+    const res = await this.repo.deleteAndReleaseBlob(file.id);
+    this.cache.delete(file.id);
     if (!res) throw new CoreError('not_found', 'The entity you requested could not be found');
     if (res.blobUnreferenced) {
       this.smallBlobs.delete(file.blobKey);

@@ -23,6 +23,7 @@ export interface UserRecord {
   passwordHash: string | null;
   isAdmin: boolean;
   createdAt: number;
+  email: string | null;
 }
 
 export interface ApiKeyRecord {
@@ -33,6 +34,7 @@ export interface ApiKeyRecord {
   createdAt: number;
   creationIp: string;
   lastUsedAt: number;
+  userAgent: string;
 }
 
 export interface CounterDelta {
@@ -64,6 +66,11 @@ export interface FileRepository {
    */
   deleteAndReleaseBlob(id: string): Promise<{ location: string; blobUnreferenced: boolean } | null>;
   addCounters(deltas: ReadonlyMap<string, CounterDelta>, at: number): Promise<void>;
+  /** A user's files, newest first, at most `limit`. */
+  listByOwner(ownerId: string, limit: number): Promise<FileRecord[]>;
+  /** How many files a user has and their total size. */
+  usageOf(ownerId: string): Promise<{ count: number; bytes: number }>;
+  rename(id: string, name: string): Promise<boolean>;
 }
 
 export interface UserRepository {
@@ -75,6 +82,63 @@ export interface UserRepository {
   listKeys(userId: string): Promise<ApiKeyRecord[]>;
   deleteKey(keyHashOrId: string): Promise<boolean>;
   touchKey(keyHash: string, at: number): Promise<void>;
+  findUserByEmail(email: string): Promise<UserRecord | null>;
+  /** Rejects with UniqueViolation when the new username or e-mail is taken. */
+  updateUser(
+    id: string,
+    changes: Partial<Pick<UserRecord, 'username' | 'email' | 'passwordHash'>>,
+  ): Promise<void>;
+  /** The user, its keys and its lists (files are deleted by the caller first). */
+  deleteUser(id: string): Promise<void>;
+}
+
+export interface ListRecord {
+  id: string;
+  title: string;
+  ownerId: string | null;
+  createdAt: number;
+}
+
+export interface ListEntryInput {
+  fileId: string;
+  description: string;
+}
+
+export interface ListEntry {
+  file: FileRecord;
+  description: string;
+}
+
+export interface ListSummary extends ListRecord {
+  fileCount: number;
+}
+
+/** Metadata port for lists. Entries whose file is deleted drop out of their lists. */
+export interface ListRepository {
+  /** Ids among these that exist as files. */
+  existingFileIds(ids: readonly string[]): Promise<Set<string>>;
+  /** Rejects with DuplicateIdError on an id clash, MissingFileError if a file vanished meanwhile. */
+  insert(list: ListRecord, entries: readonly ListEntryInput[]): Promise<void>;
+  get(id: string): Promise<ListRecord | null>;
+  entries(id: string): Promise<ListEntry[]>;
+  /** Replace title and entries; false if the list does not exist. */
+  update(id: string, title: string, entries: readonly ListEntryInput[]): Promise<boolean>;
+  delete(id: string): Promise<boolean>;
+  listByOwner(ownerId: string, limit: number): Promise<ListSummary[]>;
+}
+
+/** A file named in a list write was deleted between the check and the write. */
+export class MissingFileError extends Error {
+  constructor() {
+    super('a file of the list does not exist');
+  }
+}
+
+/** A username or e-mail address is already taken. */
+export class UniqueViolation extends Error {
+  constructor(readonly field: 'username' | 'email') {
+    super(`${field} taken`);
+  }
 }
 
 export class DuplicateIdError extends Error {

@@ -24,7 +24,7 @@ type FileRow = {
   bandwidth_used: number | string;
 };
 
-function toRecord(r: FileRow & { location: string }): FileRecord {
+export function fileRecordOf(r: FileRow & { location: string }): FileRecord {
   return {
     id: r.id,
     name: r.name,
@@ -139,13 +139,13 @@ export class KyselyFileRepository implements FileRepository {
 
   async get(id: string): Promise<FileRecord | null> {
     const row = await this.selectFiles().where('files.id', '=', id).executeTakeFirst();
-    return row ? toRecord(row) : null;
+    return row ? fileRecordOf(row) : null;
   }
 
   async getMany(ids: readonly string[]): Promise<FileRecord[]> {
     if (ids.length === 0) return [];
     const rows = await this.selectFiles().where('files.id', 'in', ids).execute();
-    return rows.map(toRecord);
+    return rows.map(fileRecordOf);
   }
 
   async deleteAndReleaseBlob(
@@ -184,5 +184,33 @@ export class KyselyFileRepository implements FileRepository {
           .execute();
       }
     });
+  }
+
+  async listByOwner(ownerId: string, limit: number): Promise<FileRecord[]> {
+    const rows = await this.selectFiles()
+      .where('files.owner_id', '=', ownerId)
+      .orderBy('files.created_at', 'desc')
+      .orderBy('files.id')
+      .limit(limit)
+      .execute();
+    return rows.map(fileRecordOf);
+  }
+
+  async usageOf(ownerId: string): Promise<{ count: number; bytes: number }> {
+    const row = await this.db
+      .selectFrom('files')
+      .select((eb) => [eb.fn.countAll().as('count'), eb.fn.sum('size').as('bytes')])
+      .where('owner_id', '=', ownerId)
+      .executeTakeFirstOrThrow();
+    return { count: num(row.count), bytes: num(row.bytes ?? 0) };
+  }
+
+  async rename(id: string, name: string): Promise<boolean> {
+    const res = await this.db
+      .updateTable('files')
+      .set({ name })
+      .where('id', '=', id)
+      .executeTakeFirst();
+    return Number(res.numUpdatedRows) > 0;
   }
 }

@@ -1,5 +1,11 @@
-import type { ApiKeyRecord, UserRecord, UserRepository } from '../core/records.js';
+import {
+  UniqueViolation,
+  type ApiKeyRecord,
+  type UserRecord,
+  type UserRepository,
+} from '../core/records.js';
 import type { Db } from './db.js';
+import { isUniqueViolation, violationText } from './db-errors.js';
 import { num } from './schema.js';
 
 type KeyRow = {
@@ -10,6 +16,7 @@ type KeyRow = {
   created_at: number | string;
   creation_ip: string;
   last_used_at: number | string;
+  user_agent: string;
 };
 
 function keyRecord(r: KeyRow): ApiKeyRecord {
@@ -21,6 +28,7 @@ function keyRecord(r: KeyRow): ApiKeyRecord {
     createdAt: num(r.created_at),
     creationIp: r.creation_ip,
     lastUsedAt: num(r.last_used_at),
+    userAgent: r.user_agent,
   };
 }
 
@@ -30,6 +38,7 @@ type UserRow = {
   password_hash: string | null;
   is_admin: number | string;
   created_at: number | string;
+  email: string | null;
 };
 
 function userRecord(r: UserRow): UserRecord {
@@ -39,23 +48,64 @@ function userRecord(r: UserRow): UserRecord {
     passwordHash: r.password_hash,
     isAdmin: num(r.is_admin) === 1,
     createdAt: num(r.created_at),
+    email: r.email,
   };
+}
+
+function uniqueField(err: unknown): UniqueViolation | null {
+  if (!isUniqueViolation(err)) return null;
+  return new UniqueViolation(/email/.test(violationText(err)) ? 'email' : 'username');
 }
 
 export class KyselyUserRepository implements UserRepository {
   constructor(private readonly db: Db) {}
 
   async insertUser(u: UserRecord): Promise<void> {
-    await this.db
-      .insertInto('users')
-      .values({
-        id: u.id,
-        username: u.username,
-        password_hash: u.passwordHash,
-        is_admin: u.isAdmin ? 1 : 0,
-        created_at: u.createdAt,
-      })
-      .execute();
+    try {
+      await this.db
+        .insertInto('users')
+        .values({
+          id: u.id,
+          username: u.username,
+          password_hash: u.passwordHash,
+          is_admin: u.isAdmin ? 1 : 0,
+          created_at: u.createdAt,
+          email: u.email,
+        })
+        .execute();
+    } catch (err) {
+      throw uniqueField(err) ?? err;
+    }
+  }
+
+  async findUserByEmail(email: string): Promise<UserRecord | null> {
+    const r = await this.db
+      .selectFrom('users')
+      .selectAll()
+      .where('email', '=', email)
+      .executeTakeFirst();
+    return r ? userRecord(r) : null;
+  }
+
+  async updateUser(
+    id: string,
+    changes: Partial<Pick<UserRecord, 'username' | 'email' | 'passwordHash'>>,
+  ): Promise<void> {
+    const set: { username?: string; email?: string | null; password_hash?: string | null } = {};
+    if (changes.username !== undefined) set.username = changes.username;
+    if (changes.email !== undefined) set.email = changes.email;
+    if (changes.passwordHash !== undefined) set.password_hash = changes.passwordHash;
+    if (Object.keys(set).length === 0) return;
+    try {
+      await this.db.updateTable('users').set(set).where('id', '=', id).execute();
+    } catch (err) {
+      throw uniqueField(err) ?? err;
+    }
+  }
+
+  async deleteUser(id: string): Promise<void> {
+    // Keys and lists go by ON DELETE CASCADE.
+    await this.db.deleteFrom('users').where('id', '=', id).execute();
   }
 
   async findUserByName(username: string): Promise<UserRecord | null> {
@@ -83,6 +133,7 @@ export class KyselyUserRepository implements UserRepository {
         created_at: k.createdAt,
         creation_ip: k.creationIp,
         last_used_at: k.lastUsedAt,
+        user_agent: k.userAgent,
       })
       .execute();
   }

@@ -3,6 +3,7 @@ import type { Principal } from '../../core/accounts.js';
 import { CoreError } from '../../core/errors.js';
 import type { Core } from '../../core/index.js';
 import { readCredentials } from '../common/credentials.js';
+import { PdFailure } from './errors.js';
 
 export type AuthMode =
   /** No credentials: error. */
@@ -24,10 +25,42 @@ export async function principalOf(
     if (required) throw new CoreError('authentication_required');
     return null;
   }
+  if (creds.source === 'cookie' && req.method !== 'GET' && req.method !== 'HEAD') {
+    refuseForeignOrigin(req);
+  }
   try {
     return await core.accounts.authenticate(creds.key);
   } catch (err) {
     if (creds.source === 'cookie' && mode === 'read') return null;
     throw err;
   }
+}
+
+/**
+ * A browser sends the cookie with requests other sites make it send; SameSite=Lax stops most, and
+ * a write whose Origin is another site is refused outright (pixeldrain's request_origin_invalid).
+ */
+export function refuseForeignOrigin(req: FastifyRequest): void {
+  const origin = req.headers.origin;
+  if (!origin) return;
+  let host: string | null = null;
+  try {
+    host = new URL(origin).host;
+  } catch {
+    host = null;
+  }
+  if (host !== req.headers.host) {
+    throw new PdFailure({
+      status: 400,
+      value: 'request_origin_invalid',
+      message: 'The request was sent from another website, which is not allowed',
+    });
+  }
+}
+
+/** The caller, who must have sent a valid key. */
+export async function callerOf(core: Core, req: FastifyRequest): Promise<Principal> {
+  const p = await principalOf(core, req, 'required');
+  if (!p) throw new CoreError('authentication_required');
+  return p;
 }

@@ -1,12 +1,15 @@
 import type { FastifyReply } from 'fastify';
-import type { CoreErrorCode } from '../../core/errors.js';
+import type { CoreErrorCode, ValidationIssue } from '../../core/errors.js';
 import { CoreError } from '../../core/errors.js';
+import { BodyError } from '../common/form.js';
 
 export interface PdError {
   status: number;
   value: string;
   message: string;
   extra?: Record<string, unknown>;
+  /** For `multiple_errors`. */
+  errors?: PdError[];
 }
 
 /** The one mapping from core errors to pixeldrain's `{success:false,value,message}` (spec 1.5). */
@@ -80,7 +83,98 @@ const TABLE: Record<CoreErrorCode, Omit<PdError, 'extra'>> = {
     value: 'not_found',
     message: 'The entity you requested could not be found',
   },
+  invalid_thumbnail_size: {
+    status: 400,
+    value: 'invalid_thumbnail_size',
+    message: 'Thumbnail width and height must be multiples of 16 from 16 to 256',
+  },
+  invalid_input: {
+    status: 400,
+    value: 'multiple_errors',
+    message:
+      'This API endpoint can return multiple errors which need to be checked individually. See the errors array',
+  },
+  password_incorrect: {
+    status: 400,
+    value: 'password_incorrect',
+    message: 'The password you entered is not correct',
+  },
+  no_login_method: {
+    status: 400,
+    value: 'no_login_method_available',
+    message: 'This account has no password, log in is not possible',
+  },
+  registration_closed: {
+    status: 403,
+    value: 'forbidden',
+    message: 'Registration is closed on this server',
+  },
+  email_exists: {
+    status: 400,
+    value: 'email_address_already_registered',
+    message: 'This e-mail address is already registered to another account',
+  },
+  list_file_not_found: {
+    status: 422,
+    value: 'list_file_not_found',
+    message: 'A file in the list was not found in the database.',
+  },
+  too_many_files: {
+    status: 413,
+    value: 'too_many_files',
+    message: 'This list contains too many files, max 10000 allowed.',
+  },
+  title_too_long: {
+    status: 413,
+    value: 'title_too_long',
+    message: 'The title of this list is too long, max 300 characters allowed.',
+  },
+  description_too_long: {
+    status: 413,
+    value: 'description_too_long',
+    message:
+      'The description of one of the files in the list is too long, max 3000 characters allowed.',
+  },
+  empty_list: {
+    status: 422,
+    value: 'cannot_create_empty_list',
+    message: 'You cannot make a list with no files.',
+  },
 };
+
+/** One validation problem as one of pixeldrain's input errors (spec 1.5). */
+function issueError(i: ValidationIssue): PdError {
+  switch (i.problem) {
+    case 'missing':
+      return {
+        status: 400,
+        value: 'missing_field',
+        message: 'A required field was not sent with this request. See extra for more information',
+        extra: { field: i.field },
+      };
+    case 'out_of_range':
+      return {
+        status: 422,
+        value: 'string_out_of_range',
+        message: 'A string parameter you passed was either too short or too long',
+        extra: { field: i.field, min_len: i.min, max_len: i.max, len: i.len },
+      };
+    case 'illegal_character':
+      return {
+        status: 400,
+        value: 'field_contains_illegal_character',
+        message: 'A field contains a character which is not allowed',
+        extra: { field: i.field, char: i.char, char_position: i.position },
+      };
+    case 'invalid_email':
+      return {
+        status: 400,
+        value: 'invalid_email_address',
+        message: 'The e-mail address you entered is not valid',
+        extra: { field: i.field },
+      };
+  }
+}
 
 export const INTERNAL: PdError = {
   status: 500,
@@ -88,19 +182,51 @@ export const INTERNAL: PdError = {
   message: 'An internal server error occurred',
 };
 
+/** A pixeldrain error decided by the adapter itself (request shape, not domain). */
+export class PdFailure extends Error {
+  constructor(readonly error: PdError) {
+    super(error.message);
+  }
+}
+
+function bodyError(err: BodyError): PdError {
+  if (err.reason === 'too_large')
+    return { status: 413, value: 'request_too_large', message: err.message };
+  return { status: 400, value: 'error_reading_input', message: err.message };
+}
+
 export function toPdError(err: unknown): PdError {
-  if (err instanceof CoreError)
+  if (err instanceof PdFailure) return err.error;
+  if (err instanceof BodyError) return bodyError(err);
+  if (err instanceof CoreError) {
+    if (err.code === 'invalid_input') {
+      const issues = (err.extra?.issues ?? []) as ValidationIssue[];
+      return { ...TABLE.invalid_input, errors: issues.map(issueError) };
+    }
+    if (err.code === 'list_file_not_found' || err.code === 'not_found') {
+      // The message names the file ("File Oh42No was not found in the database.").
+      return {
+        ...TABLE[err.code],
+        ...(err.extra ? { extra: err.extra, message: err.message } : {}),
+      };
+    }
     return { ...TABLE[err.code], ...(err.extra ? { extra: err.extra } : {}) };
+  }
   return INTERNAL;
 }
 
-export function errorBody(e: PdError): string {
-  return JSON.stringify({
+function errorObject(e: PdError): Record<string, unknown> {
+  return {
     success: false,
     value: e.value,
     message: e.message,
     ...(e.extra ? { extra: e.extra } : {}),
-  });
+    ...(e.errors ? { errors: e.errors.map(errorObject) } : {}),
+  };
+}
+
+export function errorBody(e: PdError): string {
+  return JSON.stringify(errorObject(e));
 }
 
 export function sendPdError(reply: FastifyReply, e: PdError): FastifyReply {

@@ -2,22 +2,45 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Core } from '../../core/index.js';
 import { sendFile } from '../common/send-file.js';
 import { sendPdError, toPdError, writePdError } from './errors.js';
+import { DOWNLOAD_HEADERS, DOWNLOAD_QUERY, DOWNLOAD_RESPONSES, idParam, TAGS } from './schemas.js';
+import { replyWithZip } from './zip-files.js';
+
+/** How many files one multi-id download may bundle. */
+const MAX_ZIP_IDS = 1000;
 
 /** GET|HEAD /api/file/{id}: the bytes, inline unless `?download`, with ranges and conditionals. */
 export function registerFileGet(app: FastifyInstance, core: Core): void {
   app.get(
     '/file/:id',
+    {
+      schema: {
+        summary: 'Download a file (several: a zip)',
+        description:
+          'The bytes, with the file’s own Content-Type (application/octet-stream below stands for any), inline unless `?download`. One byte range, ETag / Last-Modified and conditional requests; HEAD too. Comma-separated ids (1000 at most) give one zip of those files.',
+        tags: [TAGS.files],
+        params: idParam('File id, or comma-separated ids for a zip'),
+        querystring: DOWNLOAD_QUERY,
+        headers: DOWNLOAD_HEADERS,
+        response: DOWNLOAD_RESPONSES,
+      },
+    },
     async (
       req: FastifyRequest<{ Params: { id: string }; Querystring: Record<string, string> }>,
       reply: FastifyReply,
     ) => {
       const { id } = req.params;
       if (id.includes(',')) {
-        return sendPdError(reply, {
-          status: 501,
-          value: 'api_not_implemented',
-          message: 'Downloading several files as one archive is not implemented yet',
-        });
+        // Several ids: one zip of all of them (the web UI's "download selected").
+        let files;
+        try {
+          files = await core.files.getAll(
+            id.split(',').map((s) => s.trim()),
+            MAX_ZIP_IDS,
+          );
+        } catch (err) {
+          return sendPdError(reply, toPdError(err));
+        }
+        return replyWithZip(core, req, reply, 'files.zip', files);
       }
       let file;
       try {

@@ -8,6 +8,17 @@ import { baseName } from '../../core/names.js';
 import { acceptBody } from '../common/early-reject.js';
 import { principalOf } from './auth.js';
 import { declaredLength, failUpload } from './upload.js';
+import { readForm } from '../common/form.js';
+import { FORM_MAX_BYTES, sendJson } from './respond.js';
+import {
+  AUTH_ERRORS,
+  AUTH_OPTIONAL,
+  errors,
+  json,
+  TAGS,
+  UPLOAD_FORM,
+  UPLOAD_QUERY,
+} from './schemas.js';
 
 /** Room for the multipart framing and small fields around the file part. */
 const FORM_OVERHEAD = 1024 * 1024;
@@ -24,6 +35,28 @@ function truthy(v: unknown): boolean {
 export function registerFilePost(app: FastifyInstance, core: Core): void {
   app.post(
     '/file',
+    {
+      schema: {
+        summary: 'Upload a file (multipart form)',
+        description:
+          'Multipart form with optional `name` and the `file` part last; fields before the file are checked before its bytes are read. `grab_file=<id>` (multipart or urlencoded) copies an existing file instead.',
+        tags: [TAGS.files],
+        security: AUTH_OPTIONAL,
+        querystring: UPLOAD_QUERY,
+        body: UPLOAD_FORM,
+        response: {
+          201: json('NewFile', 'Exactly {"success":true,"id":"…"}, after deleteKey if anonymous'),
+          ...errors({
+            400: 'error_reading_input',
+            ...AUTH_ERRORS,
+            404: 'not_found (grab_file)',
+            413: 'file_too_large',
+            422: 'no_file, string_out_of_range, name_contains_illegal_character',
+            500: 'writing, internal',
+          }),
+        },
+      },
+    },
     async (req: FastifyRequest<{ Querystring: Record<string, string> }>, reply: FastifyReply) => {
       try {
         const uploader = await principalOf(core, req, 'optional');
@@ -34,7 +67,11 @@ export function registerFilePost(app: FastifyInstance, core: Core): void {
           'file',
         );
         if (!/^\s*multipart\/form-data/i.test(req.headers['content-type'] ?? '')) {
-          throw new CoreError('no_file');
+          // A urlencoded form can only be a grab (copy an existing file into the account).
+          const { fields } = await readForm(req.raw, reply.raw, FORM_MAX_BYTES);
+          if (!fields.grab_file) throw new CoreError('no_file');
+          const copy = await core.files.grab(fields.grab_file, uploader);
+          return sendJson(reply, { success: true, id: copy.id }, 201);
         }
         acceptBody(req.raw, reply.raw);
         const { file, deleteKey } = await receiveForm(core, req, uploader);
@@ -75,6 +112,11 @@ function receiveForm(
     let started = false;
     bb.on('field', (key, value) => {
       fields[key] = value;
+      if (key === 'grab_file' && !started) {
+        // Copy an existing file instead of uploading one; anything after this field is ignored.
+        started = true;
+        core.files.grab(value, uploader).then((file) => resolve({ file }), reject);
+      }
     });
     bb.on('file', (field, stream, info) => {
       if (field !== 'file' || started) {

@@ -5,6 +5,7 @@ import { acceptBody, closeAfterResponse } from '../common/early-reject.js';
 import { principalOf } from './auth.js';
 import { sendPdError } from './errors.js';
 import { fileInfo } from './file-info.js';
+import { AUTH_ERRORS, AUTH_OPTIONAL, binary, errors, idParam, json, TAGS } from './schemas.js';
 import { declaredLength, failUpload } from './upload.js';
 
 /**
@@ -44,18 +45,52 @@ export function registerFilePut(app: FastifyInstance, core: Core): void {
       return failUpload(req, reply, err);
     }
   };
-  app.put('/file/:name', handler);
+  app.put(
+    '/file/:name',
+    {
+      schema: {
+        summary: 'Upload a file (raw body)',
+        description:
+          'The body is the file (curl -T, ShareX, the web UI), any Content-Type but multipart. Credentials, declared size and name are checked before a byte is read.',
+        tags: [TAGS.files],
+        security: AUTH_OPTIONAL,
+        params: idParam('File name, URL-encoded, 1 to 255 characters', 'name'),
+        body: binary('application/octet-stream', 'The file'),
+        response: {
+          201: json('UploadedFile', 'Stored: FileInfo, and deleteKey for an anonymous upload'),
+          ...errors({
+            400: 'invalid_content_type (multipart body), error_reading_input',
+            ...AUTH_ERRORS,
+            413: 'file_too_large',
+            422: 'string_out_of_range, name_contains_illegal_character',
+            500: 'writing, internal',
+          }),
+        },
+      },
+    },
+    handler,
+  );
   // PUT /api/file/ with nothing after the slash: no name was given.
-  app.put('/file/', (req, reply) =>
-    failUpload(
-      req,
-      reply,
-      new CoreError('name_out_of_range', undefined, {
-        field: 'name',
-        min_len: 1,
-        max_len: 255,
-        len: 0,
-      }),
-    ),
+  app.put(
+    '/file/',
+    {
+      schema: {
+        summary: 'Upload without a name (refused)',
+        description: 'PUT /api/file/ with nothing after the slash: no name was given.',
+        tags: [TAGS.files],
+        response: errors({ 422: 'string_out_of_range (extra.field "name", len 0)' }),
+      },
+    },
+    (req, reply) =>
+      failUpload(
+        req,
+        reply,
+        new CoreError('name_out_of_range', undefined, {
+          field: 'name',
+          min_len: 1,
+          max_len: 255,
+          len: 0,
+        }),
+      ),
   );
 }

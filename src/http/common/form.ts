@@ -1,0 +1,108 @@
+import Busboy from 'busboy';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { acceptBody } from './early-reject.js';
+
+/** A body that could not be read as asked: too big, cut off, or malformed. */
+export class BodyError extends Error {
+  constructor(
+    readonly reason: 'too_large' | 'unreadable' | 'malformed',
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/** The whole body, up to `maxBytes` (small bodies only: forms and JSON). */
+export async function readBody(
+  req: IncomingMessage,
+  res: ServerResponse,
+  maxBytes: number,
+): Promise<Buffer> {
+  const declared = Number(req.headers['content-length'] ?? NaN);
+  if (declared > maxBytes)
+    throw new BodyError('too_large', `The request body is over ${maxBytes} bytes`);
+  acceptBody(req, res);
+  const parts: Buffer[] = [];
+  let size = 0;
+  try {
+    for await (const chunk of req) {
+      size += (chunk as Buffer).length;
+      if (size > maxBytes)
+        throw new BodyError('too_large', `The request body is over ${maxBytes} bytes`);
+      parts.push(chunk as Buffer);
+    }
+  } catch (err) {
+    if (err instanceof BodyError) throw err;
+    throw new BodyError('unreadable', 'The request body could not be read completely');
+  }
+  return Buffer.concat(parts);
+}
+
+/**
+ * The fields of a form post: multipart/form-data or application/x-www-form-urlencoded (anything
+ * else is read as urlencoded, as Go's and JDownloader's clients send it). A repeated field keeps
+ * its last value; `multi` lists the names that were repeated (dialects that refuse arrays use it).
+ */
+export async function readForm(
+  req: IncomingMessage,
+  res: ServerResponse,
+  maxBytes: number,
+): Promise<{ fields: Record<string, string>; multi: Set<string> }> {
+  const fields: Record<string, string> = Object.create(null) as Record<string, string>;
+  const multi = new Set<string>();
+  const set = (k: string, v: string) => {
+    if (k in fields) multi.add(k);
+    fields[k] = v;
+  };
+  const type = req.headers['content-type'] ?? '';
+  if (/^\s*multipart\/form-data/i.test(type)) {
+    await readMultipartFields(req, res, maxBytes, set);
+  } else {
+    const body = await readBody(req, res, maxBytes);
+    for (const [k, v] of new URLSearchParams(body.toString('utf8'))) set(k, v);
+  }
+  return { fields, multi };
+}
+
+function readMultipartFields(
+  req: IncomingMessage,
+  res: ServerResponse,
+  maxBytes: number,
+  set: (k: string, v: string) => void,
+): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    const declared = Number(req.headers['content-length'] ?? NaN);
+    if (declared > maxBytes) {
+      reject(new BodyError('too_large', `The request body is over ${maxBytes} bytes`));
+      return;
+    }
+    let bb: Busboy.Busboy;
+    try {
+      bb = Busboy({
+        headers: req.headers,
+        limits: { fieldSize: maxBytes, fields: 200, files: 0, parts: 200 },
+      });
+    } catch {
+      reject(new BodyError('malformed', 'The multipart form could not be parsed'));
+      return;
+    }
+    acceptBody(req, res);
+    let size = 0;
+    req.on('data', (c: Buffer) => {
+      size += c.length;
+      if (size > maxBytes) {
+        req.unpipe(bb);
+        bb.destroy();
+        reject(new BodyError('too_large', `The request body is over ${maxBytes} bytes`));
+      }
+    });
+    bb.on('field', (k, v) => set(k, v));
+    bb.on('file', (_name, stream) => stream.resume());
+    bb.on('close', () => resolve());
+    bb.on('error', () =>
+      reject(new BodyError('malformed', 'The multipart form could not be read')),
+    );
+    req.on('aborted', () => reject(new BodyError('unreadable', 'The request was aborted')));
+    req.pipe(bb);
+  });
+}

@@ -1,0 +1,29 @@
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import rateLimit from '@fastify/rate-limit';
+import type { Config } from '../../config.js';
+import { PdFailure } from './errors.js';
+
+/** Per-route limit, as @fastify/rate-limit takes it. */
+export interface RateLimit {
+  max: number;
+  timeWindow: number;
+}
+
+/**
+ * @fastify/rate-limit, per route only (login, registration), keyed by client IP. Over the limit:
+ * 429 `ip_rate_limit_reached` with Retry-After. The store is in-process; several nodes share
+ * counters once a shared store is configured.
+ */
+export async function setupRateLimit(app: FastifyInstance, config: Config): Promise<RateLimit> {
+  await app.register(rateLimit, {
+    global: false,
+    keyGenerator: (req: FastifyRequest) => req.ip,
+    errorResponseBuilder: (_req, ctx) =>
+      new PdFailure({
+        status: 429,
+        value: 'ip_rate_limit_reached',
+        message: `Your IP address has made too many requests of this kind, try again in ${Math.ceil(ctx.ttl / 1000)} seconds`,
+      }),
+  });
+  return { max: config.authRateLimit, timeWindow: 60_000 };
+}

@@ -1,0 +1,37 @@
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { Core } from '../../core/index.js';
+import type { FileRecord } from '../../core/records.js';
+import { sendZip } from '../common/zip.js';
+
+/** Stream these files as one zip archive (list zips, multi-id downloads). */
+export async function replyWithZip(
+  core: Core,
+  req: FastifyRequest,
+  reply: FastifyReply,
+  archiveName: string,
+  files: readonly FileRecord[],
+): Promise<void> {
+  reply.hijack();
+  try {
+    await sendZip(
+      req.raw,
+      reply.raw,
+      archiveName,
+      files.map((f) => ({
+        name: f.name,
+        size: f.size,
+        mtime: new Date(f.createdAt),
+        open: async () => {
+          const stream = await core.files.openStream(f);
+          let sent = 0;
+          stream.on('data', (c: Buffer) => (sent += c.length));
+          stream.on('end', () => core.files.recordTransfer(f.id, sent, true));
+          return stream;
+        },
+      })),
+    );
+  } catch (err) {
+    req.log.error({ err }, 'zip download failed');
+    reply.raw.destroy();
+  }
+}
