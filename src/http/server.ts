@@ -2,8 +2,11 @@ import Fastify, { LogController, type FastifyInstance } from 'fastify';
 import type { Config } from '../config.js';
 import type { Core } from '../core/index.js';
 import { deferExpectContinue } from './common/early-reject.js';
+import { registerOpenApi, schemasAsContractOnly } from './openapi.js';
 import { sendPdError } from './pixeldrain/errors.js';
 import { pixeldrainApi } from './pixeldrain/index.js';
+import { PD_COMPONENTS } from './pixeldrain/schemas.js';
+import { registerShareX } from './web/sharex.js';
 
 /** The HTTP face of the core: routing only; never listens by itself. */
 export async function createServer(core: Core, config: Config): Promise<FastifyInstance> {
@@ -27,6 +30,10 @@ export async function createServer(core: Core, config: Config): Promise<FastifyI
     return503OnClosing: true,
   });
   deferExpectContinue(app.server);
-  await app.register(pixeldrainApi, { prefix: '/api', core });
+  // Schemas document the API (OpenAPI); they neither validate nor serialise anything.
+  schemasAsContractOnly(app);
+  await registerOpenApi(app, { components: PD_COMPONENTS });
+  await app.register(pixeldrainApi, { prefix: '/api', core, config });
+  registerShareX(app, core, config);
   return app;
 }
