@@ -14,6 +14,7 @@
 // memory.mjs (RSS/PSS sampling), report.mjs (summary, table, JSON), thumbs.mjs (thumbnails of a
 // 12 MP JPEG, Stowage alone), util.mjs (shared helpers).
 
+import { stackArg, startPgS3 } from './lib/stack.mjs';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -64,6 +65,8 @@ const WORKERS = intEnv('STOWAGE_WORKERS', 2, 1);
 const STOWAGE_CLI = path.resolve(ROOT, env.BENCH_STOWAGE_CLI || 'dist/src/main/cli.js');
 const THUMBS = env.BENCH_THUMBS !== '0';
 const THUMBS_ONLY = env.BENCH_THUMBS_ONLY === '1';
+// --stack pg-s3: Stowage on PostgreSQL + s3rver + Redis instead of SQLite + local disk.
+const STACK = stackArg(process.argv.slice(2));
 const SERVERS = (env.BENCH_SERVERS || 'nginx,stowage')
   .split(',')
   .map((s) => s.trim())
@@ -120,7 +123,11 @@ async function runRound(r, ctx) {
       servers[name] =
         name === 'nginx'
           ? await Nginx.start(dir, ctx.nginx)
-          : await Stowage.start(dir, { cli: STOWAGE_CLI, workers: WORKERS });
+          : await Stowage.start(dir, {
+              cli: STOWAGE_CLI,
+              workers: WORKERS,
+              env: ctx.stack ? await ctx.stack.envForNewServer() : {},
+            });
       rec.servers[name] = {};
     }
     for (const name of order) {
@@ -301,6 +308,7 @@ async function main() {
     clientChunkBytes: CHUNK,
     rssIntervalMs: RSS_INTERVAL_MS,
     stowageCli: path.relative(ROOT, STOWAGE_CLI),
+    stack: STACK,
   };
   log(
     `${environment.nproc} CPUs, node ${environment.node}, ${environment.nginx}, ` +
@@ -312,10 +320,15 @@ async function main() {
   }
   const input = inputFile(BIG, BIG_LABEL);
   const runDir = createRunDir();
-  const ctx = { nginx, wrk, input, runDir, small: crypto.randomBytes(SMALL) };
+  const stack = STACK === 'pg-s3' ? await startPgS3() : null;
+  const ctx = { nginx, wrk, input, runDir, small: crypto.randomBytes(SMALL), stack };
 
   const rounds = [];
-  for (let r = 0; r < ROUNDS; r++) rounds.push(await runRound(r, ctx));
+  try {
+    for (let r = 0; r < ROUNDS; r++) rounds.push(await runRound(r, ctx));
+  } finally {
+    await stack?.stop();
+  }
   const thumbnails = THUMBS && SERVERS.includes('stowage') ? await runThumbnails(runDir) : null;
   const summary = summarize(rounds, VIEW);
   const finishedAt = new Date();
@@ -323,7 +336,7 @@ async function main() {
   const machine =
     `machine: ${environment.nproc} CPUs (${environment.cpu}), ${environment.memGiB} GiB RAM, ` +
     `${environment.kernel}; node ${environment.node}; ${environment.nginx}; ` +
-    `${environment.wrk}; stowage workers ${WORKERS}`;
+    `${environment.wrk}; stowage workers ${WORKERS}; stack ${STACK === 'pg-s3' ? 'PostgreSQL + s3rver + Redis' : 'SQLite + local disk'}`;
   const setup =
     `run: ${ROUNDS} round(s) interleaved (order reversed every round), ${BIG_LABEL} transfers, ` +
     `wrk -t${WRK_THREADS} -c${CONNECTIONS} -d${WRK_SECONDS}s; ratio = median of per-round ` +

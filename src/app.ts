@@ -15,7 +15,12 @@ export interface App {
 
 /** Build a complete server. Never listens by itself; can be built many times in one process. */
 export async function buildApp(config: Config, opts: Partial<RuntimeOptions> = {}): Promise<App> {
-  const runtime = await createRuntime(config, { cleanStaging: true, migrate: true, ...opts });
+  const runtime = await createRuntime(config, {
+    cleanStaging: true,
+    migrate: true,
+    sweepExpired: true,
+    ...opts,
+  });
   const server = await createServer(runtime.core, config);
   await reportMedia(runtime, server);
   return {

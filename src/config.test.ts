@@ -46,7 +46,7 @@ describe('loadConfig', () => {
         STOWAGE_CHEVERETO_MEDIUM_WIDTH: '800',
       },
     );
-    expect(c).toEqual({
+    expect(c).toMatchObject({
       host: '0.0.0.0',
       port: 9090,
       dataDir: path.resolve('/srv/stowage'),
@@ -240,4 +240,120 @@ describe('parseSize', () => {
       expect(e.message).toContain('STOWAGE_MAX_FILE_SIZE');
     },
   );
+});
+
+describe('scale-out settings', () => {
+  it('PostgreSQL, S3 and Redis from the environment', () => {
+    const c = loadConfig(
+      {},
+      {
+        STOWAGE_DATABASE_URL: 'postgres://stowage:secret@db.internal:5432/stowage',
+        STOWAGE_DATABASE_SCHEMA: 'files_eu',
+        STOWAGE_DATABASE_POOL_SIZE: '20',
+        STOWAGE_STORAGE: 's3',
+        STOWAGE_S3_BUCKET: 'uploads',
+        STOWAGE_S3_REGION: 'eu-west-1',
+        STOWAGE_S3_ENDPOINT: 'https://minio.internal:9000',
+        STOWAGE_S3_FORCE_PATH_STYLE: 'true',
+        STOWAGE_S3_PREFIX: 'stowage/',
+        STOWAGE_S3_REDIRECT: 'yes',
+        STOWAGE_S3_CHECKSUMS: 'when_required',
+        STOWAGE_REDIS_URL: 'redis://cache.internal:6379/2',
+      },
+    );
+    expect(c).toMatchObject({
+      databaseUrl: 'postgres://stowage:secret@db.internal:5432/stowage',
+      databaseSchema: 'files_eu',
+      databasePoolSize: 20,
+      storage: 's3',
+      s3Bucket: 'uploads',
+      s3Region: 'eu-west-1',
+      s3Endpoint: 'https://minio.internal:9000',
+      s3ForcePathStyle: true,
+      s3Prefix: 'stowage/',
+      s3Redirect: true,
+      s3Checksums: 'when_required',
+      redisUrl: 'redis://cache.internal:6379/2',
+    });
+  });
+
+  it('defaults are the embedded stack', () => {
+    const c = loadConfig({}, {});
+    expect(c).toMatchObject({
+      databaseUrl: null,
+      storage: 'fs',
+      redisUrl: null,
+      s3Redirect: false,
+    });
+  });
+
+  it('refuses bad values naming the setting, and never echoes a password', () => {
+    const bad: [Record<string, string>, RegExp][] = [
+      [{ STOWAGE_DATABASE_URL: 'mysql://root:hunter2@db/x' }, /STOWAGE_DATABASE_URL/],
+      [{ STOWAGE_DATABASE_SCHEMA: 'Robert"; drop' }, /STOWAGE_DATABASE_SCHEMA/],
+      [{ STOWAGE_STORAGE: 'ftp' }, /STOWAGE_STORAGE/],
+      [{ STOWAGE_STORAGE: 's3' }, /STOWAGE_S3_BUCKET: required/],
+      [{ STOWAGE_S3_ENDPOINT: 'minio:9000' }, /STOWAGE_S3_ENDPOINT/],
+      [{ STOWAGE_S3_PREFIX: '/abs' }, /STOWAGE_S3_PREFIX/],
+      [{ STOWAGE_S3_CHECKSUMS: 'never' }, /STOWAGE_S3_CHECKSUMS/],
+      [{ STOWAGE_REDIS_URL: 'http://cache' }, /STOWAGE_REDIS_URL/],
+    ];
+    for (const [env, re] of bad) {
+      let message = '';
+      try {
+        loadConfig({}, env);
+      } catch (err) {
+        expect(err).toBeInstanceOf(ConfigError);
+        message = (err as Error).message;
+      }
+      expect(message).toMatch(re);
+      expect(message).not.toContain('hunter2');
+    }
+  });
+});
+
+describe('URL uploads, Chevereto and expiry settings', () => {
+  it('defaults: URL uploads off, no guest key, images only, a sweep a minute', () => {
+    const c = loadConfig({}, {});
+    expect(c.urlUploads).toBe(false);
+    expect(c.urlUploadsAllow).toEqual([]);
+    expect(c.urlUploadsTimeoutMs).toBe(30_000);
+    expect(c.cheveretoGuestKey).toBeNull();
+    expect(c.cheveretoAnyFile).toBe(false);
+    expect(c.expirySweepMs).toBe(60_000);
+  });
+
+  it('reads them from the environment', () => {
+    const c = loadConfig(
+      {},
+      {
+        STOWAGE_URL_UPLOADS: 'true',
+        STOWAGE_URL_UPLOADS_ALLOW: ' 10.0.0.0/8, images.lan ,::1,[fd00::]/8',
+        STOWAGE_URL_UPLOADS_TIMEOUT_MS: '5000',
+        STOWAGE_CHEVERETO_GUEST_KEY: 'a-long-enough-guest-key',
+        STOWAGE_CHEVERETO_ANY_FILE: '1',
+        STOWAGE_EXPIRY_SWEEP_MS: '0',
+      },
+    );
+    expect(c).toMatchObject({
+      urlUploads: true,
+      urlUploadsAllow: ['10.0.0.0/8', 'images.lan', '::1', '[fd00::]/8'],
+      urlUploadsTimeoutMs: 5000,
+      cheveretoGuestKey: 'a-long-enough-guest-key',
+      cheveretoAnyFile: true,
+      expirySweepMs: 0,
+    });
+  });
+
+  it('names the setting of an invalid value', () => {
+    expect(configError(() => loadConfig({}, { STOWAGE_URL_UPLOADS_ALLOW: 'a b' })).setting).toBe(
+      'STOWAGE_URL_UPLOADS_ALLOW',
+    );
+    expect(
+      configError(() => loadConfig({}, { STOWAGE_CHEVERETO_GUEST_KEY: 'short' })).setting,
+    ).toBe('STOWAGE_CHEVERETO_GUEST_KEY');
+    expect(configError(() => loadConfig({}, { STOWAGE_URL_UPLOADS: 'maybe' })).setting).toBe(
+      'STOWAGE_URL_UPLOADS',
+    );
+  });
 });

@@ -1,5 +1,5 @@
 /** The core wired to its embedded adapters; no HTTP here (the CLI and the cluster primary use it alone). */
-import type { Config } from './config.js';
+import { ConfigError, type Config } from './config.js';
 import { AccountService } from './core/accounts.js';
 import { FileService } from './core/files.js';
 import { ListService } from './core/lists.js';
@@ -7,17 +7,30 @@ import { MediaService } from './core/media.js';
 import type { MediaToolkit } from './core/media-ports.js';
 import { defaultMediaToolkit } from './media/index.js';
 import type { Core } from './core/index.js';
-import { migrate, openSqlite, type Db } from './storage/db.js';
+import { migrate, openDatabase, type Db } from './storage/db.js';
 import { KyselyFileRepository } from './storage/file-repository.js';
 import { KyselyListRepository } from './storage/list-repository.js';
 import { KyselyMediaRepository } from './storage/media-repository.js';
 import { LocalBlobStore } from './storage/local-blob-store.js';
+import { S3BlobStore } from './storage/s3-blob-store.js';
+import { IntegrityService } from './core/integrity.js';
+import { KyselyIntegrityRepository } from './storage/integrity-repository.js';
+import type { SharedState } from './core/shared-state.js';
+import { MemoryState } from './state/memory-state.js';
+import { RedisState } from './state/redis-state.js';
 import { KyselyUserRepository } from './storage/user-repository.js';
 import type { BlobStore } from './core/blob-store.js';
+import { ExpirySweeper } from './core/expiry.js';
+import { UploadService } from './core/uploads.js';
+import { SafeFetcher } from './net/safe-fetch.js';
+import { KyselyAttributeRepository } from './storage/attribute-repository.js';
+import { KyselyLockRepository } from './storage/lock-repository.js';
 
 export interface Runtime {
   config: Config;
   core: Core;
+  /** Administration only (CLI): consistency checks and storage migration. */
+  integrity: IntegrityService;
   db: Db;
   blobs: BlobStore;
   close(): Promise<void>;
@@ -32,18 +45,26 @@ export interface RuntimeOptions {
   blobStore?: BlobStore;
   /** Replace the media tools (tests: programs missing); loaded on first need. */
   mediaTools?: () => Promise<MediaToolkit>;
+  /** Delete expired files on an interval (serving processes; one node at a time). */
+  sweepExpired?: boolean;
+  /** The core's clock (tests: expiry at its boundary without sleeping). */
+  now?: () => number;
 }
 
 /** Wire the core to the embedded adapters (SQLite + local disk). */
 export async function createRuntime(config: Config, opts: RuntimeOptions): Promise<Runtime> {
-  const db = openSqlite(config.dataDir);
+  const db = openDatabase(config);
   try {
-    if (opts.migrate) await migrate(db);
-    const blobs = opts.blobStore ?? new LocalBlobStore(config.dataDir);
+    if (opts.migrate) await migrate(db, config.databaseSchema);
+    const blobs = opts.blobStore ?? openBlobStore(config);
     await blobs.open({ cleanStaging: opts.cleanStaging });
+    const state = openSharedState(config);
     const files = new FileService(new KyselyFileRepository(db), blobs, {
       maxFileSize: config.maxFileSize,
       allowAnonymousUploads: config.allowAnonymousUploads,
+      redirectDownloads: config.s3Redirect,
+      state,
+      ...(opts.now ? { now: opts.now } : {}),
     });
     const accounts = new AccountService(new KyselyUserRepository(db), {
       registration: config.registration,
@@ -67,15 +88,27 @@ export async function createRuntime(config: Config, opts: RuntimeOptions): Promi
     );
     // The serving process removes derived images a crash left without their content.
     if (opts.cleanStaging) media.sweep();
+    const uploads = new UploadService(files, media, lists, new KyselyAttributeRepository(db));
+    const remote = new SafeFetcher({ allow: config.urlUploadsAllow });
+    const expiry = new ExpirySweeper(files, new KyselyLockRepository(db), {
+      intervalMs: opts.sweepExpired ? config.expirySweepMs : 0,
+      ...(opts.now ? { now: opts.now } : {}),
+    });
+    expiry.start();
     return {
       config,
-      core: { files, accounts, lists, media },
+      core: { files, accounts, lists, media, state, uploads, remote, expiry },
+      integrity: new IntegrityService(new KyselyIntegrityRepository(db), blobs, (id) =>
+        files.deleteAsAdmin(id),
+      ),
       db,
       blobs,
       close: async () => {
+        await expiry.stop();
         await media.close();
         await files.close();
         await blobs.close();
+        await state.close();
         await db.destroy();
       },
     };
@@ -83,4 +116,29 @@ export async function createRuntime(config: Config, opts: RuntimeOptions): Promi
     await db.destroy();
     throw err;
   }
+}
+
+/**
+ * Shared state: Redis when configured (several nodes), else in-process. Instances sharing one Redis
+ * but not one database schema get their own key space.
+ */
+export function openSharedState(config: Config): SharedState {
+  if (!config.redisUrl) return new MemoryState();
+  return new RedisState(config.redisUrl, `stowage:${config.databaseSchema ?? 'public'}:`);
+}
+
+/** The blob store the configuration asks for: the data dir, or an S3-compatible bucket. */
+export function openBlobStore(config: Config, kind: Config['storage'] = config.storage): BlobStore {
+  if (kind === 's3') {
+    if (!config.s3Bucket) throw new ConfigError('STOWAGE_S3_BUCKET', 'required for S3 storage');
+    return new S3BlobStore({
+      bucket: config.s3Bucket!,
+      region: config.s3Region,
+      endpoint: config.s3Endpoint,
+      forcePathStyle: config.s3ForcePathStyle,
+      prefix: config.s3Prefix,
+      checksums: config.s3Checksums,
+    });
+  }
+  return new LocalBlobStore(config.dataDir);
 }

@@ -11,7 +11,7 @@ import type { MediaToolkit } from '../src/core/media-ports.js';
 import type { FileRecord } from '../src/core/records.js';
 import { loadMediaToolkit } from '../src/media/index.js';
 import { findProgram } from '../src/media/process.js';
-import { blobFiles, startServer, tempDir, type TestServer } from './helpers.js';
+import { startServer, storedLocations, tempDir, type TestServer } from './helpers.js';
 
 // ffmpeg and pdftoppm are optional at run time: their tests are skipped, visibly, when the
 // program is missing, except under CI, which installs them and must run everything.
@@ -463,7 +463,7 @@ describe('media', () => {
       const rows = (await derivedRows(key)).filter((r) => r.variant === 'thumb96x96.png');
       expect(rows).toHaveLength(1);
       expect(Number(rows[0]!.size)).toBe(a.length);
-      expect(await blobFiles(s.dataDir)).toContain(rows[0]!.location);
+      expect(await storedLocations(s)).toContain(rows[0]!.location);
       // The same content under another id shares it.
       const copy = await upload('copy.webp', fx.webp!);
       const c = Buffer.from(await (await thumb(copy.id, '?width=96&height=96')).arrayBuffer());
@@ -549,7 +549,7 @@ describe('media', () => {
       await media().idle();
       const rows = await derivedRows(a.hash_sha256);
       expect(rows).toHaveLength(3);
-      const stored = await blobFiles(s.dataDir);
+      const stored = await storedLocations(s);
       for (const r of rows) expect(stored).toContain(r.location);
 
       const del = (i: Info) =>
@@ -569,7 +569,7 @@ describe('media', () => {
         .where('blob_key', '=', a.hash_sha256)
         .execute();
       expect(media_).toHaveLength(0);
-      const after = await blobFiles(s.dataDir);
+      const after = await storedLocations(s);
       for (const r of rows) expect(after).not.toContain(r.location);
       expect((await thumb(b.id)).status).toBe(404);
     });

@@ -53,8 +53,12 @@ const FILE_INFO_KEYS = [
   'download_speed_limit',
 ];
 
-/** Fastify's `/file/:id` as OpenAPI's `/file/{id}`. */
-const openApiPath = (url: string) => url.replace(/:([A-Za-z0-9_]+)/g, '{$1}');
+/**
+ * Fastify's `/file/:id` as OpenAPI's `/file/{id}` (a regex after the name is not part of it; it
+ * may hold one level of groups) and a wildcard `*` as `{*}`, as @fastify/swagger writes them.
+ */
+const openApiPath = (url: string) =>
+  url.replace(/:([A-Za-z0-9_]+)(?:\((?:[^()]|\([^()]*\))*\))?/g, '{$1}').replace(/\*/g, '{*}');
 
 let server: TestServer;
 let doc: OpenApiDoc;

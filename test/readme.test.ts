@@ -74,6 +74,11 @@ describe("the README's curl walk-through", () => {
     expect(result.out).toMatch(/"title":"Holiday","date_created":"[^"]+","file_count":1/);
   });
 
+  it('runs the FileBin examples without a FileBin error', () => {
+    expect(result.out).toMatch(/"status":"success","data":\{"url_id":"m-/);
+    expect(result.out).not.toMatch(/"status":"error"/);
+  });
+
   it('leaves a valid zip of the list and a ShareX file that carries a key', async () => {
     execFileSync('unzip', ['-t', path.join(dir, 'holiday.zip')]);
     const sxcu = JSON.parse(await fs.readFile(path.join(dir, 'stowage.sxcu'), 'utf8')) as {

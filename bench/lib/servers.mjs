@@ -174,7 +174,7 @@ export class Nginx extends Server {
 
 export class Stowage extends Server {
   /** cli: the built entry point (dist/src/main/cli.js); workers: STOWAGE_WORKERS. */
-  static async start(dir, { cli, workers }) {
+  static async start(dir, { cli, workers, env: extraEnv = {} }) {
     fs.mkdirSync(dir, { recursive: true });
     const s = new Stowage('stowage', dir, await freePort());
     const dataDir = path.join(dir, 'data');
@@ -189,6 +189,7 @@ export class Stowage extends Server {
           STOWAGE_MAX_FILE_SIZE: '2GiB',
           STOWAGE_WORKERS: String(workers),
           STOWAGE_ALLOW_ANONYMOUS_UPLOADS: 'true',
+          ...extraEnv,
         },
       },
     );

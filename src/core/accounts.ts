@@ -1,9 +1,11 @@
 import { randomBytes, randomUUID, scrypt as scryptCb, timingSafeEqual } from 'node:crypto';
 import { promisify } from 'node:util';
 import { CoreError, invalidInput, type ValidationIssue } from './errors.js';
-import { digestsEqual, hashSecret, looksLikeUuid, newId, newSecret } from './ids.js';
+import { digestsEqual, hashSecret, looksLikeKey, newAlnumKey, newId, newSecret } from './ids.js';
 import {
+  ACCESS_LEVELS,
   UniqueViolation,
+  type AccessLevel,
   type ApiKeyRecord,
   type UserRecord,
   type UserRepository,
@@ -26,6 +28,19 @@ export interface Principal {
   keyHash: string;
   /** Public handle of the key used (see ApiKeyRecord.keyId). */
   keyId: string;
+  /** What the key may do (FileBin levels; pixeldrain sessions are full). */
+  accessLevel: AccessLevel;
+}
+
+/** Whether a level is at least another (basic < apikey < full). */
+export function levelAtLeast(have: AccessLevel, wanted: AccessLevel): boolean {
+  return ACCESS_LEVELS.indexOf(have) >= ACCESS_LEVELS.indexOf(wanted);
+}
+
+/** Options of a new key: its level, and the key format (UUID, or FileBin's 32 alphanumerics). */
+export interface KeyOptions {
+  accessLevel?: AccessLevel;
+  format?: 'uuid' | 'alnum';
 }
 
 export const USERNAME_MIN = 3;
@@ -33,7 +48,7 @@ export const USERNAME_MAX = 64;
 const USERNAME_CHAR = /^[A-Za-z0-9_.-]$/;
 export const PASSWORD_MIN = 8;
 export const PASSWORD_MAX = 256;
-const APP_NAME_MAX = 255;
+export const APP_NAME_MAX = 255;
 /** last_used_at is written at most this often per key, so reads stay reads. */
 const TOUCH_INTERVAL_MS = 60_000;
 
@@ -165,7 +180,17 @@ export class AccountService {
     password: string,
     appName: string,
     client: ClientInfo,
+    keyOptions: KeyOptions = {},
   ): Promise<NewSession> {
+    const user = await this.checkPassword(identifier, password);
+    return this.newKey(user, appName || 'website login', client, keyOptions);
+  }
+
+  /**
+   * The user these credentials belong to (no key is created). Missing fields: invalid_input;
+   * unknown user: user_not_found; wrong password: password_incorrect.
+   */
+  async checkPassword(identifier: string, password: string): Promise<UserRecord> {
     const id = identifier.trim();
     const issues: ValidationIssue[] = [];
     if (!id) issues.push({ field: 'username', problem: 'missing' });
@@ -185,7 +210,18 @@ export class AccountService {
     if (!(await verifyPassword(password, user.passwordHash))) {
       throw new CoreError('password_incorrect', 'The password is incorrect');
     }
-    return this.newKey(user, appName || 'website login', client);
+    return user;
+  }
+
+  /** A new key for this user (FileBin's create_apikey: the caller already proved who they are). */
+  async createKeyFor(
+    userId: string,
+    appName: string,
+    client: ClientInfo,
+    keyOptions: KeyOptions = {},
+  ): Promise<NewSession> {
+    const user = await this.userById(userId);
+    return this.newKey(user, appName, client, keyOptions);
   }
 
   /** A new API key for the user; the key is returned once and only its hash is kept. */
@@ -204,10 +240,15 @@ export class AccountService {
     return this.newKey(user, appName, client);
   }
 
-  private async newKey(user: UserRecord, appName: string, client: ClientInfo): Promise<NewSession> {
+  private async newKey(
+    user: UserRecord,
+    appName: string,
+    client: ClientInfo,
+    keyOptions: KeyOptions = {},
+  ): Promise<NewSession> {
     const tooLong = checkLength('app_name', appName, 0, APP_NAME_MAX);
     if (tooLong) throw invalidInput([tooLong]);
-    const key = newSecret();
+    const key = keyOptions.format === 'alnum' ? newAlnumKey() : newSecret();
     const now = this.now();
     const record: ApiKeyRecord = {
       keyHash: hashSecret(key),
@@ -218,6 +259,7 @@ export class AccountService {
       creationIp: client.ip.slice(0, 64),
       lastUsedAt: now,
       userAgent: client.userAgent.slice(0, 512),
+      accessLevel: keyOptions.accessLevel ?? 'full',
     };
     await this.repo.insertKey(record);
     return { key, record };
@@ -234,7 +276,7 @@ export class AccountService {
 
   /** Revoke by the key itself or by its public key id (administration: any user's key). */
   async revokeKey(keyOrId: string): Promise<void> {
-    const handle = looksLikeUuid(keyOrId) ? hashSecret(keyOrId) : keyOrId;
+    const handle = looksLikeKey(keyOrId) ? hashSecret(keyOrId) : keyOrId;
     if (!(await this.repo.deleteKey(handle)))
       throw new CoreError('key_not_found', 'No such API key');
   }
@@ -250,6 +292,19 @@ export class AccountService {
     await this.repo.deleteKey(own.keyHash);
   }
 
+  /**
+   * Revoke one of the caller's own keys, named by the key itself or by its id; false (nothing
+   * changed) when the caller has no such key.
+   */
+  async revokeOwnKey(principal: Principal, keyOrId: string): Promise<boolean> {
+    const hash = looksLikeKey(keyOrId) ? hashSecret(keyOrId) : null;
+    const own = (await this.repo.listKeys(principal.userId)).find(
+      (k) => k.keyId === keyOrId || (hash !== null && digestsEqual(k.keyHash, hash)),
+    );
+    if (!own) return false;
+    return this.repo.deleteKey(own.keyHash);
+  }
+
   /** Resolve an API key to its user. Unknown, malformed or revoked keys: authentication_failed. */
   async authenticate(key: string): Promise<Principal> {
     const failed = () =>
@@ -257,7 +312,7 @@ export class AccountService {
         'authentication_failed',
         'The provided API key is invalid, has been revoked or has expired',
       );
-    if (!looksLikeUuid(key)) throw failed();
+    if (!looksLikeKey(key)) throw failed();
     const keyHash = hashSecret(key);
     const record = await this.repo.findKeyByHash(keyHash);
     // The lookup is by digest; compare again in constant time so no timing leaks through the index.
@@ -272,6 +327,7 @@ export class AccountService {
       isAdmin: user.isAdmin,
       keyHash,
       keyId: record.keyId,
+      accessLevel: record.accessLevel,
     };
   }
 

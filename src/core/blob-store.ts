@@ -75,7 +75,9 @@ export interface BlobStore {
   get(location: string, range?: ByteRange): Promise<Readable>;
   /** Small blobs in one call (used for the small-file fast path). */
   read(location: string, range?: ByteRange): Promise<Buffer>;
-  stat(location: string): Promise<{ size: number } | null>;
+  stat(location: string): Promise<{ size: number; modifiedAt?: number } | null>;
+  /** Whether a location is of this store's making (its format), without asking the store. */
+  owns(location: string): boolean;
   /**
    * Optional: positional reads into the caller's buffers, so a download can recycle a few buffers
    * instead of allocating one per chunk (garbage collection was 15% of a 1 GiB download).
@@ -87,5 +89,20 @@ export interface BlobStore {
    */
   localPath?(location: string): string | null;
   delete(location: string): Promise<void>;
+  /**
+   * Optional: a time-limited URL the client can fetch the bytes from directly (S3 presigned GET),
+   * with the response headers given.
+   */
+  signedUrl?(
+    location: string,
+    opts: { contentType: string; disposition: string; expiresIn: number },
+  ): Promise<string>;
+  /** Every committed location in the store (for `stowage gc` and storage migration). */
+  list(): AsyncIterable<string>;
+  /**
+   * Uploads in progress or left behind by a crash (staging files, incomplete multipart uploads);
+   * null when the store cannot tell (some S3-compatible servers do not list multipart uploads).
+   */
+  pendingUploads(): Promise<number | null>;
   close(): Promise<void>;
 }

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { Readable } from 'node:stream';
 import {
   INLINE_LOCATION,
@@ -7,8 +8,8 @@ import {
   type StagedBlob,
 } from './blob-store.js';
 import { CoreError } from './errors.js';
-import { hashSecret, digestsEqual, newId, newSecret, ID_PATTERN } from './ids.js';
-import { detectMediaType } from './media-type.js';
+import { hashSecret, digestsEqual, newSecret, newVariableId, ID_PATTERN } from './ids.js';
+import { detectMediaType, isActiveContent } from './media-type.js';
 import { validateFileName } from './names.js';
 import {
   DuplicateIdError,
@@ -17,6 +18,7 @@ import {
   type FileRepository,
 } from './records.js';
 import type { Principal } from './accounts.js';
+import type { SharedState } from './shared-state.js';
 
 export const MAX_IDS_PER_REQUEST = 100;
 /** Uploads up to this size are kept in the metadata database, not the blob store. */
@@ -34,7 +36,26 @@ export interface UploadInput {
   anonymous?: boolean;
   /** Refuse empty bodies (multipart POST: `no_file`); raw PUT accepts an empty file. */
   rejectEmpty?: boolean;
+  /** Id length, uniform in [min, max] (FileBin-style ids); default 8. */
+  idLength?: IdLength;
+  /** Epoch ms from which the file is no longer served (and is then swept); null/absent = never. */
+  expiresAt?: number | null;
+  /** Hand out a delete key even when the upload has an owner (Chevereto's delete_url). */
+  withDeleteKey?: boolean;
+  /**
+   * Called with the detected media type before the file is published; throwing refuses the
+   * upload (nothing is stored) with that error.
+   */
+  accept?: (mimeType: string) => void;
 }
+
+/** Length bounds of a generated id (both at most MAX_ID_LENGTH). */
+export interface IdLength {
+  min: number;
+  max: number;
+}
+
+const DEFAULT_ID_LENGTH: IdLength = { min: 8, max: 8 };
 
 export interface UploadResult {
   file: FileRecord;
@@ -62,8 +83,15 @@ export interface FileServiceOptions {
   inlineMaxBytes?: number;
   /** Counters (downloads, bandwidth) are summed in memory and written at most this often. */
   counterFlushMs?: number;
+  /** Answer downloads with a redirect to the blob store (STOWAGE_S3_REDIRECT), where it can. */
+  redirectDownloads?: boolean;
+  /** Shared between nodes: downloads count once per client and file a day (spec: "unique per IP"). */
+  state?: SharedState;
   now?: () => number;
 }
+
+/** A client's repeated downloads of one file count once within this window. */
+const DOWNLOAD_DEDUP_MS = 24 * 3600 * 1000;
 
 /**
  * Files: upload, lookup, ranged reads, delete. Blobs are shared by content; the blob's row in the
@@ -79,6 +107,8 @@ export class FileService {
   private flushTimer: NodeJS.Timeout | null = null;
   private readonly now: () => number;
   private readonly listeners: Partial<FileListeners>[] = [];
+  /** MD5s being computed, by blob key: concurrent askers share one pass over the bytes. */
+  private readonly md5Pending = new Map<string, Promise<string>>();
 
   constructor(
     private readonly repo: FileRepository,
@@ -127,23 +157,58 @@ export class FileService {
   }
 
   async upload(input: UploadInput): Promise<UploadResult> {
-    const name = this.checkUploadAllowed(input.uploader, null, input.name);
-    const staged = await this.blobs.put(input.body, {
+    this.checkUploadAllowed(input.uploader, null, input.name);
+    const staged = await this.stage(input.body);
+    return this.publishStaged(staged, input);
+  }
+
+  /**
+   * Receive an upload's bytes (up to the size limit) without publishing a file yet: FileBin's
+   * clients send the API key after the files, so the file is published (or discarded) once the
+   * whole form has been read. Nothing is visible until `publishStaged`.
+   */
+  async stage(body: Readable): Promise<StagedUpload> {
+    const blob = await this.blobs.put(body, {
       maxBytes: this.opts.maxFileSize,
       inlineMax: this.opts.inlineMaxBytes ?? INLINE_MAX,
     });
+    return new StagedUpload(blob);
+  }
+
+  /** Publish staged bytes as a file (or discard them on any refusal). */
+  async publishStaged(
+    upload: StagedUpload,
+    input: Omit<UploadInput, 'body'>,
+  ): Promise<UploadResult> {
+    const staged = upload.blob;
+    let name: string;
+    try {
+      name = this.checkUploadAllowed(input.uploader, null, input.name);
+    } catch (err) {
+      await staged.discard();
+      throw err;
+    }
     if (input.rejectEmpty && staged.size === 0) {
       await staged.discard();
       throw new CoreError('no_file', 'The file does not exist or is empty');
     }
     const owner = input.anonymous ? null : input.uploader;
-    const deleteKey = owner ? undefined : newSecret();
+    const deleteKey = owner && !input.withDeleteKey ? undefined : newSecret();
     const now = this.now();
+    const mimeType = await detectMediaType(name, staged.head);
+    if (input.accept) {
+      try {
+        input.accept(mimeType);
+      } catch (err) {
+        await staged.discard();
+        throw err;
+      }
+    }
     const file: FileRecord = {
       id: '',
       name,
       size: staged.size,
-      mimeType: await detectMediaType(name, staged.head),
+      mimeType,
       blobKey: staged.key,
       blobLocation: '',
       ownerId: owner?.userId ?? null,
@@ -153,20 +218,23 @@ export class FileService {
       views: 0,
       downloads: 0,
       bandwidthUsed: 0,
+      expiresAt: input.expiresAt ?? null,
     };
-    await this.publish(staged, file);
+    await this.publish(staged, file, input.idLength ?? DEFAULT_ID_LENGTH);
     this.emit('stored', file);
     return { file, deleteKey };
   }
 
-  private async publish(staged: StagedBlob, file: FileRecord): Promise<void> {
+  private async publish(staged: StagedBlob, file: FileRecord, idLength: IdLength): Promise<void> {
     // Identical content already stored: take a reference on it and drop our copy unpublished.
-    const existing = await this.withFreshId(file, () => this.repo.insertIfBlobExists(file)).catch(
-      async (err) => {
-        await staged.discard();
-        throw err;
-      },
-    );
+    const existing = await this.withFreshId(
+      file,
+      () => this.repo.insertIfBlobExists(file),
+      idLength,
+    ).catch(async (err) => {
+      await staged.discard();
+      throw err;
+    });
     if (existing) {
       file.blobLocation = existing.location;
       await staged.discard();
@@ -175,8 +243,10 @@ export class FileService {
     if (staged.inline) {
       // Small: the bytes go into the blob's row, in the same transaction as the file.
       file.blobLocation = INLINE_LOCATION;
-      const { location } = await this.withFreshId(file, () =>
-        this.repo.insertWithBlobRef(file, staged.inline),
+      const { location } = await this.withFreshId(
+        file,
+        () => this.repo.insertWithBlobRef(file, staged.inline),
+        idLength,
       );
       file.blobLocation = location;
       return;
@@ -190,7 +260,11 @@ export class FileService {
     }
     file.blobLocation = ours;
     try {
-      const { location } = await this.withFreshId(file, () => this.repo.insertWithBlobRef(file));
+      const { location } = await this.withFreshId(
+        file,
+        () => this.repo.insertWithBlobRef(file),
+        idLength,
+      );
       if (location !== ours) {
         // The same content was published concurrently and won: ours is referenced by nothing.
         file.blobLocation = location;
@@ -203,14 +277,22 @@ export class FileService {
     }
   }
 
-  /** Run an insert with a new random id, retrying on the (rare) clash. */
-  private async withFreshId<T>(file: FileRecord, insert: () => Promise<T>): Promise<T> {
+  /**
+   * Run an insert with a new random id (never a reserved word), retrying on a clash: rare for
+   * 8 characters, less so for FileBin's short ids, which get FileBin's 100 tries.
+   */
+  private async withFreshId<T>(
+    file: FileRecord,
+    insert: () => Promise<T>,
+    idLength: IdLength = DEFAULT_ID_LENGTH,
+  ): Promise<T> {
+    const tries = idLength.min < 8 ? 100 : 5;
     for (let attempt = 0; ; attempt++) {
-      file.id = newId();
+      file.id = newVariableId(idLength.min, idLength.max);
       try {
         return await insert();
       } catch (err) {
-        if (err instanceof DuplicateIdError && attempt < 5) continue;
+        if (err instanceof DuplicateIdError && attempt < tries) continue;
         if (err instanceof CoreError) throw err;
         throw new CoreError(
           'storage_failed',
@@ -225,11 +307,15 @@ export class FileService {
   async get(id: string): Promise<FileRecord> {
     const hit = this.cache.get(id);
     const now = this.now();
-    if (hit && hit.until > now) return hit.file;
+    if (hit && hit.until > now) {
+      if (isExpired(hit.file, now)) throw expiredError();
+      return hit.file;
+    }
     if (!ID_PATTERN.test(id))
       throw new CoreError('not_found', 'The entity you requested could not be found');
     const file = await this.repo.get(id);
-    if (!file) {
+    // An expired file is gone for every dialect at its expiry time, before the sweep deletes it.
+    if (!file || isExpired(file, now)) {
       this.cache.delete(id);
       throw new CoreError('not_found', 'The entity you requested could not be found');
     }
@@ -257,11 +343,33 @@ export class FileService {
     }
     const valid = [...new Set(ids.filter((id) => ID_PATTERN.test(id)))];
     const found = valid.length > 0 ? await this.repo.getMany(valid) : [];
-    const byId = new Map(found.map((f) => [f.id, f]));
+    const now = this.now();
+    const byId = new Map(found.filter((f) => !isExpired(f, now)).map((f) => [f.id, f]));
     const out = ids.map((id) => byId.get(id)).filter((f): f is FileRecord => f !== undefined);
     if (out.length === 0)
       throw new CoreError('not_found', 'The entity you requested could not be found');
     return out;
+  }
+
+  /**
+   * Where the client may fetch the bytes itself (a presigned URL), when redirects are enabled and
+   * the store offers them; null otherwise. Active content (HTML, SVG...) is never redirected: it is
+   * served here, sandboxed. The download is counted now, as its bytes never pass through us.
+   */
+  async redirectUrl(
+    file: FileRecord,
+    disposition: string,
+    client?: string,
+  ): Promise<string | null> {
+    if (!this.opts.redirectDownloads || !this.blobs.signedUrl) return null;
+    if (file.blobLocation === INLINE_LOCATION || isActiveContent(file.mimeType)) return null;
+    const url = await this.blobs.signedUrl(file.blobLocation, {
+      contentType: file.mimeType,
+      disposition,
+      expiresIn: 300,
+    });
+    this.recordTransfer(file.id, file.size, true, client);
+    return url;
   }
 
   /** A positional reader on the file's bytes, when the blob store offers one (else null: use openStream). */
@@ -307,7 +415,8 @@ export class FileService {
     }
     const valid = [...new Set(ids.filter((id) => ID_PATTERN.test(id)))];
     const found = valid.length > 0 ? await this.repo.getMany(valid) : [];
-    const byId = new Map(found.map((f) => [f.id, f]));
+    const now = this.now();
+    const byId = new Map(found.filter((f) => !isExpired(f, now)).map((f) => [f.id, f]));
     return ids.map((id) => {
       const f = byId.get(id);
       if (!f) throw new CoreError('not_found', `File ${id} does not exist`, { file: id });
@@ -322,6 +431,45 @@ export class FileService {
 
   async usageOf(userId: string): Promise<{ count: number; bytes: number }> {
     return this.repo.usageOf(userId);
+  }
+
+  /** Size of the distinct contents a user's files hold: identical content counts once. */
+  async distinctBytesOf(userId: string): Promise<number> {
+    return this.repo.distinctBytesOf(userId);
+  }
+
+  /**
+   * The MD5 (hex) of each file's content, by blob key (FileBin's `hash`). Computed lazily: the
+   * first time a content is asked for, its bytes are read once and the digest is stored with the
+   * blob, so the upload path never pays for it and later asks cost one indexed read.
+   */
+  async md5Of(files: readonly FileRecord[]): Promise<Map<string, string>> {
+    const known = await this.repo.md5Of(files.map((f) => f.blobKey));
+    const missing = new Map<string, FileRecord>();
+    for (const f of files) if (!known.has(f.blobKey)) missing.set(f.blobKey, f);
+    // A few at a time: reading is I/O bound, hashing ~600 MB/s per core.
+    const queue = [...missing.values()];
+    const worker = async () => {
+      for (let f = queue.shift(); f; f = queue.shift()) known.set(f.blobKey, await this.md5One(f));
+    };
+    await Promise.all(Array.from({ length: Math.min(4, queue.length) }, worker));
+    return known;
+  }
+
+  private md5One(file: FileRecord): Promise<string> {
+    let p = this.md5Pending.get(file.blobKey);
+    if (!p) {
+      p = (async () => {
+        const hash = createHash('md5');
+        if (file.size <= SMALL_BLOB) hash.update(await this.readBytes(file));
+        else for await (const chunk of await this.openStream(file)) hash.update(chunk as Buffer);
+        const md5 = hash.digest('hex');
+        await this.repo.setMd5(file.blobKey, md5);
+        return md5;
+      })().finally(() => this.md5Pending.delete(file.blobKey));
+      this.md5Pending.set(file.blobKey, p);
+    }
+    return p;
   }
 
   /** Rename a file of the caller's. */
@@ -356,6 +504,7 @@ export class FileService {
       views: 0,
       downloads: 0,
       bandwidthUsed: 0,
+      expiresAt: null,
     };
     const ref = await this.withFreshId(copy, () => this.repo.insertIfBlobExists(copy));
     // The source was deleted (and its blob with it) in the meantime.
@@ -363,6 +512,13 @@ export class FileService {
     copy.blobLocation = ref.location;
     this.emit('stored', copy);
     return copy;
+  }
+
+  /** Delete a file regardless of owner (administration: `stowage gc --fix`). */
+  async deleteAsAdmin(id: string): Promise<void> {
+    const file = await this.repo.get(id);
+    if (!file) throw new CoreError('not_found', 'The entity you requested could not be found');
+    await this.deleteUnchecked(file);
   }
 
   /** Delete every file of a user (account deletion), releasing their blobs. */
@@ -407,6 +563,35 @@ export class FileService {
     await this.deleteUnchecked(file);
   }
 
+  /** The service's clock (epoch ms): dialects date their replies with it. */
+  clock(): number {
+    return this.now();
+  }
+
+  /**
+   * Delete a file on the core's own authority (a replaced original, an expired file): the same
+   * path as every delete, so the blob's reference count is respected.
+   */
+  async remove(file: FileRecord): Promise<void> {
+    await this.deleteUnchecked(file);
+  }
+
+  /** Delete up to `limit` files whose expiry time has passed; returns how many went. */
+  async deleteExpired(limit = 500): Promise<number> {
+    const expired = await this.repo.listExpired(this.now(), limit);
+    let deleted = 0;
+    for (const f of expired) {
+      try {
+        await this.deleteUnchecked(f);
+        deleted++;
+      } catch (err) {
+        // Deleted concurrently (its owner, another node): already gone, which is what we want.
+        if (!(err instanceof CoreError && err.code === 'not_found')) throw err;
+      }
+    }
+    return deleted;
+  }
+
   private async deleteUnchecked(file: FileRecord): Promise<void> {
     const res = await this.repo.deleteAndReleaseBlob(file.id);
     this.cache.delete(file.id);
@@ -419,10 +604,27 @@ export class FileService {
   }
 
   /** Count a transfer. Summed in memory, written in one batch per interval. */
-  recordTransfer(id: string, bytes: number, completedDownload: boolean): void {
+  recordTransfer(id: string, bytes: number, completedDownload: boolean, client?: string): void {
+    this.addCounts(id, bytes, 0);
+    if (!completedDownload) return;
+    const state = this.opts.state;
+    if (!state || !client) {
+      this.addCounts(id, 0, 1);
+      return;
+    }
+    // Counted once per client: the mark is shared, so two nodes agree on "first time".
+    state.claim(`dl:${id}:${client}`, DOWNLOAD_DEDUP_MS).then(
+      (first) => {
+        if (first) this.addCounts(id, 0, 1);
+      },
+      () => this.addCounts(id, 0, 1),
+    );
+  }
+
+  private addCounts(id: string, bandwidth: number, downloads: number): void {
     const c = this.counters.get(id) ?? { downloads: 0, bandwidth: 0 };
-    c.bandwidth += bytes;
-    if (completedDownload) c.downloads += 1;
+    c.bandwidth += bandwidth;
+    c.downloads += downloads;
     this.counters.set(id, c);
     if (!this.flushTimer) {
       this.flushTimer = setTimeout(
@@ -447,6 +649,19 @@ export class FileService {
 
   async close(): Promise<void> {
     await this.flushCounters();
+  }
+}
+
+/** Bytes received for an upload, not yet a file (see FileService.stage). */
+export class StagedUpload {
+  constructor(readonly blob: StagedBlob) {}
+
+  get size(): number {
+    return this.blob.size;
+  }
+
+  discard(): Promise<void> {
+    return this.blob.discard();
   }
 }
 
@@ -484,4 +699,12 @@ class LruBytes {
       this.bytes -= v.length;
     }
   }
+}
+
+function isExpired(file: FileRecord, now: number): boolean {
+  return file.expiresAt !== undefined && file.expiresAt !== null && file.expiresAt <= now;
+}
+
+function expiredError(): CoreError {
+  return new CoreError('not_found', 'The entity you requested could not be found');
 }

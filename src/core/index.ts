@@ -2,6 +2,10 @@ import type { AccountService } from './accounts.js';
 import type { FileService } from './files.js';
 import type { ListService } from './lists.js';
 import type { MediaService } from './media.js';
+import type { SharedState } from './shared-state.js';
+import type { ExpirySweeper } from './expiry.js';
+import type { RemoteSource } from './remote.js';
+import type { UploadService } from './uploads.js';
 
 /** Everything the adapters (HTTP dialects, CLI) may call. */
 export interface Core {
@@ -9,4 +13,12 @@ export interface Core {
   accounts: AccountService;
   lists: ListService;
   media: MediaService;
+  /** State shared between nodes (in-process on a single node). */
+  state: SharedState;
+  /** Uploads with options: expiry, attributes, album, resize. */
+  uploads: UploadService;
+  /** Fetching uploads from URLs (whether allowed at all is the configuration's call). */
+  remote: RemoteSource;
+  /** Deletes expired files (on an interval in serving processes; `runOnce` on demand). */
+  expiry: ExpirySweeper;
 }

@@ -1,6 +1,6 @@
 import type { Principal } from './accounts.js';
 import { CoreError } from './errors.js';
-import { ID_PATTERN, newId } from './ids.js';
+import { ID_PATTERN, newId, newVariableId } from './ids.js';
 import {
   DuplicateIdError,
   MissingFileError,
@@ -28,6 +28,16 @@ export interface ListView {
   entries: ListEntry[];
   canEdit: boolean;
 }
+
+/** Why a file cannot go into a multipaste. */
+export type MultipasteProblem = { id: string; reason: 'not_found' | 'not_owned' };
+
+export type MultipasteResult =
+  { ok: true; list: ListRecord } | { ok: false; problems: MultipasteProblem[] };
+
+/** Multipaste ids: "m-" and a FileBin-style id (so they never collide with file ids). */
+export const MULTIPASTE_PREFIX = 'm-';
+const MULTIPASTE_ID = /^m-[A-Za-z0-9]{1,64}$/;
 
 export interface ListServiceOptions {
   /** Whether callers without an API key may create lists (same switch as anonymous uploads). */
@@ -95,6 +105,99 @@ export class ListService {
     return this.repo.listByOwner(principal.userId, limit);
   }
 
+  /**
+   * FileBin's multipaste: a list of the caller's own files that is deleted as soon as any of its
+   * files is. Every file is checked (all problems reported); nothing is created unless all pass.
+   */
+  async createMultipaste(
+    fileIds: readonly string[],
+    principal: Principal,
+    idLength: { min: number; max: number },
+  ): Promise<MultipasteResult> {
+    if (fileIds.length === 0) throw new CoreError('empty_list', 'No IDs specified');
+    if (fileIds.length > LIST_MAX_FILES) {
+      throw new CoreError('too_many_files', `At most ${LIST_MAX_FILES} files per multipaste`);
+    }
+    for (let attempt = 0; ; attempt++) {
+      const owners = await this.repo.fileOwners(fileIds.filter((id) => ID_PATTERN.test(id)));
+      const problems: MultipasteProblem[] = [];
+      for (const id of fileIds) {
+        if (!owners.has(id)) problems.push({ id, reason: 'not_found' });
+        else if (owners.get(id) !== principal.userId) problems.push({ id, reason: 'not_owned' });
+      }
+      if (problems.length > 0) return { ok: false, problems };
+      const list: ListRecord = {
+        id: MULTIPASTE_PREFIX + newVariableId(idLength.min, idLength.max),
+        title: '',
+        ownerId: principal.userId,
+        createdAt: this.now(),
+        kind: 'multipaste',
+      };
+      try {
+        await this.repo.insert(
+          list,
+          fileIds.map((fileId) => ({ fileId, description: '' })),
+        );
+        return { ok: true, list };
+      } catch (err) {
+        if (err instanceof DuplicateIdError && attempt < 100) continue;
+        // A file was deleted meanwhile: check again, which names it.
+        if (err instanceof MissingFileError && attempt < 100) continue;
+        throw err;
+      }
+    }
+  }
+
+  /** A multipaste and its files, in order (anyone with the id may view it). */
+  async multipaste(id: string): Promise<{ list: ListRecord; entries: ListEntry[] }> {
+    const list = await this.findMultipaste(id);
+    return { list, entries: await this.repo.entries(id) };
+  }
+
+  /** Delete a multipaste of the caller's (its files stay). */
+  async deleteMultipaste(id: string, principal: Principal): Promise<void> {
+    const list = await this.findMultipaste(id);
+    if (list.ownerId !== principal.userId) {
+      throw new CoreError('forbidden', 'This multipaste is not yours');
+    }
+    if (!(await this.repo.delete(id))) throw notFound();
+  }
+
+  /** The caller's multipastes, oldest first, with their file ids. */
+  async multipastesOf(principal: Principal): Promise<{ list: ListRecord; fileIds: string[] }[]> {
+    return this.repo.multipastesOf(principal.userId);
+  }
+
+  private async findMultipaste(id: string): Promise<ListRecord> {
+    if (!MULTIPASTE_ID.test(id)) throw notFound();
+    const list = await this.repo.get(id);
+    if (!list || list.kind !== 'multipaste') throw notFound();
+    return list;
+  }
+
+  /**
+   * Add a file at the end of one of the caller's lists (Chevereto's `album_id`). A list that does
+   * not exist or is not the caller's is ignored, as Chevereto ignores such albums: false.
+   */
+  async appendIfOwned(listId: string, fileId: string, principal: Principal): Promise<boolean> {
+    if (!ID_PATTERN.test(listId)) return false;
+    const list = await this.repo.get(listId);
+    if (!list || list.kind === 'multipaste' || !this.canEdit(list, principal)) return false;
+    const entries = await this.repo.entries(listId);
+    if (entries.length >= LIST_MAX_FILES) return false;
+    const next = [
+      ...entries.map((e) => ({ fileId: e.file.id, description: e.description })),
+      { fileId, description: '' },
+    ];
+    try {
+      return await this.repo.update(listId, list.title, next);
+    } catch (err) {
+      // A file of the list was deleted meanwhile: leave the list as it is.
+      if (err instanceof MissingFileError) return false;
+      throw err;
+    }
+  }
+
   canEdit(list: ListRecord, viewer: Principal | null): boolean {
     return viewer !== null && list.ownerId !== null && list.ownerId === viewer.userId;
   }
@@ -102,7 +205,7 @@ export class ListService {
   private async find(id: string): Promise<ListRecord> {
     if (!ID_PATTERN.test(id)) throw notFound();
     const list = await this.repo.get(id);
-    if (!list) throw notFound();
+    if (!list || list.kind === 'multipaste') throw notFound();
     return list;
   }
 

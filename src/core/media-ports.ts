@@ -51,7 +51,8 @@ export interface AvFacts {
 }
 
 export interface RenderSpec {
-  format: 'png' | 'jpeg';
+  /** webp: for resizing WebP uploads in their own format (thumbnails are png or jpeg). */
+  format: 'png' | 'jpeg' | 'webp';
   width: number;
   height: number;
   /** inside: the whole image within the box, aspect kept; cover: fill the box, cropping the excess. */

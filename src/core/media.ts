@@ -358,6 +358,60 @@ export class MediaService {
     };
   }
 
+  /** Whether stills of this file's type can be decoded here (images only; FileBin's rule). */
+  async canThumbnailImage(mimeType: string): Promise<boolean> {
+    if (mediaKindOf(mimeType) !== 'image') return false;
+    return (await this.toolsLoaded()).image.canDecode(mimeType);
+  }
+
+  /**
+   * A side × side JPEG of an image, cropped to fill (FileBin's 150×150 thumbnail), rendered once
+   * per content and cached like the others; null for other types or when decoding fails.
+   */
+  async squareJpeg(file: FileRecord, side: number): Promise<Buffer | null> {
+    if (!(await this.canThumbnailImage(file.mimeType))) return null;
+    const img = await this.rendered(file, `square${side}.jpg`, {
+      format: 'jpeg',
+      width: side,
+      height: side,
+      fit: 'cover',
+      enlarge: true,
+    });
+    return img?.data ?? null;
+  }
+
+  /**
+   * The image scaled down to `width` (height keeping the ratio), in its own format where the
+   * toolkit writes it (JPEG, PNG, WebP; other still formats become PNG), for an upload asked to be
+   * stored resized. Null when it does not apply: not a decodable still image, animated, or not
+   * wider than `width`.
+   */
+  async resized(
+    file: FileRecord,
+    width: number,
+  ): Promise<{
+    data: Buffer;
+    format: 'png' | 'jpeg' | 'webp';
+    width: number;
+    height: number;
+  } | null> {
+    const meta = await this.metadata(file);
+    if (meta.kind !== 'image' || meta.status !== 'done' || meta.animated) return null;
+    if (meta.width === null || meta.height === null || meta.width <= width) return null;
+    const type = file.mimeType.split(';')[0]!.trim().toLowerCase();
+    const format = type === 'image/jpeg' ? 'jpeg' : type === 'image/webp' ? 'webp' : 'png';
+    const tools = await this.toolsLoaded();
+    const height = Math.max(1, Math.round((meta.height * width) / meta.width));
+    const img = await this.queued(`${file.blobKey}/resize${width}`, 'interactive', async (signal) =>
+      tools.image.render(
+        await this.inputOf(file),
+        { format, width, height, fit: 'inside', enlarge: false },
+        this.limits(signal),
+      ),
+    );
+    return { data: img.data, format, width: img.width, height: img.height };
+  }
+
   /** A cached rendering, or render it now (one queued job, shared by concurrent requests). */
   private async rendered(
     file: FileRecord,

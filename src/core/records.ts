@@ -15,6 +15,8 @@ export interface FileRecord {
   views: number;
   downloads: number;
   bandwidthUsed: number;
+  /** Epoch ms from which the file is no longer served (then swept); absent or null = never. */
+  expiresAt?: number | null;
 }
 
 export interface UserRecord {
@@ -26,6 +28,10 @@ export interface UserRecord {
   email: string | null;
 }
 
+/** FileBin's key levels, lowest first: basic (upload, multipaste) < apikey (+ history, delete) < full. */
+export type AccessLevel = 'basic' | 'apikey' | 'full';
+export const ACCESS_LEVELS: readonly AccessLevel[] = ['basic', 'apikey', 'full'];
+
 export interface ApiKeyRecord {
   keyHash: string;
   keyId: string;
@@ -35,6 +41,8 @@ export interface ApiKeyRecord {
   creationIp: string;
   lastUsedAt: number;
   userAgent: string;
+  /** What the key may do (FileBin access levels); pixeldrain sessions are `full`. */
+  accessLevel: AccessLevel;
 }
 
 export interface CounterDelta {
@@ -62,7 +70,8 @@ export interface FileRepository {
   getMany(ids: readonly string[]): Promise<FileRecord[]>;
   /**
    * In one transaction: delete the file and drop its blob reference; at zero the blob row goes
-   * too, and the caller removes the returned location from the blob store.
+   * too, and the caller removes the returned location from the blob store. Every multipaste
+   * containing the file is deleted in the same transaction (lists only lose the entry).
    */
   deleteAndReleaseBlob(id: string): Promise<{ location: string; blobUnreferenced: boolean } | null>;
   addCounters(deltas: ReadonlyMap<string, CounterDelta>, at: number): Promise<void>;
@@ -71,6 +80,14 @@ export interface FileRepository {
   /** How many files a user has and their total size. */
   usageOf(ownerId: string): Promise<{ count: number; bytes: number }>;
   rename(id: string, name: string): Promise<boolean>;
+  /** Files whose expiry time is at or before `now`, oldest expiry first, at most `limit`. */
+  listExpired(now: number, limit: number): Promise<FileRecord[]>;
+  /** The stored MD5 (hex) of these blobs' contents, by blob key; blobs not hashed yet are absent. */
+  md5Of(blobKeys: readonly string[]): Promise<Map<string, string>>;
+  /** Remember a blob's MD5 (no-op if the blob is gone). */
+  setMd5(blobKey: string, md5: string): Promise<void>;
+  /** Total size of the distinct contents a user's files hold (shared content counted once). */
+  distinctBytesOf(ownerId: string): Promise<number>;
 }
 
 export interface UserRepository {
@@ -92,11 +109,16 @@ export interface UserRepository {
   deleteUser(id: string): Promise<void>;
 }
 
+/** `list`: a pixeldrain list (files drop out when deleted); `multipaste`: FileBin's, deleted with any of its files. */
+export type ListKind = 'list' | 'multipaste';
+
 export interface ListRecord {
   id: string;
   title: string;
   ownerId: string | null;
   createdAt: number;
+  /** Absent means `list`. */
+  kind?: ListKind;
 }
 
 export interface ListEntryInput {
@@ -117,6 +139,8 @@ export interface ListSummary extends ListRecord {
 export interface ListRepository {
   /** Ids among these that exist as files. */
   existingFileIds(ids: readonly string[]): Promise<Set<string>>;
+  /** The owner of each of these files that exists (null: anonymous), by file id. */
+  fileOwners(ids: readonly string[]): Promise<Map<string, string | null>>;
   /** Rejects with DuplicateIdError on an id clash, MissingFileError if a file vanished meanwhile. */
   insert(list: ListRecord, entries: readonly ListEntryInput[]): Promise<void>;
   get(id: string): Promise<ListRecord | null>;
@@ -124,7 +148,10 @@ export interface ListRepository {
   /** Replace title and entries; false if the list does not exist. */
   update(id: string, title: string, entries: readonly ListEntryInput[]): Promise<boolean>;
   delete(id: string): Promise<boolean>;
+  /** A user's lists of kind `list`, newest first. */
   listByOwner(ownerId: string, limit: number): Promise<ListSummary[]>;
+  /** A user's multipastes, oldest first, each with its file ids in order. */
+  multipastesOf(ownerId: string): Promise<{ list: ListRecord; fileIds: string[] }[]>;
 }
 
 /** A file named in a list write was deleted between the check and the write. */

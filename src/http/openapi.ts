@@ -60,6 +60,16 @@ export async function registerOpenApi(
         { name: 'lists', description: 'pixeldrain: lists (albums) of files' },
         { name: 'account', description: 'pixeldrain: accounts, log-in, API keys' },
         { name: 'misc', description: 'Health and client configuration files' },
+        {
+          name: 'FileBin',
+          description:
+            'FileBin API v2 (/api/v{version}/{namespace}/{method}, PHP-style JSON, every error HTTP 400) and the pages its URLs point to',
+        },
+        {
+          name: 'Chevereto',
+          description:
+            'Chevereto API v1 (/api/1/upload: ShareX, imgbb-uploader…; errors HTTP 400 with Chevereto’s codes) and the viewer, companion images and delete links under /image/{id}',
+        },
       ],
       components: {
         securitySchemes: {

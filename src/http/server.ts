@@ -4,9 +4,11 @@ import type { Core } from '../core/index.js';
 import { deferExpectContinue } from './common/early-reject.js';
 import { registerOpenApi, schemasAsContractOnly } from './openapi.js';
 import { sendPdError } from './pixeldrain/errors.js';
+import { filebin } from './filebin/index.js';
 import { pixeldrainApi } from './pixeldrain/index.js';
 import { PD_COMPONENTS } from './pixeldrain/schemas.js';
 import { registerShareX } from './web/sharex.js';
+import { cheveretoApi } from './chevereto/index.js';
 
 /** The HTTP face of the core: routing only; never listens by itself. */
 export async function createServer(core: Core, config: Config): Promise<FastifyInstance> {
@@ -34,6 +36,9 @@ export async function createServer(core: Core, config: Config): Promise<FastifyI
   schemasAsContractOnly(app);
   await registerOpenApi(app, { components: PD_COMPONENTS });
   await app.register(pixeldrainApi, { prefix: '/api', core, config });
+  await app.register(filebin, { core, config });
   registerShareX(app, core, config);
+  // Chevereto: /api/{digits}/{action} (a regex param beside FileBin's /api/v…) and /image/{id}…
+  await app.register(cheveretoApi, { core, config });
   return app;
 }

@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 import './threadpool.js';
 import { Command, Option } from 'commander';
-import { createRuntime, type Runtime } from '../runtime.js';
+import { createRuntime, openBlobStore, type Runtime } from '../runtime.js';
 import { ConfigError, loadConfig, type ConfigInput } from '../config.js';
 import { CoreError } from '../core/errors.js';
 import { migrate } from '../storage/db.js';
@@ -59,7 +59,7 @@ program
     const config = loadConfig({ dataDir: opts.dataDir, logLevel: 'silent' });
     const rt = await createRuntime(config, { cleanStaging: false, migrate: false });
     try {
-      const applied = await migrate(rt.db);
+      const applied = await migrate(rt.db, rt.config.databaseSchema);
       console.log(applied.length ? `applied: ${applied.join(', ')}` : 'database is up to date');
     } finally {
       await rt.close();
@@ -120,6 +120,87 @@ key
     await withRuntime(opts, async (rt) => {
       await rt.core.accounts.revokeKey(k);
       console.log('revoked');
+    });
+  });
+
+program
+  .command('gc')
+  .description(
+    'check that the database and the blob store agree: objects no file uses, files whose bytes are missing, wrong reference counts',
+  )
+  .option('--fix', 'repair: delete unused objects and unservable files, correct the counts')
+  .option(
+    '--min-age <seconds>',
+    'leave unreferenced objects younger than this alone (uploads in flight)',
+    '3600',
+  )
+  .addOption(dataDirOption())
+  .action(async (opts: { fix?: boolean; minAge: string; dataDir?: string }) => {
+    const minAge = Number(opts.minAge);
+    if (!Number.isFinite(minAge) || minAge < 0)
+      throw new ConfigError('--min-age', `expected seconds, got "${opts.minAge}"`);
+    await withRuntime(opts, async (rt) => {
+      const r = await rt.integrity.gc({ fix: !!opts.fix, minAgeMs: minAge * 1000 });
+      const broken = r.missing.reduce((n, m) => n + m.fileIds.length, 0);
+      console.log(`unused objects (no file, older than ${minAge} s): ${r.orphans.length}`);
+      for (const o of r.orphans) console.log(`  ${o}`);
+      console.log(
+        `missing objects (files without their bytes): ${r.missing.length}, ${broken} file(s)`,
+      );
+      for (const m of r.missing)
+        console.log(`  ${m.key} at ${m.location}: ${m.fileIds.join(', ')}`);
+      console.log(`wrong reference counts: ${r.miscounted.length}`);
+      for (const c of r.miscounted)
+        console.log(`  ${c.key}: recorded ${c.recorded}, files ${c.actual}`);
+      console.log(`young unused objects left alone: ${r.young}`);
+      console.log(
+        `uploads in progress or abandoned: ${r.pendingUploads ?? 'unknown (the store does not list them)'}`,
+      );
+      const problems = r.orphans.length + r.missing.length + r.miscounted.length;
+      if (problems === 0) console.log('ok: the database and the blob store agree');
+      else if (r.fixed) console.log(`fixed ${problems} problem(s)`);
+      else console.log(`${problems} problem(s); run with --fix to repair`);
+    });
+  });
+
+program
+  .command('migrate-storage')
+  .description(
+    'copy every blob from one store to the other (verifying SHA-256) and point the database at the copies; resumable; the source is left as it is',
+  )
+  .requiredOption('--from <store>', 'fs or s3')
+  .requiredOption('--to <store>', 'fs or s3')
+  .addOption(dataDirOption())
+  .action(async (opts: { from: string; to: string; dataDir?: string }) => {
+    const kinds = ['fs', 's3'];
+    if (!kinds.includes(opts.from))
+      throw new ConfigError('--from', `expected fs or s3, got "${opts.from}"`);
+    if (!kinds.includes(opts.to) || opts.to === opts.from)
+      throw new ConfigError('--to', `expected the other of fs and s3, got "${opts.to}"`);
+    await withRuntime(opts, async (rt) => {
+      const source = openBlobStore(rt.config, opts.from as 'fs' | 's3');
+      const target = openBlobStore(rt.config, opts.to as 'fs' | 's3');
+      await source.open({ cleanStaging: false });
+      await target.open({ cleanStaging: false });
+      try {
+        let last = 0;
+        const r = await rt.integrity.migrateStorage(source, target, (done, total, bytes) => {
+          if (Date.now() - last < 500 && done < total) return;
+          last = Date.now();
+          const pct = total ? Math.floor((done / total) * 100) : 100;
+          process.stderr.write(
+            `\r${done}/${total} blobs (${pct}%), ${(bytes / 1e6).toFixed(1)} MB copied`,
+          );
+        });
+        process.stderr.write('\n');
+        console.log(
+          `copied ${r.copied} blob(s) (${r.bytes} bytes), ${r.skipped} already in place; ${r.derivedDropped} cached thumbnail(s) dropped (made again on demand)`,
+        );
+        console.log(`now set STOWAGE_STORAGE=${opts.to}; the ${opts.from} copies were not deleted`);
+      } finally {
+        await source.close();
+        await target.close();
+      }
     });
   });
 

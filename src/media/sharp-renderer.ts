@@ -83,7 +83,9 @@ export class SharpRenderer implements ImageRenderer {
       img =
         spec.format === 'jpeg'
           ? img.flatten({ background: '#ffffff' }).jpeg({ quality: 82 })
-          : img.png({ compressionLevel: 6 });
+          : spec.format === 'webp'
+            ? img.webp({ quality: 82 })
+            : img.png({ compressionLevel: 6 });
       const { data, info } = await img.toBuffer({ resolveWithObject: true });
       return { data, width: info.width, height: info.height };
     });

@@ -1,10 +1,23 @@
 import Sqlite from 'better-sqlite3';
 import fs from 'node:fs';
 import path from 'node:path';
-import { Kysely, Migrator, SqliteDialect, type Migration, type MigrationProvider } from 'kysely';
+import {
+  Kysely,
+  Migrator,
+  PostgresAdapter,
+  PostgresDialect,
+  sql,
+  SqliteDialect,
+  type Migration,
+  type MigrationProvider,
+} from 'kysely';
+import pg from 'pg';
+import type { Config } from '../config.js';
 import * as m0001 from './migrations/0001_init.js';
 import * as m0002 from './migrations/0002_accounts_lists.js';
 import * as m0003 from './migrations/0003_media.js';
+import * as m0004 from './migrations/0004_filebin.js';
+import * as m0005 from './migrations/0005_chevereto.js';
 import type { Database } from './schema.js';
 
 /** Migrations are compiled in (no directory scanning), so they work from src/ and dist/ alike. */
@@ -12,6 +25,8 @@ const MIGRATIONS: Record<string, Migration> = {
   '0001_init': m0001,
   '0002_accounts_lists': m0002,
   '0003_media': m0003,
+  '0004_filebin': m0004,
+  '0005_chevereto': m0005,
 };
 
 class StaticProvider implements MigrationProvider {
@@ -56,8 +71,45 @@ function cachePreparedStatements(database: Sqlite.Database): void {
   }) as typeof database.prepare;
 }
 
-export async function migrate(db: Db): Promise<string[]> {
-  const migrator = new Migrator({ db, provider: new StaticProvider() });
+/**
+ * The scale-out metadata store: PostgreSQL through a connection pool. With a schema, every
+ * connection's search_path is that schema only, so several instances (or test runs) can share one
+ * database.
+ */
+export function openPostgres(url: string, poolSize: number, schema: string | null): Db {
+  const pool = new pg.Pool({
+    connectionString: url,
+    max: poolSize,
+    ...(schema ? { options: `-c search_path=${schema}` } : {}),
+  });
+  // An idle client losing its connection must not crash the process; the pool replaces it.
+  pool.on('error', () => {});
+  return new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+}
+
+/** The metadata store the configuration asks for. */
+export function openDatabase(config: Config): Db {
+  return config.databaseUrl
+    ? openPostgres(config.databaseUrl, config.databasePoolSize, config.databaseSchema)
+    : openSqlite(config.dataDir);
+}
+
+export function isPostgres(db: Db): boolean {
+  return db.getExecutor().adapter instanceof PostgresAdapter;
+}
+
+export async function migrate(db: Db, schema: string | null = null): Promise<string[]> {
+  if (schema && isPostgres(db)) {
+    await sql`create schema if not exists ${sql.id(schema)}`.execute(db);
+  }
+  // On PostgreSQL, Kysely serialises concurrent migrators (several nodes starting) with an
+  // advisory lock; on SQLite the database lock does it.
+  const migrator = new Migrator({
+    db,
+    provider: new StaticProvider(),
+    // Kysely looks for its own tables in any schema unless told which: name ours.
+    ...(schema && isPostgres(db) ? { migrationTableSchema: schema } : {}),
+  });
   const { error, results } = await migrator.migrateToLatest();
   if (error) throw error instanceof Error ? error : new Error(String(error));
   return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);

@@ -22,6 +22,7 @@ type FileRow = {
   views: number | string;
   downloads: number | string;
   bandwidth_used: number | string;
+  expires_at?: number | string | null;
 };
 
 export function fileRecordOf(r: FileRow & { location: string }): FileRecord {
@@ -39,6 +40,7 @@ export function fileRecordOf(r: FileRow & { location: string }): FileRecord {
     views: num(r.views),
     downloads: num(r.downloads),
     bandwidthUsed: num(r.bandwidth_used),
+    expiresAt: r.expires_at === null || r.expires_at === undefined ? null : num(r.expires_at),
   };
 }
 
@@ -116,6 +118,7 @@ export class KyselyFileRepository implements FileRepository {
         delete_key_hash: f.deleteKeyHash,
         created_at: f.createdAt,
         last_view_at: f.lastViewAt,
+        expires_at: f.expiresAt ?? null,
       })
       .execute();
   }
@@ -152,6 +155,15 @@ export class KyselyFileRepository implements FileRepository {
     id: string,
   ): Promise<{ location: string; blobUnreferenced: boolean } | null> {
     return this.writes.run(async (trx) => {
+      // FileBin's rule: a multipaste goes with any of its files (pixeldrain lists just lose the
+      // entry, by cascade).
+      await trx
+        .deleteFrom('lists')
+        .where('kind', '=', 'multipaste')
+        .where('id', 'in', (eb) =>
+          eb.selectFrom('list_files').select('list_id').where('file_id', '=', id),
+        )
+        .execute();
       const row = await trx
         .deleteFrom('files')
         .where('id', '=', id)
@@ -203,6 +215,48 @@ export class KyselyFileRepository implements FileRepository {
       .where('owner_id', '=', ownerId)
       .executeTakeFirstOrThrow();
     return { count: num(row.count), bytes: num(row.bytes ?? 0) };
+  }
+
+  async md5Of(blobKeys: readonly string[]): Promise<Map<string, string>> {
+    const out = new Map<string, string>();
+    const keys = [...new Set(blobKeys)];
+    for (let i = 0; i < keys.length; i += 500) {
+      const rows = await this.db
+        .selectFrom('blobs')
+        .select(['key', 'md5'])
+        .where('key', 'in', keys.slice(i, i + 500))
+        .where('md5', 'is not', null)
+        .execute();
+      for (const r of rows) if (r.md5) out.set(r.key, r.md5);
+    }
+    return out;
+  }
+
+  async setMd5(blobKey: string, md5: string): Promise<void> {
+    await this.writes.run((trx) =>
+      trx.updateTable('blobs').set({ md5 }).where('key', '=', blobKey).execute(),
+    );
+  }
+
+  async distinctBytesOf(ownerId: string): Promise<number> {
+    const row = await this.db
+      .selectFrom('blobs')
+      .select((eb) => eb.fn.sum<number | string>('size').as('bytes'))
+      .where('key', 'in', (eb) =>
+        eb.selectFrom('files').select('blob_key').where('owner_id', '=', ownerId),
+      )
+      .executeTakeFirstOrThrow();
+    return num(row.bytes ?? 0);
+  }
+
+  async listExpired(now: number, limit: number): Promise<FileRecord[]> {
+    const rows = await this.selectFiles()
+      .where('files.expires_at', 'is not', null)
+      .where('files.expires_at', '<=', now)
+      .orderBy('files.expires_at')
+      .limit(limit)
+      .execute();
+    return rows.map(fileRecordOf);
   }
 
   async rename(id: string, name: string): Promise<boolean> {

@@ -40,6 +40,19 @@ export class KyselyListRepository implements ListRepository {
     return found;
   }
 
+  async fileOwners(ids: readonly string[]): Promise<Map<string, string | null>> {
+    const found = new Map<string, string | null>();
+    for (const part of chunks([...new Set(ids)])) {
+      const rows = await this.db
+        .selectFrom('files')
+        .select(['id', 'owner_id'])
+        .where('id', 'in', part)
+        .execute();
+      for (const r of rows) found.set(r.id, r.owner_id);
+    }
+    return found;
+  }
+
   async insert(list: ListRecord, entries: readonly ListEntryInput[]): Promise<void> {
     await this.writes
       .run(async (trx) => {
@@ -56,6 +69,7 @@ export class KyselyListRepository implements ListRepository {
             title: list.title,
             owner_id: list.ownerId,
             created_at: list.createdAt,
+            kind: list.kind ?? 'list',
           })
           .execute();
         await this.insertEntries(trx, list.id, entries);
@@ -107,9 +121,7 @@ export class KyselyListRepository implements ListRepository {
 
   async get(id: string): Promise<ListRecord | null> {
     const r = await this.db.selectFrom('lists').selectAll().where('id', '=', id).executeTakeFirst();
-    return r
-      ? { id: r.id, title: r.title, ownerId: r.owner_id, createdAt: num(r.created_at) }
-      : null;
+    return r ? listRecordOf(r) : null;
   }
 
   async entries(id: string): Promise<ListEntry[]> {
@@ -150,6 +162,36 @@ export class KyselyListRepository implements ListRepository {
     return Number(res.numDeletedRows) > 0;
   }
 
+  async multipastesOf(ownerId: string): Promise<{ list: ListRecord; fileIds: string[] }[]> {
+    const rows = await this.db
+      .selectFrom('lists')
+      .leftJoin('list_files', 'list_files.list_id', 'lists.id')
+      .select([
+        'lists.id',
+        'lists.title',
+        'lists.owner_id',
+        'lists.created_at',
+        'lists.kind',
+        'list_files.file_id',
+      ])
+      .where('lists.owner_id', '=', ownerId)
+      .where('lists.kind', '=', 'multipaste')
+      .orderBy('lists.created_at')
+      .orderBy('lists.id')
+      .orderBy('list_files.position')
+      .execute();
+    const out = new Map<string, { list: ListRecord; fileIds: string[] }>();
+    for (const r of rows) {
+      let m = out.get(r.id);
+      if (!m) {
+        m = { list: listRecordOf(r), fileIds: [] };
+        out.set(r.id, m);
+      }
+      if (r.file_id !== null) m.fileIds.push(r.file_id);
+    }
+    return [...out.values()];
+  }
+
   async listByOwner(ownerId: string, limit: number): Promise<ListSummary[]> {
     const rows = await this.db
       .selectFrom('lists')
@@ -162,6 +204,7 @@ export class KyselyListRepository implements ListRepository {
         eb.fn.count('list_files.file_id').as('file_count'),
       ])
       .where('lists.owner_id', '=', ownerId)
+      .where('lists.kind', '=', 'list')
       .groupBy(['lists.id', 'lists.title', 'lists.owner_id', 'lists.created_at'])
       .orderBy('lists.created_at', 'desc')
       .orderBy('lists.id')
@@ -175,6 +218,22 @@ export class KyselyListRepository implements ListRepository {
       fileCount: num(r.file_count),
     }));
   }
+}
+
+function listRecordOf(r: {
+  id: string;
+  title: string;
+  owner_id: string | null;
+  created_at: number | string;
+  kind: string;
+}): ListRecord {
+  return {
+    id: r.id,
+    title: r.title,
+    ownerId: r.owner_id,
+    createdAt: num(r.created_at),
+    kind: r.kind === 'multipaste' ? 'multipaste' : 'list',
+  };
 }
 
 function rethrowDomain(err: unknown): never {

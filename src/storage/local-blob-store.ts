@@ -248,13 +248,36 @@ export class LocalBlobStore implements BlobStore {
     }
   }
 
-  async stat(location: string): Promise<{ size: number } | null> {
+  async stat(location: string): Promise<{ size: number; modifiedAt: number } | null> {
     const s = await fs.stat(this.pathOf(location)).catch(() => null);
-    return s ? { size: s.size } : null;
+    return s ? { size: s.size, modifiedAt: s.mtimeMs } : null;
+  }
+
+  owns(location: string): boolean {
+    return LOCATION.test(location);
   }
 
   async delete(location: string): Promise<void> {
     await fs.rm(this.pathOf(location), { force: true });
+  }
+
+  async pendingUploads(): Promise<number> {
+    return (await fs.readdir(this.stagingDir).catch(() => [])).length;
+  }
+
+  async *list(): AsyncGenerator<string> {
+    const level = async (dir: string) =>
+      (await fs.readdir(dir, { withFileTypes: true }).catch(() => [])).filter((e) =>
+        e.isDirectory(),
+      );
+    for (const a of await level(this.blobsDir)) {
+      for (const b of await level(path.join(this.blobsDir, a.name))) {
+        const dir = path.join(this.blobsDir, a.name, b.name);
+        for (const name of await fs.readdir(dir).catch(() => [])) {
+          if (LOCATION.test(name)) yield name;
+        }
+      }
+    }
   }
 }
 

@@ -90,4 +90,16 @@ export class MemoryBlobStore implements BlobStore {
   async delete(key: string): Promise<void> {
     this.blobs.delete(key);
   }
+
+  owns(location: string): boolean {
+    return /^[0-9a-f]{64}\.[0-9a-f]{16}$/.test(location);
+  }
+
+  async pendingUploads(): Promise<number> {
+    return this.staged;
+  }
+
+  async *list(): AsyncGenerator<string> {
+    yield* [...this.blobs.keys()];
+  }
 }

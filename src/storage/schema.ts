@@ -1,4 +1,4 @@
-import type { Generated } from 'kysely';
+import type { ColumnType, Generated } from 'kysely';
 
 /**
  * Metadata tables. Times are epoch milliseconds in BIGINT columns (portable between SQLite and
@@ -14,6 +14,8 @@ export interface Database {
   list_files: ListFilesTable;
   media: MediaTable;
   derived_images: DerivedImagesTable;
+  file_attributes: FileAttributesTable;
+  locks: LocksTable;
 }
 
 export interface UsersTable {
@@ -35,6 +37,8 @@ export interface ApiKeysTable {
   creation_ip: string;
   last_used_at: number;
   user_agent: Generated<string>;
+  /** basic | apikey | full (FileBin access levels; 0004). */
+  access_level: Generated<string>;
 }
 
 /** One row per distinct content (key = SHA-256); `location` is where the blob store keeps it. */
@@ -45,6 +49,8 @@ export interface BlobsTable {
   refcount: number;
   data: Buffer | null;
   created_at: number;
+  /** MD5 hex of the content, computed on first need (0004). */
+  md5: Generated<string | null>;
 }
 
 export interface FilesTable {
@@ -60,6 +66,8 @@ export interface FilesTable {
   views: Generated<number>;
   downloads: Generated<number>;
   bandwidth_used: Generated<number>;
+  /** Epoch ms after which the file is not served and is swept; null = never (0005). */
+  expires_at: ColumnType<number | null, number | null | undefined, number | null>;
 }
 
 export interface ListsTable {
@@ -67,6 +75,8 @@ export interface ListsTable {
   title: string;
   owner_id: string | null;
   created_at: number;
+  /** list | multipaste (0004). */
+  kind: Generated<string>;
 }
 
 /** A list's entries, in order (`position` from 0). */
@@ -105,4 +115,22 @@ export interface DerivedImagesTable {
 
 export function num(v: unknown): number {
   return typeof v === 'number' ? v : Number(v);
+}
+
+/** Descriptive attributes of a file (Chevereto's title, description...), deleted with the file. */
+export interface FileAttributesTable {
+  file_id: string;
+  title: string | null;
+  description: string | null;
+  /** JSON array of strings. */
+  tags: Generated<string>;
+  category_id: string | null;
+  nsfw: Generated<number>;
+}
+
+/** Named leases: one holder at a time until `expires_at` (epoch ms), renewed by the holder. */
+export interface LocksTable {
+  name: string;
+  holder: string;
+  expires_at: number;
 }

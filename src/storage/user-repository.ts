@@ -1,5 +1,7 @@
 import {
+  ACCESS_LEVELS,
   UniqueViolation,
+  type AccessLevel,
   type ApiKeyRecord,
   type UserRecord,
   type UserRepository,
@@ -17,7 +19,13 @@ type KeyRow = {
   creation_ip: string;
   last_used_at: number | string;
   user_agent: string;
+  access_level: string;
 };
+
+/** An unknown stored level (a corrupt row) counts as the lowest. */
+function accessLevelOf(v: string): AccessLevel {
+  return (ACCESS_LEVELS as readonly string[]).includes(v) ? (v as AccessLevel) : 'basic';
+}
 
 function keyRecord(r: KeyRow): ApiKeyRecord {
   return {
@@ -29,6 +37,7 @@ function keyRecord(r: KeyRow): ApiKeyRecord {
     creationIp: r.creation_ip,
     lastUsedAt: num(r.last_used_at),
     userAgent: r.user_agent,
+    accessLevel: accessLevelOf(r.access_level),
   };
 }
 
@@ -134,6 +143,7 @@ export class KyselyUserRepository implements UserRepository {
         creation_ip: k.creationIp,
         last_used_at: k.lastUsedAt,
         user_agent: k.userAgent,
+        access_level: k.accessLevel,
       })
       .execute();
   }

@@ -1,4 +1,4 @@
-import { sql, type Kysely } from 'kysely';
+import { PostgresAdapter, sql, type Kysely } from 'kysely';
 import type { Db } from './db.js';
 import type { Database } from './schema.js';
 
@@ -32,7 +32,11 @@ export class WriteBatcher {
      * reads first cannot be upgraded to a writer once another process has committed (SQLITE_BUSY,
      * which busy_timeout does not wait out).
      */
-    private readonly begin = 'begin immediate',
+    private readonly begin = db.getExecutor().adapter instanceof PostgresAdapter
+      ? // PostgreSQL: READ COMMITTED; every write takes its row locks (upserts, conditional
+        // updates), which is what the reference counting relies on.
+        'begin'
+      : 'begin immediate',
     private readonly maxBatch = 256,
   ) {}
 

@@ -1,5 +1,6 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Core } from '../../core/index.js';
+import { contentDisposition } from '../common/content-disposition.js';
 import { sendFile } from '../common/send-file.js';
 import { sendPdError, toPdError, writePdError } from './errors.js';
 import { DOWNLOAD_HEADERS, DOWNLOAD_QUERY, DOWNLOAD_RESPONSES, idParam, TAGS } from './schemas.js';
@@ -48,14 +49,27 @@ export function registerFileGet(app: FastifyInstance, core: Core): void {
       } catch (err) {
         return sendPdError(reply, toPdError(err));
       }
+      const disposition = 'download' in req.query ? 'attachment' : 'inline';
+      if (req.method === 'GET') {
+        try {
+          const url = await core.files.redirectUrl(
+            file,
+            contentDisposition(disposition, file.name),
+            req.ip,
+          );
+          if (url) return reply.code(302).header('Cache-Control', 'no-store').redirect(url);
+        } catch (err) {
+          req.log.warn({ err }, 'presigning failed; serving the bytes instead');
+        }
+      }
       reply.hijack();
       try {
         await sendFile(req.raw, reply.raw, file, {
-          disposition: 'download' in req.query ? 'attachment' : 'inline',
+          disposition,
           readBytes: (range) => core.files.readBytes(file, range),
           openStream: (range) => core.files.openStream(file, range),
           openReader: () => core.files.openReader(file),
-          onSent: (bytes, whole) => core.files.recordTransfer(file.id, bytes, whole),
+          onSent: (bytes, whole) => core.files.recordTransfer(file.id, bytes, whole, req.ip),
         });
       } catch (err) {
         req.log.error({ err }, 'download failed');

@@ -45,7 +45,7 @@ export async function pixeldrainApi(
   registerListEdit(app, core);
   registerListZip(app, core);
 
-  const authLimit = await setupRateLimit(app, config);
+  const authLimit = await setupRateLimit(app, config, core.state);
   registerUserRegister(app, core, authLimit);
   registerUserLogin(app, core, authLimit, secureCookies);
   registerUserSession(app, core, secureCookies);

@@ -25,7 +25,7 @@ export async function replyWithZip(
           const stream = await core.files.openStream(f);
           let sent = 0;
           stream.on('data', (c: Buffer) => (sent += c.length));
-          stream.on('end', () => core.files.recordTransfer(f.id, sent, true));
+          stream.on('end', () => core.files.recordTransfer(f.id, sent, true, req.ip));
           return stream;
         },
       })),

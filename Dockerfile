@@ -1,0 +1,42 @@
+# syntax=docker/dockerfile:1
+# Stowage server image. See docs/DEPLOYMENT.md.
+#   docker build -t stowage .
+#   docker run -d -p 8080:8080 -v stowage-data:/data stowage
+# Administration: docker exec -i CONTAINER node dist/src/main/cli.js user add alice --password-stdin
+
+# --- build: compile TypeScript, then keep only the runtime dependencies -------------------------
+FROM node:20-bookworm-slim AS build
+WORKDIR /app
+# better-sqlite3 is a native module: built at install when no prebuilt binary matches.
+RUN apt-get update \
+    && apt-get install -y --no-install-recommends python3 make g++ \
+    && rm -rf /var/lib/apt/lists/*
+COPY package.json package-lock.json ./
+RUN npm ci --no-audit --no-fund
+COPY tsconfig.json tsconfig.build.json ./
+COPY src ./src
+RUN npm run build && npm prune --omit=dev
+
+# --- runtime --------------------------------------------------------------------------------------
+FROM node:20-bookworm-slim
+# Optional media programs: ffmpeg/ffprobe (video thumbnails, durations), pdftoppm (PDF thumbnails).
+RUN apt-get update \
+    && apt-get install -y --no-install-recommends ffmpeg poppler-utils \
+    && rm -rf /var/lib/apt/lists/*
+ENV NODE_ENV=production \
+    STOWAGE_HOST=0.0.0.0 \
+    STOWAGE_PORT=8080 \
+    STOWAGE_DATA_DIR=/data
+WORKDIR /app
+# package.json is read at run time (the version in the OpenAPI document).
+COPY --from=build /app/package.json ./
+COPY --from=build /app/node_modules ./node_modules
+COPY --from=build /app/dist ./dist
+# The data dir (SQLite database, blobs) belongs to the image's unprivileged "node" user (uid 1000).
+RUN mkdir -p /data && chown node:node /data
+VOLUME /data
+USER node
+EXPOSE 8080
+HEALTHCHECK --interval=30s --timeout=5s --start-period=30s --retries=3 \
+    CMD ["node", "-e", "fetch('http://127.0.0.1:' + (process.env.STOWAGE_PORT || 8080) + '/api/health').then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]
+CMD ["node", "dist/src/main/cli.js", "serve"]

@@ -1,0 +1,15 @@
+/**
+ * State that several nodes must share (rate-limit counters, de-duplication marks). In-process by
+ * default; Redis when several nodes serve the same data (STOWAGE_REDIS_URL). Keys are plain
+ * strings chosen by the caller; implementations namespace them.
+ */
+export interface SharedState {
+  /**
+   * Count one event in a fixed window that starts with the first event: the count so far and the
+   * milliseconds until the window ends.
+   */
+  increment(key: string, windowMs: number): Promise<{ count: number; resetMs: number }>;
+  /** Mark `key` for `ttlMs` if it is not marked: true if this call marked it (first time). */
+  claim(key: string, ttlMs: number): Promise<boolean>;
+  close(): Promise<void>;
+}

@@ -1,0 +1,20 @@
+import type { FastifyInstance } from 'fastify';
+import type { Config } from '../../config.js';
+import type { Core } from '../../core/index.js';
+import { registerUpload } from './upload.js';
+import { registerViewer } from './viewer.js';
+
+/**
+ * The Chevereto dialect: `/api/1/upload` (a numeric version, any action: 110/120 as Chevereto),
+ * the viewer, companion images and delete links under `/image/{id}`. Bodies are read by the
+ * handler itself (streamed), so no content type is parsed here.
+ */
+export async function cheveretoApi(
+  app: FastifyInstance,
+  opts: { core: Core; config: Config },
+): Promise<void> {
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser('*', (_req, _payload, done) => done(null));
+  registerUpload(app, opts.core, opts.config);
+  registerViewer(app, opts.core, opts.config);
+}

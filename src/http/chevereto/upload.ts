@@ -1,0 +1,339 @@
+import { timingSafeEqual, createHash } from 'node:crypto';
+import type { Readable } from 'node:stream';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { Config } from '../../config.js';
+import type { Principal } from '../../core/accounts.js';
+import { parseTags, TITLE_MAX, truncate } from '../../core/attributes.js';
+import { CoreError } from '../../core/errors.js';
+import { parseDurationSeconds } from '../../core/expiry.js';
+import type { Core } from '../../core/index.js';
+import { detectMediaType } from '../../core/media-type.js';
+import { RemoteFetchError } from '../../core/remote.js';
+import type { PublishResult } from '../../core/uploads.js';
+import { closeAfterResponse } from '../common/early-reject.js';
+import { originOf } from '../web/sharex.js';
+import { looksLikeUrl } from './base64.js';
+import { fail, INTERNAL, sendChvError, toChvError, type Format } from './errors.js';
+import { extensionFor, imageObject, titleFromName } from './image.js';
+import {
+  readChevereto,
+  stringSource,
+  type BodySource,
+  type FilePartHandler,
+  type SourceField,
+} from './request.js';
+import { UPLOAD_GET_SCHEMA, UPLOAD_SCHEMA } from './schemas.js';
+
+/** Chevereto's expiration bounds: 5 minutes to 1 year. */
+export const EXPIRATION_MIN_S = 300;
+export const EXPIRATION_MAX_S = 31_536_000;
+/** A base64 source in a multipart text field is held in memory: bounded. */
+const TEXT_FIELD_MAX = 32 * 1024 * 1024;
+
+/** Chevereto accepts these (V4: image/(gif|jpeg|png|bmp|webp|avif), video/(quicktime|mp4|webm)). */
+const CHEVERETO_TYPES =
+  /^(image\/(gif|pjpeg|jpeg|png|x-png|bmp|x-ms-bmp|x-windows-bmp|webp|avif)|video\/(quicktime|mp4|webm))$/;
+
+type Params = Record<string, string | undefined>;
+
+interface Source {
+  body: Readable;
+  /** The name the client gave (file part, URL), '' if none. */
+  filename: string;
+  /** Decide the name once the first bytes are known (base64 has none). */
+  head?: () => Promise<Buffer>;
+}
+
+/** Which response shape and format the request asked for. */
+function formatOf(v: string | undefined): Format {
+  return v === 'txt' || v === 'redirect' ? v : 'json';
+}
+
+function equalSecrets(a: string, b: string): boolean {
+  const x = createHash('sha256').update(a).digest();
+  const y = createHash('sha256').update(b).digest();
+  return timingSafeEqual(x, y);
+}
+
+/** A user key (our API keys), else the configured guest key (anonymous), else Invalid API key. */
+async function resolveKey(core: Core, config: Config, key: string): Promise<Principal | null> {
+  try {
+    return await core.accounts.authenticate(key);
+  } catch (err) {
+    if (config.cheveretoGuestKey && equalSecrets(key, config.cheveretoGuestKey)) return null;
+    if (err instanceof CoreError && err.code === 'authentication_failed') {
+      throw fail('Invalid API key.', 100);
+    }
+    throw err;
+  }
+}
+
+interface Options {
+  title: string | null;
+  description: string | null;
+  tags: string[];
+  albumId: string | null;
+  categoryId: string | null;
+  width: number | null;
+  expiresInMs: number | null;
+  nsfw: boolean;
+}
+
+/** The upload options (spec 2.2); falsy values count as absent, as upstream's array_filter. */
+function optionsOf(p: Params, uploader: Principal | null): Options {
+  const given = (k: string) => {
+    const v = p[k];
+    return v && v !== '0' ? v : null;
+  };
+  let expiresInMs: number | null = null;
+  const expiration = given('expiration');
+  if (expiration) {
+    const s = parseDurationSeconds(expiration);
+    if (s === null) {
+      throw fail(
+        'Invalid expiration: give seconds or an ISO 8601 duration such as PT5M, P1D or P1Y',
+        120,
+      );
+    }
+    expiresInMs = Math.min(EXPIRATION_MAX_S, Math.max(EXPIRATION_MIN_S, s)) * 1000;
+  }
+  const width = given('width');
+  const w = width && /^\d{1,5}$/.test(width.trim()) ? Number(width.trim()) : null;
+  const title = given('title') ?? given('name');
+  return {
+    title: title ? truncate(title, TITLE_MAX) : null,
+    description: given('description'),
+    // Upstream: tags only for uploads made with a user's key.
+    tags: uploader ? parseTags(given('tags') ?? '') : [],
+    albumId: given('album_id'),
+    categoryId: given('category_id'),
+    width: w && w > 0 ? w : null,
+    expiresInMs,
+    nsfw: given('nsfw') === '1',
+  };
+}
+
+/** A file name that passes the core's checks: the client's base name, else `image.<ext>`. */
+function fileNameFor(filename: string, mimeType: string): string {
+  // eslint-disable-next-line no-control-regex
+  let name = (filename.split(/[\\/]/).pop() ?? '').replace(/[\u0000-\u001f\u007f"]/g, '').trim();
+  if ([...name].length > 200) name = [...name].slice(-200).join('');
+  const ext = extensionFor(mimeType);
+  if (!name) return ext ? `image.${ext}` : 'image';
+  if (ext && !/\.[A-Za-z0-9]{1,10}$/.test(name)) return `${name}.${ext}`;
+  return name;
+}
+
+async function publish(
+  core: Core,
+  config: Config,
+  params: Params,
+  uploader: Principal | null,
+  src: Source,
+): Promise<{ result: PublishResult; originalFilename: string }> {
+  const opts = optionsOf(params, uploader);
+  let name = src.filename;
+  if (src.head) {
+    const mime = await detectMediaType('source', await src.head());
+    name = fileNameFor(src.filename, mime);
+  } else {
+    name = fileNameFor(src.filename, '');
+  }
+  const result = await core.uploads.upload({
+    body: src.body,
+    name,
+    uploader,
+    anonymous: uploader === null,
+    rejectEmpty: true,
+    withDeleteKey: true,
+    accept: config.cheveretoAnyFile
+      ? undefined
+      : (mime) => {
+          if (!CHEVERETO_TYPES.test(mime.split(';')[0]!.trim().toLowerCase())) {
+            throw fail('Invalid mimetype', 612);
+          }
+        },
+    attributes: {
+      title: opts.title ?? titleFromName(src.filename || name),
+      description: opts.description,
+      tags: opts.tags,
+      categoryId: opts.categoryId,
+      nsfw: opts.nsfw,
+    },
+    expiresInMs: opts.expiresInMs,
+    listId: opts.albumId,
+    resizeWidth: opts.width,
+  });
+  return { result, originalFilename: src.filename || name };
+}
+
+/** GET|POST /api/{version}/{action}: Chevereto's API v1 (only version 1, action upload). */
+export function registerUpload(app: FastifyInstance, core: Core, config: Config): void {
+  const limits = {
+    maxFileBytes: config.maxFileSize,
+    // Base64 is 4/3 of the bytes; percent-escapes of + / = and the other fields add a little.
+    maxBodyBytes: Math.ceil((config.maxFileSize * 4) / 3) * 1.1 + 1024 * 1024,
+    maxTextField: Math.min(TEXT_FIELD_MAX, Math.ceil((config.maxFileSize * 4) / 3) + 1024),
+  };
+
+  const handler = async (
+    req: FastifyRequest<{ Params: { version: string; action: string }; Querystring: Params }>,
+    reply: FastifyReply,
+  ) => {
+    const { version, action } = req.params;
+    const query: Params = { ...req.query };
+    const headerKey = [req.headers['x-api-key']].flat()[0] || undefined;
+    let format = formatOf(query.format);
+    let source: BodySource | null = null;
+    let auth: Promise<Principal | null> | null = null;
+    const authenticate = (key: string) => (auth ??= resolveKey(core, config, key));
+    try {
+      // A file part whose key is already known goes straight into the core (nothing buffered).
+      const onFile: FilePartHandler = (_field, stream, filename, fieldsSoFar) => {
+        const params = { ...query, ...fieldsSoFar };
+        const key = headerKey ?? params.key;
+        if (version !== '1' || action !== 'upload' || !key) {
+          if (version !== '1' || action !== 'upload') {
+            stream.resume();
+            return Promise.resolve(null);
+          }
+          return null;
+        }
+        return authenticate(key).then((uploader) => {
+          if (uploader === null && !config.allowAnonymousUploads) throw fail('Request denied', 401);
+          return publish(core, config, params, uploader, { body: stream, filename });
+        });
+      };
+      const body =
+        req.method === 'POST'
+          ? await readChevereto(req.raw, reply.raw, limits, onFile)
+          : { fields: {}, source: null, imageFilePart: false };
+      source = body.source;
+      const params: Params = { ...query, ...body.fields };
+      format = formatOf(params.format);
+      const imgbb = params.image !== undefined || body.imageFilePart;
+
+      // Chevereto's order of checks (spec 2.3).
+      const key = headerKey ?? params.key;
+      if (!key) throw fail('No key provided', 100);
+      if (version !== '1') throw fail('Invalid API version.', 110);
+      const uploader = await authenticate(key);
+      if (uploader === null && !config.allowAnonymousUploads) throw fail('Request denied', 401);
+      if (action !== 'upload') throw fail('Invalid API action', 120);
+      if (!source) {
+        const field: SourceField | null = query.source ? 'source' : query.image ? 'image' : null;
+        if (field) {
+          const value = query[field]!;
+          if (req.method !== 'POST' && !looksLikeUrl(value)) {
+            throw fail('Upload using base64 source must be done using POST method.', 130);
+          }
+          source = await stringSource(field, value, config.maxFileSize);
+        }
+      }
+      if (!source) throw fail('Empty upload source', 130);
+      if (source.kind === 'invalid') throw source.error ?? fail('Invalid file source', 620);
+      if (source.kind === 'url' && !config.urlUploads) throw fail('URL uploading is disabled', 403);
+      // Options are checked before any byte is stored (a direct upload checked them itself).
+      if (source.kind !== 'direct') optionsOf(params, uploader);
+
+      let published: { result: PublishResult; originalFilename: string };
+      if (source.kind === 'direct') {
+        published = (await source.done) as typeof published;
+      } else if (source.kind === 'spool') {
+        const spool = source.spool;
+        published = await publish(core, config, params, uploader, {
+          body: spool.open(),
+          filename: source.filename ?? '',
+          head: () => spool.head(),
+        });
+      } else {
+        published = await fromUrl(core, config, params, uploader, source.url);
+      }
+      return await respond(core, config, req, reply, published, format, imgbb);
+    } catch (err) {
+      const e = toChvError(err, config.maxFileSize);
+      if (e === INTERNAL) req.log.error({ err }, 'chevereto upload failed');
+      closeAfterResponse(req.raw, reply.raw);
+      return sendChvError(reply, e, format);
+    } finally {
+      if (source?.kind === 'spool') await source.spool.dispose();
+    }
+  };
+
+  for (const url of ['/api/:version(^[0-9]+)/:action', '/api/:version(^[0-9]+)/:action/']) {
+    app.post(url, { schema: UPLOAD_SCHEMA }, handler);
+    app.get(url, { schema: UPLOAD_GET_SCHEMA }, handler);
+  }
+}
+
+async function fromUrl(
+  core: Core,
+  config: Config,
+  params: Params,
+  uploader: Principal | null,
+  url: string,
+): Promise<{ result: PublishResult; originalFilename: string }> {
+  optionsOf(params, uploader);
+  const remote = await core.remote.open(url, {
+    maxBytes: config.maxFileSize,
+    timeoutMs: config.urlUploadsTimeoutMs,
+  });
+  let failure: unknown = null;
+  remote.body.on('error', (err) => (failure = err));
+  try {
+    const type = remote.type.split(';')[0]!.trim().toLowerCase();
+    return await publish(core, config, params, uploader, {
+      body: remote.body,
+      filename: fileNameFor(remote.name, type),
+    });
+  } catch (err) {
+    // The core only saw the body stop: say why it stopped (too large, too slow).
+    if (failure instanceof RemoteFetchError) throw failure;
+    throw err;
+  } finally {
+    remote.body.destroy();
+  }
+}
+
+async function respond(
+  core: Core,
+  config: Config,
+  req: FastifyRequest,
+  reply: FastifyReply,
+  { result, originalFilename }: { result: PublishResult; originalFilename: string },
+  format: Format,
+  imgbb: boolean,
+): Promise<FastifyReply> {
+  const origin = originOf(req, config);
+  const image = await imageObject(core, {
+    origin,
+    file: result.file,
+    attributes: result.attributes,
+    originalFilename,
+    deleteKey: result.deleteKey,
+  });
+  reply.header('Cache-Control', 'no-cache, must-revalidate').header('Pragma', 'no-cache');
+  if (format === 'txt') {
+    return reply
+      .code(200)
+      .type('text/plain; charset=utf-8')
+      .send(image.url as string);
+  }
+  if (format === 'redirect') {
+    return reply
+      .code(302)
+      .header('Location', image.url_viewer as string)
+      .send('');
+  }
+  const success = { message: 'file uploaded', code: 200 };
+  const body = imgbb
+    ? {
+        status_code: 200,
+        status: 200,
+        success,
+        data: { ...image, id: result.file.id },
+        status_txt: 'OK',
+      }
+    : { status_code: 200, success, image, status_txt: 'OK' };
+  return reply.code(200).type('application/json; charset=utf-8').send(JSON.stringify(body));
+}

@@ -1,0 +1,349 @@
+import {
+  AbortMultipartUploadCommand,
+  DeleteObjectCommand,
+  GetObjectCommand,
+  HeadBucketCommand,
+  HeadObjectCommand,
+  ListObjectsV2Command,
+  ListMultipartUploadsCommand,
+  PutObjectCommand,
+  S3Client,
+  type S3ClientConfig,
+} from '@aws-sdk/client-s3';
+import { Upload } from '@aws-sdk/lib-storage';
+import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
+import { createHash, randomBytes } from 'node:crypto';
+import { once } from 'node:events';
+import { PassThrough, type Readable } from 'node:stream';
+import {
+  HEAD_BYTES,
+  inlineBlob,
+  type BlobStore,
+  type ByteRange,
+  type PutOptions,
+  type StagedBlob,
+} from '../core/blob-store.js';
+import { CoreError } from '../core/errors.js';
+
+export interface S3BlobStoreOptions {
+  bucket: string;
+  region: string;
+  endpoint: string | null;
+  forcePathStyle: boolean;
+  /** Key prefix inside the bucket. */
+  prefix: string;
+  checksums: 'when_supported' | 'when_required';
+  /** Explicit credentials (tests); otherwise the SDK's default chain (AWS_* variables, profiles, roles). */
+  credentials?: { accessKeyId: string; secretAccessKey: string };
+}
+
+/** Multipart part size: memory per upload is about queueSize × this. */
+const PART_SIZE = 8 * 1024 * 1024;
+const QUEUE_SIZE = 2;
+/** Incomplete multipart uploads older than this are aborted at start (a crashed node's leftovers). */
+const STALE_UPLOAD_MS = 24 * 3600 * 1000;
+
+const LOCATION = /^b\/[0-9a-f]{32}$/;
+
+/**
+ * Blobs in an S3-compatible bucket. An upload streams straight into a multipart upload at a new,
+ * unique key (`<prefix>b/<random>`), hashed in the same pass; memory is bounded by the part
+ * queue. The object is complete (durable) when `put` returns, so `commit` only hands out its
+ * location and `discard` deletes it. Ranged reads are S3 range requests.
+ */
+export class S3BlobStore implements BlobStore {
+  readonly client: S3Client;
+
+  constructor(private readonly opts: S3BlobStoreOptions) {
+    const config: S3ClientConfig = {
+      region: opts.region,
+      forcePathStyle: opts.forcePathStyle,
+      ...(opts.endpoint ? { endpoint: opts.endpoint } : {}),
+      ...(opts.credentials ? { credentials: opts.credentials } : {}),
+      requestChecksumCalculation:
+        opts.checksums === 'when_required' ? 'WHEN_REQUIRED' : 'WHEN_SUPPORTED',
+      responseChecksumValidation:
+        opts.checksums === 'when_required' ? 'WHEN_REQUIRED' : 'WHEN_SUPPORTED',
+    };
+    this.client = new S3Client(config);
+  }
+
+  private key(location: string): string {
+    if (!LOCATION.test(location)) throw new CoreError('not_found', 'invalid blob location');
+    return this.opts.prefix + location;
+  }
+
+  async open({ cleanStaging }: { cleanStaging: boolean }): Promise<void> {
+    try {
+      await this.client.send(new HeadBucketCommand({ Bucket: this.opts.bucket }));
+    } catch (err) {
+      throw new Error(`S3 bucket ${this.opts.bucket} is not reachable: ${(err as Error).message}`, {
+        cause: err,
+      });
+    }
+    if (cleanStaging) await this.abortStaleUploads().catch(() => {});
+  }
+
+  async pendingUploads(): Promise<number | null> {
+    try {
+      const page = await this.client.send(
+        new ListMultipartUploadsCommand({
+          Bucket: this.opts.bucket,
+          Prefix: this.opts.prefix + 'b/',
+        }),
+      );
+      return page.Uploads?.length ?? 0;
+    } catch (err) {
+      // Some S3-compatible servers (s3rver) do not list multipart uploads.
+      if ((err as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode === 501) {
+        return null;
+      }
+      throw err;
+    }
+  }
+
+  /** Multipart uploads a crash left behind (they cost storage until aborted). */
+  async abortStaleUploads(olderThanMs = STALE_UPLOAD_MS): Promise<number> {
+    let aborted = 0;
+    let keyMarker: string | undefined;
+    let uploadIdMarker: string | undefined;
+    for (;;) {
+      const page = await this.client.send(
+        new ListMultipartUploadsCommand({
+          Bucket: this.opts.bucket,
+          Prefix: this.opts.prefix + 'b/',
+          KeyMarker: keyMarker,
+          UploadIdMarker: uploadIdMarker,
+        }),
+      );
+      for (const u of page.Uploads ?? []) {
+        if (u.Initiated && Date.now() - u.Initiated.getTime() > olderThanMs) {
+          await this.client.send(
+            new AbortMultipartUploadCommand({
+              Bucket: this.opts.bucket,
+              Key: u.Key,
+              UploadId: u.UploadId,
+            }),
+          );
+          aborted++;
+        }
+      }
+      if (!page.IsTruncated) return aborted;
+      keyMarker = page.NextKeyMarker;
+      uploadIdMarker = page.NextUploadIdMarker;
+    }
+  }
+
+  async close(): Promise<void> {
+    this.client.destroy();
+  }
+
+  async put(body: Readable, opts: PutOptions): Promise<StagedBlob> {
+    const hash = createHash('sha256');
+    const inlineMax = opts.inlineMax ?? 0;
+    const location = `b/${randomBytes(16).toString('hex')}`;
+    let head = Buffer.alloc(0);
+    let size = 0;
+    // Held back while the body may still turn out to be small enough to keep inline.
+    let pending: Buffer[] = [];
+    let pass: PassThrough | null = null;
+    let upload: Upload | null = null;
+    let done: Promise<unknown> | null = null;
+    const start = () => {
+      pass = new PassThrough({ highWaterMark: PART_SIZE });
+      upload = new Upload({
+        client: this.client,
+        params: { Bucket: this.opts.bucket, Key: this.key(location), Body: pass },
+        partSize: PART_SIZE,
+        queueSize: QUEUE_SIZE,
+        leavePartsOnError: false,
+      });
+      done = upload.done();
+      // Seen by the awaits below; an unobserved rejection must not crash the process meanwhile.
+      done.catch(() => {});
+    };
+    const write = async (chunk: Buffer) => {
+      if (!pass!.write(chunk)) {
+        await Promise.race([once(pass!, 'drain'), done!]);
+      }
+    };
+    try {
+      let ended = false;
+      body.once('end', () => (ended = true));
+      for await (const chunk of body as AsyncIterable<Buffer>) {
+        size += chunk.length;
+        if (size > opts.maxBytes) {
+          throw new CoreError('file_too_large', 'The file you tried to upload is too large', {
+            max_size: opts.maxBytes,
+          });
+        }
+        hash.update(chunk);
+        if (head.length < HEAD_BYTES)
+          head = Buffer.concat([head, chunk.subarray(0, HEAD_BYTES - head.length)]);
+        if (!pass && size <= inlineMax) {
+          pending.push(chunk);
+          continue;
+        }
+        if (!pass) {
+          start();
+          for (const c of pending) await write(c);
+          pending = [];
+        }
+        await write(chunk);
+      }
+      if (!ended && (body as { complete?: boolean }).complete === false) {
+        throw Object.assign(new Error('request aborted'), { code: 'ECONNRESET' });
+      }
+      const sha256 = hash.digest('hex');
+      if (!pass) {
+        if (inlineMax > 0 && size <= inlineMax) {
+          return inlineBlob(sha256, Buffer.concat(pending), head);
+        }
+        // Small but not inline (inlineMax 0): one plain PUT.
+        await this.client.send(
+          new PutObjectCommand({
+            Bucket: this.opts.bucket,
+            Key: this.key(location),
+            Body: Buffer.concat(pending),
+          }),
+        );
+      } else {
+        (pass as PassThrough).end();
+        await done;
+      }
+      return this.staged(location, sha256, size, head);
+    } catch (err) {
+      body.destroy();
+      // End the stream feeding the upload first: lib-storage waits on it before it can abort.
+      (pass as PassThrough | null)?.destroy(err instanceof Error ? err : new Error(String(err)));
+      if (upload) await (upload as Upload).abort().catch(() => {});
+      if (err instanceof CoreError) throw err;
+      const code = (err as NodeJS.ErrnoException | undefined)?.code;
+      if (code === 'ECONNRESET' || code === 'ERR_STREAM_PREMATURE_CLOSE' || code === 'ABORT_ERR') {
+        throw new CoreError(
+          'upload_aborted',
+          'The client went away before the upload finished',
+          undefined,
+          {
+            cause: err,
+          },
+        );
+      }
+      throw new CoreError(
+        'storage_failed',
+        'Something went wrong while storing the file',
+        undefined,
+        {
+          cause: err,
+        },
+      );
+    }
+  }
+
+  private staged(location: string, sha256: string, size: number, head: Buffer): StagedBlob {
+    let settled = false;
+    return {
+      key: sha256,
+      sha256,
+      size,
+      head,
+      commit: async () => {
+        if (settled) throw new Error('staged blob already settled');
+        settled = true;
+        return location;
+      },
+      discard: async () => {
+        if (settled) return;
+        settled = true;
+        await this.delete(location).catch(() => {});
+      },
+    };
+  }
+
+  async get(location: string, range?: ByteRange): Promise<Readable> {
+    try {
+      const res = await this.client.send(
+        new GetObjectCommand({
+          Bucket: this.opts.bucket,
+          Key: this.key(location),
+          ...(range ? { Range: `bytes=${range.start}-${range.end}` } : {}),
+        }),
+      );
+      return res.Body as Readable;
+    } catch (err) {
+      if (isMissing(err)) throw new CoreError('not_found', 'blob missing');
+      throw err;
+    }
+  }
+
+  async read(location: string, range?: ByteRange): Promise<Buffer> {
+    const stream = await this.get(location, range);
+    const chunks: Buffer[] = [];
+    for await (const c of stream as AsyncIterable<Buffer>) chunks.push(c);
+    return Buffer.concat(chunks);
+  }
+
+  owns(location: string): boolean {
+    return LOCATION.test(location);
+  }
+
+  async stat(location: string): Promise<{ size: number; modifiedAt?: number } | null> {
+    try {
+      const res = await this.client.send(
+        new HeadObjectCommand({ Bucket: this.opts.bucket, Key: this.key(location) }),
+      );
+      return { size: res.ContentLength ?? 0, modifiedAt: res.LastModified?.getTime() };
+    } catch (err) {
+      if (isMissing(err)) return null;
+      throw err;
+    }
+  }
+
+  async delete(location: string): Promise<void> {
+    await this.client.send(
+      new DeleteObjectCommand({ Bucket: this.opts.bucket, Key: this.key(location) }),
+    );
+  }
+
+  /** A time-limited URL the client can download from directly (STOWAGE_S3_REDIRECT). */
+  async signedUrl(
+    location: string,
+    opts: { contentType: string; disposition: string; expiresIn: number },
+  ): Promise<string> {
+    return getSignedUrl(
+      this.client,
+      new GetObjectCommand({
+        Bucket: this.opts.bucket,
+        Key: this.key(location),
+        ResponseContentType: opts.contentType,
+        ResponseContentDisposition: opts.disposition,
+      }),
+      { expiresIn: opts.expiresIn },
+    );
+  }
+
+  /** Every blob location in the bucket. */
+  async *list(): AsyncGenerator<string> {
+    let token: string | undefined;
+    for (;;) {
+      const page = await this.client.send(
+        new ListObjectsV2Command({
+          Bucket: this.opts.bucket,
+          Prefix: this.opts.prefix + 'b/',
+          ContinuationToken: token,
+        }),
+      );
+      for (const o of page.Contents ?? []) {
+        const loc = o.Key?.slice(this.opts.prefix.length);
+        if (loc && LOCATION.test(loc)) yield loc;
+      }
+      if (!page.IsTruncated) return;
+      token = page.NextContinuationToken;
+    }
+  }
+}
+
+function isMissing(err: unknown): boolean {
+  const e = err as { name?: string; $metadata?: { httpStatusCode?: number } } | null;
+  return e?.name === 'NoSuchKey' || e?.name === 'NotFound' || e?.$metadata?.httpStatusCode === 404;
+}
