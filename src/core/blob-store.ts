@@ -1,3 +1,4 @@
+import { CoreError } from './errors.js';
 import type { Readable } from 'node:stream';
 
 /** Reads at a position into a given buffer; returns the bytes read (0 at the end). */
@@ -38,6 +39,24 @@ export interface StagedBlob {
 }
 
 export const HEAD_BYTES = 4096;
+
+/**
+ * What a failed `put` means, for every store: a CoreError passes through; a client that went away
+ * is `upload_aborted`; anything else is `storage_failed`.
+ */
+export function putFailure(err: unknown, storageMessage: string): CoreError {
+  if (err instanceof CoreError) return err;
+  const code = (err as NodeJS.ErrnoException | undefined)?.code;
+  if (code === 'ECONNRESET' || code === 'ERR_STREAM_PREMATURE_CLOSE' || code === 'ABORT_ERR') {
+    return new CoreError(
+      'upload_aborted',
+      'The client went away before the upload finished',
+      undefined,
+      { cause: err },
+    );
+  }
+  return new CoreError('storage_failed', storageMessage, undefined, { cause: err });
+}
 
 export interface PutOptions {
   /** The body is cut off (and the staging data removed) as soon as it exceeds this many bytes. */

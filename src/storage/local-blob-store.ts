@@ -6,6 +6,7 @@ import type { Readable } from 'node:stream';
 import {
   HEAD_BYTES,
   inlineBlob,
+  putFailure,
   type BlobReader,
   type BlobStore,
   type ByteRange,
@@ -75,22 +76,7 @@ export class LocalBlobStore implements BlobStore {
       if (fh && !closed) await fh.close().catch(() => {});
       closed = true;
       if (fh) await fs.rm(tmp, { force: true });
-      if (err instanceof CoreError) throw err;
-      const code = (err as NodeJS.ErrnoException | undefined)?.code;
-      if (code === 'ECONNRESET' || code === 'ERR_STREAM_PREMATURE_CLOSE' || code === 'ABORT_ERR') {
-        throw new CoreError(
-          'upload_aborted',
-          'The client went away before the upload finished',
-          undefined,
-          { cause: err },
-        );
-      }
-      throw new CoreError(
-        'storage_failed',
-        'Something went wrong while writing the file to disk',
-        undefined,
-        { cause: err },
-      );
+      throw putFailure(err, 'Something went wrong while writing the file to disk');
     };
     try {
       let batch: Buffer[] = [];

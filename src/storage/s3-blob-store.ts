@@ -18,6 +18,7 @@ import { PassThrough, type Readable } from 'node:stream';
 import {
   HEAD_BYTES,
   inlineBlob,
+  putFailure,
   type BlobStore,
   type ByteRange,
   type PutOptions,
@@ -217,26 +218,7 @@ export class S3BlobStore implements BlobStore {
       // End the stream feeding the upload first: lib-storage waits on it before it can abort.
       (pass as PassThrough | null)?.destroy(err instanceof Error ? err : new Error(String(err)));
       if (upload) await (upload as Upload).abort().catch(() => {});
-      if (err instanceof CoreError) throw err;
-      const code = (err as NodeJS.ErrnoException | undefined)?.code;
-      if (code === 'ECONNRESET' || code === 'ERR_STREAM_PREMATURE_CLOSE' || code === 'ABORT_ERR') {
-        throw new CoreError(
-          'upload_aborted',
-          'The client went away before the upload finished',
-          undefined,
-          {
-            cause: err,
-          },
-        );
-      }
-      throw new CoreError(
-        'storage_failed',
-        'Something went wrong while storing the file',
-        undefined,
-        {
-          cause: err,
-        },
-      );
+      throw putFailure(err, 'Something went wrong while storing the file');
     }
   }
 
