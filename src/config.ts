@@ -1,4 +1,6 @@
+import fs from 'node:fs';
 import os from 'node:os';
+import { fileURLToPath } from 'node:url';
 import path from 'node:path';
 
 /** The whole runtime configuration, in one typed object passed down explicitly. */
@@ -63,6 +65,10 @@ export interface Config {
   cheveretoAnyFile: boolean;
   /** How often expired files are deleted, in ms (0 = never; they are still not served). */
   expirySweepMs: number;
+  /** The instance's name in page titles, headers and link previews. */
+  siteName: string;
+  /** The built web UI (dist/web: client assets and the server renderer). */
+  webDir: string;
 }
 
 export class ConfigError extends Error {
@@ -114,6 +120,8 @@ const ENV: Record<keyof Config, string> = {
   cheveretoGuestKey: 'STOWAGE_CHEVERETO_GUEST_KEY',
   cheveretoAnyFile: 'STOWAGE_CHEVERETO_ANY_FILE',
   expirySweepMs: 'STOWAGE_EXPIRY_SWEEP_MS',
+  siteName: 'STOWAGE_SITE_NAME',
+  webDir: 'STOWAGE_WEB_DIR',
 };
 
 export const DEFAULTS: Config = {
@@ -150,7 +158,20 @@ export const DEFAULTS: Config = {
   cheveretoGuestKey: null,
   cheveretoAnyFile: false,
   expirySweepMs: 60_000,
+  siteName: 'Stowage',
+  webDir: path.join(packageRoot(), 'dist', 'web'),
 };
+
+/** The folder holding package.json, from src/ (tsx, tests) or dist/src/ (built). */
+function packageRoot(): string {
+  let dir = path.dirname(fileURLToPath(import.meta.url));
+  while (!fs.existsSync(path.join(dir, 'package.json'))) {
+    const up = path.dirname(dir);
+    if (up === dir) return process.cwd();
+    dir = up;
+  }
+  return dir;
+}
 
 const SIZE_UNITS: Record<string, number> = {
   '': 1,
@@ -289,6 +310,14 @@ export function loadConfig(input: ConfigInput = {}, env: NodeJS.ProcessEnv = pro
       (c[key] as number) = parseInteger(given.setting, given.value as string | number, min, max);
     }
   }
+  const siteName = pick('siteName');
+  if (siteName) {
+    const n = String(siteName.value).trim();
+    if (!n || n.length > 64) throw new ConfigError(siteName.setting, 'must be 1 to 64 characters');
+    c.siteName = n;
+  }
+  const webDir = pick('webDir');
+  if (webDir) c.webDir = path.resolve(String(webDir.value));
   loadScaleOut(c, pick);
   loadChevereto(c, pick);
   return c;

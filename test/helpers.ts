@@ -41,6 +41,8 @@ export async function startServer(
       port: 0,
       dataDir: dir,
       logLevel: 'silent',
+      // Another build of the web UI (STOWAGE_WEB_OUT=… npm run build:web), else dist/web.
+      ...(process.env.STOWAGE_TEST_WEB_DIR ? { webDir: process.env.STOWAGE_TEST_WEB_DIR } : {}),
       ...(stack?.config ?? {}),
       ...overrides,
     },

@@ -606,25 +606,38 @@ export class FileService {
   /** Count a transfer. Summed in memory, written in one batch per interval. */
   recordTransfer(id: string, bytes: number, completedDownload: boolean, client?: string): void {
     this.addCounts(id, bytes, 0);
-    if (!completedDownload) return;
+    if (completedDownload) this.countOncePerClient(`dl:${id}`, id, client, 'downloads');
+  }
+
+  /** Count a view (someone opened the file's page), once per client and file per day. */
+  recordView(id: string, client?: string): void {
+    this.countOncePerClient(`view:${id}`, id, client, 'views');
+  }
+
+  private countOncePerClient(
+    mark: string,
+    id: string,
+    client: string | undefined,
+    what: 'downloads' | 'views',
+  ): void {
+    const count = () =>
+      this.addCounts(id, 0, what === 'downloads' ? 1 : 0, what === 'views' ? 1 : 0);
     const state = this.opts.state;
-    if (!state || !client) {
-      this.addCounts(id, 0, 1);
-      return;
-    }
-    // Counted once per client: the mark is shared, so two nodes agree on "first time".
-    state.claim(`dl:${id}:${client}`, DOWNLOAD_DEDUP_MS).then(
+    if (!state || !client) return count();
+    // The mark is shared, so two nodes agree on "first time".
+    state.claim(`${mark}:${client}`, DOWNLOAD_DEDUP_MS).then(
       (first) => {
-        if (first) this.addCounts(id, 0, 1);
+        if (first) count();
       },
-      () => this.addCounts(id, 0, 1),
+      () => count(),
     );
   }
 
-  private addCounts(id: string, bandwidth: number, downloads: number): void {
-    const c = this.counters.get(id) ?? { downloads: 0, bandwidth: 0 };
+  private addCounts(id: string, bandwidth: number, downloads: number, views = 0): void {
+    const c = this.counters.get(id) ?? { downloads: 0, bandwidth: 0, views: 0 };
     c.bandwidth += bandwidth;
     c.downloads += downloads;
+    c.views += views;
     this.counters.set(id, c);
     if (!this.flushTimer) {
       this.flushTimer = setTimeout(

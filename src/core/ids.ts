@@ -44,6 +44,12 @@ export const RESERVED_IDS: ReadonlySet<string> = new Set([
   'index',
   // Chevereto's viewer, companion images and delete links.
   'image',
+  // The web UI's pages and assets.
+  'u',
+  'l',
+  'res',
+  'about',
+  'account',
 ]);
 
 /**

@@ -48,6 +48,7 @@ export interface ApiKeyRecord {
 export interface CounterDelta {
   downloads: number;
   bandwidth: number;
+  views: number;
 }
 
 /** Metadata port for files and their blob references. */

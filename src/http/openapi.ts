@@ -20,7 +20,7 @@ export function schemasAsContractOnly(app: FastifyInstance): void {
 }
 
 /** The version in package.json, from src/http or dist/src/http alike. */
-function packageVersion(): string {
+export function packageVersion(): string {
   let dir = path.dirname(fileURLToPath(import.meta.url));
   for (let i = 0; i < 5; i++, dir = path.dirname(dir)) {
     try {

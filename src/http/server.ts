@@ -8,6 +8,7 @@ import { filebin } from './filebin/index.js';
 import { pixeldrainApi } from './pixeldrain/index.js';
 import { PD_COMPONENTS } from './pixeldrain/schemas.js';
 import { registerShareX } from './web/sharex.js';
+import { webNotFound, webUi } from './web/index.js';
 import { cheveretoApi } from './chevereto/index.js';
 
 /** The HTTP face of the core: routing only; never listens by itself. */
@@ -40,5 +41,8 @@ export async function createServer(core: Core, config: Config): Promise<FastifyI
   registerShareX(app, core, config);
   // Chevereto: /api/{digits}/{action} (a regex param beside FileBin's /api/v…) and /image/{id}…
   await app.register(cheveretoApi, { core, config });
+  // The web UI's pages and /res/ assets; its 404 page for every path no API claims.
+  const pages = await webUi(app, { core, config });
+  app.setNotFoundHandler(webNotFound(pages));
   return app;
 }

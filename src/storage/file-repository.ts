@@ -190,6 +190,7 @@ export class KyselyFileRepository implements FileRepository {
           .set({
             downloads: sql`downloads + ${d.downloads}`,
             bandwidth_used: sql`bandwidth_used + ${d.bandwidth}`,
+            views: sql`views + ${d.views}`,
             last_view_at: at,
           })
           .where('id', '=', id)

@@ -1,4 +1,7 @@
 import type { FileRecord } from '../../core/records.js';
+import type { Principal } from '../../core/accounts.js';
+import type { Core } from '../../core/index.js';
+import type { ListView } from '../../core/lists.js';
 
 const ZERO_TIME = '0001-01-01T00:00:00Z';
 
@@ -29,5 +32,23 @@ export function fileInfo(file: FileRecord, canEdit: boolean) {
     show_ads: false,
     allow_video_player: true,
     download_speed_limit: 0,
+  };
+}
+
+/** ListInfo as pixeldrain renders it (spec 3.2): each file's FileInfo after `detail_href` and `description`. */
+export function listInfo(core: Core, view: ListView, viewer: Principal | null) {
+  const { list, entries, canEdit } = view;
+  return {
+    success: true,
+    id: list.id,
+    title: list.title,
+    date_created: new Date(list.createdAt).toISOString(),
+    file_count: entries.length,
+    can_edit: canEdit,
+    files: entries.map((e) => ({
+      detail_href: `/file/${e.file.id}/info`,
+      description: e.description,
+      ...fileInfo(e.file, core.files.canEdit(e.file, viewer)),
+    })),
   };
 }

@@ -2,7 +2,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Core } from '../../core/index.js';
 import { principalOf } from './auth.js';
 import { sendPdError, toPdError } from './errors.js';
-import { fileInfo } from './file-info.js';
+import { listInfo } from './file-info.js';
 import { sendJson } from './respond.js';
 import { AUTH_ERRORS, AUTH_OPTIONAL, errors, idParam, json, TAGS } from './schemas.js';
 
@@ -26,20 +26,8 @@ export function registerListGet(app: FastifyInstance, core: Core): void {
     async (req: FastifyRequest<{ Params: { id: string } }>, reply: FastifyReply) => {
       try {
         const viewer = await principalOf(core, req, 'read');
-        const { list, entries, canEdit } = await core.lists.get(req.params.id, viewer);
-        return sendJson(reply, {
-          success: true,
-          id: list.id,
-          title: list.title,
-          date_created: new Date(list.createdAt).toISOString(),
-          file_count: entries.length,
-          can_edit: canEdit,
-          files: entries.map((e) => ({
-            detail_href: `/file/${e.file.id}/info`,
-            description: e.description,
-            ...fileInfo(e.file, core.files.canEdit(e.file, viewer)),
-          })),
-        });
+        const view = await core.lists.get(req.params.id, viewer);
+        return sendJson(reply, listInfo(core, view, viewer));
       } catch (err) {
         return sendPdError(reply, toPdError(err));
       }

@@ -1,0 +1,72 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { refuseForeignOrigin } from '../pixeldrain/auth.js';
+import { setAuthCookie } from '../pixeldrain/respond.js';
+import type { Pages } from './pages.js';
+import type { AccountSection } from './page-types.js';
+import { ACCOUNT, LOGOUT, page } from './schemas.js';
+
+const SECTIONS: readonly AccountSection[] = ['files', 'lists', 'keys', 'settings'];
+
+/** A local path to come back to after logging in; anything else (//evil, https://…) is "/". */
+export function safeRedirect(value: unknown): string {
+  const s = typeof value === 'string' ? value : '';
+  return /^\/(?![/\\])[\x21-\x7e]*$/.test(s) ? s : '/';
+}
+
+/** /login, /register, POST /logout and /account[/{section}] (the account pages need a login). */
+export function registerAccountPages(app: FastifyInstance, pages: Pages): void {
+  const { core, config } = pages;
+
+  for (const mode of ['login', 'register'] as const) {
+    app.get(
+      `/${mode}`,
+      { schema: page(mode === 'login' ? 'Log in' : 'Create an account') },
+      async (req: FastifyRequest<{ Querystring: { redirect?: string } }>, reply: FastifyReply) => {
+        const redirect = safeRedirect(req.query.redirect);
+        const common = await pages.common(req);
+        if (common.user) return reply.redirect(redirect, 303);
+        return pages.send(
+          reply,
+          'auth',
+          { ...common, mode, redirect },
+          {
+            title: `${mode === 'login' ? 'Log in' : 'Register'} ~ ${config.siteName}`,
+          },
+        );
+      },
+    );
+  }
+
+  app.post('/logout', { schema: LOGOUT }, async (req: FastifyRequest, reply: FastifyReply) => {
+    // A form post from our own pages; another site cannot log the visitor out.
+    refuseForeignOrigin(req);
+    const visitor = await pages.visitor(req);
+    if (visitor) await core.accounts.revokeSession(visitor);
+    setAuthCookie(req, reply, null, config.publicUrl?.startsWith('https:') ?? false);
+    return reply.redirect('/', 303);
+  });
+
+  const account = async (
+    req: FastifyRequest<{ Params: { section?: string } }>,
+    reply: FastifyReply,
+  ) => {
+    const section = (req.params.section ?? 'files') as AccountSection;
+    if (!SECTIONS.includes(section)) {
+      return pages.sendError(req, reply, 404, 'Page not found', 'There is no such account page.');
+    }
+    const common = await pages.common(req);
+    if (!common.user) {
+      return reply.redirect(`/login?redirect=${encodeURIComponent(req.url)}`, 303);
+    }
+    return pages.send(
+      reply,
+      'account',
+      { ...common, section },
+      {
+        title: `My ${section === 'keys' ? 'API keys' : section} ~ ${config.siteName}`,
+      },
+    );
+  };
+  app.get('/account', { schema: page('Account: my files') }, account);
+  app.get('/account/:section', { schema: ACCOUNT }, account);
+}

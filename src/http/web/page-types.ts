@@ -1,0 +1,86 @@
+// The data contract between the server's page routes and the Svelte pages (web/src): what each
+// page is rendered with on the server and hydrated with in the browser. Types only.
+
+export type PageName = 'home' | 'viewer' | 'account' | 'auth' | 'about' | 'error';
+
+export type Theme = 'auto' | 'light' | 'dark';
+
+/** The logged-in visitor, as the pages need them (never the key: the cookie is HttpOnly). */
+export interface SessionUser {
+  id: string;
+  username: string;
+  isAdmin: boolean;
+}
+
+/** What every page knows about this instance. */
+export interface Instance {
+  name: string;
+  anonymousUploads: boolean;
+  registration: 'open' | 'closed';
+  /** Largest upload, in bytes. */
+  maxFileSize: number;
+}
+
+export interface CommonProps {
+  user: SessionUser | null;
+  instance: Instance;
+  theme: Theme;
+  /** The request's path and query, for "log in and come back" links. */
+  path: string;
+}
+
+/** pixeldrain's `window.viewer_data` (spec 7.2): download tools parse it from the first script. */
+export interface ViewerData {
+  type: 'file' | 'list';
+  /** FileInfo, or ListInfo (a virtual one for /u/a,b,c), as the API renders it. */
+  api_response: Record<string, unknown>;
+  captcha_key: string;
+  embedded: boolean;
+  user_ads_enabled: boolean;
+  theme_uri: string;
+}
+
+export interface ViewerProps extends CommonProps {
+  viewer_data: ViewerData;
+  /** The origin shared links use (STOWAGE_PUBLIC_URL or the request's host). */
+  origin: string;
+}
+
+export type AccountSection = 'files' | 'lists' | 'keys' | 'settings';
+
+export interface AccountProps extends CommonProps {
+  section: AccountSection;
+}
+
+export interface AuthProps extends CommonProps {
+  mode: 'login' | 'register';
+  /** Where to go after logging in: a local path only. */
+  redirect: string;
+}
+
+export interface AboutProps extends CommonProps {
+  limits: {
+    maxFileSize: number;
+    anonymousUploads: boolean;
+    registration: 'open' | 'closed';
+    urlUploads: boolean;
+    /** Files per multi-file request (zips, info). */
+    maxIdsPerRequest: number;
+  };
+  version: string;
+}
+
+export interface ErrorProps extends CommonProps {
+  status: number;
+  title: string;
+  message: string;
+}
+
+export interface PagePropsMap {
+  home: CommonProps;
+  viewer: ViewerProps;
+  account: AccountProps;
+  auth: AuthProps;
+  about: AboutProps;
+  error: ErrorProps;
+}

@@ -1,0 +1,57 @@
+/** OpenAPI entries of the web UI's routes (documented like every route; they return HTML). */
+export const WEB_TAG = 'Web pages';
+
+const html = (description: string) => ({
+  description,
+  content: { 'text/html': { schema: { type: 'string' } } },
+});
+
+const param = (name: string, description: string) => ({
+  type: 'object',
+  properties: { [name]: { type: 'string', description } },
+  required: [name],
+});
+
+export const page = (summary: string, description?: string, params?: Record<string, unknown>) => ({
+  summary,
+  ...(description ? { description } : {}),
+  tags: [WEB_TAG],
+  ...(params ? { params } : {}),
+  response: { 200: html('The page'), 404: html('Not found page') },
+});
+
+export const FILE_VIEWER = page(
+  'File viewer',
+  'Preview, details and actions of one file, or of several comma-separated ids as a virtual list. `User-Agent: Wget/*` gets 303 to /api/file/{id}. The first script sets `window.viewer_data` (pixeldrain’s contract).',
+  param('ids', 'File id, or ids separated by commas'),
+);
+
+export const LIST_VIEWER = page(
+  'List viewer',
+  'Gallery and item view of a list. `User-Agent: Wget/*` gets 303 to /api/list/{id}/zip.',
+  param('id', 'List id'),
+);
+
+export const ACCOUNT = page(
+  'Account pages',
+  'Files, lists, API keys and settings of the logged-in user; 303 to /login when logged out.',
+  param('section', 'files, lists, keys or settings'),
+);
+
+export const LOGOUT = {
+  summary: 'Log out',
+  description: 'Revokes the session key of the `pd_auth_key` cookie, clears it, 303 to /.',
+  tags: [WEB_TAG],
+  response: { 303: { description: 'To the home page' } },
+};
+
+export const ASSET = {
+  summary: 'Web UI asset',
+  description: 'Hashed JS, CSS and images of the pages: cached for a year, gzipped when accepted.',
+  tags: [WEB_TAG],
+  params: param('name', 'Hashed file name'),
+  response: {
+    200: { description: 'The file', content: { '*/*': { schema: { type: 'string' } } } },
+    404: { description: 'No such asset' },
+  },
+};

@@ -1,0 +1,198 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { CoreError } from '../../core/errors.js';
+import { MAX_IDS_PER_REQUEST } from '../../core/files.js';
+import type { FileRecord } from '../../core/records.js';
+import { fileInfo, listInfo } from '../pixeldrain/file-info.js';
+import { originOf } from './sharex.js';
+import { isWget, type Pages } from './pages.js';
+import type { ViewerData } from './page-types.js';
+import { FILE_VIEWER, LIST_VIEWER } from './schemas.js';
+
+type Meta = Array<readonly [string, string, string]>;
+
+/**
+ * /u/{id}[,{id}…] and /l/{id}: pixeldrain's viewer pages (spec 7.2, 7.3), rendered on the server
+ * with the FileInfo or ListInfo embedded, so the page is complete before any script runs.
+ */
+export function registerViewer(app: FastifyInstance, pages: Pages): void {
+  const { core, config } = pages;
+
+  app.get(
+    '/u/:ids',
+    { schema: FILE_VIEWER },
+    async (req: FastifyRequest<{ Params: { ids: string } }>, reply: FastifyReply) => {
+      const ids = req.params.ids
+        .split(',')
+        .map((s) => s.trim())
+        .filter(Boolean);
+      if (isWget(req))
+        return reply.redirect(`/api/file/${ids.map(encodeURIComponent).join(',')}`, 303);
+      const visitor = await pages.visitor(req);
+      const common = await pages.common(req, visitor);
+      const origin = originOf(req, config);
+      let files: FileRecord[];
+      try {
+        files =
+          ids.length === 1
+            ? [await core.files.get(ids[0]!)]
+            : await core.files.getAll(ids, MAX_IDS_PER_REQUEST);
+      } catch (err) {
+        if (err instanceof CoreError && (err.code === 'not_found' || err.code === 'too_many_ids'))
+          files = [];
+        else throw err;
+      }
+      if (files.length === 0) return notFound(req, reply, pages, 'file');
+      const first = files[0]!;
+      let viewerData: ViewerData;
+      let title: string;
+      if (ids.length === 1) {
+        viewerData = viewerDataOf('file', fileInfo(first, core.files.canEdit(first, visitor)), req);
+        title = first.name;
+        if (req.method === 'GET') core.files.recordView(first.id, req.ip);
+      } else {
+        const now = new Date().toISOString();
+        viewerData = viewerDataOf(
+          'list',
+          {
+            success: true,
+            id: '',
+            title: 'Multiple files',
+            date_created: now,
+            file_count: files.length,
+            can_edit: false,
+            files: files.map((f) => ({
+              detail_href: `/file/${f.id}/info`,
+              description: '',
+              ...fileInfo(f, core.files.canEdit(f, visitor)),
+            })),
+          },
+          req,
+        );
+        title = `${files.length} files`;
+      }
+      return pages.send(
+        reply,
+        'viewer',
+        { ...common, viewer_data: viewerData, origin },
+        {
+          title: `${title} ~ ${config.siteName}`,
+          meta: openGraph(first, title, `${origin}/u/${req.params.ids}`, origin, config.siteName),
+          globals: viewerGlobals(viewerData, common.user !== null),
+          headers: { 'X-Robots-Tag': 'noindex, nofollow' },
+        },
+      );
+    },
+  );
+
+  app.get(
+    '/l/:id',
+    { schema: LIST_VIEWER },
+    async (req: FastifyRequest<{ Params: { id: string } }>, reply: FastifyReply) => {
+      const { id } = req.params;
+      if (isWget(req)) return reply.redirect(`/api/list/${encodeURIComponent(id)}/zip`, 303);
+      const visitor = await pages.visitor(req);
+      const common = await pages.common(req, visitor);
+      const origin = originOf(req, config);
+      let view;
+      try {
+        view = await core.lists.get(id, visitor);
+      } catch (err) {
+        if (err instanceof CoreError && err.code === 'not_found')
+          return notFound(req, reply, pages, 'list');
+        throw err;
+      }
+      // pixeldrain answers 404 for an empty list; its owner still gets the page, to add files.
+      if (view.entries.length === 0 && !view.canEdit) return notFound(req, reply, pages, 'list');
+      const viewerData = viewerDataOf('list', listInfo(core, view, visitor), req);
+      const first = view.entries[0]?.file;
+      return pages.send(
+        reply,
+        'viewer',
+        { ...common, viewer_data: viewerData, origin },
+        {
+          title: `${view.list.title} ~ ${config.siteName}`,
+          meta: first
+            ? openGraph(first, view.list.title, `${origin}/l/${id}`, origin, config.siteName)
+            : [],
+          globals: viewerGlobals(viewerData, common.user !== null),
+          headers: { 'X-Robots-Tag': 'noindex, nofollow' },
+        },
+      );
+    },
+  );
+}
+
+function viewerDataOf(
+  type: 'file' | 'list',
+  apiResponse: Record<string, unknown>,
+  req: FastifyRequest,
+): ViewerData {
+  const query = req.query as Record<string, unknown>;
+  return {
+    type,
+    api_response: apiResponse,
+    captcha_key: 'none',
+    embedded: query.embed !== undefined,
+    user_ads_enabled: false,
+    theme_uri: '',
+  };
+}
+
+/** The first script's assignments, in pixeldrain's order (download tools parse viewer_data). */
+function viewerGlobals(viewerData: ViewerData, authenticated: boolean) {
+  return [
+    ['api_endpoint', '/api'],
+    ['viewer_data', viewerData],
+    ['user_authenticated', authenticated],
+  ] as const;
+}
+
+function notFound(req: FastifyRequest, reply: FastifyReply, pages: Pages, what: 'file' | 'list') {
+  return pages.sendError(
+    req,
+    reply,
+    404,
+    what === 'file' ? 'File not found' : 'List not found',
+    what === 'file'
+      ? 'This file does not exist, or it was deleted or has expired.'
+      : 'This list does not exist, or it was deleted.',
+  );
+}
+
+/** OpenGraph and Twitter card tags (spec 7.2): the file itself for images, video and audio. */
+function openGraph(
+  file: FileRecord,
+  title: string,
+  url: string,
+  origin: string,
+  site: string,
+): Meta {
+  const raw = `${origin}/api/file/${file.id}`;
+  const thumb = `${raw}/thumbnail`;
+  const meta: Meta = [
+    ['property', 'og:type', 'website'],
+    ['property', 'og:title', title],
+    ['property', 'og:site_name', site],
+    ['property', 'og:description', `This file has been shared with you on ${site}`],
+    ['property', 'og:url', url],
+    ['name', 'twitter:title', title],
+    ['name', 'twitter:site', site],
+  ];
+  const mime = file.mimeType.split(';')[0]!.trim();
+  if (mime.startsWith('image/') && mime !== 'image/svg+xml') {
+    meta.push(['property', 'og:image', raw], ['property', 'og:image:type', mime]);
+    meta.push(['name', 'twitter:card', 'summary_large_image'], ['name', 'twitter:image', raw]);
+  } else if (mime.startsWith('video/')) {
+    meta.push(['property', 'og:video', raw], ['property', 'og:video:type', mime]);
+    meta.push(['property', 'og:image', thumb]);
+    meta.push(['name', 'twitter:card', 'player'], ['name', 'twitter:player', raw]);
+    meta.push(['name', 'twitter:image', thumb]);
+  } else if (mime.startsWith('audio/')) {
+    meta.push(['property', 'og:audio', raw], ['property', 'og:audio:type', mime]);
+    meta.push(['property', 'og:image', thumb], ['name', 'twitter:card', 'summary']);
+  } else {
+    meta.push(['property', 'og:image', thumb], ['name', 'twitter:card', 'summary']);
+    meta.push(['name', 'twitter:image', thumb]);
+  }
+  return meta;
+}
