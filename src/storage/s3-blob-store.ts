@@ -87,13 +87,9 @@ export class S3BlobStore implements BlobStore {
 
   async pendingUploads(): Promise<number | null> {
     try {
-      const page = await this.client.send(
-        new ListMultipartUploadsCommand({
-          Bucket: this.opts.bucket,
-          Prefix: this.opts.prefix + 'b/',
-        }),
-      );
-      return page.Uploads?.length ?? 0;
+      let n = 0;
+      for await (const _upload of this.multipartUploads()) n++;
+      return n;
     } catch (err) {
       // Some S3-compatible servers (s3rver) do not list multipart uploads.
       if ((err as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode === 501) {
@@ -106,6 +102,23 @@ export class S3BlobStore implements BlobStore {
   /** Multipart uploads a crash left behind (they cost storage until aborted). */
   async abortStaleUploads(olderThanMs = STALE_UPLOAD_MS): Promise<number> {
     let aborted = 0;
+    for await (const u of this.multipartUploads()) {
+      if (u.Initiated && Date.now() - u.Initiated.getTime() > olderThanMs) {
+        await this.client.send(
+          new AbortMultipartUploadCommand({
+            Bucket: this.opts.bucket,
+            Key: u.Key,
+            UploadId: u.UploadId,
+          }),
+        );
+        aborted++;
+      }
+    }
+    return aborted;
+  }
+
+  /** Every unfinished multipart upload of our blobs, all pages of the listing. */
+  private async *multipartUploads() {
     let keyMarker: string | undefined;
     let uploadIdMarker: string | undefined;
     for (;;) {
@@ -117,19 +130,8 @@ export class S3BlobStore implements BlobStore {
           UploadIdMarker: uploadIdMarker,
         }),
       );
-      for (const u of page.Uploads ?? []) {
-        if (u.Initiated && Date.now() - u.Initiated.getTime() > olderThanMs) {
-          await this.client.send(
-            new AbortMultipartUploadCommand({
-              Bucket: this.opts.bucket,
-              Key: u.Key,
-              UploadId: u.UploadId,
-            }),
-          );
-          aborted++;
-        }
-      }
-      if (!page.IsTruncated) return aborted;
+      yield* page.Uploads ?? [];
+      if (!page.IsTruncated) return;
       keyMarker = page.NextKeyMarker;
       uploadIdMarker = page.NextUploadIdMarker;
     }
