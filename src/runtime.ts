@@ -12,12 +12,10 @@ import { KyselyFileRepository } from './storage/file-repository.js';
 import { KyselyListRepository } from './storage/list-repository.js';
 import { KyselyMediaRepository } from './storage/media-repository.js';
 import { LocalBlobStore } from './storage/local-blob-store.js';
-import { S3BlobStore } from './storage/s3-blob-store.js';
 import { IntegrityService } from './core/integrity.js';
 import { KyselyIntegrityRepository } from './storage/integrity-repository.js';
 import type { SharedState } from './core/shared-state.js';
 import { MemoryState } from './state/memory-state.js';
-import { RedisState } from './state/redis-state.js';
 import { KyselyUserRepository } from './storage/user-repository.js';
 import type { BlobStore } from './core/blob-store.js';
 import { ExpirySweeper } from './core/expiry.js';
@@ -56,9 +54,9 @@ export async function createRuntime(config: Config, opts: RuntimeOptions): Promi
   const db = openDatabase(config);
   try {
     if (opts.migrate) await migrate(db, config.databaseSchema);
-    const blobs = opts.blobStore ?? openBlobStore(config);
+    const blobs = opts.blobStore ?? (await openBlobStore(config));
     await blobs.open({ cleanStaging: opts.cleanStaging });
-    const state = openSharedState(config);
+    const state = await openSharedState(config);
     const files = new FileService(new KyselyFileRepository(db), blobs, {
       maxFileSize: config.maxFileSize,
       allowAnonymousUploads: config.allowAnonymousUploads,
@@ -122,15 +120,22 @@ export async function createRuntime(config: Config, opts: RuntimeOptions): Promi
  * Shared state: Redis when configured (several nodes), else in-process. Instances sharing one Redis
  * but not one database schema get their own key space.
  */
-export function openSharedState(config: Config): SharedState {
+export async function openSharedState(config: Config): Promise<SharedState> {
   if (!config.redisUrl) return new MemoryState();
+  // Loaded only when configured: the client costs ~8 MiB per process.
+  const { RedisState } = await import('./state/redis-state.js');
   return new RedisState(config.redisUrl, `stowage:${config.databaseSchema ?? 'public'}:`);
 }
 
 /** The blob store the configuration asks for: the data dir, or an S3-compatible bucket. */
-export function openBlobStore(config: Config, kind: Config['storage'] = config.storage): BlobStore {
+export async function openBlobStore(
+  config: Config,
+  kind: Config['storage'] = config.storage,
+): Promise<BlobStore> {
   if (kind === 's3') {
     if (!config.s3Bucket) throw new ConfigError('STOWAGE_S3_BUCKET', 'required for S3 storage');
+    // Loaded only when configured: the AWS SDK costs ~25 MiB per process.
+    const { S3BlobStore } = await import('./storage/s3-blob-store.js');
     return new S3BlobStore({
       bucket: config.s3Bucket!,
       region: config.s3Region,

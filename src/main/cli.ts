@@ -178,8 +178,8 @@ program
     if (!kinds.includes(opts.to) || opts.to === opts.from)
       throw new ConfigError('--to', `expected the other of fs and s3, got "${opts.to}"`);
     await withRuntime(opts, async (rt) => {
-      const source = openBlobStore(rt.config, opts.from as 'fs' | 's3');
-      const target = openBlobStore(rt.config, opts.to as 'fs' | 's3');
+      const source = await openBlobStore(rt.config, opts.from as 'fs' | 's3');
+      const target = await openBlobStore(rt.config, opts.to as 'fs' | 's3');
       await source.open({ cleanStaging: false });
       await target.open({ cleanStaging: false });
       try {
