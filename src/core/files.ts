@@ -405,6 +405,21 @@ export class FileService {
    * `extra.file` naming it.
    */
   async getAll(ids: readonly string[], max: number): Promise<FileRecord[]> {
+    const byId = await this.lookupMany(ids, max);
+    return ids.map((id) => {
+      const f = byId.get(id);
+      if (!f) throw new CoreError('not_found', `File ${id} does not exist`, { file: id });
+      return f;
+    });
+  }
+
+  /** Those of these files that exist, in the order asked (a virtual list of ids skips the gone). */
+  async findAll(ids: readonly string[], max: number): Promise<FileRecord[]> {
+    const byId = await this.lookupMany(ids, max);
+    return ids.flatMap((id) => byId.get(id) ?? []);
+  }
+
+  private async lookupMany(ids: readonly string[], max: number): Promise<Map<string, FileRecord>> {
     if (ids.length > max) {
       throw new CoreError('too_many_ids', 'Too many files requested at once', {
         field: 'id',
@@ -416,12 +431,7 @@ export class FileService {
     const valid = [...new Set(ids.filter((id) => ID_PATTERN.test(id)))];
     const found = valid.length > 0 ? await this.repo.getMany(valid) : [];
     const now = this.now();
-    const byId = new Map(found.filter((f) => !isExpired(f, now)).map((f) => [f.id, f]));
-    return ids.map((id) => {
-      const f = byId.get(id);
-      if (!f) throw new CoreError('not_found', `File ${id} does not exist`, { file: id });
-      return f;
-    });
+    return new Map(found.filter((f) => !isExpired(f, now)).map((f) => [f.id, f]));
   }
 
   /** The caller's files, newest first. */

@@ -35,7 +35,7 @@ export function registerViewer(app: FastifyInstance, pages: Pages): void {
         files =
           ids.length === 1
             ? [await core.files.get(ids[0]!)]
-            : await core.files.getAll(ids, MAX_IDS_PER_REQUEST);
+            : await core.files.findAll(ids, MAX_IDS_PER_REQUEST);
       } catch (err) {
         if (err instanceof CoreError && (err.code === 'not_found' || err.code === 'too_many_ids'))
           files = [];
