@@ -7,7 +7,8 @@
 // (default 10), BENCH_WRK_WARMUP_SECONDS (default 2), STOWAGE_WORKERS (default 2),
 // BENCH_SERVERS (default "nginx,stowage"), BENCH_STOWAGE_CLI (default dist/src/main/cli.js),
 // BENCH_THUMBS (default 1; 0 skips the thumbnail scenario), BENCH_THUMBS_ONLY=1 (only that one,
-// no nginx or wrk needed).
+// no nginx or wrk needed), BENCH_WEB (default 1; 0 skips the web UI scenario), BENCH_WEB_ONLY=1
+// (only that one), BENCH_WEB_UPLOAD_GIB (default 2, 0 skips the browser upload; needs chromium).
 //
 // This file holds the settings and the rounds; the parts live in bench/lib/: servers.mjs
 // (starting and stopping nginx and Stowage), clients.mjs (big PUT/GET clients, wrk),
@@ -39,6 +40,7 @@ import {
 } from './lib/report.mjs';
 import { Nginx, Stowage } from './lib/servers.mjs';
 import { measureThumbnails, renderThumbnails } from './lib/thumbs.mjs';
+import { measureBrowserUpload, measureWebPages, renderWeb } from './lib/web.mjs';
 import {
   KiB,
   MiB,
@@ -65,6 +67,9 @@ const WORKERS = intEnv('STOWAGE_WORKERS', 2, 1);
 const STOWAGE_CLI = path.resolve(ROOT, env.BENCH_STOWAGE_CLI || 'dist/src/main/cli.js');
 const THUMBS = env.BENCH_THUMBS !== '0';
 const THUMBS_ONLY = env.BENCH_THUMBS_ONLY === '1';
+const WEB = env.BENCH_WEB !== '0';
+const WEB_ONLY = env.BENCH_WEB_ONLY === '1';
+const WEB_UPLOAD_GIB = intEnv('BENCH_WEB_UPLOAD_GIB', 2, 0);
 // --stack pg-s3: Stowage on PostgreSQL + s3rver + Redis instead of SQLite + local disk.
 const STACK = stackArg(process.argv.slice(2));
 const SERVERS = (env.BENCH_SERVERS || 'nginx,stowage')
@@ -259,6 +264,32 @@ async function runThumbnails(runDir) {
 }
 
 // ---------------------------------------------------------------------------------------------
+// the web UI (Stowage alone): viewer page latency, page weights, a big upload from the browser
+
+async function runWeb(runDir, wrk) {
+  const dir = path.join(runDir, 'stowage-web');
+  let server = null;
+  try {
+    server = await Stowage.start(dir, { cli: STOWAGE_CLI, workers: WORKERS });
+    const result = await measureWebPages(server, wrk);
+    if (WEB_UPLOAD_GIB > 0) {
+      log(`web: uploading ${WEB_UPLOAD_GIB} GiB from the browser's upload page`);
+      result.upload = await measureBrowserUpload(server, runDir, WEB_UPLOAD_GIB).catch((err) => ({
+        error: err.message,
+      }));
+      log(`web: ${renderWeb(result)}`);
+    }
+    return result;
+  } catch (err) {
+    log(`web: ERROR ${err.message}`);
+    return { error: err.message };
+  } finally {
+    if (server) await server.stop();
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
 // main
 
 async function main() {
@@ -277,6 +308,16 @@ async function main() {
     const t = await runThumbnails(createRunDir());
     console.log(`\n${renderThumbnails(t)}`);
     if (t.error) process.exitCode = 1;
+    return;
+  }
+  if (WEB_ONLY) {
+    if (!fs.existsSync(STOWAGE_CLI)) {
+      console.error(`bench: ${STOWAGE_CLI} not found; build first (npm run build)`);
+      process.exit(1);
+    }
+    const w = await runWeb(createRunDir(), findExecutable('wrk'));
+    console.log(`\n${renderWeb(w)}`);
+    if (w.error || w.upload?.error) process.exitCode = 1;
     return;
   }
   const nginx = findExecutable('nginx');
@@ -330,6 +371,7 @@ async function main() {
     await stack?.stop();
   }
   const thumbnails = THUMBS && SERVERS.includes('stowage') ? await runThumbnails(runDir) : null;
+  const web = WEB && SERVERS.includes('stowage') ? await runWeb(runDir, wrk) : null;
   const summary = summarize(rounds, VIEW);
   const finishedAt = new Date();
 
@@ -345,19 +387,21 @@ async function main() {
     `\n${machine}\n${setup}\n\n${renderTable(summary, VIEW)}\n\n${renderNotes(summary, VIEW)}`,
   );
   if (thumbnails) console.log(`\n${renderThumbnails(thumbnails)}`);
+  if (web) console.log(`\n${renderWeb(web)}`);
 
   const outFile = writeResults({
     startedAt,
     finishedAt,
     environment,
     config,
-    summary: thumbnails ? { ...summary, thumbnails } : summary,
+    summary: { ...summary, ...(thumbnails ? { thumbnails } : {}), ...(web ? { web } : {}) },
     rounds,
   });
   console.log(`\nresults: ${path.relative(ROOT, outFile)}`);
 
   const errors = failedMeasurements(rounds);
   if (thumbnails?.error) errors.push('stowage thumbnails');
+  if (web?.error || web?.upload?.error) errors.push('stowage web UI');
   if (errors.length) {
     console.error(`bench: some measurements failed (${errors.join(', ')}); see the log above`);
     process.exitCode = 1;
