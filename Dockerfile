@@ -4,7 +4,7 @@
 #   docker run -d -p 8080:8080 -v stowage-data:/data stowage
 # Administration: docker exec -i CONTAINER node dist/src/main/cli.js user add alice --password-stdin
 
-# --- build: compile TypeScript, then keep only the runtime dependencies -------------------------
+# --- build: compile TypeScript and the web UI, then keep only the runtime dependencies -------------------------
 FROM node:20-bookworm-slim AS build
 WORKDIR /app
 # better-sqlite3 is a native module: built at install when no prebuilt binary matches.
@@ -15,6 +15,8 @@ COPY package.json package-lock.json ./
 RUN npm ci --no-audit --no-fund
 COPY tsconfig.json tsconfig.build.json ./
 COPY src ./src
+# The web UI (Svelte, built by Vite into dist/web; its server renderer carries what it needs).
+COPY web ./web
 RUN npm run build && npm prune --omit=dev
 
 # --- runtime --------------------------------------------------------------------------------------
