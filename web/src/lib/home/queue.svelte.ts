@@ -1,0 +1,227 @@
+// The upload queue of the home page: files wait their turn, a few upload at a time through
+// PUT /api/file/{name} (uploadFile streams the Blob/File from disk: nothing is read into memory),
+// each with its own progress, smoothed speed, time left, cancel and retry.
+import { api } from '../api';
+import { formatSize } from '../format';
+import { uploadFile, type UploadedFile, type UploadHandle } from '../upload';
+import { SpeedMeter, timeLeft } from './speed';
+
+export type ItemState =
+  /** Waiting for a free slot. */
+  | 'queued'
+  | 'uploading'
+  | 'done'
+  | 'failed'
+  | 'cancelled'
+  /** Never sent: bigger than the instance allows. */
+  | 'refused'
+  /** Done, then deleted with its delete key. */
+  | 'deleted';
+
+export const STATE_LABEL: Record<ItemState, string> = {
+  queued: 'Queued',
+  uploading: 'Uploading',
+  done: 'Done',
+  failed: 'Failed',
+  cancelled: 'Cancelled',
+  refused: 'Too large',
+  deleted: 'Deleted',
+};
+
+let nextKey = 1;
+
+export class UploadItem {
+  readonly key = nextKey++;
+  readonly name: string;
+  readonly size: number;
+  /** The File (a handle on the disk, not its bytes) or a small Blob of pasted text. */
+  readonly blob: Blob;
+  state: ItemState = $state('queued');
+  sent = $state(0);
+  /** Bytes per second, smoothed; 0 while unknown. */
+  speed = $state(0);
+  error = $state('');
+  result: UploadedFile | null = $state.raw(null);
+  handle: UploadHandle | null = null;
+  readonly meter = new SpeedMeter();
+
+  constructor(blob: Blob, name: string) {
+    this.blob = blob;
+    this.name = name;
+    this.size = blob.size;
+  }
+
+  /** 0..100, whole percent. */
+  get percent(): number {
+    if (this.state === 'done' || this.state === 'deleted') return 100;
+    return this.size > 0 ? Math.min(100, Math.floor((this.sent / this.size) * 100)) : 0;
+  }
+
+  /** Seconds left at the current speed, NaN while unknown. */
+  get secondsLeft(): number {
+    return timeLeft(this.size - this.sent, this.speed);
+  }
+
+  get canCancel(): boolean {
+    return this.state === 'queued' || this.state === 'uploading';
+  }
+
+  get canRetry(): boolean {
+    return this.state === 'failed' || this.state === 'cancelled';
+  }
+}
+
+export interface QueueOptions {
+  /** Uploads at a time. */
+  concurrency?: number;
+  /** Largest file the instance accepts, in bytes. */
+  maxFileSize: number;
+  /** Told of every finished upload (history, announcements). */
+  onChange?: (item: UploadItem) => void;
+}
+
+export class UploadQueue {
+  items: UploadItem[] = $state([]);
+  private readonly concurrency: number;
+  private ticker: ReturnType<typeof setInterval> | null = null;
+
+  constructor(private readonly opts: QueueOptions) {
+    this.concurrency = opts.concurrency ?? 3;
+  }
+
+  get done(): UploadItem[] {
+    return this.items.filter((i) => i.state === 'done' && i.result);
+  }
+
+  get active(): number {
+    return this.items.filter((i) => i.state === 'uploading').length;
+  }
+
+  get pending(): number {
+    return this.items.filter((i) => i.state === 'uploading' || i.state === 'queued').length;
+  }
+
+  /** Queue files (or a Blob with a name); too-large ones are refused at once. */
+  add(files: Iterable<File> | Array<{ blob: Blob; name: string }>): UploadItem[] {
+    const added: UploadItem[] = [];
+    for (const f of files) {
+      const item =
+        f instanceof File ? new UploadItem(f, f.name || 'file') : new UploadItem(f.blob, f.name);
+      if (item.size > this.opts.maxFileSize) {
+        item.state = 'refused';
+        item.error = `${formatSize(item.size)} is more than this instance accepts (${formatSize(
+          this.opts.maxFileSize,
+        )} per file).`;
+      }
+      this.items.push(item);
+      added.push(item);
+    }
+    this.pump();
+    return added;
+  }
+
+  cancel(item: UploadItem): void {
+    if (!item.canCancel) return;
+    const handle = item.handle;
+    item.handle = null; // the abort's rejection below is then ignored
+    item.state = 'cancelled';
+    item.speed = 0;
+    handle?.abort();
+    this.pump();
+  }
+
+  retry(item: UploadItem): void {
+    if (!item.canRetry) return;
+    item.state = 'queued';
+    item.error = '';
+    item.sent = 0;
+    item.speed = 0;
+    this.pump();
+  }
+
+  /** Forget rows that are over (not queued, not uploading). */
+  clearFinished(): void {
+    this.items = this.items.filter((i) => i.canCancel);
+  }
+
+  /** Delete an anonymous upload with its delete key. */
+  async deleteUploaded(item: UploadItem): Promise<void> {
+    const r = item.result;
+    if (!r?.deleteKey || item.state !== 'done') return;
+    await api(`/file/${encodeURIComponent(r.id)}?key=${encodeURIComponent(r.deleteKey)}`, {
+      method: 'DELETE',
+    });
+    item.state = 'deleted';
+    this.opts.onChange?.(item);
+  }
+
+  /** Stop everything (the page goes away). */
+  destroy(): void {
+    for (const item of this.items) if (item.canCancel) this.cancel(item);
+    this.stopTicker();
+  }
+
+  private pump(): void {
+    let active = this.active;
+    for (const item of this.items) {
+      if (active >= this.concurrency) break;
+      if (item.state === 'queued') {
+        this.start(item);
+        active++;
+      }
+    }
+    if (active > 0) this.startTicker();
+    else this.stopTicker();
+  }
+
+  private start(item: UploadItem): void {
+    item.state = 'uploading';
+    item.sent = 0;
+    item.speed = 0;
+    item.error = '';
+    item.meter.reset(performance.now());
+    const handle = uploadFile(item.blob, item.name, (sent) => {
+      if (item.handle !== handle) return;
+      item.sent = Math.min(sent, item.size);
+      item.speed = item.meter.add(performance.now(), item.sent);
+    });
+    item.handle = handle;
+    handle.promise.then(
+      (result) => {
+        if (item.handle !== handle) return;
+        item.handle = null;
+        item.result = result;
+        item.sent = item.size;
+        item.speed = 0;
+        item.state = 'done';
+        this.opts.onChange?.(item);
+        this.pump();
+      },
+      (err: unknown) => {
+        if (item.handle !== handle) return; // cancelled: already handled
+        item.handle = null;
+        item.state = 'failed';
+        item.speed = 0;
+        item.error = err instanceof Error ? err.message : String(err);
+        this.opts.onChange?.(item);
+        this.pump();
+      },
+    );
+  }
+
+  /** While uploads run, a stalled one's speed decays (no progress event comes to update it). */
+  private startTicker(): void {
+    if (this.ticker) return;
+    this.ticker = setInterval(() => {
+      const now = performance.now();
+      for (const item of this.items) {
+        if (item.state === 'uploading') item.speed = item.meter.add(now, item.sent);
+      }
+    }, 1000);
+  }
+
+  private stopTicker(): void {
+    if (this.ticker) clearInterval(this.ticker);
+    this.ticker = null;
+  }
+}
