@@ -15,7 +15,7 @@ afterAll(async () => {
 async function put(name: string, body: string | Buffer, key?: string) {
   const r = await fetch(`${server.url}/api/file/${encodeURIComponent(name)}`, {
     method: 'PUT',
-    body,
+    body: typeof body === 'string' ? body : new Uint8Array(body),
     headers: key ? { Authorization: basic(key) } : {},
   });
   expect(r.status).toBe(201);

@@ -37,13 +37,21 @@ export function registerAccountPages(app: FastifyInstance, pages: Pages): void {
     );
   }
 
-  app.post('/logout', { schema: LOGOUT }, async (req: FastifyRequest, reply: FastifyReply) => {
-    // A form post from our own pages; another site cannot log the visitor out.
-    refuseForeignOrigin(req);
-    const visitor = await pages.visitor(req);
-    if (visitor) await core.accounts.revokeSession(visitor);
-    setAuthCookie(req, reply, null, config.publicUrl?.startsWith('https:') ?? false);
-    return reply.redirect('/', 303);
+  // The header's form posts application/x-www-form-urlencoded, which the root scope has no parser
+  // for (415): this scope reads any small body and ignores it.
+  void app.register(async (scope) => {
+    scope.removeAllContentTypeParsers();
+    scope.addContentTypeParser('*', { parseAs: 'string', bodyLimit: 4096 }, (_req, _body, done) =>
+      done(null, {}),
+    );
+    scope.post('/logout', { schema: LOGOUT }, async (req: FastifyRequest, reply: FastifyReply) => {
+      // A form post from our own pages; another site cannot log the visitor out.
+      refuseForeignOrigin(req);
+      const visitor = await pages.visitor(req);
+      if (visitor) await core.accounts.revokeSession(visitor);
+      setAuthCookie(req, reply, null, config.publicUrl?.startsWith('https:') ?? false);
+      return reply.redirect('/', 303);
+    });
   });
 
   const account = async (
@@ -54,14 +62,15 @@ export function registerAccountPages(app: FastifyInstance, pages: Pages): void {
     if (!SECTIONS.includes(section)) {
       return pages.sendError(req, reply, 404, 'Page not found', 'There is no such account page.');
     }
-    const common = await pages.common(req);
+    const visitor = await pages.visitor(req);
+    const common = await pages.common(req, visitor);
     if (!common.user) {
       return reply.redirect(`/login?redirect=${encodeURIComponent(req.url)}`, 303);
     }
     return pages.send(
       reply,
       'account',
-      { ...common, section },
+      { ...common, section, currentKeyId: visitor?.keyId ?? null },
       {
         title: `My ${section === 'keys' ? 'API keys' : section} ~ ${config.siteName}`,
       },

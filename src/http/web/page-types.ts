@@ -50,6 +50,8 @@ export type AccountSection = 'files' | 'lists' | 'keys' | 'settings';
 
 export interface AccountProps extends CommonProps {
   section: AccountSection;
+  /** Id of the API key this browser is logged in with (marks "this session" among the keys). */
+  currentKeyId: string | null;
 }
 
 export interface AuthProps extends CommonProps {
