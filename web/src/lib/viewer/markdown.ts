@@ -1,0 +1,89 @@
+// Markdown → HTML that is safe to insert: marked renders, DOMPurify sanitises (browser only;
+// loaded on demand by the text previewer). Links open in a new tab without referrer power;
+// images are kept only when they are files of this server (the page's CSP would block others
+// anyway), the rest become links.
+import DOMPurify from 'dompurify';
+import { Marked, type Token } from 'marked';
+
+const SAFE_LINK = /^(https?:|mailto:)/i;
+
+/** A start tag, quoted attribute values included. */
+const START_TAG = /<[a-zA-Z][^\s/>]*(?:[^>"']|"[^"]*"|'[^']*')*>/g;
+/** An event handler or style attribute's name, where the HTML parser would start one. */
+const RISKY_ATTR = /([\s"'/])((?:on[a-z]+|style)\s*=)/gi;
+
+/**
+ * Chromium reports a CSP violation whenever it parses an event handler or inline style, even into
+ * an inert document such as the one DOMPurify sanitises in: blocked, but noise in the console.
+ * Raw HTML in the markdown is defused before any parsing (renamed attributes, no <style>);
+ * DOMPurify still does the actual sanitising.
+ */
+function defuse(html: string): string {
+  return html
+    .replace(/<style\b[\s\S]*?(?:<\/style\s*>|$)/gi, '')
+    .replace(START_TAG, (tag) => tag.replace(RISKY_ATTR, '$1data-removed-$2'));
+}
+
+const marked = new Marked({
+  gfm: true,
+  walkTokens(token: Token) {
+    if (token.type === 'html') token.text = defuse(token.text);
+  },
+});
+
+export function renderMarkdown(source: string): string {
+  const raw = marked.parse(source, { async: false });
+  const fragment = DOMPurify.sanitize(raw, {
+    USE_PROFILES: { html: true },
+    FORBID_TAGS: ['style', 'form', 'input', 'button', 'textarea', 'select', 'option'],
+    // Inline styles would break the page's CSP (style-src 'self').
+    FORBID_ATTR: ['style'],
+    ALLOW_DATA_ATTR: false,
+    RETURN_DOM_FRAGMENT: true,
+  });
+  for (const a of fragment.querySelectorAll('a')) {
+    const href = a.getAttribute('href') ?? '';
+    if (href.startsWith('#')) continue;
+    if (!SAFE_LINK.test(href) && !href.startsWith('/')) {
+      // No usable target (javascript: was already dropped by DOMPurify): keep the text only.
+      a.replaceWith(...a.childNodes);
+      continue;
+    }
+    a.setAttribute('target', '_blank');
+    a.setAttribute('rel', 'noopener nofollow ugc');
+  }
+  for (const img of fragment.querySelectorAll('img')) {
+    const src = img.getAttribute('src') ?? '';
+    if (isOwnFile(src)) {
+      img.setAttribute('loading', 'lazy');
+      continue;
+    }
+    const label = img.getAttribute('alt') || img.getAttribute('title') || 'image';
+    let replacement: Node;
+    if (SAFE_LINK.test(src)) {
+      const a = document.createElement('a');
+      a.href = src;
+      a.target = '_blank';
+      a.rel = 'noopener nofollow ugc';
+      a.textContent = `[${label}]`;
+      replacement = a;
+    } else {
+      replacement = document.createTextNode(`[${label}]`);
+    }
+    img.replaceWith(replacement);
+  }
+  const box = document.createElement('div');
+  box.append(fragment);
+  return box.innerHTML;
+}
+
+/** An image this server stores (/api/file/{id}…), by a relative or absolute same-origin URL. */
+function isOwnFile(src: string): boolean {
+  if (!src) return false;
+  try {
+    const url = new URL(src, location.href);
+    return url.origin === location.origin && url.pathname.startsWith('/api/file/');
+  } catch {
+    return false;
+  }
+}

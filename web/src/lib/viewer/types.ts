@@ -1,0 +1,39 @@
+// The shapes of pixeldrain's FileInfo and ListInfo as the viewer pages use them
+// (src/http/pixeldrain/file-info.ts renders them).
+
+export interface FileInfo {
+  id: string;
+  name: string;
+  size: number;
+  views: number;
+  downloads: number;
+  bandwidth_used: number;
+  date_upload: string;
+  date_last_view: string;
+  mime_type: string;
+  thumbnail_href: string;
+  hash_sha256: string;
+  can_edit: boolean;
+  can_download: boolean;
+  [key: string]: unknown;
+}
+
+export interface ListFile extends FileInfo {
+  detail_href: string;
+  description: string;
+}
+
+export interface ListInfo {
+  /** '' for the virtual list of /u/a,b,c. */
+  id: string;
+  title: string;
+  date_created: string;
+  file_count: number;
+  can_edit: boolean;
+  files: ListFile[];
+  [key: string]: unknown;
+}
+
+export const fileUrl = (id: string) => `/api/file/${encodeURIComponent(id)}`;
+export const thumbnailUrl = (id: string) => `${fileUrl(id)}/thumbnail`;
+export const downloadUrl = (id: string) => `${fileUrl(id)}?download`;
