@@ -8,7 +8,7 @@ import http from 'node:http';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { CONNECTIONS, request, runWrk } from './clients.mjs';
-import { RssSampler } from './memory.mjs';
+import { RssSampler, descendants } from './memory.mjs';
 import { HOST, KiB, MiB, log, median, round1, round2 } from './util.mjs';
 
 const SEQUENTIAL = 300;
@@ -103,6 +103,22 @@ async function pageWeights(port, pages) {
   return out;
 }
 
+/** The chromium that playwright started: a child of this process named chrom*. */
+function chromiumRoot() {
+  for (const pid of descendants(process.pid)) {
+    try {
+      const comm = fs.readFileSync(`/proc/${pid}/comm`, 'utf8');
+      const ppid = Number(
+        fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ')[1],
+      );
+      if (comm.startsWith('chrom') && ppid === process.pid) return pid;
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return null;
+}
+
 export function renderWeb(r) {
   if (!r) return 'web: not measured';
   if (r.error) return `web: ERROR ${r.error}`;
@@ -134,24 +150,26 @@ export async function measureBrowserUpload(server, dir, gib) {
   const size = gib * 1024 * MiB;
   fs.writeFileSync(file, '');
   fs.truncateSync(file, size);
-  const bs = await chromium.launchServer({
+  // launch(), not launchServer() + connect(): a connected client would copy the file to the
+  // "remote" browser through the websocket first.
+  const browser = await chromium.launch({
     executablePath: CHROMIUM,
     args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],
   });
   try {
-    const browser = await chromium.connect(bs.wsEndpoint());
     const page = await browser.newPage();
     await page.goto(`http://${HOST}:${server.port}/`);
-    const sampler = new RssSampler(bs.process().pid);
+    const root = chromiumRoot();
+    if (!root) throw new Error('could not find the chromium process');
+    const sampler = new RssSampler(root);
     sampler.refresh();
     const before = sampler.stop().peakProcessMiB;
     sampler.start();
     const t0 = performance.now();
     await page.locator('input[type=file]').first().setInputFiles(file);
-    await page.locator('a[href^="/u/"]').first().waitFor({ timeout: 600_000 });
+    await page.locator('a[href*="/u/"]').first().waitFor({ timeout: 600_000 });
     const seconds = (performance.now() - t0) / 1000;
     const mem = sampler.stop();
-    await browser.close();
     return {
       gib,
       seconds: round1(seconds),
@@ -161,7 +179,7 @@ export async function measureBrowserUpload(server, dir, gib) {
       browserPeakSumMiB: mem.peakMiB,
     };
   } finally {
-    await bs.close();
+    await browser.close();
     fs.rmSync(file, { force: true });
   }
 }
