@@ -7,6 +7,7 @@ import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { Redis } from 'ioredis';
 import pg from 'pg';
 import S3rver from 's3rver';
 
@@ -57,6 +58,18 @@ export async function startPgS3() {
       await db.connect();
       for (const s of schemas) await db.query(`drop schema if exists "${s}" cascade`);
       await db.end();
+      // The servers' Redis keys (rate limits, per-client counting marks) live under their schema.
+      const redis = new Redis(redisUrl, { lazyConnect: true, maxRetriesPerRequest: 1 });
+      await redis.connect();
+      for (const s of schemas) {
+        let cursor = '0';
+        do {
+          const [next, keys] = await redis.scan(cursor, 'MATCH', `stowage:${s}:*`, 'COUNT', 1000);
+          if (keys.length) await redis.del(...keys);
+          cursor = next;
+        } while (cursor !== '0');
+      }
+      await redis.quit();
       client.destroy();
       await s3.close();
       fs.rmSync(dir, { recursive: true, force: true });
