@@ -153,7 +153,9 @@ export class S3BlobStore implements BlobStore {
     let upload: Upload | null = null;
     let done: Promise<unknown> | null = null;
     const start = () => {
-      pass = new PassThrough({ highWaterMark: PART_SIZE });
+      // lib-storage gathers the parts itself: a deep buffer here only held up to 2 × 8 MiB more
+      // per upload (peak RSS of a 1 GiB PUT: 251 MiB with PART_SIZE here, 215 MiB with 1 MiB).
+      pass = new PassThrough({ highWaterMark: 1024 * 1024 });
       upload = new Upload({
         client: this.client,
         params: { Bucket: this.opts.bucket, Key: this.key(location), Body: pass },
