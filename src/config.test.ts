@@ -357,3 +357,37 @@ describe('URL uploads, Chevereto and expiry settings', () => {
     );
   });
 });
+
+describe('web and proxy settings', () => {
+  it('defaults: trust no proxy, the site is called Stowage, the UI in dist/web', () => {
+    const c = loadConfig({}, {});
+    expect(c.trustProxy).toBe(false);
+    expect(c.siteName).toBe('Stowage');
+    expect(c.webDir.endsWith(`${path.sep}dist${path.sep}web`)).toBe(true);
+  });
+
+  it.each([
+    ['true', true],
+    ['off', false],
+    ['2', 2],
+    ['0', false],
+    ['127.0.0.1', ['127.0.0.1']],
+    [' 10.0.0.0/8, ::1 ,fd00::/8', ['10.0.0.0/8', '::1', 'fd00::/8']],
+  ])('STOWAGE_TRUST_PROXY=%j is %j', (raw, expected) => {
+    expect(loadConfig({}, { STOWAGE_TRUST_PROXY: raw }).trustProxy).toEqual(expected);
+  });
+
+  it.each(['proxy.lan', '10.0.0.0/33', '1.2.3.4/8/9', ',', '::1/129'])(
+    'refuses STOWAGE_TRUST_PROXY=%j, naming the setting',
+    (raw) => {
+      expect(() => loadConfig({}, { STOWAGE_TRUST_PROXY: raw })).toThrow(/STOWAGE_TRUST_PROXY/);
+    },
+  );
+
+  it('refuses an empty or overlong site name', () => {
+    expect(() => loadConfig({}, { STOWAGE_SITE_NAME: 'x'.repeat(65) })).toThrow(
+      /STOWAGE_SITE_NAME/,
+    );
+    expect(loadConfig({}, { STOWAGE_SITE_NAME: ' My files ' }).siteName).toBe('My files');
+  });
+});

@@ -1,4 +1,5 @@
 import fs from 'node:fs';
+import net from 'node:net';
 import os from 'node:os';
 import { fileURLToPath } from 'node:url';
 import path from 'node:path';
@@ -69,6 +70,11 @@ export interface Config {
   siteName: string;
   /** The built web UI (dist/web: client assets and the server renderer). */
   webDir: string;
+  /**
+   * Which peers' X-Forwarded-For/-Proto/-Host to believe (behind a reverse proxy): false = none,
+   * true = any, a number = that many proxy hops, or a list of addresses/CIDRs.
+   */
+  trustProxy: boolean | number | string[];
 }
 
 export class ConfigError extends Error {
@@ -122,6 +128,7 @@ const ENV: Record<keyof Config, string> = {
   expirySweepMs: 'STOWAGE_EXPIRY_SWEEP_MS',
   siteName: 'STOWAGE_SITE_NAME',
   webDir: 'STOWAGE_WEB_DIR',
+  trustProxy: 'STOWAGE_TRUST_PROXY',
 };
 
 export const DEFAULTS: Config = {
@@ -159,6 +166,7 @@ export const DEFAULTS: Config = {
   cheveretoAnyFile: false,
   expirySweepMs: 60_000,
   siteName: 'Stowage',
+  trustProxy: false,
   webDir: path.join(packageRoot(), 'dist', 'web'),
 };
 
@@ -206,6 +214,35 @@ export function parseSize(setting: string, raw: string | number): number {
     throw new ConfigError(setting, `size out of range: "${raw}"`);
   }
   return bytes;
+}
+
+/** `true`/`false`, a hop count, or a comma-separated list of addresses and CIDRs. */
+function parseTrustProxy(setting: string, raw: unknown): boolean | number | string[] {
+  if (typeof raw === 'boolean') return raw;
+  const v = String(raw).trim();
+  if (/^(true|false|yes|no|on|off)$/i.test(v)) return parseBool(setting, v);
+  if (/^\d{1,2}$/.test(v)) return Number(v) === 0 ? false : Number(v);
+  const list = v
+    .split(',')
+    .map((x) => x.trim())
+    .filter(Boolean);
+  for (const item of list) {
+    const [addr, bits, extra] = item.split('/');
+    const ok =
+      extra === undefined &&
+      addr !== undefined &&
+      net.isIP(addr) !== 0 &&
+      (bits === undefined ||
+        (/^\d{1,3}$/.test(bits) && Number(bits) <= (net.isIPv4(addr) ? 32 : 128)));
+    if (!ok) {
+      throw new ConfigError(
+        setting,
+        `expected true, false, a hop count or addresses/CIDRs separated by commas; got "${item}"`,
+      );
+    }
+  }
+  if (list.length === 0) throw new ConfigError(setting, 'must not be empty');
+  return list;
 }
 
 function parseBool(setting: string, raw: string | boolean): boolean {
@@ -318,6 +355,8 @@ export function loadConfig(input: ConfigInput = {}, env: NodeJS.ProcessEnv = pro
   }
   const webDir = pick('webDir');
   if (webDir) c.webDir = path.resolve(String(webDir.value));
+  const trust = pick('trustProxy');
+  if (trust) c.trustProxy = parseTrustProxy(trust.setting, trust.value);
   loadScaleOut(c, pick);
   loadChevereto(c, pick);
   return c;

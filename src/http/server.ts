@@ -29,6 +29,10 @@ export async function createServer(core: Core, config: Config): Promise<FastifyI
         value: 'error_reading_input',
         message: `The request could not be read: ${err.message}`,
       }),
+    // Behind a reverse proxy: the client's address and scheme from X-Forwarded-For/-Proto, for
+    // rate limits, once-per-client counting and Secure cookies (STOWAGE_TRUST_PROXY).
+    trustProxy:
+      typeof config.trustProxy === 'number' ? trustHops(config.trustProxy) : config.trustProxy,
     forceCloseConnections: true,
     return503OnClosing: true,
   });
@@ -45,4 +49,9 @@ export async function createServer(core: Core, config: Config): Promise<FastifyI
   const pages = await webUi(app, { core, config });
   app.setNotFoundHandler(webNotFound(pages));
   return app;
+}
+
+/** Believe the nearest `hops` proxies (proxy-addr's hop-count rule, as Fastify applies a number). */
+function trustHops(hops: number) {
+  return (_address: string, hop: number) => hop < hops;
 }
