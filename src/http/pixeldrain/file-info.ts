@@ -1,4 +1,4 @@
-import type { FileRecord } from '../../core/records.js';
+import type { FileRecord, ListRecord } from '../../core/records.js';
 import type { Principal } from '../../core/accounts.js';
 import type { Core } from '../../core/index.js';
 import type { ListView } from '../../core/lists.js';
@@ -35,8 +35,15 @@ export function fileInfo(file: FileRecord, canEdit: boolean) {
   };
 }
 
-/** ListInfo as pixeldrain renders it (spec 3.2): each file's FileInfo after `detail_href` and `description`. */
-export function listInfo(core: Core, view: ListView, viewer: Principal | null) {
+/**
+ * ListInfo as pixeldrain renders it (spec 3.2): each file's FileInfo after `detail_href` and
+ * `description`. Only the list's id, title and date are read (a virtual list has no record).
+ */
+export function listInfo(
+  core: Core,
+  view: Omit<ListView, 'list'> & { list: Pick<ListRecord, 'id' | 'title' | 'createdAt'> },
+  viewer: Principal | null,
+) {
   const { list, entries, canEdit } = view;
   return {
     success: true,

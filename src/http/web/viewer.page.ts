@@ -50,22 +50,11 @@ export function registerViewer(app: FastifyInstance, pages: Pages): void {
         title = first.name;
         if (req.method === 'GET') core.files.recordView(first.id, req.ip);
       } else {
-        const now = new Date().toISOString();
+        const list = { id: '', title: 'Multiple files', createdAt: Date.now() };
+        const entries = files.map((file) => ({ file, description: '' }));
         viewerData = viewerDataOf(
           'list',
-          {
-            success: true,
-            id: '',
-            title: 'Multiple files',
-            date_created: now,
-            file_count: files.length,
-            can_edit: false,
-            files: files.map((f) => ({
-              detail_href: `/file/${f.id}/info`,
-              description: '',
-              ...fileInfo(f, core.files.canEdit(f, visitor)),
-            })),
-          },
+          listInfo(core, { list, entries, canEdit: false }, visitor),
           req,
         );
         title = `${files.length} files`;
