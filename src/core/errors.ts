@@ -55,3 +55,59 @@ export class CoreError extends Error {
 export function invalidInput(issues: ValidationIssue[]): CoreError {
   return new CoreError('invalid_input', 'Some fields are not valid', { issues });
 }
+
+/** The backends a request may need besides its own process. */
+export type Backend = 'database' | 'blob_store' | 'shared_state';
+
+/**
+ * A backend cannot be reached (connection refused or lost, timed out): the request may succeed
+ * when retried. Dialects answer 503 in their own shape.
+ */
+export class UnavailableError extends Error {
+  constructor(
+    readonly backend: Backend,
+    message?: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message ?? `${backend} unavailable`, options);
+    this.name = 'UnavailableError';
+  }
+}
+
+/** Connection-level failures, recognised by their codes (node sockets, PostgreSQL SQLSTATEs). */
+const CONNECTION_CODES = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'EPIPE',
+  'EHOSTUNREACH',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  // PostgreSQL: admin_shutdown, crash_shutdown, cannot_connect_now, connection exceptions.
+  '57P01',
+  '57P02',
+  '57P03',
+  '08000',
+  '08001',
+  '08003',
+  '08004',
+  '08006',
+]);
+
+/**
+ * Whether an error means "a backend is unreachable" rather than "this request is wrong": an
+ * UnavailableError, or a connection failure as the drivers report it (pg's "Connection terminated"
+ * carries no code).
+ */
+export function isUnavailable(err: unknown): boolean {
+  if (err instanceof UnavailableError) return true;
+  const e = err as { code?: unknown; message?: unknown } | null;
+  if (!e || typeof e !== 'object') return false;
+  if (typeof e.code === 'string' && CONNECTION_CODES.has(e.code)) return true;
+  return (
+    typeof e.message === 'string' &&
+    /^(Connection terminated|timeout exceeded when trying to connect|Client has encountered a connection error)/.test(
+      e.message,
+    )
+  );
+}

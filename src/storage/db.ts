@@ -80,9 +80,19 @@ export function openPostgres(url: string, poolSize: number, schema: string | nul
   const pool = new pg.Pool({
     connectionString: url,
     max: poolSize,
+    // Operators (and the fault tests) find this process's connections in pg_stat_activity;
+    // `?application_name=` in the URL takes precedence.
+    fallback_application_name: 'stowage',
+    // A database that does not answer fails the request (503) instead of queueing it forever.
+    connectionTimeoutMillis: 5000,
     ...(schema ? { options: `-c search_path=${schema}` } : {}),
   });
-  // An idle client losing its connection must not crash the process; the pool replaces it.
+  // A connection reset (pg_terminate_backend, a restart, a failover, a proxy drop) makes the
+  // client emit 'error': while idle the pool listens, but a checked-out client has no listener of
+  // its own and an unhandled 'error' would kill the process. The query in flight fails with the
+  // error (the request answers 5xx), the client is no longer queryable, so the pool discards it on
+  // release and connects anew on the next checkout.
+  pool.on('connect', (client) => client.on('error', () => {}));
   pool.on('error', () => {});
   return new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
 }

@@ -1,6 +1,6 @@
 import type { FastifyReply } from 'fastify';
 import type { CoreErrorCode, ValidationIssue } from '../../core/errors.js';
-import { CoreError } from '../../core/errors.js';
+import { CoreError, isUnavailable } from '../../core/errors.js';
 import { BodyError } from '../common/form.js';
 
 export interface PdError {
@@ -182,6 +182,13 @@ export const INTERNAL: PdError = {
   message: 'An internal server error occurred',
 };
 
+/** A backend (database, blob store, Redis) cannot be reached: try again later. */
+export const UNAVAILABLE: PdError = {
+  status: 503,
+  value: 'service_unavailable',
+  message: 'A service this request needs cannot be reached at the moment, try again later',
+};
+
 /** A pixeldrain error decided by the adapter itself (request shape, not domain). */
 export class PdFailure extends Error {
   constructor(readonly error: PdError) {
@@ -212,6 +219,7 @@ export function toPdError(err: unknown): PdError {
     }
     return { ...TABLE[err.code], ...(err.extra ? { extra: err.extra } : {}) };
   }
+  if (isUnavailable(err)) return UNAVAILABLE;
   return INTERNAL;
 }
 
