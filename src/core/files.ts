@@ -19,6 +19,7 @@ import {
 } from './records.js';
 import type { Principal } from './accounts.js';
 import type { SharedState } from './shared-state.js';
+import { DeferredDeletes } from './deferred-deletes.js';
 
 export const MAX_IDS_PER_REQUEST = 100;
 /** Uploads up to this size are kept in the metadata database, not the blob store. */
@@ -109,6 +110,8 @@ export class FileService {
   private readonly listeners: Partial<FileListeners>[] = [];
   /** MD5s being computed, by blob key: concurrent askers share one pass over the bytes. */
   private readonly md5Pending = new Map<string, Promise<string>>();
+  /** Objects released while the blob store could not be reached, removed later (or by gc). */
+  readonly deferredDeletes: DeferredDeletes;
 
   constructor(
     private readonly repo: FileRepository,
@@ -116,6 +119,7 @@ export class FileService {
     private readonly opts: FileServiceOptions,
   ) {
     this.now = opts.now ?? Date.now;
+    this.deferredDeletes = new DeferredDeletes(blobs);
   }
 
   listen(listener: Partial<FileListeners>): void {
@@ -268,11 +272,12 @@ export class FileService {
       if (location !== ours) {
         // The same content was published concurrently and won: ours is referenced by nothing.
         file.blobLocation = location;
-        await this.blobs.delete(ours);
+        // The file exists now whatever happens to our copy (unreachable: removed later or by gc).
+        await this.deferredDeletes.delete(ours);
       }
     } catch (err) {
       // The transaction did not happen: our copy is referenced by nothing.
-      await this.blobs.delete(ours).catch(() => {});
+      await this.deferredDeletes.delete(ours);
       throw err;
     }
   }
@@ -608,7 +613,9 @@ export class FileService {
     if (!res) throw new CoreError('not_found', 'The entity you requested could not be found');
     if (res.blobUnreferenced) {
       this.smallBlobs.delete(file.blobKey);
-      if (res.location !== INLINE_LOCATION) await this.blobs.delete(res.location);
+      // The row is gone, so the delete has happened: the bytes are removed now, or later if the
+      // blob store cannot be reached (retried; `gc` finds what is left), never a half-done 5xx.
+      if (res.location !== INLINE_LOCATION) await this.deferredDeletes.delete(res.location);
       this.emit('blobReleased', file.blobKey);
     }
   }
@@ -671,6 +678,7 @@ export class FileService {
   }
 
   async close(): Promise<void> {
+    this.deferredDeletes.close();
     await this.flushCounters();
   }
 }

@@ -25,6 +25,7 @@ import {
   type StagedBlob,
 } from '../core/blob-store.js';
 import { CoreError } from '../core/errors.js';
+import { DeferredDeletes } from '../core/deferred-deletes.js';
 
 export interface S3BlobStoreOptions {
   bucket: string;
@@ -54,6 +55,11 @@ const LOCATION = /^b\/[0-9a-f]{32}$/;
  */
 export class S3BlobStore implements BlobStore {
   readonly client: S3Client;
+  /**
+   * Objects that may exist without anyone knowing: a PUT whose answer was lost (S3 went away
+   * mid-request), a discarded copy while S3 was down. Deleted now or retried; else `gc` finds them.
+   */
+  private readonly cleanup = new DeferredDeletes(this);
 
   constructor(private readonly opts: S3BlobStoreOptions) {
     const config: S3ClientConfig = {
@@ -138,6 +144,7 @@ export class S3BlobStore implements BlobStore {
   }
 
   async close(): Promise<void> {
+    this.cleanup.close();
     this.client.destroy();
   }
 
@@ -152,7 +159,10 @@ export class S3BlobStore implements BlobStore {
     let pass: PassThrough | null = null;
     let upload: Upload | null = null;
     let done: Promise<unknown> | null = null;
+    /** Bytes were sent to S3: on failure the object may exist all the same. */
+    let sent = false;
     const start = () => {
+      sent = true;
       // lib-storage gathers the parts itself: a deep buffer here only held up to 2 × 8 MiB more
       // per upload (peak RSS of a 1 GiB PUT: 251 MiB with PART_SIZE here, 215 MiB with 1 MiB).
       pass = new PassThrough({ highWaterMark: 1024 * 1024 });
@@ -205,6 +215,7 @@ export class S3BlobStore implements BlobStore {
           return inlineBlob(sha256, Buffer.concat(pending), head);
         }
         // Small but not inline (inlineMax 0): one plain PUT.
+        sent = true;
         await this.client.send(
           new PutObjectCommand({
             Bucket: this.opts.bucket,
@@ -222,6 +233,7 @@ export class S3BlobStore implements BlobStore {
       // End the stream feeding the upload first: lib-storage waits on it before it can abort.
       (pass as PassThrough | null)?.destroy(err instanceof Error ? err : new Error(String(err)));
       if (upload) await (upload as Upload).abort().catch(() => {});
+      if (sent) void this.cleanup.delete(location);
       throw putFailure(err, 'Something went wrong while storing the file');
     }
   }
@@ -241,7 +253,7 @@ export class S3BlobStore implements BlobStore {
       discard: async () => {
         if (settled) return;
         settled = true;
-        await this.delete(location).catch(() => {});
+        await this.cleanup.delete(location);
       },
     };
   }
@@ -283,6 +295,11 @@ export class S3BlobStore implements BlobStore {
       if (isMissing(err)) return null;
       throw err;
     }
+  }
+
+  /** Readiness: the bucket answers (HeadBucket). */
+  async ping(): Promise<void> {
+    await this.client.send(new HeadBucketCommand({ Bucket: this.opts.bucket }));
   }
 
   async delete(location: string): Promise<void> {
