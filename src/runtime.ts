@@ -7,7 +7,9 @@ import { MediaService } from './core/media.js';
 import type { MediaToolkit } from './core/media-ports.js';
 import { defaultMediaToolkit } from './media/index.js';
 import type { Core } from './core/index.js';
+import { sql } from 'kysely';
 import { migrate, openDatabase, type Db } from './storage/db.js';
+import { Readiness, type Dependency, type Probe } from './core/readiness.js';
 import { KyselyFileRepository } from './storage/file-repository.js';
 import { KyselyListRepository } from './storage/list-repository.js';
 import { KyselyMediaRepository } from './storage/media-repository.js';
@@ -35,8 +37,13 @@ export interface Runtime {
 }
 
 export interface RuntimeOptions {
-  /** Remove partial uploads left by a crash. Only the serving process does this, never the CLI. */
+  /**
+   * Remove partial uploads whose process is gone (a crash, a killed worker). Serving processes and
+   * workers do this at start, never the CLI (its `gc --fix` does).
+   */
   cleanStaging: boolean;
+  /** Remove derived images a crash left without their content (default: as cleanStaging). */
+  sweepDerived?: boolean;
   /** Run migrations (serve and `stowage migrate` do; other CLI commands expect a migrated store). */
   migrate: boolean;
   /** Replace the blob store (tests use the in-memory double). */
@@ -85,7 +92,7 @@ export async function createRuntime(config: Config, opts: RuntimeOptions): Promi
       },
     );
     // The serving process removes derived images a crash left without their content.
-    if (opts.cleanStaging) media.sweep();
+    if (opts.sweepDerived ?? opts.cleanStaging) media.sweep();
     const uploads = new UploadService(files, media, lists, new KyselyAttributeRepository(db));
     const remote = new SafeFetcher({ allow: config.urlUploadsAllow });
     const expiry = new ExpirySweeper(files, new KyselyLockRepository(db), {
@@ -93,9 +100,15 @@ export async function createRuntime(config: Config, opts: RuntimeOptions): Promi
       ...(opts.now ? { now: opts.now } : {}),
     });
     expiry.start();
+    const probes: Partial<Record<Dependency, Probe>> = {
+      database: () => sql`select 1`.execute(db),
+      ...(blobs.ping ? { blob_store: () => blobs.ping!() } : {}),
+      ...(state.ping ? { redis: () => state.ping!() } : {}),
+    };
+    const readiness = new Readiness(probes);
     return {
       config,
-      core: { files, accounts, lists, media, state, uploads, remote, expiry },
+      core: { files, accounts, lists, media, state, uploads, remote, expiry, readiness },
       integrity: new IntegrityService(new KyselyIntegrityRepository(db), blobs, (id) =>
         files.deleteAsAdmin(id),
       ),

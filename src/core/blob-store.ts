@@ -123,5 +123,12 @@ export interface BlobStore {
    * null when the store cannot tell (some S3-compatible servers do not list multipart uploads).
    */
   pendingUploads(): Promise<number | null>;
+  /**
+   * Optional: uploads whose writer is gone (staging files of a dead process), removed when
+   * `remove`; stores whose abandoned uploads expire by themselves leave it out.
+   */
+  abandonedUploads?(opts: { remove: boolean }): Promise<number>;
+  /** Optional: a cheap check that the store can be reached (readiness: a stat, HeadBucket). */
+  ping?(): Promise<void>;
   close(): Promise<void>;
 }

@@ -29,6 +29,8 @@ export interface GcReport {
   young: number;
   /** Uploads in progress or abandoned (staging files, incomplete multipart uploads); null: unknown. */
   pendingUploads: number | null;
+  /** Of those, uploads whose process is gone (staging files of a dead worker): removed by `fix`. */
+  abandonedUploads: number;
   fixed: boolean;
 }
 
@@ -92,10 +94,15 @@ export class IntegrityService {
       miscounted,
       young,
       pendingUploads: await this.blobs.pendingUploads(),
+      abandonedUploads: (await this.blobs.abandonedUploads?.({ remove: false })) ?? 0,
       fixed: false,
     };
     if (!opts.fix) return report;
 
+    if (report.abandonedUploads > 0) {
+      report.abandonedUploads = await this.blobs.abandonedUploads!({ remove: true });
+      report.pendingUploads = await this.blobs.pendingUploads();
+    }
     for (const location of orphans) await this.blobs.delete(location);
     for (const m of missing) {
       // The bytes are gone: the files cannot be served. Deleting them releases the row.

@@ -156,7 +156,9 @@ program
       console.log(
         `uploads in progress or abandoned: ${r.pendingUploads ?? 'unknown (the store does not list them)'}`,
       );
-      const problems = r.orphans.length + r.missing.length + r.miscounted.length;
+      console.log(`abandoned uploads (their process is gone): ${r.abandonedUploads}`);
+      const problems =
+        r.orphans.length + r.missing.length + r.miscounted.length + r.abandonedUploads;
       if (problems === 0) console.log('ok: the database and the blob store agree');
       else if (r.fixed) console.log(`fixed ${problems} problem(s)`);
       else console.log(`${problems} problem(s); run with --fix to repair`);

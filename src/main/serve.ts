@@ -31,7 +31,13 @@ export async function serve(config: Config): Promise<void> {
   const worker = cluster.isWorker;
   // Loaded here, not at the top: a supervising primary never needs the HTTP stack in memory.
   const { buildApp } = await import('../app.js');
-  const app = await buildApp(config, { cleanStaging: !worker, migrate: !worker });
+  // A worker (also one replacing a dead one) removes what dead processes left in staging; the
+  // primary has migrated and swept derived images once for all.
+  const app = await buildApp(config, {
+    cleanStaging: true,
+    migrate: !worker,
+    sweepDerived: !worker,
+  });
   const url = await app.listen();
   if (!worker || cluster.worker?.id === 1) {
     console.log(

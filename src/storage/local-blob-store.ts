@@ -14,6 +14,7 @@ import {
   type StagedBlob,
 } from '../core/blob-store.js';
 import { CoreError } from '../core/errors.js';
+import { abandonedStaging, stagingName } from './staging-owner.js';
 
 /** Bytes gathered before one write to disk: one thread-pool hop per MiB instead of per 64 KiB. */
 const WRITE_BATCH = 1024 * 1024;
@@ -45,10 +46,24 @@ export class LocalBlobStore implements BlobStore {
     this.stagingDir = path.join(root, 'staging');
   }
 
+  /**
+   * `cleanStaging` (a serving process or worker starting): remove the staging files of processes
+   * that are gone (a crash, a worker killed under `--workers`) and the unowned ones of earlier
+   * versions; never those of live processes. The CLI leaves staging alone (`gc --fix` cleans it).
+   */
   async open({ cleanStaging }: { cleanStaging: boolean }): Promise<void> {
-    if (cleanStaging) await fs.rm(this.stagingDir, { recursive: true, force: true });
     await fs.mkdir(this.stagingDir, { recursive: true });
     await fs.mkdir(this.blobsDir, { recursive: true });
+    if (cleanStaging) await abandonedStaging(this.stagingDir, { remove: true, legacy: true });
+  }
+
+  async abandonedUploads(opts: { remove: boolean }): Promise<number> {
+    return abandonedStaging(this.stagingDir, { ...opts, legacy: false });
+  }
+
+  async ping(): Promise<void> {
+    await fs.access(this.stagingDir, fs.constants.W_OK);
+    await fs.access(this.blobsDir, fs.constants.W_OK);
   }
 
   async close(): Promise<void> {}
@@ -63,7 +78,7 @@ export class LocalBlobStore implements BlobStore {
   }
 
   async put(body: Readable, opts: PutOptions): Promise<StagedBlob> {
-    const tmp = path.join(this.stagingDir, `${Date.now()}-${randomBytes(8).toString('hex')}.part`);
+    const tmp = path.join(this.stagingDir, stagingName());
     // Opened only once the body outgrows opts.inlineMax: a small body never touches the disk here.
     let fh: fs.FileHandle | null = null;
     const hash = createHash('sha256');
