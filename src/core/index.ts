@@ -6,6 +6,7 @@ import type { SharedState } from './shared-state.js';
 import type { ExpirySweeper } from './expiry.js';
 import type { RemoteSource } from './remote.js';
 import type { UploadService } from './uploads.js';
+import type { Readiness } from './readiness.js';
 
 /** Everything the adapters (HTTP dialects, CLI) may call. */
 export interface Core {
@@ -21,4 +22,6 @@ export interface Core {
   remote: RemoteSource;
   /** Deletes expired files (on an interval in serving processes; `runOnce` on demand). */
   expiry: ExpirySweeper;
+  /** Whether the backends (database, blob store, Redis) can be reached now. */
+  readiness: Readiness;
 }

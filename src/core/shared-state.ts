@@ -11,5 +11,7 @@ export interface SharedState {
   increment(key: string, windowMs: number): Promise<{ count: number; resetMs: number }>;
   /** Mark `key` for `ttlMs` if it is not marked: true if this call marked it (first time). */
   claim(key: string, ttlMs: number): Promise<boolean>;
+  /** Optional: a cheap round trip to a remote store (readiness); in-process state has none. */
+  ping?(): Promise<void>;
   close(): Promise<void>;
 }

@@ -14,7 +14,7 @@ import { registerListGet } from './list.get.js';
 import { registerListPost } from './list.post.js';
 import { registerListZip } from './list.zip.js';
 import { setupRateLimit } from './rate-limit.js';
-import { HEALTH_SCHEMA } from './schemas.js';
+import { HEALTH_SCHEMA, READY_SCHEMA } from './schemas.js';
 import { registerUserAccount } from './user.account.js';
 import { registerUserFiles } from './user.files.js';
 import { registerUserLogin } from './user.login.js';
@@ -52,10 +52,18 @@ export async function pixeldrainApi(
   registerUserAccount(app, core, config);
   registerUserFiles(app, core);
 
-  // Which optional media tools this server found (ffmpeg, ffprobe, pdftoppm, image formats).
+  // Liveness: no probes, no versions (the media tools found are in the startup log).
   app.get('/health', { schema: HEALTH_SCHEMA }, async (_req, reply) =>
-    reply.send({ status: 'ok', media: await core.media.ready().catch(() => null) }),
+    reply.header('Cache-Control', 'no-store').send({ status: 'ok' }),
   );
+  // Readiness: the backends, probed at once within a short timeout.
+  app.get('/health/ready', { schema: READY_SCHEMA }, async (_req, reply) => {
+    const { ready, checks } = await core.readiness.check();
+    return reply
+      .code(ready ? 200 : 503)
+      .header('Cache-Control', 'no-store')
+      .send({ status: ready ? 'ready' : 'unavailable', checks });
+  });
 
   app.setNotFoundHandler((_req, reply) =>
     sendPdError(reply, {

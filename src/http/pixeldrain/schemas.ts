@@ -448,36 +448,39 @@ export const SHAREX_CONFIG = {
 };
 
 /** GET /api/health. */
-const nullableStr = (description: string): Schema => str(description, { nullable: true });
 export const HEALTH_SCHEMA = {
-  summary: 'Health check',
-  description: 'The server is up; `media` says which optional media tools it found.',
+  summary: 'Liveness check',
+  description:
+    'The process is up and serving. Cheap: it probes nothing (see /api/health/ready) and publishes no versions.',
   tags: [TAGS.misc],
   response: {
-    200: json(
-      object({
-        status: always('ok'),
-        media: {
-          type: 'object',
-          nullable: true,
-          description: 'null while the tools cannot be loaded',
-          properties: {
-            images: {
-              type: 'object',
-              nullable: true,
-              properties: {
-                library: str('Image library'),
-                version: str('Its version'),
-                formats: { type: 'array', items: { type: 'string' } },
-              },
-            },
-            ffmpeg: nullableStr('ffmpeg version, null when missing'),
-            ffprobe: nullableStr('ffprobe version, null when missing'),
-            pdftoppm: nullableStr('pdftoppm version, null when missing'),
-          },
-        },
-      }),
-      'The server is up',
+    200: json(object({ status: always('ok') }), 'The process serves'),
+  },
+};
+
+const CHECK = {
+  type: 'string',
+  enum: ['ok', 'down'],
+  description: 'Reachable within the probe timeout (2 s), or not',
+};
+const CHECKS = {
+  type: 'object',
+  description: 'The backends this node uses; `redis` only when configured',
+  properties: { database: CHECK, blob_store: CHECK, redis: CHECK },
+  required: ['database'],
+};
+
+/** GET /api/health/ready. */
+export const READY_SCHEMA = {
+  summary: 'Readiness check',
+  description:
+    'Whether this node can serve requests now: SELECT 1 on the database, a stat of the data dir or HeadBucket on S3, PING on Redis, at once, each within 2 s. 503 names what is down.',
+  tags: [TAGS.misc],
+  response: {
+    200: json(object({ status: always('ready'), checks: CHECKS }), 'Every backend answers'),
+    503: json(
+      object({ status: always('unavailable'), checks: CHECKS }),
+      'A backend cannot be reached (its check is "down")',
     ),
   },
 };

@@ -1,0 +1,46 @@
+/** What `GET /api/health/ready` reports: each backend this process needs, probed cheaply. */
+export type Dependency = 'database' | 'blob_store' | 'redis';
+
+export type Probe = () => Promise<unknown>;
+
+export interface ReadinessReport {
+  ready: boolean;
+  /** Each configured dependency: reachable or not (never versions or addresses). */
+  checks: Partial<Record<Dependency, 'ok' | 'down'>>;
+}
+
+/**
+ * Probes the backends at once (SELECT 1, a blob store stat or HeadBucket, Redis PING), each within
+ * a short timeout: a backend that does not answer in time counts as down.
+ */
+export class Readiness {
+  constructor(
+    private readonly probes: Partial<Record<Dependency, Probe>>,
+    private readonly timeoutMs = 2000,
+  ) {}
+
+  async check(): Promise<ReadinessReport> {
+    const entries = Object.entries(this.probes) as [Dependency, Probe][];
+    const results = await Promise.all(entries.map(([, probe]) => this.within(probe)));
+    const checks: ReadinessReport['checks'] = {};
+    entries.forEach(([name], i) => (checks[name] = results[i] ? 'ok' : 'down'));
+    return { ready: results.every(Boolean), checks };
+  }
+
+  private within(probe: Probe): Promise<boolean> {
+    return new Promise<boolean>((resolve) => {
+      const timer = setTimeout(() => resolve(false), this.timeoutMs);
+      timer.unref();
+      probe().then(
+        () => {
+          clearTimeout(timer);
+          resolve(true);
+        },
+        () => {
+          clearTimeout(timer);
+          resolve(false);
+        },
+      );
+    });
+  }
+}
