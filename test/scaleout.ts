@@ -47,26 +47,47 @@ export async function startS3(bucket = 'stowage'): Promise<{
   endpoint: string;
   bucket: string;
   dir: string;
+  /** Stop serving at once (connections dropped), keeping the bucket's files (fault tests). */
+  halt(): Promise<void>;
+  /** Serve the same bucket again on the same port. */
+  resume(): Promise<void>;
   stop(): Promise<void>;
 }> {
   const dir = await tempDir('stowage-s3-');
-  const server = new S3rver({
-    address: '127.0.0.1',
-    port: 0,
-    silent: true,
-    directory: dir,
-    configureBuckets: [{ name: bucket }],
-  });
+  const make = (port: number) =>
+    new S3rver({
+      address: '127.0.0.1',
+      port,
+      silent: true,
+      directory: dir,
+      configureBuckets: [{ name: bucket }],
+    });
+  let server: S3rver | null = make(0);
   const addr = (await server.run()) as { address: string; port: number };
   // The SDK's default credential chain reads these; s3rver accepts its own fixed key pair.
   process.env.AWS_ACCESS_KEY_ID ??= 'S3RVER';
   process.env.AWS_SECRET_ACCESS_KEY ??= 'S3RVER';
+  // Abruptly, like a crash: requests in flight lose their connection too.
+  const halt = async () => {
+    const s = server;
+    server = null;
+    if (!s) return;
+    const closed = s.close();
+    s.httpServer?.closeAllConnections();
+    await closed;
+  };
   return {
     endpoint: `http://127.0.0.1:${addr.port}`,
     bucket,
     dir,
+    halt,
+    resume: async () => {
+      if (server) return;
+      server = make(addr.port);
+      await server.run();
+    },
     stop: async () => {
-      await server.close();
+      await halt();
       await fs.rm(dir, { recursive: true, force: true });
     },
   };
