@@ -128,7 +128,10 @@ program
   .description(
     'check that the database and the blob store agree: objects no file uses, files whose bytes are missing, wrong reference counts',
   )
-  .option('--fix', 'repair: delete unused objects and unservable files, correct the counts')
+  .option(
+    '--fix',
+    'repair: delete unused objects, unservable files and uploads abandoned by dead processes, correct the counts',
+  )
   .option(
     '--min-age <seconds>',
     'leave unreferenced objects younger than this alone (uploads in flight)',
