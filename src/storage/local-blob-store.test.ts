@@ -1,3 +1,4 @@
+import { spawn } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import fs from 'node:fs/promises';
 import os from 'node:os';
@@ -308,22 +309,30 @@ describe('LocalBlobStore on disk', () => {
     expect(await allBlobFiles()).toEqual([]);
   });
 
-  it('open({cleanStaging:true}) removes leftovers of a crash; open({cleanStaging:false}) keeps them', async () => {
-    // A crashed upload: a staged file that was never committed nor discarded.
+  it('open({cleanStaging:true}) removes the leftovers of dead processes, never the uploads of live ones; open({cleanStaging:false}) keeps them', async () => {
+    // An upload of this (live) process, staged and not yet committed.
     await store.put(chunked(randomBytes(10_000)), { maxBytes: 1_000_000 });
-    await fs.writeFile(path.join(root, 'staging', 'leftover.part'), 'partial');
+    const [live] = await staging();
+    expect(live).toMatch(new RegExp(`^${process.pid}\\.`));
+    // A crashed upload of a process that is gone, and one of an earlier version (no owner).
+    const gone = spawn(process.execPath, ['-e', ''], { stdio: 'ignore' });
+    await new Promise((r) => gone.once('exit', r));
+    const dead = live!.replace(/^\d+/, String(gone.pid));
+    await fs.writeFile(path.join(root, 'staging', dead), 'partial');
+    await fs.writeFile(path.join(root, 'staging', '1700000000000-0123456789abcdef.part'), 'old');
     const committed = await (
       await store.put(chunked(Buffer.from('keep me')), { maxBytes: 100 })
     ).commit();
-    expect(await staging()).toHaveLength(2);
+    expect(await staging()).toHaveLength(3);
 
     const cli = new LocalBlobStore(root);
     await cli.open({ cleanStaging: false });
-    expect(await staging()).toHaveLength(2);
+    expect(await staging()).toHaveLength(3);
+    expect(await cli.abandonedUploads({ remove: false })).toBe(1);
 
     const server = new LocalBlobStore(root);
     await server.open({ cleanStaging: true });
-    expect(await staging()).toEqual([]);
+    expect(await staging()).toEqual([live]);
     // Committed blobs are untouched.
     expect((await server.read(committed)).toString()).toBe('keep me');
   });

@@ -12,8 +12,6 @@ import path from 'node:path';
  */
 const HOST = createHash('sha256').update(os.hostname()).digest('hex').slice(0, 8);
 const OWNED = /^(\d+)\.([0-9a-f]{8})-/;
-/** The names of earlier versions (`<time>-<random>.part`): their owner is unknown. */
-const LEGACY = /^\d+-[0-9a-f]+\.part$/;
 
 /** A fresh staging file name owned by this process. */
 export function stagingName(): string {
@@ -33,14 +31,15 @@ function alive(pid: number): boolean {
 /** Whether this staging file's writer is known to be gone. */
 export function isAbandoned(name: string, opts: { legacy: boolean }): boolean {
   const m = OWNED.exec(name);
-  if (!m) return opts.legacy && LEGACY.test(name);
+  // Not named by its owner (earlier versions' `<time>-<random>.part`): owner unknown.
+  if (!m) return opts.legacy;
   const pid = Number(m[1]);
   return m[2] === HOST && pid !== process.pid && !alive(pid);
 }
 
 /**
- * The abandoned staging files of `dir`; removed when `remove`. `legacy`: also files named by
- * earlier versions (only at the start of a whole server, when no other process can be writing them).
+ * The abandoned staging files of `dir`; removed when `remove`. `legacy`: also files whose name
+ * names no owner (earlier versions'), at the start of a server.
  */
 export async function abandonedStaging(
   dir: string,
