@@ -7,7 +7,7 @@ import {
   type ByteRange,
   type StagedBlob,
 } from './blob-store.js';
-import { CoreError } from './errors.js';
+import { CoreError, isUnavailable } from './errors.js';
 import { hashSecret, digestsEqual, newSecret, newVariableId, ID_PATTERN } from './ids.js';
 import { detectMediaType, isActiveContent } from './media-type.js';
 import { validateFileName } from './names.js';
@@ -276,8 +276,10 @@ export class FileService {
         await this.deferredDeletes.delete(ours);
       }
     } catch (err) {
-      // The transaction did not happen: our copy is referenced by nothing.
-      await this.deferredDeletes.delete(ours);
+      // The transaction did not happen: our copy is referenced by nothing. Unless the connection
+      // was lost: then the commit may have happened without its answer reaching us, and deleting
+      // the copy could break the file. Left alone, it is at worst unreferenced (gc removes it).
+      if (!isUnavailable(err)) await this.deferredDeletes.delete(ours);
       throw err;
     }
   }
