@@ -19,7 +19,15 @@ export class Readiness {
     private readonly timeoutMs = 2000,
   ) {}
 
-  async check(): Promise<ReadinessReport> {
+  private inFlight: Promise<ReadinessReport> | null = null;
+
+  /** Concurrent callers share one round of probes (a flood of checks is one set of round trips). */
+  check(): Promise<ReadinessReport> {
+    this.inFlight ??= this.probe().finally(() => (this.inFlight = null));
+    return this.inFlight;
+  }
+
+  private async probe(): Promise<ReadinessReport> {
     const entries = Object.entries(this.probes) as [Dependency, Probe][];
     const results = await Promise.all(entries.map(([, probe]) => this.within(probe)));
     const checks: ReadinessReport['checks'] = {};
