@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import net from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { UnavailableError } from '../core/errors.js';
 import { RedisState } from './redis-state.js';
 
 /** The Redis of the scale-out tests (same variable and default as test/scaleout.ts). */
@@ -154,6 +155,25 @@ describe.skipIf(unavailable !== null)('RedisState (real Redis)', () => {
     } finally {
       await mine.clear();
       await mine.close();
+    }
+  });
+});
+
+describe('RedisState with Redis unreachable', () => {
+  it('rejects with UnavailableError (503 in the dialects) instead of queueing, and closes cleanly', async () => {
+    // A port nothing listens on.
+    const srv = net.createServer();
+    await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
+    const { port } = srv.address() as net.AddressInfo;
+    await new Promise((r) => srv.close(r));
+
+    const state = new RedisState(`redis://127.0.0.1:${port}`, 'stowage-test-down:');
+    try {
+      await expect(state.increment('k', 1000)).rejects.toBeInstanceOf(UnavailableError);
+      await expect(state.claim('k', 1000)).rejects.toBeInstanceOf(UnavailableError);
+      await expect(state.ping()).rejects.toBeInstanceOf(UnavailableError);
+    } finally {
+      await state.close();
     }
   });
 });
