@@ -2,6 +2,7 @@ import type { FastifyReply } from 'fastify';
 import type { CoreErrorCode, ValidationIssue } from '../../core/errors.js';
 import { CoreError } from '../../core/errors.js';
 import { BodyError } from '../common/form.js';
+import { frameworkClientError, isInvalidMediaType } from '../common/framework-error.js';
 
 export interface PdError {
   status: number;
@@ -182,6 +183,19 @@ export const INTERNAL: PdError = {
   message: 'An internal server error occurred',
 };
 
+/** A Content-Type the server cannot read a body as (pixeldrain's value for a wrong body type). */
+export const INVALID_CONTENT_TYPE: PdError = {
+  status: 400,
+  value: 'invalid_content_type',
+  message: 'The Content-Type of the request is not valid for this endpoint',
+};
+
+export const INVALID_ENDPOINT: PdError = {
+  status: 404,
+  value: 'invalid_endpoint',
+  message: 'The API endpoint you requested does not exist',
+};
+
 /** A pixeldrain error decided by the adapter itself (request shape, not domain). */
 export class PdFailure extends Error {
   constructor(readonly error: PdError) {
@@ -211,6 +225,15 @@ export function toPdError(err: unknown): PdError {
       };
     }
     return { ...TABLE[err.code], ...(err.extra ? { extra: err.extra } : {}) };
+  }
+  const framework = frameworkClientError(err);
+  if (framework) {
+    if (isInvalidMediaType(framework)) return INVALID_CONTENT_TYPE;
+    return {
+      status: framework.status,
+      value: 'error_reading_input',
+      message: `The request could not be read: ${framework.message}`,
+    };
   }
   return INTERNAL;
 }

@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { Config } from '../../config.js';
 import type { Core } from '../../core/index.js';
-import { sendPdError, toPdError } from './errors.js';
+import { INVALID_ENDPOINT, sendPdError, toPdError } from './errors.js';
 import { registerFileDelete } from './file.delete.js';
 import { registerFileGet } from './file.get.js';
 import { registerFileInfo } from './file.info.js';
@@ -31,6 +31,18 @@ export async function pixeldrainApi(
   // Upload bodies are streamed by the handlers themselves: no content type is parsed here.
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('*', (_req, _payload, done) => done(null));
+  // Before any route: Fastify gives each route the handlers set when the route is added, so
+  // routes added before these lines would answer Fastify's own errors (a bad Content-Type...)
+  // in Fastify's shape, or as 500 through a later handler.
+  app.setNotFoundHandler((_req, reply) => sendPdError(reply, INVALID_ENDPOINT));
+  app.setErrorHandler((err, req, reply) => {
+    // No route: whatever Fastify refused on the way (a bad Content-Type), the path is unknown.
+    if (req.is404) return sendPdError(reply, INVALID_ENDPOINT);
+    const e = toPdError(err);
+    // Refusals raised by hooks (rate limits) are answers, not failures.
+    if (e.status >= 500) req.log.error({ err }, 'unhandled error');
+    return sendPdError(reply, e);
+  });
 
   registerFilePut(app, core);
   registerFilePost(app, core);
@@ -56,18 +68,4 @@ export async function pixeldrainApi(
   app.get('/health', { schema: HEALTH_SCHEMA }, async (_req, reply) =>
     reply.send({ status: 'ok', media: await core.media.ready().catch(() => null) }),
   );
-
-  app.setNotFoundHandler((_req, reply) =>
-    sendPdError(reply, {
-      status: 404,
-      value: 'invalid_endpoint',
-      message: 'The API endpoint you requested does not exist',
-    }),
-  );
-  app.setErrorHandler((err, req, reply) => {
-    const e = toPdError(err);
-    // Refusals raised by hooks (rate limits) are answers, not failures.
-    if (e.status >= 500) req.log.error({ err }, 'unhandled error');
-    return sendPdError(reply, e);
-  });
 }
