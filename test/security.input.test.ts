@@ -84,6 +84,7 @@ describe('a Content-Type that cannot be parsed', () => {
       ['DELETE', '/api/user'],
       ['POST', '/api/user/session'],
       ['DELETE', '/api/user/session'],
+      ['PUT', '/api/user/password'],
       ['POST', '/api/user/login'],
       ['POST', '/api/user/register'],
       ['POST', '/api/file'],

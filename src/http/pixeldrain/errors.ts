@@ -11,6 +11,8 @@ export interface PdError {
   extra?: Record<string, unknown>;
   /** For `multiple_errors`. */
   errors?: PdError[];
+  /** Seconds for a Retry-After header (rate limits). */
+  retryAfter?: number;
 }
 
 /** The one mapping from core errors to pixeldrain's `{success:false,value,message}` (spec 1.5). */
@@ -56,6 +58,16 @@ const TABLE: Record<CoreErrorCode, Omit<PdError, 'extra'>> = {
     status: 403,
     value: 'forbidden',
     message: 'You are not logged in or this is not your file',
+  },
+  insufficient_access: {
+    status: 403,
+    value: 'forbidden',
+    message: 'The access level of this API key is too low for this action',
+  },
+  rate_limited: {
+    status: 429,
+    value: 'ip_rate_limit_reached',
+    message: 'Your IP address has made too many requests of this kind',
   },
   upload_aborted: {
     status: 400,
@@ -217,6 +229,21 @@ export function toPdError(err: unknown): PdError {
       const issues = (err.extra?.issues ?? []) as ValidationIssue[];
       return { ...TABLE.invalid_input, errors: issues.map(issueError) };
     }
+    if (err.code === 'rate_limited') {
+      const seconds = Math.max(1, Math.ceil(Number(err.extra?.retryAfterMs ?? 60_000) / 1000));
+      return {
+        ...TABLE.rate_limited,
+        message: `${TABLE.rate_limited.message}, try again in ${seconds} seconds`,
+        retryAfter: seconds,
+      };
+    }
+    if (err.code === 'insufficient_access') {
+      const { required, have } = (err.extra ?? {}) as { required?: string; have?: string };
+      return {
+        ...TABLE.insufficient_access,
+        message: `${TABLE.insufficient_access.message} (required: ${required}; have: ${have})`,
+      };
+    }
     if (err.code === 'list_file_not_found' || err.code === 'not_found') {
       // The message names the file ("File Oh42No was not found in the database.").
       return {
@@ -253,6 +280,7 @@ export function errorBody(e: PdError): string {
 }
 
 export function sendPdError(reply: FastifyReply, e: PdError): FastifyReply {
+  if (e.retryAfter !== undefined) reply.header('Retry-After', String(e.retryAfter));
   return reply.code(e.status).type('application/json; charset=utf-8').send(errorBody(e));
 }
 

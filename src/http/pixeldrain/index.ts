@@ -13,7 +13,6 @@ import { registerListEdit } from './list.edit.js';
 import { registerListGet } from './list.get.js';
 import { registerListPost } from './list.post.js';
 import { registerListZip } from './list.zip.js';
-import { setupRateLimit } from './rate-limit.js';
 import { HEALTH_SCHEMA } from './schemas.js';
 import { registerUserAccount } from './user.account.js';
 import { registerUserFiles } from './user.files.js';
@@ -57,9 +56,9 @@ export async function pixeldrainApi(
   registerListEdit(app, core);
   registerListZip(app, core);
 
-  const authLimit = await setupRateLimit(app, config, core.state);
-  registerUserRegister(app, core, authLimit);
-  registerUserLogin(app, core, authLimit, secureCookies);
+  // Logins and registrations are limited by the core (PasswordLimiter), as on every API.
+  registerUserRegister(app, core);
+  registerUserLogin(app, core, secureCookies);
   registerUserSession(app, core, secureCookies);
   registerUserAccount(app, core, config);
   registerUserFiles(app, core);
