@@ -21,7 +21,11 @@ export interface Config {
   logLevel: string;
   /** Whether anyone may create an account through the API (the CLI always can). */
   registration: 'open' | 'closed';
-  /** Login and registration attempts allowed per client IP and minute. */
+  /**
+   * Password checks (logins on every API, FileBin keys made with a password, password changes)
+   * allowed per client IP and minute; registrations are counted apart with the same limit, and
+   * one account takes 5 times this from all addresses together.
+   */
   authRateLimit: number;
   /** Media jobs (decodes, thumbnails, probes) running at once. */
   mediaConcurrency: number;

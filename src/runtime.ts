@@ -1,6 +1,7 @@
 /** The core wired to its embedded adapters; no HTTP here (the CLI and the cluster primary use it alone). */
 import { ConfigError, type Config } from './config.js';
 import { AccountService } from './core/accounts.js';
+import { ACCOUNT_LIMIT_FACTOR, PasswordLimiter } from './core/passwords.js';
 import { FileService } from './core/files.js';
 import { ListService } from './core/lists.js';
 import { MediaService } from './core/media.js';
@@ -73,6 +74,12 @@ export async function createRuntime(config: Config, opts: RuntimeOptions): Promi
     });
     const accounts = new AccountService(new KyselyUserRepository(db), {
       registration: config.registration,
+      // One limit for every password check, on every API (and, apart, registrations).
+      passwordLimiter: new PasswordLimiter(state, {
+        perClient: config.authRateLimit,
+        perAccount: config.authRateLimit * ACCOUNT_LIMIT_FACTOR,
+        windowMs: 60_000,
+      }),
     });
     accounts.onDeleteUser((userId) => files.deleteAllOwnedBy(userId));
     const lists = new ListService(new KyselyListRepository(db), {

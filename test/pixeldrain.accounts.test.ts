@@ -630,11 +630,11 @@ describe('pixeldrain accounts', () => {
   });
 
   describe('PUT /api/user', () => {
-    it('password_new changes the password: the old one fails, the new one works', async () => {
+    it('password_new (with old_password) changes the password: the old one fails, the new one works', async () => {
       const { username, key } = await newUser(s, 'pwchange');
       const r = await fetch(`${s.url}/api/user`, {
         method: 'PUT',
-        body: new URLSearchParams({ password_new: 'a brand new password' }),
+        body: new URLSearchParams({ password_new: 'a brand new password', old_password: PASSWORD }),
         headers: { Authorization: basic(key) },
       });
       expect(r.status).toBe(200);
@@ -649,7 +649,7 @@ describe('pixeldrain accounts', () => {
       const { username, key } = await newUser(s, 'pwshort');
       const r = await fetch(`${s.url}/api/user`, {
         method: 'PUT',
-        body: new URLSearchParams({ password_new: 'abc' }),
+        body: new URLSearchParams({ password_new: 'abc', old_password: PASSWORD }),
         headers: { Authorization: basic(key) },
       });
       expect(r.status).toBe(400);
@@ -669,7 +669,7 @@ describe('pixeldrain accounts', () => {
       const b = await newUser(s, 'renB');
       const r = await fetch(`${s.url}/api/user`, {
         method: 'PUT',
-        body: new URLSearchParams({ username: a.username }),
+        body: new URLSearchParams({ username: a.username, old_password: PASSWORD }),
         headers: { Authorization: basic(b.key) },
       });
       expect(r.status).toBe(400);

@@ -1,6 +1,6 @@
 import http from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { basic, startServer, type TestServer } from './helpers.js';
+import { startServer, type TestServer } from './helpers.js';
 
 /** GET /misc/sharex/{host}.sxcu: a ShareX custom uploader for this server. */
 
@@ -119,7 +119,8 @@ describe('ShareX uploader config', () => {
     ).json()) as { app_name: string }[];
     expect(before.map((x) => x.app_name)).not.toContain('sharex');
 
-    const r = await sxcu(s, { Cookie: cookie });
+    // As the keys page fetches it (same-origin).
+    const r = await sxcu(s, { Cookie: cookie, 'Sec-Fetch-Site': 'same-origin' });
     expect(r.status).toBe(200);
     // A fresh key in every response: never cached.
     expect(r.headers.get('cache-control')).toMatch(/no-store/);
@@ -143,7 +144,7 @@ describe('ShareX uploader config', () => {
     const uploaded = (await up.json()) as { id: string; can_edit: boolean };
     expect(uploaded.can_edit).toBe(true);
     const mine = (await (
-      await fetch(`${s.url}/api/user/files`, { headers: { Authorization: basic(apiKey) } })
+      await fetch(`${s.url}/api/user/files`, { headers: { Cookie: cookie } })
     ).json()) as { files: { id: string; name: string }[] };
     expect(mine.files).toEqual([expect.objectContaining({ id: uploaded.id, name: 'shot 1.png' })]);
 

@@ -1,9 +1,9 @@
-import { randomBytes, randomUUID, scrypt as scryptCb, timingSafeEqual } from 'node:crypto';
-import { promisify } from 'node:util';
+import { randomUUID } from 'node:crypto';
+import { requireAccess } from './access.js';
 import { CoreError, invalidInput, type ValidationIssue } from './errors.js';
 import { digestsEqual, hashSecret, looksLikeKey, newAlnumKey, newId, newSecret } from './ids.js';
+import { hashPassword, PasswordLimiter, verifyPassword } from './passwords.js';
 import {
-  ACCESS_LEVELS,
   UniqueViolation,
   type AccessLevel,
   type ApiKeyRecord,
@@ -12,13 +12,8 @@ import {
 } from './records.js';
 import { checkCharacters, checkEmail, checkLength } from './validate.js';
 
-const scrypt = promisify(scryptCb) as (
-  pw: string,
-  salt: Buffer,
-  len: number,
-  opts: object,
-) => Promise<Buffer>;
-const SCRYPT = { N: 1 << 15, r: 8, p: 1, maxmem: 64 * 1024 * 1024 };
+export { hashPassword, verifyPassword } from './passwords.js';
+export { levelAtLeast } from './access.js';
 
 /** Who is making a request: a user, through one API key. */
 export interface Principal {
@@ -30,11 +25,6 @@ export interface Principal {
   keyId: string;
   /** What the key may do (FileBin levels; pixeldrain sessions are full). */
   accessLevel: AccessLevel;
-}
-
-/** Whether a level is at least another (basic < apikey < full). */
-export function levelAtLeast(have: AccessLevel, wanted: AccessLevel): boolean {
-  return ACCESS_LEVELS.indexOf(have) >= ACCESS_LEVELS.indexOf(wanted);
 }
 
 /** Options of a new key: its level, and the key format (UUID, or FileBin's 32 alphanumerics). */
@@ -72,6 +62,8 @@ export interface UserChanges {
 
 export interface AccountServiceOptions {
   registration: 'open' | 'closed';
+  /** The one limit on password checks (and registrations); none: unlimited (CLI, unit tests). */
+  passwordLimiter?: PasswordLimiter;
   now?: () => number;
 }
 
@@ -118,14 +110,14 @@ export class AccountService {
   }
 
   /** Self-service sign-up through the API. All field problems are reported at once. */
-  async register(input: {
-    username?: string;
-    email?: string;
-    password?: string;
-  }): Promise<UserRecord> {
+  async register(
+    input: { username?: string; email?: string; password?: string },
+    client: ClientInfo,
+  ): Promise<UserRecord> {
     if (!this.registrationOpen) {
       throw new CoreError('registration_closed', 'Registration is closed on this server');
     }
+    await this.opts.passwordLimiter?.admitRegistration(client.ip);
     const username = input.username?.trim() ?? '';
     const email = input.email?.trim() ?? '';
     const password = input.password ?? '';
@@ -182,23 +174,31 @@ export class AccountService {
     client: ClientInfo,
     keyOptions: KeyOptions = {},
   ): Promise<NewSession> {
-    const user = await this.checkPassword(identifier, password);
+    const user = await this.checkPassword(identifier, password, client);
     return this.newKey(user, appName || 'website login', client, keyOptions);
   }
 
   /**
    * The user these credentials belong to (no key is created). Missing fields: invalid_input;
-   * unknown user: user_not_found; wrong password: password_incorrect.
+   * over the password limit (client or account): rate_limited, before any hashing; unknown user:
+   * user_not_found; wrong password: password_incorrect.
    */
-  async checkPassword(identifier: string, password: string): Promise<UserRecord> {
+  async checkPassword(
+    identifier: string,
+    password: string,
+    client: ClientInfo,
+  ): Promise<UserRecord> {
     const id = identifier.trim();
     const issues: ValidationIssue[] = [];
     if (!id) issues.push({ field: 'username', problem: 'missing' });
     if (!password) issues.push({ field: 'password', problem: 'missing' });
     if (issues.length > 0) throw invalidInput(issues);
+    const limiter = this.opts.passwordLimiter;
+    await limiter?.admitClient(client.ip);
     const user =
       (await this.repo.findUserByName(id)) ??
       (id.includes('@') ? await this.repo.findUserByEmail(id) : null);
+    await limiter?.admitAccount(user ? user.id : `name:${id.toLowerCase()}`);
     if (!user) {
       // Same work as a real check, so response time does not tell which usernames exist.
       await hashPassword(password);
@@ -213,15 +213,39 @@ export class AccountService {
     return user;
   }
 
-  /** A new key for this user (FileBin's create_apikey: the caller already proved who they are). */
+  /**
+   * A new key for the caller, of any level and format (FileBin's create_apikey): key management,
+   * so a full-level caller only.
+   */
   async createKeyFor(
-    userId: string,
+    principal: Principal,
     appName: string,
     client: ClientInfo,
     keyOptions: KeyOptions = {},
   ): Promise<NewSession> {
-    const user = await this.userById(userId);
+    requireAccess(principal, 'manage_keys');
+    const user = await this.userById(principal.userId);
     return this.newKey(user, appName, client, keyOptions);
+  }
+
+  /**
+   * The caller as a password login: full level, no key (FileBin's create_apikey with username
+   * and password). Limited and refused as `checkPassword`.
+   */
+  async passwordPrincipal(
+    identifier: string,
+    password: string,
+    client: ClientInfo,
+  ): Promise<Principal> {
+    const user = await this.checkPassword(identifier, password, client);
+    return {
+      userId: user.id,
+      username: user.username,
+      isAdmin: user.isAdmin,
+      keyHash: '',
+      keyId: '',
+      accessLevel: 'full',
+    };
   }
 
   /** A new API key for the user; the key is returned once and only its hash is kept. */
@@ -230,14 +254,19 @@ export class AccountService {
     return this.newKey(user, appName, { ip: creationIp, userAgent: '' });
   }
 
-  /** Another key for the caller (`POST /user/session`). */
+  /**
+   * Another key for the caller (`POST /user/session`, the ShareX file): full level unless asked
+   * lower. Key management: a full-level caller only.
+   */
   async createSession(
     principal: Principal,
     appName: string,
     client: ClientInfo,
+    keyOptions: Pick<KeyOptions, 'accessLevel'> = {},
   ): Promise<NewSession> {
+    requireAccess(principal, 'manage_keys');
     const user = await this.userById(principal.userId);
-    return this.newKey(user, appName, client);
+    return this.newKey(user, appName, client, keyOptions);
   }
 
   private async newKey(
@@ -270,7 +299,9 @@ export class AccountService {
     return this.repo.listKeys(user.id);
   }
 
+  /** The caller's keys (key management: a full-level caller only). */
   async listSessions(principal: Principal): Promise<ApiKeyRecord[]> {
+    requireAccess(principal, 'manage_keys');
     return this.repo.listKeys(principal.userId);
   }
 
@@ -281,12 +312,16 @@ export class AccountService {
       throw new CoreError('key_not_found', 'No such API key');
   }
 
-  /** Revoke the caller's own key, or another key of the caller's by its id. */
+  /**
+   * Revoke the key in use (any level may log itself out), or another key of the caller's by its
+   * id (key management: full level).
+   */
   async revokeSession(principal: Principal, keyId?: string): Promise<void> {
     if (!keyId || keyId === principal.keyId) {
       await this.repo.deleteKey(principal.keyHash);
       return;
     }
+    requireAccess(principal, 'manage_keys');
     const own = (await this.repo.listKeys(principal.userId)).find((k) => k.keyId === keyId);
     if (!own) throw new CoreError('key_not_found', 'No such API key');
     await this.repo.deleteKey(own.keyHash);
@@ -302,6 +337,7 @@ export class AccountService {
       (k) => k.keyId === keyOrId || (hash !== null && digestsEqual(k.keyHash, hash)),
     );
     if (!own) return false;
+    if (!digestsEqual(own.keyHash, principal.keyHash)) requireAccess(principal, 'manage_keys');
     return this.repo.deleteKey(own.keyHash);
   }
 
@@ -331,8 +367,19 @@ export class AccountService {
     };
   }
 
-  /** Change username, e-mail or password; an empty e-mail removes it. */
-  async updateUser(principal: Principal, changes: UserChanges): Promise<UserRecord> {
+  /**
+   * Change username, e-mail or password (an empty e-mail removes it): a full-level caller who
+   * also proves the current password (`currentPassword`; missing: invalid_input on
+   * `old_password`, wrong: password_incorrect, both after the password limit). An account without
+   * a password (made by the CLI) has none to prove. `passwordField` names the new password's
+   * field in validation errors.
+   */
+  async updateUser(
+    principal: Principal,
+    changes: UserChanges,
+    proof: { currentPassword?: string; client: ClientInfo; passwordField?: string },
+  ): Promise<UserRecord> {
+    requireAccess(principal, 'manage_account');
     const issues: (ValidationIssue | null)[] = [];
     const set: { username?: string; email?: string | null; passwordHash?: string } = {};
     if (changes.username !== undefined) {
@@ -346,9 +393,15 @@ export class AccountService {
       set.email = email || null;
     }
     if (changes.password !== undefined)
-      issues.push(validatePassword('password_new', changes.password));
+      issues.push(validatePassword(proof.passwordField ?? 'password_new', changes.password));
+    const user = await this.userById(principal.userId);
+    const changing = Object.keys(set).length > 0 || changes.password !== undefined;
+    if (changing && user.passwordHash && !proof.currentPassword)
+      issues.push({ field: 'old_password', problem: 'missing' });
     const found = issues.filter((i): i is ValidationIssue => i !== null);
     if (found.length > 0) throw invalidInput(found);
+    if (!changing) return user;
+    if (user.passwordHash) await this.provePassword(user, proof.currentPassword!, proof.client);
     if (changes.password !== undefined) set.passwordHash = await hashPassword(changes.password);
     try {
       await this.repo.updateUser(principal.userId, set);
@@ -358,8 +411,18 @@ export class AccountService {
     return this.userById(principal.userId);
   }
 
+  /** The current password of a known account, under the password limit: else password_incorrect. */
+  private async provePassword(user: UserRecord, password: string, client: ClientInfo) {
+    await this.opts.passwordLimiter?.admitClient(client.ip);
+    await this.opts.passwordLimiter?.admitAccount(user.id);
+    if (!user.passwordHash || !(await verifyPassword(password, user.passwordHash))) {
+      throw new CoreError('password_incorrect', 'The password is incorrect');
+    }
+  }
+
   /** Delete the caller's account: files first (their blobs are released), then keys and lists. */
   async deleteUser(principal: Principal): Promise<void> {
+    requireAccess(principal, 'manage_account');
     await this.removeOwned(principal.userId);
     await this.repo.deleteUser(principal.userId);
   }
@@ -383,23 +446,4 @@ function uniqueError(err: unknown): unknown {
       : new CoreError('user_exists', 'This username is already taken');
   }
   return err;
-}
-
-export async function hashPassword(password: string): Promise<string> {
-  const salt = randomBytes(16);
-  const dk = await scrypt(password, salt, 32, SCRYPT);
-  return `scrypt$${SCRYPT.N}$${SCRYPT.r}$${SCRYPT.p}$${salt.toString('base64')}$${dk.toString('base64')}`;
-}
-
-export async function verifyPassword(password: string, stored: string): Promise<boolean> {
-  const [alg, n, r, p, salt, dk] = stored.split('$');
-  if (alg !== 'scrypt' || !salt || !dk) return false;
-  const want = Buffer.from(dk, 'base64');
-  const got = await scrypt(password, Buffer.from(salt, 'base64'), want.length, {
-    N: Number(n),
-    r: Number(r),
-    p: Number(p),
-    maxmem: SCRYPT.maxmem,
-  });
-  return timingSafeEqual(got, want);
 }

@@ -12,6 +12,10 @@ export type CoreErrorCode =
   | 'authentication_required'
   | 'authentication_failed'
   | 'forbidden'
+  /** The key's access level is too low for this; `extra`: `required`, `have`. */
+  | 'insufficient_access'
+  /** Too many attempts (password checks); `extra.retryAfterMs`. */
+  | 'rate_limited'
   | 'upload_aborted'
   | 'storage_failed'
   | 'user_exists'

@@ -17,6 +17,7 @@ import {
   type FileRecord,
   type FileRepository,
 } from './records.js';
+import { requireAccess } from './access.js';
 import type { Principal } from './accounts.js';
 import type { SharedState } from './shared-state.js';
 import { DeferredDeletes } from './deferred-deletes.js';
@@ -443,6 +444,7 @@ export class FileService {
 
   /** The caller's files, newest first. */
   async listOwned(principal: Principal, limit = 50_000): Promise<FileRecord[]> {
+    requireAccess(principal, 'read_own');
     return this.repo.listByOwner(principal.userId, limit);
   }
 
@@ -492,6 +494,7 @@ export class FileService {
   /** Rename a file of the caller's. */
   async rename(id: string, newName: string, principal: Principal | null): Promise<FileRecord> {
     if (!principal) throw new CoreError('authentication_required');
+    requireAccess(principal, 'edit_own');
     const name = validateFileName(newName);
     const file = await this.repo.get(id);
     if (!file) throw new CoreError('not_found', 'The entity you requested could not be found');
@@ -576,6 +579,7 @@ export class FileService {
       if (!by.principal || !this.canEdit(file, by.principal)) {
         throw new CoreError('forbidden', 'You are not logged in or this is not your file');
       }
+      requireAccess(by.principal, 'edit_own');
     }
     await this.deleteUnchecked(file);
   }

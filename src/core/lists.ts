@@ -1,3 +1,4 @@
+import { requireAccess } from './access.js';
 import type { Principal } from './accounts.js';
 import { CoreError } from './errors.js';
 import { ID_PATTERN, newId, newVariableId } from './ids.js';
@@ -102,6 +103,7 @@ export class ListService {
   }
 
   async listOwned(principal: Principal, limit = 50_000): Promise<ListSummary[]> {
+    requireAccess(principal, 'read_own');
     return this.repo.listByOwner(principal.userId, limit);
   }
 
@@ -160,11 +162,13 @@ export class ListService {
     if (list.ownerId !== principal.userId) {
       throw new CoreError('forbidden', 'This multipaste is not yours');
     }
+    requireAccess(principal, 'edit_own');
     if (!(await this.repo.delete(id))) throw notFound();
   }
 
   /** The caller's multipastes, oldest first, with their file ids. */
   async multipastesOf(principal: Principal): Promise<{ list: ListRecord; fileIds: string[] }[]> {
+    requireAccess(principal, 'read_own');
     return this.repo.multipastesOf(principal.userId);
   }
 
@@ -215,6 +219,7 @@ export class ListService {
     if (!this.canEdit(list, principal)) {
       throw new CoreError('forbidden', 'You are not logged in or this is not your list');
     }
+    requireAccess(principal, 'edit_own');
     return list;
   }
 

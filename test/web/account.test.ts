@@ -348,6 +348,8 @@ describe.skipIf(skip !== null)('account pages in a real browser', () => {
     await page.getByText('of unlimited').waitFor();
     await page.getByText('Largest file').waitFor();
 
+    // A change needs the current password: a wrong one is said next to its field.
+    await page.locator('#old-password').fill('not my password');
     await page.getByLabel('New password', { exact: true }).fill('short');
     await page.getByLabel('Repeat new password').fill('short');
     await page.getByRole('button', { name: 'Change password' }).click();
@@ -355,8 +357,18 @@ describe.skipIf(skip !== null)('account pages in a real browser', () => {
     await page.getByLabel('New password', { exact: true }).fill('a brand new password');
     await page.getByLabel('Repeat new password').fill('a brand new password');
     await page.getByRole('button', { name: 'Change password' }).click();
+    await page.locator('#old-password-error').waitFor();
+    expect(await page.locator('#old-password-error').textContent()).toContain('not correct');
+    await apiLogin(username, PASSWORD);
+    await page.locator('#old-password').fill(PASSWORD);
+    await page.getByRole('button', { name: 'Change password' }).click();
     await page.getByText('Password changed.').waitFor();
     await apiLogin(username, 'a brand new password');
+    // The e-mail address too: with the (new) current password.
+    await page.getByLabel('E-mail').fill('me@example.org');
+    await page.locator('#email-current-password').fill('a brand new password');
+    await page.getByRole('button', { name: 'Save e-mail' }).click();
+    await page.getByText('E-mail address saved.').waitFor();
     await screenshot(page, 'account-settings');
 
     const del = page.getByRole('button', { name: 'Delete my account' });

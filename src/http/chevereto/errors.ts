@@ -35,6 +35,8 @@ const TABLE: Record<CoreErrorCode, ChvError> = {
   authentication_required: { message: 'Request denied', code: 401 },
   authentication_failed: { message: 'Invalid API key.', code: 100 },
   forbidden: { message: 'Request denied', code: 401 },
+  insufficient_access: { message: 'Request denied', code: 401 },
+  rate_limited: { message: 'Too many requests', code: 429 },
   upload_aborted: { message: 'The uploaded file was only partially uploaded', code: 601 },
   storage_failed: { message: 'The file could not be stored', code: 104 },
   user_exists: { message: 'Request denied', code: 401 },

@@ -1,6 +1,8 @@
 import type { FastifyInstance } from 'fastify';
 import type { Config } from '../../config.js';
 import type { Core } from '../../core/index.js';
+import { frameworkClientError } from '../common/framework-error.js';
+import { INTERNAL, sendChvError } from './errors.js';
 import { registerUpload } from './upload.js';
 import { registerViewer } from './viewer.js';
 
@@ -15,6 +17,14 @@ export async function cheveretoApi(
 ): Promise<void> {
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('*', (_req, _payload, done) => done(null));
+  // Before the routes (each route keeps the handler set when it is added): what Fastify refuses
+  // before a handler runs (a malformed Content-Type) is a client error in Chevereto's shape.
+  app.setErrorHandler((err, req, reply) => {
+    const framework = frameworkClientError(err);
+    if (!framework) req.log.error({ err }, 'chevereto: unhandled error');
+    const e = framework ? { message: 'Invalid request body', code: 400 } : INTERNAL;
+    return sendChvError(reply, e, 'json');
+  });
   registerUpload(app, opts.core, opts.config);
   registerViewer(app, opts.core, opts.config);
 }

@@ -23,10 +23,22 @@ export function readCredentials(headers: IncomingHttpHeaders): Credentials | nul
     for (const part of cookie.split(';')) {
       const eq = part.indexOf('=');
       if (eq > 0 && part.slice(0, eq).trim() === 'pd_auth_key') {
-        const key = decodeURIComponent(part.slice(eq + 1).trim());
+        const key = decodeCookieValue(part.slice(eq + 1).trim());
         if (key) return { key, source: 'cookie' };
       }
     }
   }
   return null;
+}
+
+/**
+ * A cookie value, percent-decoded when it is valid percent-encoding; otherwise as sent (`%`,
+ * `%zz`), which no key matches: a malformed cookie is a bad key, never a failure of the server.
+ */
+function decodeCookieValue(raw: string): string {
+  try {
+    return decodeURIComponent(raw);
+  } catch {
+    return raw;
+  }
 }

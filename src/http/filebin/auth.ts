@@ -1,9 +1,11 @@
 import type { FastifyRequest } from 'fastify';
-import { levelAtLeast, type Principal } from '../../core/accounts.js';
+import { levelAtLeast } from '../../core/access.js';
+import type { Principal } from '../../core/accounts.js';
 import { CoreError } from '../../core/errors.js';
 import type { Core } from '../../core/index.js';
 import type { AccessLevel } from '../../core/records.js';
 import type { Config } from '../../config.js';
+import { clientInfo } from '../pixeldrain/respond.js';
 import { FbError, FbPageError } from './errors.js';
 import type { PhpForm } from './form.js';
 import { siteUrl } from './respond.js';
@@ -34,17 +36,11 @@ export async function requireAccess(
     const password = form.scalar('password') ?? '';
     if (username && password) {
       try {
-        const user = await core.accounts.checkPassword(username, password);
-        principal = {
-          userId: user.id,
-          username: user.username,
-          isAdmin: user.isAdmin,
-          keyHash: '',
-          keyId: '',
-          accessLevel: 'full',
-        };
+        principal = await core.accounts.passwordPrincipal(username, password, clientInfo(req));
       } catch (err) {
-        if (err instanceof CoreError) throw new FbError('user/login-failed');
+        // Over the password limit: said as such (429); any other refusal is a failed login.
+        if (err instanceof CoreError && err.code !== 'rate_limited')
+          throw new FbError('user/login-failed');
         throw err;
       }
     }

@@ -29,6 +29,8 @@ export const FB_ERRORS = {
   'user/validation/access_level/invalid': 'Invalid access levels requested.',
   'user/validation/comment/too-long': 'Comment may only be 255 chars long.',
   'user/delete_apikey/failed': 'Apikey deletion failed. Possibly wrong owner.',
+  // Not FileBin's (it has no limit): too many password checks, HTTP 429 with Retry-After.
+  'user/login-rate-limited': '', // "Too many login attempts, try again in N seconds"
 } as const;
 
 export type FbErrorId = keyof typeof FB_ERRORS;
@@ -39,9 +41,22 @@ export class FbError extends Error {
     readonly errorId: FbErrorId,
     message?: string,
     readonly data?: unknown,
+    /** HTTP status (FileBin's own errors are all 400) and Retry-After seconds, for rate limits. */
+    readonly http: { status: number; retryAfter?: number } = { status: 400 },
   ) {
     super(message ?? FB_ERRORS[errorId]);
   }
+}
+
+/** Over the password limit: FileBin's error shape, HTTP 429 and Retry-After. */
+function rateLimited(err: CoreError): FbError {
+  const seconds = Math.max(1, Math.ceil(Number(err.extra?.retryAfterMs ?? 60_000) / 1000));
+  return new FbError(
+    'user/login-rate-limited',
+    `Too many login attempts, try again in ${seconds} seconds`,
+    undefined,
+    { status: 429, retryAfter: seconds },
+  );
 }
 
 /**
@@ -62,6 +77,10 @@ const CORE_TO_FB: Partial<Record<CoreErrorCode, FbErrorId>> = {
 export function toFbError(err: unknown): FbError {
   if (err instanceof FbError) return err;
   if (err instanceof CoreError) {
+    if (err.code === 'rate_limited') return rateLimited(err);
+    if (err.code === 'insufficient_access') {
+      return new FbError('api/insufficient-permissions', `Access denied: ${err.message}`);
+    }
     const id = CORE_TO_FB[err.code];
     if (id && FB_ERRORS[id]) return new FbError(id);
   }
@@ -76,7 +95,8 @@ export function sendFbError(reply: FastifyReply, e: FbError): FastifyReply {
     message: e.message,
   };
   if (e.data !== undefined) body.data = e.data;
-  return sendFbJson(reply, body, 400);
+  if (e.http.retryAfter !== undefined) reply.header('Retry-After', String(e.http.retryAfter));
+  return sendFbJson(reply, body, e.http.status);
 }
 
 /** An error FileBin answers with an HTML page rather than JSON (e.g. `apikey[]=…`). */

@@ -1,6 +1,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Config } from '../../config.js';
 import type { Core } from '../../core/index.js';
+import { frameworkClientError } from '../common/framework-error.js';
 import { FbError, FbPageError, sendFbError, toFbError } from './errors.js';
 import { createMultipaste } from './file.create_multipaste.js';
 import { deleteIds } from './file.delete.js';
@@ -66,6 +67,20 @@ export async function filebin(
   const { core, config } = opts;
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('*', (_req, _payload, done) => done(null));
+  // Before the routes (each route keeps the handler set when it is added): what Fastify refuses
+  // before a handler runs (a malformed Content-Type) is answered in FileBin's shapes.
+  app.setErrorHandler((err, req, reply) => {
+    const framework = frameworkClientError(err);
+    if (!framework) req.log.error({ err }, 'filebin: unhandled error');
+    if (!/^\/(index\.php\/)?api\//.test(req.url)) {
+      const status = framework?.status ?? 500;
+      return sendErrorPage(reply, status, 'Error', framework ? 'Invalid input' : 'Internal error');
+    }
+    return sendFbError(
+      reply,
+      new FbError(framework ? 'input/invalid-form-field' : 'internal-error'),
+    );
+  });
 
   const handle = async (req: FastifyRequest, reply: FastifyReply, segments: string[]) => {
     try {

@@ -20,7 +20,7 @@ export async function createApikey({ core, config, req, reply }: FbContext): Pro
   }
   const comment = form.scalar('comment') ?? '';
   if ([...comment].length > COMMENT_MAX) throw new FbError('user/validation/comment/too-long');
-  const { key } = await core.accounts.createKeyFor(principal.userId, comment, clientInfo(req), {
+  const { key } = await core.accounts.createKeyFor(principal, comment, clientInfo(req), {
     accessLevel: level as AccessLevel,
     format: 'alnum',
   });

@@ -2,6 +2,7 @@ import type { FastifyReply } from 'fastify';
 import type { CoreErrorCode, ValidationIssue } from '../../core/errors.js';
 import { CoreError, isUnavailable } from '../../core/errors.js';
 import { BodyError } from '../common/form.js';
+import { frameworkClientError, isInvalidMediaType } from '../common/framework-error.js';
 
 export interface PdError {
   status: number;
@@ -10,6 +11,8 @@ export interface PdError {
   extra?: Record<string, unknown>;
   /** For `multiple_errors`. */
   errors?: PdError[];
+  /** Seconds for a Retry-After header (rate limits). */
+  retryAfter?: number;
 }
 
 /** The one mapping from core errors to pixeldrain's `{success:false,value,message}` (spec 1.5). */
@@ -55,6 +58,16 @@ const TABLE: Record<CoreErrorCode, Omit<PdError, 'extra'>> = {
     status: 403,
     value: 'forbidden',
     message: 'You are not logged in or this is not your file',
+  },
+  insufficient_access: {
+    status: 403,
+    value: 'forbidden',
+    message: 'The access level of this API key is too low for this action',
+  },
+  rate_limited: {
+    status: 429,
+    value: 'ip_rate_limit_reached',
+    message: 'Your IP address has made too many requests of this kind',
   },
   upload_aborted: {
     status: 400,
@@ -189,6 +202,19 @@ export const UNAVAILABLE: PdError = {
   message: 'A service this request needs cannot be reached at the moment, try again later',
 };
 
+/** A Content-Type the server cannot read a body as (pixeldrain's value for a wrong body type). */
+export const INVALID_CONTENT_TYPE: PdError = {
+  status: 400,
+  value: 'invalid_content_type',
+  message: 'The Content-Type of the request is not valid for this endpoint',
+};
+
+export const INVALID_ENDPOINT: PdError = {
+  status: 404,
+  value: 'invalid_endpoint',
+  message: 'The API endpoint you requested does not exist',
+};
+
 /** A pixeldrain error decided by the adapter itself (request shape, not domain). */
 export class PdFailure extends Error {
   constructor(readonly error: PdError) {
@@ -210,6 +236,21 @@ export function toPdError(err: unknown): PdError {
       const issues = (err.extra?.issues ?? []) as ValidationIssue[];
       return { ...TABLE.invalid_input, errors: issues.map(issueError) };
     }
+    if (err.code === 'rate_limited') {
+      const seconds = Math.max(1, Math.ceil(Number(err.extra?.retryAfterMs ?? 60_000) / 1000));
+      return {
+        ...TABLE.rate_limited,
+        message: `${TABLE.rate_limited.message}, try again in ${seconds} seconds`,
+        retryAfter: seconds,
+      };
+    }
+    if (err.code === 'insufficient_access') {
+      const { required, have } = (err.extra ?? {}) as { required?: string; have?: string };
+      return {
+        ...TABLE.insufficient_access,
+        message: `${TABLE.insufficient_access.message} (required: ${required}; have: ${have})`,
+      };
+    }
     if (err.code === 'list_file_not_found' || err.code === 'not_found') {
       // The message names the file ("File Oh42No was not found in the database.").
       return {
@@ -220,6 +261,15 @@ export function toPdError(err: unknown): PdError {
     return { ...TABLE[err.code], ...(err.extra ? { extra: err.extra } : {}) };
   }
   if (isUnavailable(err)) return UNAVAILABLE;
+  const framework = frameworkClientError(err);
+  if (framework) {
+    if (isInvalidMediaType(framework)) return INVALID_CONTENT_TYPE;
+    return {
+      status: framework.status,
+      value: 'error_reading_input',
+      message: `The request could not be read: ${framework.message}`,
+    };
+  }
   return INTERNAL;
 }
 
@@ -238,6 +288,7 @@ export function errorBody(e: PdError): string {
 }
 
 export function sendPdError(reply: FastifyReply, e: PdError): FastifyReply {
+  if (e.retryAfter !== undefined) reply.header('Retry-After', String(e.retryAfter));
   return reply.code(e.status).type('application/json; charset=utf-8').send(errorBody(e));
 }
 

@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { Config } from '../../config.js';
 import type { Core } from '../../core/index.js';
-import { sendPdError, toPdError } from './errors.js';
+import { INVALID_ENDPOINT, sendPdError, toPdError } from './errors.js';
 import { registerFileDelete } from './file.delete.js';
 import { registerFileGet } from './file.get.js';
 import { registerFileInfo } from './file.info.js';
@@ -13,7 +13,6 @@ import { registerListEdit } from './list.edit.js';
 import { registerListGet } from './list.get.js';
 import { registerListPost } from './list.post.js';
 import { registerListZip } from './list.zip.js';
-import { setupRateLimit } from './rate-limit.js';
 import { HEALTH_SCHEMA, READY_SCHEMA } from './schemas.js';
 import { registerUserAccount } from './user.account.js';
 import { registerUserFiles } from './user.files.js';
@@ -31,6 +30,18 @@ export async function pixeldrainApi(
   // Upload bodies are streamed by the handlers themselves: no content type is parsed here.
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('*', (_req, _payload, done) => done(null));
+  // Before any route: Fastify gives each route the handlers set when the route is added, so
+  // routes added before these lines would answer Fastify's own errors (a bad Content-Type...)
+  // in Fastify's shape, or as 500 through a later handler.
+  app.setNotFoundHandler((_req, reply) => sendPdError(reply, INVALID_ENDPOINT));
+  app.setErrorHandler((err, req, reply) => {
+    // No route: whatever Fastify refused on the way (a bad Content-Type), the path is unknown.
+    if (req.is404) return sendPdError(reply, INVALID_ENDPOINT);
+    const e = toPdError(err);
+    // Refusals raised by hooks (rate limits) are answers, not failures.
+    if (e.status >= 500) req.log.error({ err }, 'unhandled error');
+    return sendPdError(reply, e);
+  });
 
   registerFilePut(app, core);
   registerFilePost(app, core);
@@ -45,9 +56,9 @@ export async function pixeldrainApi(
   registerListEdit(app, core);
   registerListZip(app, core);
 
-  const authLimit = await setupRateLimit(app, config, core.state);
-  registerUserRegister(app, core, authLimit);
-  registerUserLogin(app, core, authLimit, secureCookies);
+  // Logins and registrations are limited by the core (PasswordLimiter), as on every API.
+  registerUserRegister(app, core);
+  registerUserLogin(app, core, secureCookies);
   registerUserSession(app, core, secureCookies);
   registerUserAccount(app, core, config);
   registerUserFiles(app, core);
@@ -63,19 +74,5 @@ export async function pixeldrainApi(
       .code(ready ? 200 : 503)
       .header('Cache-Control', 'no-store')
       .send({ status: ready ? 'ready' : 'unavailable', checks });
-  });
-
-  app.setNotFoundHandler((_req, reply) =>
-    sendPdError(reply, {
-      status: 404,
-      value: 'invalid_endpoint',
-      message: 'The API endpoint you requested does not exist',
-    }),
-  );
-  app.setErrorHandler((err, req, reply) => {
-    const e = toPdError(err);
-    // Refusals raised by hooks (rate limits) are answers, not failures.
-    if (e.status >= 500) req.log.error({ err }, 'unhandled error');
-    return sendPdError(reply, e);
   });
 }

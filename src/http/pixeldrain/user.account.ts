@@ -1,13 +1,18 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Config } from '../../config.js';
+import { requireAccess } from '../../core/access.js';
 import type { Core } from '../../core/index.js';
 import { readForm } from '../common/form.js';
 import { callerOf } from './auth.js';
 import { sendPdError, toPdError } from './errors.js';
-import { FORM_MAX_BYTES, OK, sendJson, setAuthCookie } from './respond.js';
+import { clientInfo, FORM_MAX_BYTES, OK, sendJson, setAuthCookie } from './respond.js';
 import { AUTH, AUTH_ERRORS, errors, form, json, str, TAGS } from './schemas.js';
 
-/** GET /api/user (UserInfo), PUT /api/user (username, email, password_new), DELETE /api/user. */
+/**
+ * GET /api/user (UserInfo), PUT /api/user (username, email, password_new; with old_password),
+ * PUT /api/user/password (old_password, new_password), DELETE /api/user. Changes and deletion
+ * need a full-level key (the core decides).
+ */
 export function registerUserAccount(app: FastifyInstance, core: Core, config: Config): void {
   const secure = config.publicUrl?.startsWith('https:') ?? false;
   const common = { tags: [TAGS.account], security: AUTH };
@@ -19,31 +24,58 @@ export function registerUserAccount(app: FastifyInstance, core: Core, config: Co
   const put = {
     ...common,
     summary: 'Change your account',
-    description: 'Only the fields sent change.',
+    description:
+      'Only the fields sent change; any change needs the current password in old_password (unless the account has none) and a full-level key.',
     body: form({
       username: str('New user name'),
       email: str('New e-mail address'),
       password_new: str('New password'),
+      old_password: str('The current password'),
     }),
     response: {
       200: json('Ok', 'Changed'),
       ...errors({
-        400: 'multiple_errors, username_already_registered, email_address_already_registered, error_reading_input',
+        400: 'multiple_errors (missing_field old_password, …), password_incorrect, username_already_registered, email_address_already_registered, error_reading_input',
         ...AUTH_ERRORS,
+        403: 'forbidden (the key’s access level is too low)',
         413: 'request_too_large',
+        429: 'ip_rate_limit_reached (Retry-After)',
+      }),
+    },
+  };
+  const putPassword = {
+    ...common,
+    summary: 'Change your password',
+    description: 'As pixeldrain’s API client: the current password proves it is you.',
+    body: form(
+      { old_password: str('The current password'), new_password: str('The new password') },
+      ['old_password', 'new_password'],
+    ),
+    response: {
+      200: json('Ok', 'Changed'),
+      ...errors({
+        400: 'multiple_errors (missing_field, string_out_of_range), password_incorrect, error_reading_input',
+        ...AUTH_ERRORS,
+        403: 'forbidden (the key’s access level is too low)',
+        413: 'request_too_large',
+        429: 'ip_rate_limit_reached (Retry-After)',
       }),
     },
   };
   const del = {
     ...common,
     summary: 'Delete your account',
-    description: 'Its keys go too; the cookie is cleared.',
-    response: { 200: json('Ok', 'Deleted'), ...errors(AUTH_ERRORS) },
+    description: 'Its keys go too; the cookie is cleared. A full-level key only.',
+    response: {
+      200: json('Ok', 'Deleted'),
+      ...errors({ ...AUTH_ERRORS, 403: 'forbidden (the key’s access level is too low)' }),
+    },
   };
 
   app.get('/user', { schema: get }, async (req: FastifyRequest, reply: FastifyReply) => {
     try {
       const principal = await callerOf(core, req);
+      requireAccess(principal, 'read_own');
       const user = await core.accounts.userById(principal.userId);
       const usage = await core.files.usageOf(user.id);
       // Field names and order as pixeldrain's UserInfo (spec 4.3); JDownloader and rclone read
@@ -94,16 +126,39 @@ export function registerUserAccount(app: FastifyInstance, core: Core, config: Co
     try {
       const principal = await callerOf(core, req);
       const { fields } = await readForm(req.raw, reply.raw, FORM_MAX_BYTES);
-      await core.accounts.updateUser(principal, {
-        username: fields.username,
-        email: fields.email,
-        password: fields.password_new,
-      });
+      await core.accounts.updateUser(
+        principal,
+        { username: fields.username, email: fields.email, password: fields.password_new },
+        { currentPassword: fields.old_password, client: clientInfo(req) },
+      );
       return sendJson(reply, OK);
     } catch (err) {
       return sendPdError(reply, toPdError(err));
     }
   });
+
+  app.put(
+    '/user/password',
+    { schema: putPassword },
+    async (req: FastifyRequest, reply: FastifyReply) => {
+      try {
+        const principal = await callerOf(core, req);
+        const { fields } = await readForm(req.raw, reply.raw, FORM_MAX_BYTES);
+        await core.accounts.updateUser(
+          principal,
+          { password: fields.new_password ?? '' },
+          {
+            currentPassword: fields.old_password,
+            client: clientInfo(req),
+            passwordField: 'new_password',
+          },
+        );
+        return sendJson(reply, OK);
+      } catch (err) {
+        return sendPdError(reply, toPdError(err));
+      }
+    },
+  );
 
   app.delete('/user', { schema: del }, async (req: FastifyRequest, reply: FastifyReply) => {
     try {

@@ -3,7 +3,6 @@ import type { Core } from '../../core/index.js';
 import { readForm } from '../common/form.js';
 import { refuseForeignOrigin } from './auth.js';
 import { sendPdError, toPdError } from './errors.js';
-import type { RateLimit } from './rate-limit.js';
 import { clientInfo, FORM_MAX_BYTES, newSessionJson, sendJson, setAuthCookie } from './respond.js';
 import { errors, form, json, str, TAGS } from './schemas.js';
 
@@ -11,16 +10,10 @@ import { errors, form, json, str, TAGS } from './schemas.js';
  * POST /api/user/login: form `username` (or e-mail), `password`, optional `app_name`. 201 with the
  * new session and the `pd_auth_key` cookie.
  */
-export function registerUserLogin(
-  app: FastifyInstance,
-  core: Core,
-  limit: RateLimit,
-  secureCookies: boolean,
-): void {
+export function registerUserLogin(app: FastifyInstance, core: Core, secureCookies: boolean): void {
   app.post(
     '/user/login',
     {
-      config: { rateLimit: limit },
       schema: {
         summary: 'Log in',
         description:

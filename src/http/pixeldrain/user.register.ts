@@ -2,16 +2,14 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Core } from '../../core/index.js';
 import { readForm } from '../common/form.js';
 import { sendPdError, toPdError } from './errors.js';
-import { CREATED, FORM_MAX_BYTES, sendJson } from './respond.js';
-import type { RateLimit } from './rate-limit.js';
+import { clientInfo, CREATED, FORM_MAX_BYTES, sendJson } from './respond.js';
 import { errors, form, json, str, TAGS } from './schemas.js';
 
 /** POST /api/user/register: form `username`, optional `email`, `password`. */
-export function registerUserRegister(app: FastifyInstance, core: Core, limit: RateLimit): void {
+export function registerUserRegister(app: FastifyInstance, core: Core): void {
   app.post(
     '/user/register',
     {
-      config: { rateLimit: limit },
       schema: {
         summary: 'Register an account',
         description: 'Then log in with POST /api/user/login.',
@@ -38,11 +36,10 @@ export function registerUserRegister(app: FastifyInstance, core: Core, limit: Ra
     async (req: FastifyRequest, reply: FastifyReply) => {
       try {
         const { fields } = await readForm(req.raw, reply.raw, FORM_MAX_BYTES);
-        await core.accounts.register({
-          username: fields.username,
-          email: fields.email,
-          password: fields.password,
-        });
+        await core.accounts.register(
+          { username: fields.username, email: fields.email, password: fields.password },
+          clientInfo(req),
+        );
         return sendJson(reply, CREATED, 201);
       } catch (err) {
         return sendPdError(reply, toPdError(err));

@@ -1,6 +1,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Config } from '../../config.js';
 import type { Core } from '../../core/index.js';
+import { readCredentials } from '../common/credentials.js';
 import { principalOf } from '../pixeldrain/auth.js';
 import { sendPdError, toPdError } from '../pixeldrain/errors.js';
 import { clientInfo } from '../pixeldrain/respond.js';
@@ -37,8 +38,24 @@ function socketHost(req: FastifyRequest, config: Config): string {
 }
 
 /**
+ * Whether a GET may create something for the cookie it carries. A browser sends the cookie with a
+ * top-level navigation from any site (SameSite=Lax allows it), so a link elsewhere could make a
+ * key in the visitor's account. Browsers say where a request comes from in Sec-Fetch-Site:
+ * `same-origin` (our keys page's fetch) and `none` (typed in the address bar, a bookmark: the
+ * user's own act, which no other site can cause) are trusted; `cross-site`, `same-site` and a
+ * missing header (a browser too old to send it) are not. Explicit credentials (HTTP Basic) are
+ * never sent by a browser on another site's behalf: they always count.
+ */
+function mayActForCookie(req: FastifyRequest): boolean {
+  const site = req.headers['sec-fetch-site'];
+  return site === 'same-origin' || site === 'none';
+}
+
+/**
  * GET /misc/sharex/{host}.sxcu: a ShareX custom uploader for this server (PUT /api/file/{filename}).
- * Logged in (cookie or key), it carries a new API key named "sharex" in a Basic auth header.
+ * Logged in (a full-level key, or the login cookie from our own pages), it carries a new
+ * upload-only (`basic`) API key named "sharex" in a Basic auth header: a leaked .sxcu file can
+ * upload, never read, delete or manage the account.
  */
 export function registerShareX(app: FastifyInstance, core: Core, config: Config): void {
   app.get(
@@ -47,14 +64,17 @@ export function registerShareX(app: FastifyInstance, core: Core, config: Config)
       schema: {
         summary: 'ShareX custom uploader',
         description:
-          'A .sxcu file uploading to this server (PUT /api/file/{filename}). With credentials it carries a new API key "sharex" in a Basic auth header. Any name ending in .sxcu.',
+          'A .sxcu file uploading to this server (PUT /api/file/{filename}). With a full-level key (HTTP Basic), or the login cookie on a same-origin request (Sec-Fetch-Site: same-origin or none), it carries a new upload-only (basic) API key "sharex" in a Basic auth header; a cookie sent from another site gets the anonymous file. Any name ending in .sxcu.',
         tags: [TAGS.misc],
         security: AUTH_OPTIONAL,
         params: idParam('<host>.sxcu', 'file'),
         response: {
           200: json(SHAREX_CONFIG, 'The .sxcu file (JSON, attachment)'),
           404: { description: 'Not a .sxcu name', type: 'object' },
-          ...errors({ 401: 'authentication_failed (bad key)' }),
+          ...errors({
+            401: 'authentication_failed (bad key)',
+            403: 'forbidden (the key’s level is too low to make keys)',
+          }),
         },
       },
     },
@@ -62,7 +82,10 @@ export function registerShareX(app: FastifyInstance, core: Core, config: Config)
       try {
         if (!req.params.file.endsWith('.sxcu')) return reply.callNotFound();
         const origin = originOf(req, config);
-        const principal = await principalOf(core, req, 'read');
+        const creds = readCredentials(req.headers);
+        // A cookie without a same-origin signal counts as none: the anonymous config.
+        const trusted = creds?.source !== 'cookie' || mayActForCookie(req);
+        const principal = trusted ? await principalOf(core, req, 'read') : null;
         const uploader: Record<string, unknown> = {
           Version: '18.0.1',
           Name: `Stowage (${new URL(origin).host})`,
@@ -74,7 +97,9 @@ export function registerShareX(app: FastifyInstance, core: Core, config: Config)
           ThumbnailURL: `${origin}/api/file/{json:id}/thumbnail`,
         };
         if (principal) {
-          const session = await core.accounts.createSession(principal, 'sharex', clientInfo(req));
+          const session = await core.accounts.createSession(principal, 'sharex', clientInfo(req), {
+            accessLevel: 'basic',
+          });
           const basic = Buffer.from(`${principal.username}:${session.key}`).toString('base64');
           uploader.Headers = { Authorization: `Basic ${basic}` };
           uploader.DeletionURL = `${origin}/u/{json:id}`;
