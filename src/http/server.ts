@@ -18,8 +18,9 @@ export async function createServer(core: Core, config: Config): Promise<FastifyI
     logger: config.logLevel === 'silent' ? false : { level: config.logLevel },
     // Per-request log lines only at debug level: they cost more than serving a small file.
     logController: new LogController({ disableRequestLogging: !requestLogs }),
-    // File names and id lists travel in the path (255 characters, percent-encoded, or 100 ids).
-    routerOptions: { maxParamLength: 8192 },
+    // File names and id lists travel in the path (255 characters, percent-encoded, or 1000 ids
+    // of up to 10 characters with `%2C` between them, as JDownloader sends them).
+    routerOptions: { maxParamLength: 16 * 1024 },
     // Requests Fastify refuses before routing (malformed percent-encoding...) still get the
     // error shape of the API they were sent to.
     frameworkErrors: (err, _req, reply) =>
