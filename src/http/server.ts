@@ -1,6 +1,7 @@
 import Fastify, { LogController, type FastifyInstance } from 'fastify';
 import type { Config } from '../config.js';
 import type { Core } from '../core/index.js';
+import { guardConnections } from './common/connection-guard.js';
 import { deferExpectContinue } from './common/early-reject.js';
 import { registerOpenApi, schemasAsContractOnly } from './openapi.js';
 import { sendPdError } from './pixeldrain/errors.js';
@@ -36,7 +37,13 @@ export async function createServer(core: Core, config: Config): Promise<FastifyI
       typeof config.trustProxy === 'number' ? trustHops(config.trustProxy) : config.trustProxy,
     forceCloseConnections: true,
     return503OnClosing: true,
+    // The headers timeout is checked this often (Node's default, 30 s, would double a short one).
+    http: {
+      connectionsCheckingInterval: Math.max(100, Math.min(30_000, config.headersTimeoutMs / 4)),
+    },
   });
+  // Timeouts (silence, not duration) and connection caps: STOWAGE_*_TIMEOUT_MS, *_CONNECTIONS*.
+  guardConnections(app.server, config);
   deferExpectContinue(app.server);
   // Schemas document the API (OpenAPI); they neither validate nor serialise anything.
   schemasAsContractOnly(app);
