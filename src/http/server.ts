@@ -11,12 +11,18 @@ import { PD_COMPONENTS } from './pixeldrain/schemas.js';
 import { registerShareX } from './web/sharex.js';
 import { webNotFound, webUi } from './web/index.js';
 import { cheveretoApi } from './chevereto/index.js';
+import { loggerOptions } from './common/logging.js';
 
 /** The HTTP face of the core: routing only; never listens by itself. */
-export async function createServer(core: Core, config: Config): Promise<FastifyInstance> {
+export async function createServer(
+  core: Core,
+  config: Config,
+  opts: { logStream?: NodeJS.WritableStream } = {},
+): Promise<FastifyInstance> {
   const requestLogs = ['debug', 'trace'].includes(config.logLevel);
   const app = Fastify({
-    logger: config.logLevel === 'silent' ? false : { level: config.logLevel },
+    // Credentials and delete secrets never reach a log line (headers, URLs, error messages).
+    logger: config.logLevel === 'silent' ? false : loggerOptions(config.logLevel, opts.logStream),
     // Per-request log lines only at debug level: they cost more than serving a small file.
     logController: new LogController({ disableRequestLogging: !requestLogs }),
     // File names and id lists travel in the path (255 characters, percent-encoded, or 1000 ids

@@ -20,6 +20,7 @@ import { registerUserFiles } from './user.files.js';
 import { registerUserLogin } from './user.login.js';
 import { registerUserRegister } from './user.register.js';
 import { registerUserSession } from './user.session.js';
+import { logFailure } from '../common/logging.js';
 
 /** The pixeldrain dialect, mounted under /api. */
 export async function pixeldrainApi(
@@ -67,7 +68,7 @@ export async function pixeldrainApi(
   app.setErrorHandler((err, req, reply) => {
     const e = toPdError(err);
     // Refusals raised by hooks (rate limits) are answers, not failures.
-    if (e.status >= 500) req.log.error({ err }, 'unhandled error');
+    if (e.status >= 500) logFailure(req, reply, err, 'unhandled error');
     return sendPdError(reply, e);
   });
 }
