@@ -100,7 +100,7 @@ describe('list bodies', () => {
       headers: { Authorization: basic(key) },
     });
     const { id } = (await put.json()) as { id: string };
-    const files = Array.from({ length: 10_000 }, () => ({ id, description: 'd'.repeat(600) }));
+    const files = Array.from({ length: 10_000 }, () => ({ id, description: 'd'.repeat(350) }));
     const body = JSON.stringify({ title: 'full', files });
     expect(body.length).toBeLessThan(LIST_BODY_MAX);
     const r = await fetch(`${s.url}/api/list`, {

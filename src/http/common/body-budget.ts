@@ -64,5 +64,5 @@ export class ByteBudget {
   }
 }
 
-/** The process's budget for whole-read bodies (64 MiB: eight list bodies of the largest size). */
-export const BODY_BUDGET = new ByteBudget(64 * 1024 * 1024);
+/** The process's budget for whole-read bodies (32 MiB: eight list bodies of the largest size). */
+export const BODY_BUDGET = new ByteBudget(32 * 1024 * 1024);
