@@ -132,7 +132,7 @@ describe('pixeldrain zip downloads', () => {
       ['..\\..\\win.ini', '_.._win.ini.zip'],
       ['/abs/path', '_abs_path.zip'],
       ['..', 'list.zip'],
-      ['a\nb\u0000c', 'a_b_c.zip'],
+      ['a\nb\tc\u007f', 'a_b_c_.zip'],
       ['x'.repeat(300), 'x'.repeat(251) + '.zip'],
     ];
     for (const [title, expected] of cases) {
