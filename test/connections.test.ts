@@ -28,6 +28,16 @@ function closed(socket: net.Socket): Promise<string> {
   });
 }
 
+/** A keep-alive connection from `localAddress` that the server has answered once (so counted). */
+async function hold(url: string, localAddress: string): Promise<net.Socket> {
+  const socket = await connect(url, localAddress);
+  socket.on('error', () => {});
+  const answered = new Promise((r) => socket.once('data', r));
+  socket.write('GET /api/health HTTP/1.1\r\nHost: x\r\n\r\n');
+  await answered;
+  return socket;
+}
+
 /** One GET from a given source address: the status, or the error if the connection was refused. */
 function getFrom(url: string, localAddress: string): Promise<number | string> {
   return new Promise((resolve) => {
@@ -95,27 +105,38 @@ describe('idle and stalled connections', () => {
   });
 
   it('a slow upload that keeps sending outlives the idle timeout and is stored whole', async () => {
-    const chunks = 10;
-    const socket = await connect(s.url);
-    const done = closed(socket);
-    socket.write(
-      `PUT /api/file/slow.bin HTTP/1.1\r\nHost: x\r\nConnection: close\r\nContent-Length: ${chunks * 1000}\r\n\r\n`,
-    );
-    // 10 × 400 ms: four times the idle timeout in all, never silent for as long as it.
-    for (let i = 0; i < chunks; i++) {
-      socket.write(Buffer.alloc(1000, 65 + i));
-      await sleep(400);
+    // Its own server with a 2 s idle timeout: a wide margin over the 300 ms between chunks.
+    const slow = await startServer({ idleTimeoutMs: 2000 });
+    try {
+      await slowUpload(slow);
+    } finally {
+      await slow.close();
     }
-    const response = await done;
-    expect(response).toMatch(/^HTTP\/1\.1 201 /);
-    const id = (JSON.parse(response.slice(response.indexOf('\r\n\r\n') + 4)) as { id: string }).id;
-    const r = await fetch(`${s.url}/api/file/${id}`);
-    const body = Buffer.from(await r.arrayBuffer());
-    expect(body.length).toBe(chunks * 1000);
-    expect(body[0]).toBe(65);
-    expect(body[body.length - 1]).toBe(65 + chunks - 1);
   });
 });
+
+/** Upload 12 KB at 1 KB per 300 ms, then check every byte arrived. */
+async function slowUpload(s: TestServer): Promise<void> {
+  const chunks = 12;
+  const socket = await connect(s.url);
+  const done = closed(socket);
+  socket.write(
+    `PUT /api/file/slow.bin HTTP/1.1\r\nHost: x\r\nConnection: close\r\nContent-Length: ${chunks * 1000}\r\n\r\n`,
+  );
+  // 12 × 300 ms: nearly twice the idle timeout in all, never silent for as long as it.
+  for (let i = 0; i < chunks; i++) {
+    socket.write(Buffer.alloc(1000, 65 + i));
+    await sleep(300);
+  }
+  const response = await done;
+  expect(response).toMatch(/^HTTP\/1\.1 201 /);
+  const id = (JSON.parse(response.slice(response.indexOf('\r\n\r\n') + 4)) as { id: string }).id;
+  const r = await fetch(`${s.url}/api/file/${id}`);
+  const body = Buffer.from(await r.arrayBuffer());
+  expect(body.length).toBe(chunks * 1000);
+  expect(body[0]).toBe(65);
+  expect(body[body.length - 1]).toBe(65 + chunks - 1);
+}
 
 describe('connection caps', () => {
   let s: TestServer;
@@ -125,10 +146,7 @@ describe('connection caps', () => {
   afterAll(() => s.close());
 
   it('connections beyond the per-address cap are refused; other addresses are served', async () => {
-    const held = [await connect(s.url, '127.0.0.2'), await connect(s.url, '127.0.0.2')];
-    for (const h of held) h.on('error', () => {});
-    // Let the server count them.
-    await sleep(50);
+    const held = [await hold(s.url, '127.0.0.2'), await hold(s.url, '127.0.0.2')];
     expect(await getFrom(`${s.url}/api/health`, '127.0.0.2')).toMatch(/^E/);
     expect(await getFrom(`${s.url}/api/health`, '127.0.0.3')).toBe(200);
     // A closed connection frees its place.
@@ -141,9 +159,7 @@ describe('connection caps', () => {
 
   it('connections beyond the per-server cap are refused', async () => {
     const sources = ['127.0.0.4', '127.0.0.4', '127.0.0.5', '127.0.0.5', '127.0.0.6'];
-    const held = await Promise.all(sources.map((a) => connect(s.url, a)));
-    for (const h of held) h.on('error', () => {});
-    await sleep(50);
+    const held = await Promise.all(sources.map((a) => hold(s.url, a)));
     expect(await getFrom(`${s.url}/api/health`, '127.0.0.7')).toMatch(/^E/);
     for (const h of held) h.destroy();
     await expect.poll(() => getFrom(`${s.url}/api/health`, '127.0.0.7')).toBe(200);
