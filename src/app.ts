@@ -14,14 +14,18 @@ export interface App {
 }
 
 /** Build a complete server. Never listens by itself; can be built many times in one process. */
-export async function buildApp(config: Config, opts: Partial<RuntimeOptions> = {}): Promise<App> {
+export async function buildApp(
+  config: Config,
+  opts: Partial<RuntimeOptions> & { logStream?: NodeJS.WritableStream } = {},
+): Promise<App> {
+  const { logStream, ...runtimeOpts } = opts;
   const runtime = await createRuntime(config, {
     cleanStaging: true,
     migrate: true,
     sweepExpired: true,
-    ...opts,
+    ...runtimeOpts,
   });
-  const server = await createServer(runtime.core, config);
+  const server = await createServer(runtime.core, config, { logStream });
   await reportMedia(runtime, server);
   return {
     server,

@@ -391,3 +391,53 @@ describe('web and proxy settings', () => {
     expect(loadConfig({}, { STOWAGE_SITE_NAME: ' My files ' }).siteName).toBe('My files');
   });
 });
+
+describe('timeouts and connection caps', () => {
+  it('defaults: silence-based timeouts, caps per process and per address', () => {
+    const c = loadConfig({}, {});
+    expect(c).toMatchObject({
+      headersTimeoutMs: 30_000,
+      keepAliveTimeoutMs: 72_000,
+      idleTimeoutMs: 60_000,
+      maxConnectionsPerIp: 128,
+    });
+    expect(c.maxConnections).toBeGreaterThanOrEqual(64);
+    expect(c.maxConnections).toBeLessThanOrEqual(4096);
+  });
+
+  it('reads them from the environment; 0 turns a cap off', () => {
+    const c = loadConfig(
+      {},
+      {
+        STOWAGE_HEADERS_TIMEOUT_MS: '5000',
+        STOWAGE_KEEP_ALIVE_TIMEOUT_MS: '10000',
+        STOWAGE_IDLE_TIMEOUT_MS: '120000',
+        STOWAGE_MAX_CONNECTIONS: '0',
+        STOWAGE_MAX_CONNECTIONS_PER_IP: '16',
+      },
+    );
+    expect(c).toMatchObject({
+      headersTimeoutMs: 5000,
+      keepAliveTimeoutMs: 10_000,
+      idleTimeoutMs: 120_000,
+      maxConnections: 0,
+      maxConnectionsPerIp: 16,
+    });
+  });
+
+  it('behind a trusted proxy the per-address cap is off unless set', () => {
+    expect(loadConfig({}, { STOWAGE_TRUST_PROXY: '1' }).maxConnectionsPerIp).toBe(0);
+    const set = { STOWAGE_TRUST_PROXY: '1', STOWAGE_MAX_CONNECTIONS_PER_IP: '500' };
+    expect(loadConfig({}, set).maxConnectionsPerIp).toBe(500);
+  });
+
+  it.each([
+    ['STOWAGE_HEADERS_TIMEOUT_MS', '0'],
+    ['STOWAGE_IDLE_TIMEOUT_MS', '10'],
+    ['STOWAGE_KEEP_ALIVE_TIMEOUT_MS', 'soon'],
+    ['STOWAGE_MAX_CONNECTIONS', '-1'],
+    ['STOWAGE_MAX_CONNECTIONS_PER_IP', '1.5'],
+  ])('refuses %s=%j, naming the setting', (setting, raw) => {
+    expect(configError(() => loadConfig({}, { [setting]: raw })).setting).toBe(setting);
+  });
+});

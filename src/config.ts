@@ -79,6 +79,16 @@ export interface Config {
    * true = any, a number = that many proxy hops, or a list of addresses/CIDRs.
    */
   trustProxy: boolean | number | string[];
+  /** Time to receive a request's headers, in ms. */
+  headersTimeoutMs: number;
+  /** An idle keep-alive connection is closed after this, in ms. */
+  keepAliveTimeoutMs: number;
+  /** Silence (no byte) while the client should send or read closes its connection, in ms. */
+  idleTimeoutMs: number;
+  /** Open connections per process (0 = unlimited). */
+  maxConnections: number;
+  /** Open connections per client address (0 = unlimited; default off behind a trusted proxy). */
+  maxConnectionsPerIp: number;
 }
 
 export class ConfigError extends Error {
@@ -133,6 +143,11 @@ const ENV: Record<keyof Config, string> = {
   siteName: 'STOWAGE_SITE_NAME',
   webDir: 'STOWAGE_WEB_DIR',
   trustProxy: 'STOWAGE_TRUST_PROXY',
+  headersTimeoutMs: 'STOWAGE_HEADERS_TIMEOUT_MS',
+  keepAliveTimeoutMs: 'STOWAGE_KEEP_ALIVE_TIMEOUT_MS',
+  idleTimeoutMs: 'STOWAGE_IDLE_TIMEOUT_MS',
+  maxConnections: 'STOWAGE_MAX_CONNECTIONS',
+  maxConnectionsPerIp: 'STOWAGE_MAX_CONNECTIONS_PER_IP',
 };
 
 export const DEFAULTS: Config = {
@@ -171,8 +186,31 @@ export const DEFAULTS: Config = {
   expirySweepMs: 60_000,
   siteName: 'Stowage',
   trustProxy: false,
+  headersTimeoutMs: 30_000,
+  keepAliveTimeoutMs: 72_000,
+  idleTimeoutMs: 60_000,
+  maxConnections: defaultMaxConnections(),
+  maxConnectionsPerIp: 128,
   webDir: path.join(packageRoot(), 'dist', 'web'),
 };
+
+/**
+ * Room for sockets under this process's open-file limit (Node raises the soft limit to the hard
+ * one at start), leaving 256 descriptors for files, the database and clients; 4096 at most.
+ */
+function defaultMaxConnections(): number {
+  try {
+    const line = fs
+      .readFileSync('/proc/self/limits', 'utf8')
+      .split('\n')
+      .find((l) => l.startsWith('Max open files'));
+    const soft = line?.split(/\s{2,}/)[1];
+    if (soft && /^\d+$/.test(soft)) return Math.max(64, Math.min(4096, Number(soft) - 256));
+  } catch {
+    // not Linux: keep the fixed default
+  }
+  return 1024;
+}
 
 /** The folder holding package.json, from src/ (tsx, tests) or dist/src/ (built). */
 function packageRoot(): string {
@@ -361,6 +399,7 @@ export function loadConfig(input: ConfigInput = {}, env: NodeJS.ProcessEnv = pro
   if (webDir) c.webDir = path.resolve(String(webDir.value));
   const trust = pick('trustProxy');
   if (trust) c.trustProxy = parseTrustProxy(trust.setting, trust.value);
+  loadConnections(c, pick);
   loadScaleOut(c, pick);
   loadChevereto(c, pick);
   return c;
@@ -402,6 +441,26 @@ function oneOf<T extends string>(setting: string, raw: string, values: readonly 
     throw new ConfigError(setting, `expected one of ${values.join(', ')}; got "${raw}"`);
   }
   return v as T;
+}
+
+/** Timeouts and connection caps of the HTTP server. */
+function loadConnections(c: Config, pick: Pick): void {
+  const limits: Array<[keyof Config, number, number]> = [
+    ['headersTimeoutMs', 1000, 3_600_000],
+    ['keepAliveTimeoutMs', 1000, 3_600_000],
+    ['idleTimeoutMs', 1000, 3_600_000],
+    ['maxConnections', 0, 1_000_000],
+    ['maxConnectionsPerIp', 0, 1_000_000],
+  ];
+  for (const [key, min, max] of limits) {
+    const given = pick(key);
+    if (given) {
+      (c[key] as number) = parseInteger(given.setting, given.value as string | number, min, max);
+    } else if (key === 'maxConnectionsPerIp' && c.trustProxy !== false) {
+      // Behind a reverse proxy every connection comes from the proxy's address.
+      c.maxConnectionsPerIp = 0;
+    }
+  }
 }
 
 /** PostgreSQL, S3 and Redis: the scale-out stack (all optional; the embedded defaults stay). */

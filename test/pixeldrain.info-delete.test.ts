@@ -142,19 +142,26 @@ describe('pixeldrain info and delete', () => {
       expect(await r.json()).toMatchObject({ success: false, value: 'not_found' });
     });
 
-    it('100 ids are accepted, 101 -> 422 string_out_of_range', async () => {
-      const hundred = [a.id, ...Array.from({ length: 99 }, (_, i) => `Missing${i}`)];
-      const ok = await info(hundred.join(','));
-      expect(ok.status).toBe(200);
-      expect(((await ok.json()) as Info[]).map((f) => f.id)).toEqual([a.id]);
+    it('1000 ids are accepted (also %2C-separated), 1001 -> 422 string_out_of_range', async () => {
+      // 10-character ids: the longest path the API docs' limit allows.
+      const thousand = [
+        a.id,
+        ...Array.from({ length: 998 }, (_, i) => `Missing${i}`.padEnd(10, 'x')),
+        b.id,
+      ];
+      for (const sep of [',', '%2C']) {
+        const ok = await info(thousand.join(sep));
+        expect(ok.status, sep).toBe(200);
+        expect(((await ok.json()) as Info[]).map((f) => f.id)).toEqual([a.id, b.id]);
+      }
 
-      const r = await info([...hundred, b.id].join(','));
+      const r = await info([...thousand, c.id].join('%2C'));
       expect(r.status).toBe(422);
       const body = (await r.json()) as Record<string, unknown>;
       expect(body).toMatchObject({
         success: false,
         value: 'string_out_of_range',
-        extra: { max_len: 100, len: 101 },
+        extra: { max_len: 1000, len: 1001 },
       });
     });
 

@@ -126,6 +126,31 @@ describe('pixeldrain zip downloads', () => {
     expect(names).toEqual(['notes.txt']);
   });
 
+  it('a title with path parts or control characters gives a plain, safe file name', async () => {
+    const cases: Array<[string, string]> = [
+      ['../../etc/passwd', '_.._etc_passwd.zip'],
+      ['..\\..\\win.ini', '_.._win.ini.zip'],
+      ['/abs/path', '_abs_path.zip'],
+      ['..', 'list.zip'],
+      ['a\nb\tc\u007f', 'a_b_c_.zip'],
+      ['x'.repeat(300), 'x'.repeat(251) + '.zip'],
+    ];
+    for (const [title, expected] of cases) {
+      const r = await fetch(`${s.url}/api/list`, {
+        method: 'POST',
+        body: JSON.stringify({ title, files: [{ id: small.id }] }),
+        headers: { Authorization: basic(key) },
+      });
+      expect(r.status, title).toBe(201);
+      const { id } = (await r.json()) as { id: string };
+      const z = await fetch(`${s.url}/api/list/${id}/zip`, { method: 'HEAD' });
+      expect(z.status, title).toBe(200);
+      const cd = z.headers.get('content-disposition')!;
+      expect(extendedFilename(cd), title).toBe(expected);
+      expect(cd, title).not.toMatch(/[/\\]|\.\.\//);
+    }
+  });
+
   it('GET /api/file/{a},{b}?download: a zip of those files in that order', async () => {
     const { r, names, entry } = await fetchZip(
       `${s.url}/api/file/${big.id},${small.id},${twinB.id}?download`,

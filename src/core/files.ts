@@ -22,7 +22,8 @@ import type { Principal } from './accounts.js';
 import type { SharedState } from './shared-state.js';
 import { DeferredDeletes } from './deferred-deletes.js';
 
-export const MAX_IDS_PER_REQUEST = 100;
+/** Comma-separated ids one request may name (`/api/file/{a,b,…}/info`, the API docs' 1000). */
+export const MAX_IDS_PER_REQUEST = 1000;
 /** Uploads up to this size are kept in the metadata database, not the blob store. */
 const INLINE_MAX = 16 * 1024;
 /** Blobs up to this size are served from memory once read... */

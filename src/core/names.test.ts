@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { CoreError } from './errors.js';
-import { baseName, MAX_NAME_LENGTH, validateFileName } from './names.js';
+import { baseName, MAX_NAME_LENGTH, safeFileName, validateFileName } from './names.js';
 
 function failure(fn: () => unknown): CoreError {
   try {
@@ -93,5 +93,31 @@ describe('baseName', () => {
   it('gives an empty string for a trailing separator or empty input', () => {
     expect(baseName('dir/')).toBe('');
     expect(baseName('')).toBe('');
+  });
+});
+
+describe('safeFileName', () => {
+  it('always gives a name validateFileName accepts', () => {
+    for (const raw of [
+      '../../x',
+      '..',
+      '.',
+      '',
+      '   ',
+      'a/b\\c',
+      'tab\there',
+      '\u0000',
+      'é'.repeat(400),
+    ]) {
+      const name = safeFileName(raw, '.zip');
+      expect(validateFileName(name), raw).toBe(name);
+      expect(name.endsWith('.zip'), raw).toBe(true);
+      expect(name, raw).not.toMatch(/^\.|[/\\]/);
+    }
+  });
+
+  it('keeps ordinary titles and uses the fallback for empty ones', () => {
+    expect(safeFileName('Holiday photos – 2024', '.zip')).toBe('Holiday photos – 2024.zip');
+    expect(safeFileName('..', '.zip', 'list')).toBe('list.zip');
   });
 });

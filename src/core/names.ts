@@ -41,3 +41,20 @@ export function baseName(raw: string): string {
   const parts = raw.split(/[/\\]/);
   return parts[parts.length - 1] ?? '';
 }
+
+/**
+ * Any string (a list title, a name from elsewhere) as a name `validateFileName` accepts, for
+ * downloads: path separators and control characters become `_`, leading dots and spaces go (no
+ * `../`, no hidden file), too long is cut (keeping `suffix`, e.g. ".zip"), nothing left is
+ * `fallback`.
+ */
+export function safeFileName(raw: string, suffix = '', fallback = 'download'): string {
+  // eslint-disable-next-line no-control-regex
+  let stem = raw.normalize('NFC').replace(/[\u0000-\u001f\u007f/\\]/g, '_');
+  stem = stem.replace(/^[\s.]+/, '').trimEnd();
+  if (!stem) stem = fallback;
+  const room = MAX_NAME_LENGTH - [...suffix].length;
+  const chars = [...stem];
+  if (chars.length > room) stem = chars.slice(0, room).join('');
+  return stem + suffix;
+}

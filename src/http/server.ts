@@ -1,6 +1,7 @@
 import Fastify, { LogController, type FastifyInstance } from 'fastify';
 import type { Config } from '../config.js';
 import type { Core } from '../core/index.js';
+import { guardConnections } from './common/connection-guard.js';
 import { deferExpectContinue } from './common/early-reject.js';
 import { registerOpenApi, schemasAsContractOnly } from './openapi.js';
 import { sendPdError } from './pixeldrain/errors.js';
@@ -10,16 +11,23 @@ import { PD_COMPONENTS } from './pixeldrain/schemas.js';
 import { registerShareX } from './web/sharex.js';
 import { webNotFound, webUi } from './web/index.js';
 import { cheveretoApi } from './chevereto/index.js';
+import { loggerOptions } from './common/logging.js';
 
 /** The HTTP face of the core: routing only; never listens by itself. */
-export async function createServer(core: Core, config: Config): Promise<FastifyInstance> {
+export async function createServer(
+  core: Core,
+  config: Config,
+  opts: { logStream?: NodeJS.WritableStream } = {},
+): Promise<FastifyInstance> {
   const requestLogs = ['debug', 'trace'].includes(config.logLevel);
   const app = Fastify({
-    logger: config.logLevel === 'silent' ? false : { level: config.logLevel },
+    // Credentials and delete secrets never reach a log line (headers, URLs, error messages).
+    logger: config.logLevel === 'silent' ? false : loggerOptions(config.logLevel, opts.logStream),
     // Per-request log lines only at debug level: they cost more than serving a small file.
     logController: new LogController({ disableRequestLogging: !requestLogs }),
-    // File names and id lists travel in the path (255 characters, percent-encoded, or 100 ids).
-    routerOptions: { maxParamLength: 8192 },
+    // File names and id lists travel in the path (255 characters, percent-encoded, or 1000 ids
+    // of up to 10 characters with `%2C` between them, as JDownloader sends them).
+    routerOptions: { maxParamLength: 16 * 1024 },
     // Requests Fastify refuses before routing (malformed percent-encoding...) still get the
     // error shape of the API they were sent to.
     frameworkErrors: (err, _req, reply) =>
@@ -35,7 +43,13 @@ export async function createServer(core: Core, config: Config): Promise<FastifyI
       typeof config.trustProxy === 'number' ? trustHops(config.trustProxy) : config.trustProxy,
     forceCloseConnections: true,
     return503OnClosing: true,
+    // The headers timeout is checked this often (Node's default, 30 s, would double a short one).
+    http: {
+      connectionsCheckingInterval: Math.max(100, Math.min(30_000, config.headersTimeoutMs / 4)),
+    },
   });
+  // Timeouts (silence, not duration) and connection caps: STOWAGE_*_TIMEOUT_MS, *_CONNECTIONS*.
+  guardConnections(app.server, config);
   deferExpectContinue(app.server);
   // Schemas document the API (OpenAPI); they neither validate nor serialise anything.
   schemasAsContractOnly(app);

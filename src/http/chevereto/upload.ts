@@ -23,6 +23,7 @@ import {
   type SourceField,
 } from './request.js';
 import { UPLOAD_GET_SCHEMA, UPLOAD_SCHEMA } from './schemas.js';
+import { logFailure } from '../common/logging.js';
 
 /** Chevereto's expiration bounds: 5 minutes to 1 year. */
 export const EXPIRATION_MIN_S = 300;
@@ -252,7 +253,7 @@ export function registerUpload(app: FastifyInstance, core: Core, config: Config)
       return await respond(core, config, req, reply, published, format, imgbb);
     } catch (err) {
       const e = toChvError(err, config.maxFileSize);
-      if (e === INTERNAL) req.log.error({ err }, 'chevereto upload failed');
+      if (e === INTERNAL) logFailure(req, reply, err, 'chevereto upload failed');
       closeAfterResponse(req.raw, reply.raw);
       return sendChvError(reply, e, format);
     } finally {

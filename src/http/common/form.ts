@@ -1,6 +1,7 @@
 import Busboy from 'busboy';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { acceptBody } from './early-reject.js';
+import { BODY_BUDGET } from './body-budget.js';
+import { acceptBody, closeAfterResponse } from './early-reject.js';
 
 /** A body that could not be read as asked: too big, cut off, or malformed. */
 export class BodyError extends Error {
@@ -12,28 +13,40 @@ export class BodyError extends Error {
   }
 }
 
-/** The whole body, up to `maxBytes` (small bodies only: forms and JSON). */
+/**
+ * The whole body, up to `maxBytes` (small bodies only: forms and JSON). Over the limit, declared or
+ * counted, it is refused at once and the connection closes after the answer (the rest is never
+ * read). Bodies read this way share one process-wide memory budget; past it they wait unread.
+ */
 export async function readBody(
   req: IncomingMessage,
   res: ServerResponse,
   maxBytes: number,
 ): Promise<Buffer> {
   const declared = Number(req.headers['content-length'] ?? NaN);
-  if (declared > maxBytes)
+  if (declared > maxBytes) {
+    closeAfterResponse(req, res);
     throw new BodyError('too_large', `The request body is over ${maxBytes} bytes`);
+  }
+  const release = await BODY_BUDGET.reserve(declared >= 0 ? declared : maxBytes, req);
+  if (!release) throw new BodyError('unreadable', 'The request was aborted');
   acceptBody(req, res);
   const parts: Buffer[] = [];
   let size = 0;
   try {
     for await (const chunk of req) {
       size += (chunk as Buffer).length;
-      if (size > maxBytes)
+      if (size > maxBytes) {
+        closeAfterResponse(req, res);
         throw new BodyError('too_large', `The request body is over ${maxBytes} bytes`);
+      }
       parts.push(chunk as Buffer);
     }
   } catch (err) {
     if (err instanceof BodyError) throw err;
     throw new BodyError('unreadable', 'The request body could not be read completely');
+  } finally {
+    release();
   }
   return Buffer.concat(parts);
 }

@@ -1,7 +1,8 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { Readable } from 'node:stream';
+import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { createGzip } from 'node:zlib';
+import { pack, type Pack } from 'tar-stream';
 import { contentDisposition } from './content-disposition.js';
 
 export interface TarEntry {
@@ -12,51 +13,72 @@ export interface TarEntry {
   open: () => Promise<Readable>;
 }
 
-/** A ustar header block; names are cut to 100 bytes (the archive is for downloading, not backup). */
-function header(e: TarEntry): Buffer {
-  const h = Buffer.alloc(512);
-  const name = Buffer.from(e.name.replace(/[/\\]/g, '_'), 'utf8').subarray(0, 100);
-  name.copy(h, 0);
-  const octal = (n: number, len: number) => n.toString(8).padStart(len - 1, '0') + '\0';
-  h.write(octal(0o644, 8), 100, 'ascii');
-  h.write(octal(0, 8), 108, 'ascii');
-  h.write(octal(0, 8), 116, 'ascii');
-  if (e.size < 8 ** 11) {
-    h.write(octal(e.size, 12), 124, 'ascii');
-  } else {
-    // GNU base-256 size for entries of 8 GiB and more.
-    h[124] = 0x80;
-    let n = BigInt(e.size);
-    for (let i = 135; i > 124; i--, n >>= 8n) h[i] = Number(n & 0xffn);
-  }
-  h.write(octal(Math.floor(e.mtime.getTime() / 1000), 12), 136, 'ascii');
-  h.write('        ', 148, 'ascii');
-  h.write('0', 156, 'ascii');
-  h.write('ustar\0', 257, 'ascii');
-  h.write('00', 263, 'ascii');
-  let sum = 0;
-  for (const b of h) sum += b;
-  h.write(sum.toString(8).padStart(6, '0') + '\0 ', 148, 'ascii');
-  return h;
+/** The writable side of one tar-stream entry (a streamx Writable). */
+type Sink = ReturnType<Pack['entry']>;
+
+/** Resolve on `event`; reject if the sink closes (the archive was abandoned) or fails first. */
+function until(sink: Sink, event: 'drain' | 'finish'): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const done = (err?: Error) => {
+      sink.off(event, onEvent);
+      sink.off('close', onClose);
+      sink.off('error', onError);
+      if (err) reject(err);
+      else resolve();
+    };
+    const onEvent = () => done();
+    const onClose = () => done(new Error('tar entry closed'));
+    const onError = (err: Error) => done(err);
+    sink.on(event, onEvent);
+    sink.on('close', onClose);
+    sink.on('error', onError);
+  });
 }
 
-async function* tarStream(entries: readonly TarEntry[]): AsyncGenerator<Buffer> {
-  for (const e of entries) {
-    yield header(e);
+/** Copy exactly `e.size` bytes of the entry's stream into its sink, backpressure respected. */
+async function copyEntry(archive: Pack, e: TarEntry): Promise<void> {
+  const source = await e.open();
+  try {
+    // Long and non-ASCII names go into a PAX header; sizes of 8 GiB and more are base-256.
+    const sink = archive.entry({
+      name: e.name.replace(/[/\\]/g, '_'),
+      size: e.size,
+      mtime: e.mtime,
+      mode: 0o644,
+      type: 'file',
+    });
+    sink.on('error', () => {}); // reported through `until`, and by the archive to its reader
     let sent = 0;
-    for await (const chunk of await e.open()) {
-      const b = chunk as Buffer;
+    for await (const chunk of source as AsyncIterable<Buffer>) {
       const room = e.size - sent;
       if (room <= 0) break;
-      const part = b.length > room ? b.subarray(0, room) : b;
+      const part = chunk.length > room ? chunk.subarray(0, room) : chunk;
       sent += part.length;
-      yield part;
+      if (!sink.write(part)) await until(sink, 'drain');
     }
     if (sent !== e.size) throw new Error(`entry ${e.name} changed size`);
-    const pad = (512 - (e.size % 512)) % 512;
-    if (pad) yield Buffer.alloc(pad);
+    const finished = until(sink, 'finish');
+    sink.end(undefined);
+    await finished;
+  } finally {
+    source.destroy();
   }
-  yield Buffer.alloc(1024);
+}
+
+/** The tar archive of these entries, one entry (one open file) at a time, never buffered whole. */
+function tarStream(entries: readonly TarEntry[]): Pack {
+  const archive = pack();
+  // A failure reaches the reader as the end of its iteration; no 'error' goes unheard before that.
+  archive.on('error', () => {});
+  void (async () => {
+    try {
+      for (const e of entries) await copyEntry(archive, e);
+      archive.finalize();
+    } catch (err) {
+      archive.destroy(err as Error);
+    }
+  })();
+  return archive;
 }
 
 /**
@@ -74,5 +96,6 @@ export async function sendTarGz(
     'Content-Disposition': contentDisposition('inline', archiveName),
     'X-Content-Type-Options': 'nosniff',
   });
-  await pipeline(tarStream(entries), createGzip(), res);
+  // Readable.from ends the archive (and with it the entry being copied) if the client goes away.
+  await pipeline(Readable.from(tarStream(entries)), createGzip(), res);
 }

@@ -14,6 +14,7 @@ import { API_SCHEMA, API_VERSION_ONLY_SCHEMA } from './schemas.js';
 import { apikeys } from './user.apikeys.js';
 import { createApikey } from './user.create_apikey.js';
 import { deleteApikey } from './user.delete_apikey.js';
+import { logFailure } from '../common/logging.js';
 
 /** The endpoints, by `namespace/method` (FileBin's class and method lookup is case-sensitive). */
 const ENDPOINTS: ReadonlyMap<string, FbEndpoint> = new Map([
@@ -91,7 +92,7 @@ export async function filebin(
       if (err instanceof FbPageError)
         return sendErrorPage(reply, err.status, err.title, err.message);
       const e = toFbError(err);
-      if (e.errorId === 'internal-error') req.log.error({ err }, 'filebin: unhandled error');
+      if (e.errorId === 'internal-error') logFailure(req, reply, err, 'filebin: unhandled error');
       return sendFbError(reply, e);
     }
   };

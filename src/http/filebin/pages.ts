@@ -23,6 +23,7 @@ import {
   PAGE_SCHEMA,
   THUMBNAIL_SCHEMA,
 } from './schemas.js';
+import { logFailure } from '../common/logging.js';
 
 /** FileBin highlights text up to this size; bigger files are served raw. */
 const MAX_TEXT = 2 * 1024 * 1024;
@@ -95,7 +96,7 @@ export function registerPages(app: FastifyInstance, core: Core, _config: Config)
         onSent: (bytes, whole) => core.files.recordTransfer(file.id, bytes, whole, req.ip),
       });
     } catch (err) {
-      req.log.error({ err }, 'filebin: download failed');
+      logFailure(req, reply, err, 'filebin: download failed');
       if (!reply.raw.headersSent) reply.raw.writeHead(500).end();
       else reply.raw.destroy();
     }
@@ -130,7 +131,7 @@ export function registerPages(app: FastifyInstance, core: Core, _config: Config)
           })),
         );
       } catch (err) {
-        req.log.error({ err }, 'filebin: tarball failed');
+        logFailure(req, reply, err, 'filebin: tarball failed');
         reply.raw.destroy();
       }
       return reply;

@@ -5,6 +5,7 @@ import { sendFile } from '../common/send-file.js';
 import { sendPdError, toPdError, writePdError } from './errors.js';
 import { DOWNLOAD_HEADERS, DOWNLOAD_QUERY, DOWNLOAD_RESPONSES, idParam, TAGS } from './schemas.js';
 import { replyWithZip } from './zip-files.js';
+import { logFailure } from '../common/logging.js';
 
 /** How many files one multi-id download may bundle. */
 const MAX_ZIP_IDS = 1000;
@@ -72,7 +73,7 @@ export function registerFileGet(app: FastifyInstance, core: Core): void {
           onSent: (bytes, whole) => core.files.recordTransfer(file.id, bytes, whole, req.ip),
         });
       } catch (err) {
-        req.log.error({ err }, 'download failed');
+        logFailure(req, reply, err, 'download failed');
         writePdError(reply.raw, toPdError(err));
       }
     },

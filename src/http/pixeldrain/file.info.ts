@@ -13,7 +13,7 @@ export function registerFileInfo(app: FastifyInstance, core: Core): void {
       schema: {
         summary: 'File info',
         description:
-          'One id: its FileInfo. Comma-separated ids (100 at most): an array of the FileInfo of those that exist (404 only when none does).',
+          'One id: its FileInfo. Comma-separated ids (1000 at most): an array of the FileInfo of those that exist (404 only when none does).',
         tags: [TAGS.files],
         security: AUTH_OPTIONAL,
         params: idParam('File id, or comma-separated ids'),
@@ -25,7 +25,7 @@ export function registerFileInfo(app: FastifyInstance, core: Core): void {
           ...errors({
             ...AUTH_ERRORS,
             404: 'not_found',
-            422: 'string_out_of_range (over 100 ids)',
+            422: 'string_out_of_range (over 1000 ids)',
           }),
         },
       },

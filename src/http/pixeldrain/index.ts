@@ -19,6 +19,7 @@ import { registerUserFiles } from './user.files.js';
 import { registerUserLogin } from './user.login.js';
 import { registerUserRegister } from './user.register.js';
 import { registerUserSession } from './user.session.js';
+import { logFailure } from '../common/logging.js';
 
 /** The pixeldrain dialect, mounted under /api. */
 export async function pixeldrainApi(
@@ -39,7 +40,7 @@ export async function pixeldrainApi(
     if (req.is404) return sendPdError(reply, INVALID_ENDPOINT);
     const e = toPdError(err);
     // Refusals raised by hooks (rate limits) are answers, not failures.
-    if (e.status >= 500) req.log.error({ err }, 'unhandled error');
+    if (e.status >= 500) logFailure(req, reply, err, 'unhandled error');
     return sendPdError(reply, e);
   });
 

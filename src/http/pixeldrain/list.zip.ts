@@ -1,5 +1,6 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Core } from '../../core/index.js';
+import { safeFileName } from '../../core/names.js';
 import { principalOf } from './auth.js';
 import { sendPdError, toPdError } from './errors.js';
 import { AUTH_ERRORS, AUTH_OPTIONAL, binary, errors, idParam, TAGS } from './schemas.js';
@@ -34,7 +35,7 @@ export function registerListZip(app: FastifyInstance, core: Core): void {
         core,
         req,
         reply,
-        `${view.list.title}.zip`,
+        safeFileName(view.list.title, '.zip', 'list'),
         view.entries.map((e) => e.file),
       );
     },

@@ -1,6 +1,7 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { closeAfterResponse } from '../common/early-reject.js';
 import { sendPdError, toPdError } from './errors.js';
+import { logFailure } from '../common/logging.js';
 
 /** What the upload endpoints (PUT and POST /api/file) share. */
 
@@ -15,7 +16,7 @@ export function declaredLength(req: FastifyRequest): number | null {
 /** Answer a refused or failed upload, closing the connection if the body was not read to the end. */
 export function failUpload(req: FastifyRequest, reply: FastifyReply, err: unknown): FastifyReply {
   const e = toPdError(err);
-  if (e.status >= 500) req.log.error({ err }, 'upload failed');
+  if (e.status >= 500) logFailure(req, reply, err, 'upload failed');
   closeAfterResponse(req.raw, reply.raw);
   return sendPdError(reply, e);
 }

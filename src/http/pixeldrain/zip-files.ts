@@ -2,6 +2,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Core } from '../../core/index.js';
 import type { FileRecord } from '../../core/records.js';
 import { sendZip } from '../common/zip.js';
+import { logFailure } from '../common/logging.js';
 
 /** Stream these files as one zip archive (list zips, multi-id downloads). */
 export async function replyWithZip(
@@ -31,7 +32,7 @@ export async function replyWithZip(
       })),
     );
   } catch (err) {
-    req.log.error({ err }, 'zip download failed');
+    logFailure(req, reply, err, 'zip download failed');
     reply.raw.destroy();
   }
 }
