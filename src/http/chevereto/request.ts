@@ -1,8 +1,8 @@
-import Busboy from 'busboy';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Readable } from 'node:stream';
 import { acceptBody } from '../common/early-reject.js';
 import { BodyError } from '../common/form.js';
+import { readMultipart as readParts } from '../common/multipart.js';
 import { Base64Decoder, Base64Error, looksLikeUrl } from './base64.js';
 import { Spool } from './spool.js';
 
@@ -27,6 +27,8 @@ export interface BodyLimits {
   maxBodyBytes: number;
   /** A base64 source in a multipart text field is held in memory: at most this long. */
   maxTextField: number;
+  /** Where spools are written (the data dir's `tmp`): every one is removed when the request ends. */
+  spoolDir: string;
 }
 
 /**
@@ -55,9 +57,10 @@ export async function stringSource(
   field: SourceField,
   value: string,
   maxFileBytes: number,
+  spoolDir: string,
 ): Promise<BodySource> {
   if (looksLikeUrl(value)) return { kind: 'url', field, url: value.trim() };
-  const spool = await Spool.create(maxFileBytes);
+  const spool = await Spool.create(maxFileBytes, spoolDir);
   try {
     const dec = new Base64Decoder((b) => spool.write(b));
     dec.push(value);
@@ -131,7 +134,8 @@ class SourceValue {
 
   constructor(
     readonly field: SourceField,
-    private readonly spoolReady: Promise<Spool>,
+    /** Creates the spool, only once the value turns out to be base64 (a URL needs none). */
+    private readonly createSpool: () => Promise<Spool>,
   ) {}
 
   /** Bytes waiting to be written: the caller awaits this between request chunks. */
@@ -161,7 +165,7 @@ class SourceValue {
       return;
     }
     this.mode = 'base64';
-    this.spool = await this.spoolReady;
+    this.spool = await this.createSpool();
     this.decoder = new Base64Decoder((b) => this.spool!.write(b));
     const raw = this.raw;
     this.raw = '';
@@ -226,8 +230,7 @@ async function readUrlencoded(
   let source: SourceValue | null = null;
   let done: BodySource | null = null;
   // Created on first need only (a URL or a small form needs no temporary file).
-  let spool: Promise<Spool> | null = null;
-  const spoolFor = () => (spool ??= Spool.create(limits.maxFileBytes));
+  const createSpool = () => Spool.create(limits.maxFileBytes, limits.spoolDir);
 
   let inValue = false;
   let key = '';
@@ -249,7 +252,7 @@ async function readUrlencoded(
     inValue = true;
     const k = decodeField(key);
     if ((SOURCE_FIELDS as readonly string[]).includes(k) && !source) {
-      source = new SourceValue(k as SourceField, spoolFor());
+      source = new SourceValue(k as SourceField, createSpool);
       current = source;
       // Its name is remembered as given (the imgBB switch looks at it), its value is the source.
       fields[k] = '';
@@ -297,60 +300,43 @@ async function readUrlencoded(
     if (err instanceof BodyError) throw err;
     throw new BodyError('unreadable', 'The request body could not be read completely');
   }
-  const result = done as BodySource | null;
-  const unused = spool as Promise<Spool> | null;
-  if (!result && unused) await (await unused).dispose();
-  return { fields, source: result, imageFilePart: false };
+  return { fields, source: done as BodySource | null, imageFilePart: false };
 }
 
 // ---------------------------------------------------------------------------------------------
-// multipart/form-data, streamed with busboy
+// multipart/form-data, streamed (the common multipart reader)
 
-function readMultipart(
+async function readMultipart(
   req: IncomingMessage,
   res: ServerResponse,
   limits: BodyLimits,
   onFile: FilePartHandler,
 ): Promise<ParsedBody> {
-  return new Promise<ParsedBody>((resolve, reject) => {
-    let bb: Busboy.Busboy;
-    try {
-      bb = Busboy({
-        headers: req.headers,
-        limits: {
-          fieldSize: limits.maxTextField,
-          fields: 100,
-          files: 4,
-          parts: 200,
-          fileSize: limits.maxFileBytes + 1,
-        },
-      });
-    } catch {
-      reject(new BodyError('malformed', 'The multipart form could not be parsed'));
-      return;
-    }
-    const fields: Record<string, string> = Object.create(null) as Record<string, string>;
-    let source: BodySource | null = null;
-    let imageFilePart = false;
-    const pending: Promise<unknown>[] = [];
-    let failed = false;
-    const fail = (err: unknown) => {
-      if (failed) return;
-      failed = true;
-      req.unpipe(bb);
-      Promise.allSettled(pending)
-        .then(async () => {
-          if (source?.kind === 'spool') await source.spool.dispose();
-        })
-        .finally(() => reject(err));
-    };
-
-    bb.on('field', (name, value, info) => {
-      if ((SOURCE_FIELDS as readonly string[]).includes(name)) {
+  const { spoolDir } = limits;
+  const fields: Record<string, string> = Object.create(null) as Record<string, string>;
+  let source: BodySource | null = null;
+  let imageFilePart = false;
+  // Base64 sources given as text fields, decoded to disk while the rest is read.
+  const decoding: Promise<unknown>[] = [];
+  try {
+    await readParts(req, res, {
+      limits: {
+        fieldSize: limits.maxTextField,
+        fields: 100,
+        files: 4,
+        parts: 200,
+        fileSize: limits.maxFileBytes + 1,
+      },
+      maxBodyBytes: limits.maxBodyBytes,
+      onField: (name, value, truncated) => {
+        if (!(SOURCE_FIELDS as readonly string[]).includes(name)) {
+          fields[name] = value;
+          return;
+        }
         fields[name] = '';
         if (source) return;
         const field = name as SourceField;
-        if (info.valueTruncated) {
+        if (truncated) {
           source = {
             kind: 'invalid',
             field,
@@ -361,96 +347,87 @@ function readMultipart(
           };
           return;
         }
-        const p = stringSource(field, value, limits.maxFileBytes).then((s) => (source = s));
         source = { kind: 'invalid', field, error: null }; // placeholder until decoded
-        pending.push(p);
-        return;
-      }
-      fields[name] = value;
-    });
-    bb.on('file', (name, stream, info) => {
-      if (!(SOURCE_FIELDS as readonly string[]).includes(name) || source) {
-        stream.resume();
-        return;
-      }
-      const field = name as SourceField;
-      if (field === 'image') imageFilePart = true;
-      const filename = info.filename ?? '';
-      const direct = onFile(field, stream, filename, { ...fields });
-      if (direct) {
-        // Always settled: the handler reports its error after the whole body is read.
-        const done = direct.then(
-          (v) => v,
-          (err: unknown) => {
-            // The key was checked before: this is the upload's own error (too large, type...),
-            // and the rest of the body is not worth reading.
-            stream.resume();
-            fail(err);
-            throw err;
-          },
+        decoding.push(
+          stringSource(field, value, limits.maxFileBytes, spoolDir).then((s) => (source = s)),
         );
-        done.catch(() => {});
-        source = { kind: 'direct', field, done };
-        pending.push(done.catch(() => {}));
-        return;
+      },
+      onFile: ({ field: name, stream, filename }) => {
+        if (!(SOURCE_FIELDS as readonly string[]).includes(name) || source) return null;
+        const field = name as SourceField;
+        if (field === 'image') imageFilePart = true;
+        const direct = onFile(field, stream, filename ?? '', { ...fields });
+        if (direct) {
+          // The key was checked before: a rejection is the upload's own error (too large,
+          // type...), and the rest of the body is not worth reading.
+          source = { kind: 'direct', field, done: direct };
+          direct.catch(() => {});
+          return direct;
+        }
+        source = { kind: 'invalid', field, error: null }; // placeholder until spooled
+        return spoolPart(field, stream, filename ?? '', limits.maxFileBytes, spoolDir).then(
+          (s) => (source = s),
+        );
+      },
+    });
+  } catch (err) {
+    // Whatever was held on disk goes with the request.
+    await Promise.allSettled(decoding);
+    const held = source as BodySource | null;
+    if (held?.kind === 'spool') await held.spool.dispose();
+    throw err;
+  }
+  await Promise.allSettled(decoding);
+  return { fields, source, imageFilePart };
+}
+
+/**
+ * A file part sent before the key, held on disk until the request has been read. Read with events,
+ * not for-await: a part past the limit is drained, never destroyed, and its error reported after
+ * the key check. Never rejects; a part cut off disposes of its spool.
+ */
+async function spoolPart(
+  field: SourceField,
+  stream: Readable,
+  filename: string,
+  maxBytes: number,
+  spoolDir: string,
+): Promise<BodySource> {
+  stream.pause();
+  let spool: Spool;
+  let error: unknown = null;
+  stream.on('error', (err) => (error ??= err));
+  try {
+    spool = await Spool.create(maxBytes, spoolDir);
+  } catch (err) {
+    stream.resume();
+    return { kind: 'invalid', field, error: err };
+  }
+  return new Promise<BodySource>((resolveSource) => {
+    stream.on('data', (chunk: Buffer) => {
+      if (error) return;
+      try {
+        spool.write(chunk);
+        if (spool.needsDrain()) {
+          stream.pause();
+          void spool.drained().then(() => stream.resume());
+        }
+      } catch (err) {
+        error = err;
       }
-      // Read with events, not for-await: a part past the limit is drained, never destroyed (busboy
-      // would wait for it forever), and its error reported after the key check.
-      stream.pause();
-      const spooled = Spool.create(limits.maxFileBytes).then(
-        (spool) =>
-          new Promise<BodySource>((resolveSource) => {
-            let error: unknown = null;
-            stream.on('data', (chunk: Buffer) => {
-              if (error) return;
-              try {
-                spool.write(chunk);
-                if (spool.needsDrain()) {
-                  stream.pause();
-                  void spool.drained().then(() => stream.resume());
-                }
-              } catch (err) {
-                error = err;
-              }
-            });
-            stream.on('error', (err) => (error ??= err));
-            stream.on('close', () => {
-              const done = error
-                ? spool.dispose().then((): BodySource => ({ kind: 'invalid', field, error }))
-                : spool.finish().then(
-                    (): BodySource => ({ kind: 'spool', field, spool, filename, base64: false }),
-                    async (err: unknown): Promise<BodySource> => {
-                      await spool.dispose();
-                      return { kind: 'invalid', field, error: err };
-                    },
-                  );
-              void done.then(resolveSource);
-            });
-            stream.resume();
-          }),
-      );
-      source = { kind: 'invalid', field, error: null };
-      pending.push(spooled.then((s) => (source = s)));
     });
-    bb.on('close', () => {
-      Promise.all(pending).then(
-        () => {
-          if (!failed) resolve({ fields, source, imageFilePart });
-        },
-        (err: unknown) => fail(err),
-      );
+    stream.on('close', () => {
+      const done = error
+        ? spool.dispose().then((): BodySource => ({ kind: 'invalid', field, error }))
+        : spool.finish().then(
+            (): BodySource => ({ kind: 'spool', field, spool, filename, base64: false }),
+            async (err: unknown): Promise<BodySource> => {
+              await spool.dispose();
+              return { kind: 'invalid', field, error: err };
+            },
+          );
+      void done.then(resolveSource);
     });
-    bb.on('error', () => fail(new BodyError('malformed', 'The multipart form could not be read')));
-    req.on('aborted', () => fail(new BodyError('unreadable', 'The request was aborted')));
-    let size = 0;
-    req.on('data', (c: Buffer) => {
-      size += c.length;
-      if (size > limits.maxBodyBytes) {
-        bb.destroy();
-        fail(new BodyError('too_large', `The request body is over ${limits.maxBodyBytes} bytes`));
-      }
-    });
-    acceptBody(req, res);
-    req.pipe(bb);
+    stream.resume();
   });
 }

@@ -1,4 +1,5 @@
 import { timingSafeEqual, createHash } from 'node:crypto';
+import path from 'node:path';
 import type { Readable } from 'node:stream';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Config } from '../../config.js';
@@ -167,6 +168,11 @@ async function publish(
   return { result, originalFilename: src.filename || name };
 }
 
+/** Where Chevereto's spools go: the data dir's `tmp` (not the system's, shared with others). */
+export function spoolDirOf(config: Config): string {
+  return path.join(config.dataDir, 'tmp');
+}
+
 /** GET|POST /api/{version}/{action}: Chevereto's API v1 (only version 1, action upload). */
 export function registerUpload(app: FastifyInstance, core: Core, config: Config): void {
   const limits = {
@@ -174,6 +180,7 @@ export function registerUpload(app: FastifyInstance, core: Core, config: Config)
     // Base64 is 4/3 of the bytes; percent-escapes of + / = and the other fields add a little.
     maxBodyBytes: Math.ceil((config.maxFileSize * 4) / 3) * 1.1 + 1024 * 1024,
     maxTextField: Math.min(TEXT_FIELD_MAX, Math.ceil((config.maxFileSize * 4) / 3) + 1024),
+    spoolDir: spoolDirOf(config),
   };
 
   const handler = async (
@@ -227,7 +234,7 @@ export function registerUpload(app: FastifyInstance, core: Core, config: Config)
           if (req.method !== 'POST' && !looksLikeUrl(value)) {
             throw fail('Upload using base64 source must be done using POST method.', 130);
           }
-          source = await stringSource(field, value, config.maxFileSize);
+          source = await stringSource(field, value, config.maxFileSize, limits.spoolDir);
         }
       }
       if (!source) throw fail('Empty upload source', 130);
