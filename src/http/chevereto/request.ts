@@ -394,40 +394,39 @@ async function spoolPart(
   spoolDir: string,
 ): Promise<BodySource> {
   stream.pause();
-  let spool: Spool;
   let error: unknown = null;
   stream.on('error', (err) => (error ??= err));
+  // Listened to at once: a part cut off may close while the spool is being created.
+  const closed = new Promise<void>((resolve) => stream.once('close', resolve));
+  let spool: Spool;
   try {
     spool = await Spool.create(maxBytes, spoolDir);
   } catch (err) {
     stream.resume();
     return { kind: 'invalid', field, error: err };
   }
-  return new Promise<BodySource>((resolveSource) => {
-    stream.on('data', (chunk: Buffer) => {
-      if (error) return;
-      try {
-        spool.write(chunk);
-        if (spool.needsDrain()) {
-          stream.pause();
-          void spool.drained().then(() => stream.resume());
-        }
-      } catch (err) {
-        error = err;
+  stream.on('data', (chunk: Buffer) => {
+    if (error) return;
+    try {
+      spool.write(chunk);
+      if (spool.needsDrain()) {
+        stream.pause();
+        void spool.drained().then(() => stream.resume());
       }
-    });
-    stream.on('close', () => {
-      const done = error
-        ? spool.dispose().then((): BodySource => ({ kind: 'invalid', field, error }))
-        : spool.finish().then(
-            (): BodySource => ({ kind: 'spool', field, spool, filename, base64: false }),
-            async (err: unknown): Promise<BodySource> => {
-              await spool.dispose();
-              return { kind: 'invalid', field, error: err };
-            },
-          );
-      void done.then(resolveSource);
-    });
-    stream.resume();
+    } catch (err) {
+      error = err;
+    }
   });
+  stream.resume();
+  await closed;
+  if (!error) {
+    try {
+      await spool.finish();
+      return { kind: 'spool', field, spool, filename, base64: false };
+    } catch (err) {
+      error = err;
+    }
+  }
+  await spool.dispose();
+  return { kind: 'invalid', field, error };
 }

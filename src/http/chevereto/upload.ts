@@ -256,8 +256,11 @@ export function registerUpload(app: FastifyInstance, core: Core, config: Config)
       } else {
         published = await fromUrl(core, config, params, uploader, source.url);
       }
+      // Spools are gone before the answer (a client that reads it finds nothing left behind).
+      if (source?.kind === 'spool') await source.spool.dispose();
       return await respond(core, config, req, reply, published, format, imgbb);
     } catch (err) {
+      if (source?.kind === 'spool') await source.spool.dispose();
       const e = toChvError(err, config.maxFileSize);
       if (e === INTERNAL) req.log.error({ err }, 'chevereto upload failed');
       closeAfterResponse(req.raw, reply.raw);

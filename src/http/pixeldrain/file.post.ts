@@ -32,8 +32,13 @@ function truthy(v: unknown): boolean {
  * the blob store.
  */
 export function registerFilePost(app: FastifyInstance, core: Core): void {
+  // `/file/` too (pixeldrain-reloaded's uploader posts there): it is not a rename of file ''.
+  for (const url of ['/file', '/file/']) registerAt(app, core, url);
+}
+
+function registerAt(app: FastifyInstance, core: Core, url: string): void {
   app.post(
-    '/file',
+    url,
     {
       schema: {
         summary: 'Upload a file (multipart form)',
