@@ -53,7 +53,7 @@ function raw(
   url: string,
   head: string[],
   body: Uint8Array,
-  opts: { halfClose?: boolean; cut?: number } = {},
+  opts: { halfClose?: boolean; cut?: number; halfCloseAt?: number } = {},
 ): Promise<Raw> {
   return new Promise((resolve) => {
     const sock = net.connect({ host: '127.0.0.1', port: Number(new URL(url).port) });
@@ -79,6 +79,11 @@ function raw(
     sock.on('end', finish);
     sock.once('connect', () => {
       const lines = [...head, `Host: 127.0.0.1`, `Content-Length: ${body.length}`];
+      if (opts.halfCloseAt !== undefined) {
+        sock.write(lines.join('\r\n') + '\r\n\r\n');
+        sock.end(body.subarray(0, opts.halfCloseAt));
+        return;
+      }
       if (opts.cut !== undefined) {
         sock.write(lines.join('\r\n') + '\r\n\r\n');
         sock.write(body.subarray(0, opts.cut), () => setImmediate(() => sock.destroy()));
@@ -116,7 +121,15 @@ async function nameOf(id: string): Promise<string | undefined> {
 
 /** Nothing of a failed upload left: no staging file, no pending multipart upload, no spool. */
 async function nothingStaged(): Promise<void> {
-  await waitFor(async () => (await pendingUploads(s)) === 0, 'no upload pending');
+  // The client may be gone before the server has cleaned up: wait for it (bounded), then check.
+  await waitFor(
+    async () =>
+      (await pendingUploads(s)) === 0 &&
+      (await stagingFiles(s.dataDir)).length === 0 &&
+      (await spools()).length === 0,
+    'nothing staged',
+  ).catch(() => {});
+  expect(await pendingUploads(s)).toBe(0);
   expect(await stagingFiles(s.dataDir)).toEqual([]);
   expect(await spools()).toEqual([]);
 }
@@ -399,6 +412,23 @@ describe('a client that half-closes its socket after the request still gets its 
     );
     expect(refused.status).toBe(400);
     expect(json(refused)).toMatchObject({ error: { message: 'No key provided', code: 100 } });
+  });
+});
+
+describe('a client that half-closes before its body is complete', () => {
+  it('is an incomplete request: 400 and the connection closed, nothing staged', async () => {
+    const body = multipart([['name="file"; filename="half.bin"', Buffer.alloc(400_000, 3)]]);
+    for (const head of [
+      ['PUT /api/file/half.bin HTTP/1.1', `Authorization: ${basic(key)}`],
+      ['POST /api/file HTTP/1.1', `Authorization: ${basic(key)}`, `Content-Type: ${MP}`],
+      ['POST /api/v2.2.0/file/upload HTTP/1.1', `Content-Type: ${MP}`],
+      ['POST /api/1/upload HTTP/1.1', `Content-Type: ${MP}`],
+    ]) {
+      const r = await raw(s.url, head, body, { halfCloseAt: 200_000 });
+      expect(r.status === null || r.status === 400).toBe(true);
+      await nothingStaged();
+    }
+    await stillServes();
   });
 });
 
