@@ -351,19 +351,21 @@ describe('file names in multipart uploads (UTF-8, RFC 5987 filename*, Latin-1)',
 
 describe('a client that half-closes its socket after the request still gets its answer', () => {
   const json = (r: Raw) => JSON.parse(r.body) as Record<string, unknown>;
+  // Big enough that the answer (after the blob store's fsync) comes after the FIN is read.
+  const HALF_BODY = Buffer.alloc(1024 * 1024, 'half-closed');
 
   it('pixeldrain PUT and POST /api/file', async () => {
     const put = await raw(
       s.url,
       ['PUT /api/file/half.txt HTTP/1.1', `Authorization: ${basic(key)}`],
-      Buffer.from('half-closed'),
+      HALF_BODY,
       { halfClose: true },
     );
     expect(put.status).toBe(201);
     const post = await raw(
       s.url,
       ['POST /api/file HTTP/1.1', `Authorization: ${basic(key)}`, `Content-Type: ${MP}`],
-      multipart([['name="file"; filename="half.txt"', 'half-closed']]),
+      multipart([['name="file"; filename="half.txt"', HALF_BODY]]),
       { halfClose: true },
     );
     expect(post.status).toBe(201);
@@ -375,7 +377,7 @@ describe('a client that half-closes its socket after the request still gets its 
       s.url,
       ['POST /api/v2.2.0/file/upload HTTP/1.1', `Content-Type: ${MP}`],
       multipart([
-        ['name="file[1]"; filename="half.txt"', 'half-closed'],
+        ['name="file[1]"; filename="half.txt"', HALF_BODY],
         ['name="apikey"', key],
       ]),
       { halfClose: true },
