@@ -260,6 +260,31 @@ describe('a multipart body whose file part never ends', () => {
     await stillServes();
   });
 
+  it('pixeldrain POST /api/file, grab_file then a cut-off part: 400, no copy made', async () => {
+    const put = await fetch(`${s.url}/api/file/original.txt`, {
+      method: 'PUT',
+      body: 'original',
+      headers: { Authorization: basic(key) },
+    });
+    const { id } = (await put.json()) as { id: string };
+    const rows = async () =>
+      (await s.app.runtime.db.selectFrom('files').select('id').execute()).length;
+    const before = await rows();
+    const body = Buffer.from(
+      `--b\r\nContent-Disposition: form-data; name="grab_file"\r\n\r\n${id}\r\n` +
+        `--b\r\nContent-Disposition: form-data; name="file"; filename="a"\r\n\r\nxx`,
+    );
+    const r = await raw(
+      s.url,
+      ['POST /api/file HTTP/1.1', TRUNCATED_HEAD, `Authorization: ${basic(key)}`],
+      body,
+    );
+    expect(r.status).toBe(400);
+    expect(JSON.parse(r.body)).toMatchObject({ success: false, value: 'error_reading_input' });
+    expect(await rows()).toBe(before);
+    await stillServes();
+  });
+
   it('text forms (pixeldrain login, FileBin history) with a cut-off part: 400 in their shape', async () => {
     const pd = await raw(s.url, ['POST /api/user/login HTTP/1.1', TRUNCATED_HEAD], TRUNCATED);
     expect(pd.status).toBe(400);

@@ -99,18 +99,17 @@ async function receiveForm(
 ): Promise<UploadResult> {
   const fields: Record<string, string> = {};
   let result: Promise<UploadResult> | null = null;
+  // Copy an existing file instead of uploading one (a file part after it is ignored); done once
+  // the whole body has been read, so a body cut off afterwards changes nothing.
+  let grab: string | null = null;
   await readMultipart(req.raw, reply.raw, {
     limits: { files: 1, fields: 50, parts: 60, fieldSize: 64 * 1024 },
     onField: (key, value) => {
       fields[key] = value;
-      // Copy an existing file instead of uploading one; anything after this field is ignored.
-      if (key === 'grab_file' && !result) {
-        result = core.files.grab(value, uploader).then((file) => ({ file }));
-        result.catch(() => {});
-      }
+      if (key === 'grab_file' && !result && grab === null) grab = value;
     },
     onFile: ({ field, stream, filename }) => {
-      if (field !== 'file' || result) return null;
+      if (field !== 'file' || result || grab !== null) return null;
       const name = fields.name !== undefined ? fields.name : baseName(filename ?? '') || 'file';
       const upload = core.files.upload({
         body: stream,
@@ -123,6 +122,7 @@ async function receiveForm(
       return upload;
     },
   });
-  if (!result) throw new CoreError('no_file');
-  return result;
+  if (result) return result;
+  if (grab !== null) return { file: await core.files.grab(grab, uploader) };
+  throw new CoreError('no_file');
 }
