@@ -260,6 +260,47 @@ describe('a multipart body whose file part never ends', () => {
     await stillServes();
   });
 
+  it('a body cut off after its file part: 400 on every dialect, no file stored', async () => {
+    const rows = async () =>
+      (await s.app.runtime.db.selectFrom('files').select('id').execute()).length;
+    const before = await rows();
+    const part = (name: string, file: string, content: Buffer | string) =>
+      Buffer.concat([
+        Buffer.from(
+          `--b\r\nContent-Disposition: form-data; name="${name}"; filename="${file}"\r\n\r\n`,
+        ),
+        Buffer.from(content),
+        // The part ends, the body does not: no closing boundary.
+        Buffer.from('\r\n--b\r\nContent-Disposition: form-da'),
+      ]);
+    const keyField = Buffer.from(
+      `--b\r\nContent-Disposition: form-data; name="key"\r\n\r\n${key}\r\n`,
+    );
+    const pd = await raw(
+      s.url,
+      ['POST /api/file HTTP/1.1', TRUNCATED_HEAD, `Authorization: ${basic(key)}`],
+      part('file', 'a.txt', 'complete part'),
+    );
+    expect(pd.status).toBe(400);
+    expect(JSON.parse(pd.body)).toMatchObject({ success: false, value: 'error_reading_input' });
+    const fb = await raw(
+      s.url,
+      ['POST /api/v2.2.0/file/upload HTTP/1.1', TRUNCATED_HEAD],
+      part('file[1]', 'a.txt', 'complete part'),
+    );
+    expect(fb.status).toBe(400);
+    expect(JSON.parse(fb.body)).toMatchObject({ error_id: 'file/upload-verify' });
+    const chv = await raw(
+      s.url,
+      ['POST /api/1/upload HTTP/1.1', TRUNCATED_HEAD],
+      Buffer.concat([keyField, part('source', 'a.png', png)]),
+    );
+    expect(chv.status).toBe(400);
+    expect(await rows()).toBe(before);
+    await nothingStaged();
+    await stillServes();
+  });
+
   it('pixeldrain POST /api/file, grab_file then a cut-off part: 400, no copy made', async () => {
     const put = await fetch(`${s.url}/api/file/original.txt`, {
       method: 'PUT',

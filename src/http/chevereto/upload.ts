@@ -21,6 +21,7 @@ import {
   stringSource,
   type BodySource,
   type FilePartHandler,
+  type ParsedBody,
   type SourceField,
 } from './request.js';
 import { UPLOAD_GET_SCHEMA, UPLOAD_SCHEMA } from './schemas.js';
@@ -194,6 +195,7 @@ export function registerUpload(app: FastifyInstance, core: Core, config: Config)
     let source: BodySource | null = null;
     let auth: Promise<Principal | null> | null = null;
     const authenticate = (key: string) => (auth ??= resolveKey(core, config, key));
+    let direct: Promise<{ result: PublishResult }> | null = null;
     try {
       // A file part whose key is already known goes straight into the core (nothing buffered).
       const onFile: FilePartHandler = (_field, stream, filename, fieldsSoFar) => {
@@ -206,15 +208,24 @@ export function registerUpload(app: FastifyInstance, core: Core, config: Config)
           }
           return null;
         }
-        return authenticate(key).then((uploader) => {
+        direct = authenticate(key).then((uploader) => {
           if (uploader === null && !config.allowAnonymousUploads) throw fail('Request denied', 401);
           return publish(core, config, params, uploader, { body: stream, filename });
         });
+        return direct;
       };
-      const body =
-        req.method === 'POST'
-          ? await readChevereto(req.raw, reply.raw, limits, onFile)
-          : { fields: {}, source: null, imageFilePart: false };
+      let body: ParsedBody;
+      try {
+        body =
+          req.method === 'POST'
+            ? await readChevereto(req.raw, reply.raw, limits, onFile)
+            : { fields: {}, source: null, imageFilePart: false };
+      } catch (err) {
+        // The body failed after its file part was published: the upload did not happen.
+        const done = await (direct as Promise<{ result: PublishResult }> | null)?.catch(() => null);
+        if (done) await core.files.remove(done.result.file).catch(() => {});
+        throw err;
+      }
       source = body.source;
       const params: Params = { ...query, ...body.fields };
       format = formatOf(params.format);

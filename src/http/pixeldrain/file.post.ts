@@ -1,7 +1,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Principal } from '../../core/accounts.js';
 import { CoreError } from '../../core/errors.js';
-import type { UploadResult } from '../../core/files.js';
+import type { StagedUpload, UploadInput, UploadResult } from '../../core/files.js';
 import type { Core } from '../../core/index.js';
 import { baseName } from '../../core/names.js';
 import { principalOf } from './auth.js';
@@ -98,31 +98,43 @@ async function receiveForm(
   uploader: Principal | null,
 ): Promise<UploadResult> {
   const fields: Record<string, string> = {};
-  let result: Promise<UploadResult> | null = null;
+  // The file part is staged as it arrives and published only once the whole body has been read:
+  // a body cut off or malformed after the part leaves no file behind.
+  let upload: { staged: Promise<StagedUpload>; input: Omit<UploadInput, 'body'> } | null = null;
   // Copy an existing file instead of uploading one (a file part after it is ignored); done once
-  // the whole body has been read, so a body cut off afterwards changes nothing.
+  // the whole body has been read too.
   let grab: string | null = null;
-  await readMultipart(req.raw, reply.raw, {
-    limits: { files: 1, fields: 50, parts: 60, fieldSize: 64 * 1024 },
-    onField: (key, value) => {
-      fields[key] = value;
-      if (key === 'grab_file' && !result && grab === null) grab = value;
-    },
-    onFile: ({ field, stream, filename }) => {
-      if (field !== 'file' || result || grab !== null) return null;
-      const name = fields.name !== undefined ? fields.name : baseName(filename ?? '') || 'file';
-      const upload = core.files.upload({
-        body: stream,
-        name,
-        uploader,
-        anonymous: truthy(fields.anonymous) || truthy(req.query.anonymous),
-        rejectEmpty: true,
-      });
-      result = upload;
-      return upload;
-    },
-  });
-  if (result) return result;
+  try {
+    await readMultipart(req.raw, reply.raw, {
+      limits: { files: 1, fields: 50, parts: 60, fieldSize: 64 * 1024 },
+      onField: (key, value) => {
+        fields[key] = value;
+        if (key === 'grab_file' && !upload && grab === null) grab = value;
+      },
+      onFile: ({ field, stream, filename }) => {
+        if (field !== 'file' || upload || grab !== null) return null;
+        const input = {
+          name: fields.name !== undefined ? fields.name : baseName(filename ?? '') || 'file',
+          uploader,
+          anonymous: truthy(fields.anonymous) || truthy(req.query.anonymous),
+          rejectEmpty: true,
+        };
+        core.files.checkUploadAllowed(uploader, null, input.name);
+        upload = { staged: core.files.stage(stream), input };
+        return upload.staged;
+      },
+    });
+  } catch (err) {
+    const pending = upload as { staged: Promise<StagedUpload> } | null;
+    const staged = await pending?.staged.catch(() => null);
+    await staged?.discard().catch(() => {});
+    throw err;
+  }
+  const ready = upload as {
+    staged: Promise<StagedUpload>;
+    input: Omit<UploadInput, 'body'>;
+  } | null;
+  if (ready) return core.files.publishStaged(await ready.staged, ready.input);
   if (grab !== null) return { file: await core.files.grab(grab, uploader) };
   throw new CoreError('no_file');
 }
