@@ -51,6 +51,12 @@ export async function createServer(
   // Timeouts (silence, not duration) and connection caps: STOWAGE_*_TIMEOUT_MS, *_CONNECTIONS*.
   guardConnections(app.server, config);
   deferExpectContinue(app.server);
+  // A client may half-close its socket (FIN) once its request is sent and still wait for the
+  // answer. Node's default treats that FIN as an abort: it destroys the request still being read
+  // or answered and ends the socket, so a slow handler's answer never goes out. With half-open
+  // allowed, the FIN only marks the connection to close after the response. (A FIN before the
+  // request is complete is still an incomplete request: the parser errors and the body aborts.)
+  (app.server as typeof app.server & { httpAllowHalfOpen: boolean }).httpAllowHalfOpen = true;
   // Schemas document the API (OpenAPI); they neither validate nor serialise anything.
   schemasAsContractOnly(app);
   await registerOpenApi(app, { components: PD_COMPONENTS });

@@ -1,63 +1,31 @@
-import Busboy from 'busboy';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Readable } from 'node:stream';
-import { acceptBody } from '../common/early-reject.js';
 import { BodyError } from '../common/form.js';
-import { Base64Decoder, Base64Error, looksLikeUrl } from './base64.js';
+import { readMultipart as readParts } from '../common/multipart.js';
+import { Base64Decoder, looksLikeUrl } from './base64.js';
+import {
+  SOURCE_FIELDS,
+  type BodyLimits,
+  type BodySource,
+  type FilePartHandler,
+  type ParsedBody,
+  type SourceField,
+} from './source.js';
 import { Spool } from './spool.js';
+import { readUrlencoded } from './urlencoded.js';
 
-/** The parameters that carry the upload: `source`, and `image` (imgBB's name, an alias). */
-export const SOURCE_FIELDS = ['source', 'image'] as const;
-export type SourceField = (typeof SOURCE_FIELDS)[number];
-
-/** Where the upload comes from, as far as the body told us. */
-export type BodySource =
-  /** Held on disk (base64 decoded, or a file part that came before the key). */
-  | { kind: 'spool'; field: SourceField; spool: Spool; filename: string | null; base64: boolean }
-  /** A file part streamed straight into the core while the request was read. */
-  | { kind: 'direct'; field: SourceField; done: Promise<unknown> }
-  | { kind: 'url'; field: SourceField; url: string }
-  /** A base64 source that failed (the error is reported in Chevereto's order, after the key). */
-  | { kind: 'invalid'; field: SourceField; error: unknown };
-
-export interface BodyLimits {
-  /** Decoded upload size limit. */
-  maxFileBytes: number;
-  /** Urlencoded bodies: 4/3 of the size limit and room for escapes and other fields. */
-  maxBodyBytes: number;
-  /** A base64 source in a multipart text field is held in memory: at most this long. */
-  maxTextField: number;
-}
-
-/**
- * A file part: the handler streams it into the core now (returns the promise) or returns null,
- * and it is spooled to disk until the whole request has been read.
- */
-export type FilePartHandler = (
-  field: SourceField,
-  stream: Readable,
-  filename: string,
-  fieldsSoFar: Record<string, string>,
-) => Promise<unknown> | null;
-
-const FIELD_MAX = 64 * 1024;
-const URL_MAX = 8 * 1024;
-
-export interface ParsedBody {
-  fields: Record<string, string>;
-  source: BodySource | null;
-  /** A file part named image was sent (imgBB's field). */
-  imageFilePart: boolean;
-}
+/** The body of an upload request: the shared types (source.ts), urlencoded (urlencoded.ts), multipart (here). */
+export * from './source.js';
 
 /** A string source given as a parameter (query, multipart field): URL or base64. */
 export async function stringSource(
   field: SourceField,
   value: string,
   maxFileBytes: number,
+  spoolDir: string,
 ): Promise<BodySource> {
   if (looksLikeUrl(value)) return { kind: 'url', field, url: value.trim() };
-  const spool = await Spool.create(maxFileBytes);
+  const spool = await Spool.create(maxFileBytes, spoolDir);
   try {
     const dec = new Base64Decoder((b) => spool.write(b));
     dec.push(value);
@@ -83,274 +51,39 @@ export async function readChevereto(
 }
 
 // ---------------------------------------------------------------------------------------------
-// application/x-www-form-urlencoded, streamed
+// multipart/form-data, streamed (the common multipart reader)
 
-/** Chunks are read as Latin-1 (one code unit per byte): a name or value back to its UTF-8 text. */
-function decodeField(raw: string): string {
-  return decodeComponent(Buffer.from(raw, 'latin1').toString('utf8'));
-}
-
-function decodeComponent(raw: string): string {
-  try {
-    return decodeURIComponent(raw.replace(/\+/g, ' '));
-  } catch {
-    return new URLSearchParams(`v=${raw}`).get('v') ?? raw;
-  }
-}
-
-/** Percent-decoding for ASCII payloads (base64), chunk by chunk: a split %XX waits for its end. */
-class PercentStream {
-  private pending = '';
-  push(text: string): string {
-    let s = this.pending + text;
-    this.pending = '';
-    const cut = s.lastIndexOf('%');
-    if (cut >= 0 && cut > s.length - 3) {
-      this.pending = s.slice(cut);
-      s = s.slice(0, cut);
-    }
-    return s
-      .replace(/\+/g, ' ')
-      .replace(/%([0-9A-Fa-f]{2})/g, (_m, h: string) => String.fromCharCode(parseInt(h, 16)));
-  }
-  end(): string {
-    const rest = this.pending;
-    this.pending = '';
-    return rest;
-  }
-}
-
-/** The value of `source`/`image` in a urlencoded body: a URL (kept) or base64 (decoded to disk). */
-class SourceValue {
-  private mode: 'undecided' | 'url' | 'base64' | 'failed' = 'undecided';
-  private raw = '';
-  private error: unknown = null;
-  private spool: Spool | null = null;
-  private decoder: Base64Decoder | null = null;
-  private readonly pct = new PercentStream();
-
-  constructor(
-    readonly field: SourceField,
-    private readonly spoolReady: Promise<Spool>,
-  ) {}
-
-  /** Bytes waiting to be written: the caller awaits this between request chunks. */
-  async drained(): Promise<void> {
-    if (this.spool) await this.spool.drained();
-  }
-
-  async push(part: string): Promise<void> {
-    if (this.mode === 'failed') return;
-    if (this.mode === 'undecided') {
-      this.raw += part;
-      if (this.raw.length < 32) return;
-      await this.decide();
-      return;
-    }
-    if (this.mode === 'url') {
-      this.raw += part;
-      if (this.raw.length > URL_MAX) this.fail(new Base64Error('invalid'));
-      return;
-    }
-    this.feed(this.pct.push(part));
-  }
-
-  private async decide(): Promise<void> {
-    if (looksLikeUrl(decodeComponent(this.raw.slice(0, 32)))) {
-      this.mode = 'url';
-      return;
-    }
-    this.mode = 'base64';
-    this.spool = await this.spoolReady;
-    this.decoder = new Base64Decoder((b) => this.spool!.write(b));
-    const raw = this.raw;
-    this.raw = '';
-    this.feed(this.pct.push(raw));
-  }
-
-  private feed(text: string): void {
-    try {
-      this.decoder!.push(text);
-    } catch (err) {
-      this.fail(err);
-    }
-  }
-
-  private fail(err: unknown): void {
-    this.mode = 'failed';
-    this.error = err;
-    this.raw = '';
-  }
-
-  async end(): Promise<BodySource> {
-    if (this.mode === 'undecided') await this.decide();
-    if (this.mode === 'url') {
-      return { kind: 'url', field: this.field, url: decodeComponent(this.raw).trim() };
-    }
-    if (this.mode === 'base64') {
-      try {
-        const rest = this.pct.end();
-        if (rest) this.decoder!.push(rest);
-        this.decoder!.end();
-        await this.spool!.finish();
-        return {
-          kind: 'spool',
-          field: this.field,
-          spool: this.spool!,
-          filename: null,
-          base64: true,
-        };
-      } catch (err) {
-        this.fail(err);
-      }
-    }
-    await this.spool?.dispose();
-    return { kind: 'invalid', field: this.field, error: this.error };
-  }
-
-  async discard(): Promise<void> {
-    await this.spool?.dispose();
-  }
-}
-
-async function readUrlencoded(
-  req: IncomingMessage,
-  res: ServerResponse,
-  limits: BodyLimits,
-): Promise<ParsedBody> {
-  const tooLarge = () =>
-    new BodyError('too_large', `The request body is over ${limits.maxBodyBytes} bytes`);
-  const declared = Number(req.headers['content-length'] ?? NaN);
-  if (declared > limits.maxBodyBytes) throw tooLarge();
-  const fields: Record<string, string> = Object.create(null) as Record<string, string>;
-  let source: SourceValue | null = null;
-  let done: BodySource | null = null;
-  // Created on first need only (a URL or a small form needs no temporary file).
-  let spool: Promise<Spool> | null = null;
-  const spoolFor = () => (spool ??= Spool.create(limits.maxFileBytes));
-
-  let inValue = false;
-  let key = '';
-  let value = '';
-  let current: SourceValue | null = null;
-  const endPair = async () => {
-    if (current) {
-      done = await current.end();
-      current = null;
-    } else if (key) {
-      const k = decodeField(key);
-      if (k.length <= 256) fields[k] = decodeField(value);
-    }
-    key = '';
-    value = '';
-    inValue = false;
-  };
-  const startValue = () => {
-    inValue = true;
-    const k = decodeField(key);
-    if ((SOURCE_FIELDS as readonly string[]).includes(k) && !source) {
-      source = new SourceValue(k as SourceField, spoolFor());
-      current = source;
-      // Its name is remembered as given (the imgBB switch looks at it), its value is the source.
-      fields[k] = '';
-    }
-  };
-
-  acceptBody(req, res);
-  let total = 0;
-  try {
-    for await (const chunk of req) {
-      total += (chunk as Buffer).length;
-      if (total > limits.maxBodyBytes) throw tooLarge();
-      const s = (chunk as Buffer).toString('latin1');
-      let i = 0;
-      while (i < s.length) {
-        if (!inValue) {
-          const m = /[=&]/.exec(s.slice(i));
-          if (!m) {
-            key += s.slice(i);
-            if (key.length > 1024) throw new BodyError('malformed', 'A parameter name is too long');
-            break;
-          }
-          key += s.slice(i, i + m.index);
-          i += m.index + 1;
-          if (m[0] === '=') startValue();
-          else await endPair();
-          continue;
-        }
-        const j = s.indexOf('&', i);
-        const part = j < 0 ? s.slice(i) : s.slice(i, j);
-        if (current) await (current as SourceValue).push(part);
-        else {
-          value += part;
-          if (value.length > FIELD_MAX) throw tooLarge();
-        }
-        if (j < 0) break;
-        i = j + 1;
-        await endPair();
-      }
-      if (current) await (current as SourceValue).drained();
-    }
-    if (inValue || key) await endPair();
-  } catch (err) {
-    await (source as SourceValue | null)?.discard();
-    if (err instanceof BodyError) throw err;
-    throw new BodyError('unreadable', 'The request body could not be read completely');
-  }
-  const result = done as BodySource | null;
-  const unused = spool as Promise<Spool> | null;
-  if (!result && unused) await (await unused).dispose();
-  return { fields, source: result, imageFilePart: false };
-}
-
-// ---------------------------------------------------------------------------------------------
-// multipart/form-data, streamed with busboy
-
-function readMultipart(
+async function readMultipart(
   req: IncomingMessage,
   res: ServerResponse,
   limits: BodyLimits,
   onFile: FilePartHandler,
 ): Promise<ParsedBody> {
-  return new Promise<ParsedBody>((resolve, reject) => {
-    let bb: Busboy.Busboy;
-    try {
-      bb = Busboy({
-        headers: req.headers,
-        limits: {
-          fieldSize: limits.maxTextField,
-          fields: 100,
-          files: 4,
-          parts: 200,
-          fileSize: limits.maxFileBytes + 1,
-        },
-      });
-    } catch {
-      reject(new BodyError('malformed', 'The multipart form could not be parsed'));
-      return;
-    }
-    const fields: Record<string, string> = Object.create(null) as Record<string, string>;
-    let source: BodySource | null = null;
-    let imageFilePart = false;
-    const pending: Promise<unknown>[] = [];
-    let failed = false;
-    const fail = (err: unknown) => {
-      if (failed) return;
-      failed = true;
-      req.unpipe(bb);
-      Promise.allSettled(pending)
-        .then(async () => {
-          if (source?.kind === 'spool') await source.spool.dispose();
-        })
-        .finally(() => reject(err));
-    };
-
-    bb.on('field', (name, value, info) => {
-      if ((SOURCE_FIELDS as readonly string[]).includes(name)) {
+  const { spoolDir } = limits;
+  const fields: Record<string, string> = Object.create(null) as Record<string, string>;
+  let source: BodySource | null = null;
+  let imageFilePart = false;
+  // Base64 sources given as text fields, decoded to disk while the rest is read.
+  const decoding: Promise<unknown>[] = [];
+  try {
+    await readParts(req, res, {
+      limits: {
+        fieldSize: limits.maxTextField,
+        fields: 100,
+        files: 4,
+        parts: 200,
+        fileSize: limits.maxFileBytes + 1,
+      },
+      maxBodyBytes: limits.maxBodyBytes,
+      onField: (name, value, truncated) => {
+        if (!(SOURCE_FIELDS as readonly string[]).includes(name)) {
+          fields[name] = value;
+          return;
+        }
         fields[name] = '';
         if (source) return;
         const field = name as SourceField;
-        if (info.valueTruncated) {
+        if (truncated) {
           source = {
             kind: 'invalid',
             field,
@@ -361,96 +94,86 @@ function readMultipart(
           };
           return;
         }
-        const p = stringSource(field, value, limits.maxFileBytes).then((s) => (source = s));
         source = { kind: 'invalid', field, error: null }; // placeholder until decoded
-        pending.push(p);
-        return;
-      }
-      fields[name] = value;
-    });
-    bb.on('file', (name, stream, info) => {
-      if (!(SOURCE_FIELDS as readonly string[]).includes(name) || source) {
-        stream.resume();
-        return;
-      }
-      const field = name as SourceField;
-      if (field === 'image') imageFilePart = true;
-      const filename = info.filename ?? '';
-      const direct = onFile(field, stream, filename, { ...fields });
-      if (direct) {
-        // Always settled: the handler reports its error after the whole body is read.
-        const done = direct.then(
-          (v) => v,
-          (err: unknown) => {
-            // The key was checked before: this is the upload's own error (too large, type...),
-            // and the rest of the body is not worth reading.
-            stream.resume();
-            fail(err);
-            throw err;
-          },
+        decoding.push(
+          stringSource(field, value, limits.maxFileBytes, spoolDir).then((s) => (source = s)),
         );
-        done.catch(() => {});
-        source = { kind: 'direct', field, done };
-        pending.push(done.catch(() => {}));
-        return;
+      },
+      onFile: ({ field: name, stream, filename }) => {
+        if (!(SOURCE_FIELDS as readonly string[]).includes(name) || source) return null;
+        const field = name as SourceField;
+        if (field === 'image') imageFilePart = true;
+        const direct = onFile(field, stream, filename ?? '', { ...fields });
+        if (direct) {
+          // The key was checked before: a rejection is the upload's own error (too large,
+          // type...), and the rest of the body is not worth reading.
+          source = { kind: 'direct', field, done: direct };
+          direct.catch(() => {});
+          return direct;
+        }
+        source = { kind: 'invalid', field, error: null }; // placeholder until spooled
+        return spoolPart(field, stream, filename ?? '', limits.maxFileBytes, spoolDir).then(
+          (s) => (source = s),
+        );
+      },
+    });
+  } catch (err) {
+    // Whatever was held on disk goes with the request.
+    await Promise.allSettled(decoding);
+    const held = source as BodySource | null;
+    if (held?.kind === 'spool') await held.spool.dispose();
+    throw err;
+  }
+  await Promise.allSettled(decoding);
+  return { fields, source, imageFilePart };
+}
+
+/**
+ * A file part sent before the key, held on disk until the request has been read. Read with events,
+ * not for-await: a part past the limit is drained, never destroyed, and its error reported after
+ * the key check. Never rejects; a part cut off disposes of its spool.
+ */
+async function spoolPart(
+  field: SourceField,
+  stream: Readable,
+  filename: string,
+  maxBytes: number,
+  spoolDir: string,
+): Promise<BodySource> {
+  stream.pause();
+  let error: unknown = null;
+  stream.on('error', (err) => (error ??= err));
+  // Listened to at once: a part cut off may close while the spool is being created.
+  const closed = new Promise<void>((resolve) => stream.once('close', resolve));
+  let spool: Spool;
+  try {
+    spool = await Spool.create(maxBytes, spoolDir);
+  } catch (err) {
+    stream.resume();
+    return { kind: 'invalid', field, error: err };
+  }
+  stream.on('data', (chunk: Buffer) => {
+    if (error) return;
+    try {
+      spool.write(chunk);
+      if (spool.needsDrain()) {
+        stream.pause();
+        void spool.drained().then(() => stream.resume());
       }
-      // Read with events, not for-await: a part past the limit is drained, never destroyed (busboy
-      // would wait for it forever), and its error reported after the key check.
-      stream.pause();
-      const spooled = Spool.create(limits.maxFileBytes).then(
-        (spool) =>
-          new Promise<BodySource>((resolveSource) => {
-            let error: unknown = null;
-            stream.on('data', (chunk: Buffer) => {
-              if (error) return;
-              try {
-                spool.write(chunk);
-                if (spool.needsDrain()) {
-                  stream.pause();
-                  void spool.drained().then(() => stream.resume());
-                }
-              } catch (err) {
-                error = err;
-              }
-            });
-            stream.on('error', (err) => (error ??= err));
-            stream.on('close', () => {
-              const done = error
-                ? spool.dispose().then((): BodySource => ({ kind: 'invalid', field, error }))
-                : spool.finish().then(
-                    (): BodySource => ({ kind: 'spool', field, spool, filename, base64: false }),
-                    async (err: unknown): Promise<BodySource> => {
-                      await spool.dispose();
-                      return { kind: 'invalid', field, error: err };
-                    },
-                  );
-              void done.then(resolveSource);
-            });
-            stream.resume();
-          }),
-      );
-      source = { kind: 'invalid', field, error: null };
-      pending.push(spooled.then((s) => (source = s)));
-    });
-    bb.on('close', () => {
-      Promise.all(pending).then(
-        () => {
-          if (!failed) resolve({ fields, source, imageFilePart });
-        },
-        (err: unknown) => fail(err),
-      );
-    });
-    bb.on('error', () => fail(new BodyError('malformed', 'The multipart form could not be read')));
-    req.on('aborted', () => fail(new BodyError('unreadable', 'The request was aborted')));
-    let size = 0;
-    req.on('data', (c: Buffer) => {
-      size += c.length;
-      if (size > limits.maxBodyBytes) {
-        bb.destroy();
-        fail(new BodyError('too_large', `The request body is over ${limits.maxBodyBytes} bytes`));
-      }
-    });
-    acceptBody(req, res);
-    req.pipe(bb);
+    } catch (err) {
+      error = err;
+    }
   });
+  stream.resume();
+  await closed;
+  if (!error) {
+    try {
+      await spool.finish();
+      return { kind: 'spool', field, spool, filename, base64: false };
+    } catch (err) {
+      error = err;
+    }
+  }
+  await spool.dispose();
+  return { kind: 'invalid', field, error };
 }

@@ -1,6 +1,5 @@
 import { createReadStream, createWriteStream, type WriteStream } from 'node:fs';
 import fs from 'node:fs/promises';
-import os from 'node:os';
 import path from 'node:path';
 import { once } from 'node:events';
 import type { Readable } from 'node:stream';
@@ -23,8 +22,10 @@ export class Spool {
     ws.on('error', (err) => (this.failed = err));
   }
 
-  static async create(maxBytes: number): Promise<Spool> {
-    const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'stowage-chv-'));
+  /** A new spool in a directory of its own under `parent` (created if missing). */
+  static async create(maxBytes: number, parent: string): Promise<Spool> {
+    await fs.mkdir(parent, { recursive: true });
+    const dir = await fs.mkdtemp(path.join(parent, 'stowage-chv-'));
     const file = path.join(dir, 'source');
     return new Spool(dir, file, createWriteStream(file, { mode: 0o600 }), maxBytes);
   }

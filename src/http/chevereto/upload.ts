@@ -1,4 +1,5 @@
 import { timingSafeEqual, createHash } from 'node:crypto';
+import path from 'node:path';
 import type { Readable } from 'node:stream';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Config } from '../../config.js';
@@ -20,6 +21,7 @@ import {
   stringSource,
   type BodySource,
   type FilePartHandler,
+  type ParsedBody,
   type SourceField,
 } from './request.js';
 import { UPLOAD_GET_SCHEMA, UPLOAD_SCHEMA } from './schemas.js';
@@ -168,6 +170,11 @@ async function publish(
   return { result, originalFilename: src.filename || name };
 }
 
+/** Where Chevereto's spools go: the data dir's `tmp` (not the system's, shared with others). */
+export function spoolDirOf(config: Config): string {
+  return path.join(config.dataDir, 'tmp');
+}
+
 /** GET|POST /api/{version}/{action}: Chevereto's API v1 (only version 1, action upload). */
 export function registerUpload(app: FastifyInstance, core: Core, config: Config): void {
   const limits = {
@@ -175,6 +182,7 @@ export function registerUpload(app: FastifyInstance, core: Core, config: Config)
     // Base64 is 4/3 of the bytes; percent-escapes of + / = and the other fields add a little.
     maxBodyBytes: Math.ceil((config.maxFileSize * 4) / 3) * 1.1 + 1024 * 1024,
     maxTextField: Math.min(TEXT_FIELD_MAX, Math.ceil((config.maxFileSize * 4) / 3) + 1024),
+    spoolDir: spoolDirOf(config),
   };
 
   const handler = async (
@@ -188,6 +196,7 @@ export function registerUpload(app: FastifyInstance, core: Core, config: Config)
     let source: BodySource | null = null;
     let auth: Promise<Principal | null> | null = null;
     const authenticate = (key: string) => (auth ??= resolveKey(core, config, key));
+    let direct: Promise<{ result: PublishResult }> | null = null;
     try {
       // A file part whose key is already known goes straight into the core (nothing buffered).
       const onFile: FilePartHandler = (_field, stream, filename, fieldsSoFar) => {
@@ -200,15 +209,24 @@ export function registerUpload(app: FastifyInstance, core: Core, config: Config)
           }
           return null;
         }
-        return authenticate(key).then((uploader) => {
+        direct = authenticate(key).then((uploader) => {
           if (uploader === null && !config.allowAnonymousUploads) throw fail('Request denied', 401);
           return publish(core, config, params, uploader, { body: stream, filename });
         });
+        return direct;
       };
-      const body =
-        req.method === 'POST'
-          ? await readChevereto(req.raw, reply.raw, limits, onFile)
-          : { fields: {}, source: null, imageFilePart: false };
+      let body: ParsedBody;
+      try {
+        body =
+          req.method === 'POST'
+            ? await readChevereto(req.raw, reply.raw, limits, onFile)
+            : { fields: {}, source: null, imageFilePart: false };
+      } catch (err) {
+        // The body failed after its file part was published: the upload did not happen.
+        const done = await (direct as Promise<{ result: PublishResult }> | null)?.catch(() => null);
+        if (done) await core.files.remove(done.result.file).catch(() => {});
+        throw err;
+      }
       source = body.source;
       const params: Params = { ...query, ...body.fields };
       format = formatOf(params.format);
@@ -228,7 +246,7 @@ export function registerUpload(app: FastifyInstance, core: Core, config: Config)
           if (req.method !== 'POST' && !looksLikeUrl(value)) {
             throw fail('Upload using base64 source must be done using POST method.', 130);
           }
-          source = await stringSource(field, value, config.maxFileSize);
+          source = await stringSource(field, value, config.maxFileSize, limits.spoolDir);
         }
       }
       if (!source) throw fail('Empty upload source', 130);
@@ -250,8 +268,11 @@ export function registerUpload(app: FastifyInstance, core: Core, config: Config)
       } else {
         published = await fromUrl(core, config, params, uploader, source.url);
       }
+      // Spools are gone before the answer (a client that reads it finds nothing left behind).
+      if (source?.kind === 'spool') await source.spool.dispose();
       return await respond(core, config, req, reply, published, format, imgbb);
     } catch (err) {
+      if (source?.kind === 'spool') await source.spool.dispose();
       const e = toChvError(err, config.maxFileSize);
       if (e === INTERNAL) logFailure(req, reply, err, 'chevereto upload failed');
       closeAfterResponse(req.raw, reply.raw);

@@ -1,17 +1,10 @@
-import Busboy from 'busboy';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { BODY_BUDGET } from './body-budget.js';
+import { BodyError } from './body-error.js';
 import { acceptBody, closeAfterResponse } from './early-reject.js';
+import { readMultipart } from './multipart.js';
 
-/** A body that could not be read as asked: too big, cut off, or malformed. */
-export class BodyError extends Error {
-  constructor(
-    readonly reason: 'too_large' | 'unreadable' | 'malformed',
-    message: string,
-  ) {
-    super(message);
-  }
-}
+export { BodyError };
 
 /**
  * The whole body, up to `maxBytes` (small bodies only: forms and JSON). Over the limit, declared or
@@ -77,45 +70,16 @@ export async function readForm(
   return { fields, multi };
 }
 
-function readMultipartFields(
+async function readMultipartFields(
   req: IncomingMessage,
   res: ServerResponse,
   maxBytes: number,
   set: (k: string, v: string) => void,
 ): Promise<void> {
-  return new Promise<void>((resolve, reject) => {
-    const declared = Number(req.headers['content-length'] ?? NaN);
-    if (declared > maxBytes) {
-      reject(new BodyError('too_large', `The request body is over ${maxBytes} bytes`));
-      return;
-    }
-    let bb: Busboy.Busboy;
-    try {
-      bb = Busboy({
-        headers: req.headers,
-        limits: { fieldSize: maxBytes, fields: 200, files: 0, parts: 200 },
-      });
-    } catch {
-      reject(new BodyError('malformed', 'The multipart form could not be parsed'));
-      return;
-    }
-    acceptBody(req, res);
-    let size = 0;
-    req.on('data', (c: Buffer) => {
-      size += c.length;
-      if (size > maxBytes) {
-        req.unpipe(bb);
-        bb.destroy();
-        reject(new BodyError('too_large', `The request body is over ${maxBytes} bytes`));
-      }
-    });
-    bb.on('field', (k, v) => set(k, v));
-    bb.on('file', (_name, stream) => stream.resume());
-    bb.on('close', () => resolve());
-    bb.on('error', () =>
-      reject(new BodyError('malformed', 'The multipart form could not be read')),
-    );
-    req.on('aborted', () => reject(new BodyError('unreadable', 'The request was aborted')));
-    req.pipe(bb);
+  // File parts are read and dropped: these forms carry text only.
+  await readMultipart(req, res, {
+    limits: { fieldSize: maxBytes, fields: 200, parts: 200 },
+    maxBodyBytes: maxBytes,
+    onField: (k, v) => set(k, v),
   });
 }

@@ -3,6 +3,7 @@ import { CoreError } from '../../core/errors.js';
 import type { StagedUpload } from '../../core/files.js';
 import { baseName } from '../../core/names.js';
 import { closeAfterResponse } from '../common/early-reject.js';
+import { BodyError } from '../common/form.js';
 import { requireAccess } from './auth.js';
 import { FbError } from './errors.js';
 import { baseField, PhpForm, readMultipart, readPhpForm } from './form.js';
@@ -31,7 +32,7 @@ export async function upload(ctx: FbContext): Promise<unknown> {
   } catch (err) {
     closeAfterResponse(req.raw, reply.raw);
     await discardAll(parts);
-    throw err;
+    throw bodyFailure(err, parts);
   }
   const staged = await Promise.all(parts.map((p) => p.staged));
   const uploads = staged.filter((s): s is StagedUpload => !('failed' in s));
@@ -85,12 +86,8 @@ async function readMultipartIfAny(ctx: FbContext, form: PhpForm, parts: Part[]):
     field: (k, v) => form.add(k, v),
     file: (field: string, stream: Readable, filename: string | undefined) => {
       // An empty <input type=file> (UPLOAD_ERR_NO_FILE) is skipped, as PHP does.
-      if (!filename) {
-        stream.resume();
-        return;
-      }
+      if (!filename) return;
       if (parts.length >= MAX_FILES_PER_REQUEST) {
-        stream.resume();
         parts.push({
           field,
           filename,
@@ -104,17 +101,36 @@ async function readMultipartIfAny(ctx: FbContext, form: PhpForm, parts: Part[]):
       // rest of the part must still be drained so the next parts (and the key) can be read.
       const pass = new PassThrough();
       stream.pipe(pass);
-      parts.push({
-        field,
-        filename,
-        staged: core.files.stage(pass).catch((err: unknown) => {
-          stream.unpipe(pass);
-          stream.resume();
-          if (err instanceof CoreError && err.code === 'file_too_large')
-            return { failed: 'File too big' };
-          return { failed: 'The uploaded file was only partially uploaded' };
-        }),
+      // A cut-off part: its stream errors, and the staging is abandoned (and discarded).
+      stream.on('error', (err) => pass.destroy(err));
+      const staged = core.files.stage(pass).catch((err: unknown) => {
+        stream.unpipe(pass);
+        stream.resume();
+        if (err instanceof CoreError && err.code === 'file_too_large')
+          return { failed: 'File too big' };
+        return { failed: PARTIAL };
       });
+      parts.push({ field, filename, staged });
+      return staged;
+    },
+  });
+}
+
+const PARTIAL = 'The uploaded file was only partially uploaded';
+
+/**
+ * A body that failed while its files were read (cut off, malformed, too large) is reported as
+ * PHP reports a broken upload: `file/upload-verify` for the part it broke in.
+ */
+function bodyFailure(err: unknown, parts: Part[]): unknown {
+  const last = parts[parts.length - 1];
+  if (!(err instanceof BodyError) || !last) return err;
+  const field = baseField(last.field);
+  return new FbError('file/upload-verify', undefined, {
+    [field]: {
+      filename: last.filename,
+      formfield: field,
+      message: err.reason === 'too_large' ? 'File too big' : PARTIAL,
     },
   });
 }

@@ -1,8 +1,7 @@
-import Busboy from 'busboy';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Readable } from 'node:stream';
-import { acceptBody } from '../common/early-reject.js';
 import { BodyError, readBody } from '../common/form.js';
+import { readMultipart as readParts } from '../common/multipart.js';
 import { FbError } from './errors.js';
 import { MAX_INPUT_VARS } from './respond.js';
 
@@ -73,9 +72,7 @@ export async function readPhpForm(
   await readMultipart(req, res, {
     maxBytes,
     field: (k, v) => form.add(k, v),
-    file: (_field, stream) => {
-      stream.resume();
-    },
+    file: () => {},
   });
   return form;
 }
@@ -84,46 +81,40 @@ export interface MultipartHandlers {
   /** Bound on the text fields and framing (file bytes are bounded by their consumer). */
   maxBytes: number;
   field(name: string, value: string): void;
-  /** Each file part, in order; the consumer must read or resume the stream. */
-  file(field: string, stream: Readable, filename: string | undefined): void;
+  /**
+   * Each file part, in order: return a promise to take the stream (read it to its end and
+   * settle), or nothing and the part is dropped.
+   */
+  file(field: string, stream: Readable, filename: string | undefined): Promise<unknown> | void;
 }
 
-/** Read a multipart body part by part, file parts streamed to the handler (never buffered here). */
-export function readMultipart(
+/**
+ * Read a multipart body part by part, file parts streamed to the handler (never buffered here).
+ * A body that is not multipart after all (no boundary), or a malformed one without any file part,
+ * is an empty form, as PHP sees it; a file part cut off, a body too large or a client gone reject
+ * with a BodyError.
+ */
+export async function readMultipart(
   req: IncomingMessage,
   res: ServerResponse,
   h: MultipartHandlers,
 ): Promise<void> {
-  return new Promise<void>((resolve, reject) => {
-    let bb: Busboy.Busboy;
-    try {
-      bb = Busboy({
-        headers: req.headers,
-        limits: { fieldSize: h.maxBytes, fields: MAX_INPUT_VARS, parts: MAX_INPUT_VARS + 100 },
-      });
-    } catch {
-      // No boundary, or not multipart after all: no fields (PHP sees an empty POST).
+  let files = 0;
+  try {
+    await readParts(req, res, {
+      limits: { fieldSize: h.maxBytes, fields: MAX_INPUT_VARS, parts: MAX_INPUT_VARS + 100 },
+      maxFieldBytes: h.maxBytes,
+      onField: (k, v) => h.field(k, v),
+      onFile: ({ field, stream, filename }) => {
+        files++;
+        return h.file(field, stream, filename);
+      },
+    });
+  } catch (err) {
+    if (err instanceof BodyError && err.reason === 'malformed' && files === 0) {
       req.resume();
-      resolve();
       return;
     }
-    acceptBody(req, res);
-    let fieldBytes = 0;
-    bb.on('field', (k, v) => {
-      fieldBytes += k.length + v.length;
-      if (fieldBytes > h.maxBytes) {
-        bb.destroy();
-        reject(new BodyError('too_large', `The form fields are over ${h.maxBytes} bytes`));
-        return;
-      }
-      h.field(k, v);
-    });
-    bb.on('file', (name, stream, info) => h.file(name, stream, info.filename));
-    bb.on('close', () => resolve());
-    // A malformed or empty multipart body (`--boundary--`) is an empty form, as in PHP.
-    bb.on('error', () => resolve());
-    req.on('aborted', () => reject(new BodyError('unreadable', 'The request was aborted')));
-    req.on('error', (err) => bb.destroy(err));
-    req.pipe(bb);
-  });
+    throw err;
+  }
 }

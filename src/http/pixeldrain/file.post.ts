@@ -1,14 +1,13 @@
-import Busboy from 'busboy';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Principal } from '../../core/accounts.js';
 import { CoreError } from '../../core/errors.js';
-import type { UploadResult } from '../../core/files.js';
+import type { StagedUpload, UploadInput, UploadResult } from '../../core/files.js';
 import type { Core } from '../../core/index.js';
 import { baseName } from '../../core/names.js';
-import { acceptBody } from '../common/early-reject.js';
 import { principalOf } from './auth.js';
 import { declaredLength, failUpload } from './upload.js';
 import { readForm } from '../common/form.js';
+import { readMultipart } from '../common/multipart.js';
 import { FORM_MAX_BYTES, sendJson } from './respond.js';
 import {
   AUTH_ERRORS,
@@ -33,8 +32,13 @@ function truthy(v: unknown): boolean {
  * the blob store.
  */
 export function registerFilePost(app: FastifyInstance, core: Core): void {
+  // `/file/` too (pixeldrain-reloaded's uploader posts there): it is not a rename of file ''.
+  for (const url of ['/file', '/file/']) registerAt(app, core, url);
+}
+
+function registerAt(app: FastifyInstance, core: Core, url: string): void {
   app.post(
-    '/file',
+    url,
     {
       schema: {
         summary: 'Upload a file (multipart form)',
@@ -73,8 +77,7 @@ export function registerFilePost(app: FastifyInstance, core: Core): void {
           const copy = await core.files.grab(fields.grab_file, uploader);
           return sendJson(reply, { success: true, id: copy.id }, 201);
         }
-        acceptBody(req.raw, reply.raw);
-        const { file, deleteKey } = await receiveForm(core, req, uploader);
+        const { file, deleteKey } = await receiveForm(core, req, reply, uploader);
         // Exactly {"success":true,"id":"..."}: clients regex the raw body (spec 1.4). For an anonymous
         // upload the delete key goes *before* `success`, so `"success":true,"id":"(.*)"` still matches.
         const body = deleteKey
@@ -88,72 +91,50 @@ export function registerFilePost(app: FastifyInstance, core: Core): void {
   );
 }
 
-function receiveForm(
+async function receiveForm(
   core: Core,
   req: FastifyRequest<{ Querystring: Record<string, string> }>,
+  reply: FastifyReply,
   uploader: Principal | null,
 ): Promise<UploadResult> {
-  return new Promise<UploadResult>((resolve, reject) => {
-    let bb: Busboy.Busboy;
-    try {
-      bb = Busboy({
-        headers: req.headers,
-        limits: { files: 1, fields: 50, parts: 60, fieldSize: 64 * 1024 },
-      });
-    } catch (err) {
-      reject(
-        new CoreError('no_file', 'The multipart form could not be parsed', undefined, {
-          cause: err,
-        }),
-      );
-      return;
-    }
-    const fields: Record<string, string> = {};
-    let started = false;
-    bb.on('field', (key, value) => {
-      fields[key] = value;
-      if (key === 'grab_file' && !started) {
-        // Copy an existing file instead of uploading one; anything after this field is ignored.
-        started = true;
-        core.files.grab(value, uploader).then((file) => resolve({ file }), reject);
-      }
-    });
-    bb.on('file', (field, stream, info) => {
-      if (field !== 'file' || started) {
-        stream.resume();
-        return;
-      }
-      started = true;
-      const name =
-        fields.name !== undefined ? fields.name : baseName(info.filename ?? '') || 'file';
-      core.files
-        .upload({
-          body: stream,
-          name,
+  const fields: Record<string, string> = {};
+  // The file part is staged as it arrives and published only once the whole body has been read:
+  // a body cut off or malformed after the part leaves no file behind.
+  let upload: { staged: Promise<StagedUpload>; input: Omit<UploadInput, 'body'> } | null = null;
+  // Copy an existing file instead of uploading one (a file part after it is ignored); done once
+  // the whole body has been read too.
+  let grab: string | null = null;
+  try {
+    await readMultipart(req.raw, reply.raw, {
+      limits: { files: 1, fields: 50, parts: 60, fieldSize: 64 * 1024 },
+      onField: (key, value) => {
+        fields[key] = value;
+        if (key === 'grab_file' && !upload && grab === null) grab = value;
+      },
+      onFile: ({ field, stream, filename }) => {
+        if (field !== 'file' || upload || grab !== null) return null;
+        const input = {
+          name: fields.name !== undefined ? fields.name : baseName(filename ?? '') || 'file',
           uploader,
           anonymous: truthy(fields.anonymous) || truthy(req.query.anonymous),
           rejectEmpty: true,
-        })
-        .then(resolve, (err) => {
-          stream.resume();
-          reject(err);
-        });
+        };
+        core.files.checkUploadAllowed(uploader, null, input.name);
+        upload = { staged: core.files.stage(stream), input };
+        return upload.staged;
+      },
     });
-    bb.on('close', () => {
-      if (!started) reject(new CoreError('no_file'));
-    });
-    bb.on('error', (err) => {
-      if (!started)
-        reject(
-          new CoreError('upload_aborted', 'The multipart form could not be read', undefined, {
-            cause: err,
-          }),
-        );
-    });
-    req.raw.on('error', (err) => bb.destroy(err));
-    req.raw.on('aborted', () =>
-      bb.destroy(Object.assign(new Error('request aborted'), { code: 'ECONNRESET' })),
-    );
-    req.raw.pipe(bb);
-  });
+  } catch (err) {
+    const pending = upload as { staged: Promise<StagedUpload> } | null;
+    const staged = await pending?.staged.catch(() => null);
+    await staged?.discard().catch(() => {});
+    throw err;
+  }
+  const ready = upload as {
+    staged: Promise<StagedUpload>;
+    input: Omit<UploadInput, 'body'>;
+  } | null;
+  if (ready) return core.files.publishStaged(await ready.staged, ready.input);
+  if (grab !== null) return { file: await core.files.grab(grab, uploader) };
+  throw new CoreError('no_file');
 }
