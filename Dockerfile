@@ -25,7 +25,9 @@ FROM node:20-bookworm-slim
 RUN apt-get update \
     && apt-get install -y --no-install-recommends ffmpeg poppler-utils \
     && rm -rf /var/lib/apt/lists/*
+# MALLOC_ARENA_MAX: two glibc malloc arenas, less memory kept after a load (docs/DEPLOYMENT.md).
 ENV NODE_ENV=production \
+    MALLOC_ARENA_MAX=2 \
     STOWAGE_HOST=0.0.0.0 \
     STOWAGE_PORT=8080 \
     STOWAGE_DATA_DIR=/data
