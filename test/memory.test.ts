@@ -1,8 +1,8 @@
 import fs from 'node:fs/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { startIdleGc } from '../src/main/idle-gc.js';
-import { spawnServer, tempDir } from './helpers.js';
+import { basic, createUserWithKey, spawnServer, startServer, tempDir } from './helpers.js';
 
 /** Keeps the event loop busy (synchronously) for `ms`. */
 function spin(ms: number): void {
@@ -101,4 +101,34 @@ describe('serve --workers', () => {
       'MALLOC_ARENA_MAX=4',
     ]);
   }, 60_000);
+});
+
+describe('downloads', () => {
+  it('copy through buffers no larger than the file (not 3 MiB for every download)', async () => {
+    const server = await startServer();
+    try {
+      const key = await createUserWithKey(server, 'reader');
+      // Over the 64 KiB small-blob cache, so it is copied from the blob store.
+      const body = Buffer.alloc(100 * 1024, 7);
+      const up = await fetch(`${server.url}/api/file/f.bin`, {
+        method: 'PUT',
+        headers: { Authorization: basic(key) },
+        body,
+      });
+      expect(up.status).toBe(201);
+      const { id } = (await up.json()) as { id: string };
+      const spy = vi.spyOn(Buffer, 'allocUnsafe');
+      try {
+        const down = await fetch(`${server.url}/api/file/${id}`);
+        expect(Buffer.from(await down.arrayBuffer()).equals(body)).toBe(true);
+        const big = spy.mock.calls.map(([n]) => n).filter((n) => n >= 64 * 1024);
+        // The server's copy buffer, and the client's (fetch runs in this process too).
+        expect(big.reduce((a, b) => a + b, 0)).toBeLessThanOrEqual(2 * body.length);
+      } finally {
+        spy.mockRestore();
+      }
+    } finally {
+      await server.close();
+    }
+  });
 });
