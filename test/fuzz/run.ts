@@ -165,7 +165,10 @@ export async function runFuzz(
       const request = generate(Rng.forRequest(opts.seed, index), fx);
       if (restarting) await restarting;
       inFlight.set(index, request);
+      const crashesBefore = server.crashes.length;
       const outcome = await send(server.port, request, opts.timeoutMs);
+      // A connection closed by a dying server: its exit may be reported a moment later.
+      if (outcome.kind !== 'response') await new Promise((r) => setTimeout(r, 200));
       inFlight.delete(index);
       recent.push({ index, request, at: Date.now() });
       if (recent.length > 50) recent.shift();
@@ -175,7 +178,7 @@ export async function runFuzz(
       if (failures.some((f) => f.index === index)) continue;
       const kind = judge(request, outcome);
       if (!kind) continue;
-      if (kind !== 'hang' && !server.alive) continue;
+      if (kind !== 'hang' && (!server.alive || server.crashes.length > crashesBefore)) continue;
       let detail = '';
       if (outcome.kind === 'response') detail = `answer: ${outcome.head.split('\r\n')[0]}`;
       else if (outcome.kind === 'timeout')
