@@ -14,7 +14,7 @@ import http from 'node:http';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { clearInterval, setInterval } from 'node:timers';
-import { RssSampler, treeRss } from './lib/memory.mjs';
+import { descendants, RssSampler, treeRss } from './lib/memory.mjs';
 import { call, Checker, contentChunks, contentSha256, HttpError } from './lib/soak-client.mjs';
 import { Stowage } from './lib/servers.mjs';
 import { startPgS3 } from './lib/stack.mjs';
@@ -270,6 +270,18 @@ async function register(port) {
   return 'Basic ' + Buffer.from(`:${key}`).toString('base64');
 }
 
+/** Each process's own VmRSS in MiB (the server first, then its workers). */
+function perProcess(pid) {
+  return [pid, ...descendants(pid)].map((p) => {
+    try {
+      const m = /VmRSS:\s+(\d+)/.exec(fs.readFileSync(`/proc/${p}/status`, 'latin1'));
+      return m ? Math.round(Number(m[1]) / 102.4) / 10 : null;
+    } catch {
+      return null;
+    }
+  });
+}
+
 function memoryLine(label, m) {
   return `${label.padEnd(22)} ${String(m.rssMiB).padStart(7)} MiB RSS (anon ${m.anonMiB}, PSS ${m.pssMiB})`;
 }
@@ -322,6 +334,7 @@ async function main() {
       idleSamples.push([t, treeRss(server.pid).rssMiB]);
     }
     const idle = treeRss(server.pid);
+    const idleEach = perProcess(server.pid);
     const all = [...stats.latency.values()].flat().sort((a, b) => a - b);
     const lines = [
       '',
@@ -340,6 +353,8 @@ async function main() {
       `  peak                   ${String(peak.peakMiB).padStart(7)} MiB RSS (largest process ${peak.peakProcessMiB})`,
       memoryLine('  end of load', end),
       memoryLine(`  +${opts.idleSeconds} s idle`, idle),
+      `  +${opts.idleSeconds} s idle, each process: ${idleEach.join(', ')} MiB` +
+        (opts.workers > 1 ? ' (the supervising primary first)' : ''),
       `  idle RSS every 10 s: ${idleSamples.map(([t, v]) => `${t}s ${v}`).join(', ')}`,
     ];
     if (stats.firstErrors.length)
@@ -357,7 +372,7 @@ async function main() {
           wrongBytes: stats.wrongBytes,
           p50: percentile(all, 50),
           p99: percentile(all, 99),
-          rss: { start, peak, end, idle, idleSamples },
+          rss: { start, peak, end, idle, idleEach, idleSamples },
         },
         null,
         2,
