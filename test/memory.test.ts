@@ -80,8 +80,9 @@ describe('serve --workers', () => {
         const cmdline = await fs.readFile(`/proc/${pid}/cmdline`, 'latin1');
         if (!cmdline.includes('cli.ts')) continue;
         const environ = await fs.readFile(`/proc/${pid}/environ`, 'latin1');
-        const v = environ.split('\0').find((e) => e.startsWith('MALLOC_ARENA_MAX='));
-        values.push(v ?? 'unset');
+        const vars = environ.split('\0');
+        for (const name of ['MALLOC_ARENA_MAX', 'MALLOC_MMAP_THRESHOLD_'])
+          values.push(vars.find((e) => e.startsWith(`${name}=`)) ?? `${name} unset`);
       }
       return values;
     } finally {
@@ -90,15 +91,15 @@ describe('serve --workers', () => {
     }
   }
 
-  it('forks its workers with two malloc arenas, unless the operator chose', async () => {
-    const { MALLOC_ARENA_MAX: _, ...rest } = process.env;
-    expect(await workerEnv({ ...rest, MALLOC_ARENA_MAX: undefined })).toEqual([
-      'MALLOC_ARENA_MAX=2',
-      'MALLOC_ARENA_MAX=2',
-    ]);
-    expect(await workerEnv({ MALLOC_ARENA_MAX: '4' })).toEqual([
-      'MALLOC_ARENA_MAX=4',
-      'MALLOC_ARENA_MAX=4',
+  it('forks its workers with two malloc arenas and a fixed mmap threshold, unless the operator chose', async () => {
+    const defaults = ['MALLOC_ARENA_MAX=2', 'MALLOC_MMAP_THRESHOLD_=131072'];
+    expect(
+      await workerEnv({ MALLOC_ARENA_MAX: undefined, MALLOC_MMAP_THRESHOLD_: undefined }),
+    ).toEqual([...defaults, ...defaults]);
+    const chosen = ['MALLOC_ARENA_MAX=4', 'MALLOC_MMAP_THRESHOLD_=65536'];
+    expect(await workerEnv({ MALLOC_ARENA_MAX: '4', MALLOC_MMAP_THRESHOLD_: '65536' })).toEqual([
+      ...chosen,
+      ...chosen,
     ]);
   }, 60_000);
 });
