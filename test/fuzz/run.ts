@@ -210,7 +210,11 @@ export async function confirm(
     classes.set(k, [...(classes.get(k) ?? []), f]);
   }
   let replayed = 0;
-  for (const [, fs] of classes) {
+  // Crashes first: they matter most, and their suspects are many.
+  const order = [...classes.values()].sort(
+    (a, b) => Number(b[0]!.kind === 'crash') - Number(a[0]!.kind === 'crash'),
+  );
+  for (const fs of order) {
     if (replayed++ >= maxClasses) break;
     const candidates = fs[0]!.kind === 'crash' ? fs.slice(0, 40) : [fs[0]!];
     for (const f of candidates) {
@@ -275,8 +279,13 @@ export function classify(f: Failure): string {
 /** The failure report: one example per class, with the seed and index to replay it. */
 export function report(result: FuzzResult, seed: number): string {
   const classes = new Map<string, Failure[]>();
-  // Crash suspects that did not kill the server alone: one line, not a class each.
-  const cleared = result.failures.filter((f) => f.kind === 'crash' && f.confirmed === false);
+  // Crash suspects not shown to kill the server alone: one line, not a class each.
+  const cleared = result.failures.filter((f) => f.kind === 'crash' && f.confirmed !== true);
+  const deaths = new Map<string, number>();
+  for (const f of result.failures.filter((x) => x.kind === 'crash')) {
+    const sig = crashSignature(f.detail);
+    deaths.set(sig, (deaths.get(sig) ?? 0) + 1);
+  }
   for (const f of result.failures) {
     if (cleared.includes(f)) continue;
     const k = classify(f);
@@ -284,9 +293,10 @@ export function report(result: FuzzResult, seed: number): string {
   }
   const out = [
     `fuzz: ${result.failures.length} failure(s) in ${classes.size} class(es) over ${result.sent} requests, seed ${seed}`,
+    ...[...deaths].map(([sig, n]) => `the server died with: ${sig} (${n} suspect request(s))`),
     ...(cleared.length > 0
       ? [
-          `${cleared.length} request(s) were in flight or just answered when the server died but did not kill it alone: ${cleared
+          `${cleared.length} request(s) were in flight or just answered when the server died, not shown to kill it alone: ${cleared
             .map((f) => f.index)
             .join(', ')}`,
         ]

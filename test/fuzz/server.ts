@@ -78,7 +78,8 @@ export class FuzzServer {
       child.once('error', reject);
     });
     this.port = Number(new URL(this.url).port);
-    child.once('exit', (code, signal) => {
+    // 'close', not 'exit': the crash's last words on stderr may still be on their way at exit.
+    child.once('close', (code, signal) => {
       if (this.stopping || this.child !== child) return;
       this.crashes.push({
         at: Date.now(),
@@ -92,7 +93,7 @@ export class FuzzServer {
   }
 
   get alive(): boolean {
-    return this.child !== null && this.child.exitCode === null && this.child.signalCode === null;
+    return this.child !== null;
   }
 
   async stop(): Promise<void> {
