@@ -297,8 +297,9 @@ export function report(result: FuzzResult, seed: number): string {
     ...(cleared.length > 0
       ? [
           `${cleared.length} request(s) were in flight or just answered when the server died, not shown to kill it alone: ${cleared
+            .slice(0, 30)
             .map((f) => f.index)
-            .join(', ')}`,
+            .join(', ')}${cleared.length > 30 ? ', …' : ''}`,
         ]
       : []),
     `replay one: STOWAGE_FUZZ_SEED=${seed} STOWAGE_FUZZ_ONLY=<index> npx vitest run test/fuzz.test.ts`,
