@@ -216,7 +216,13 @@ export async function confirm(
   );
   for (const fs of order) {
     if (replayed++ >= maxClasses) break;
-    const candidates = fs[0]!.kind === 'crash' ? fs.slice(0, 40) : [fs[0]!];
+    // Suspects with a body first (multipart ones before the rest): bodies are what crashes.
+    const weight = (f: Failure) =>
+      (f.request.category === 'multipart' ? 0 : 2) + (f.request.body.length > 0 ? 0 : 1);
+    const candidates =
+      fs[0]!.kind === 'crash'
+        ? [...new Set(fs)].sort((a, b) => weight(a) - weight(b)).slice(0, 40)
+        : [fs[0]!];
     for (const f of candidates) {
       if (!server.alive) await server.start();
       const before = server.recentLog().length;
@@ -281,11 +287,9 @@ export function report(result: FuzzResult, seed: number): string {
   const classes = new Map<string, Failure[]>();
   // Crash suspects not shown to kill the server alone: one line, not a class each.
   const cleared = result.failures.filter((f) => f.kind === 'crash' && f.confirmed !== true);
-  const deaths = new Map<string, number>();
-  for (const f of result.failures.filter((x) => x.kind === 'crash')) {
-    const sig = crashSignature(f.detail);
-    deaths.set(sig, (deaths.get(sig) ?? 0) + 1);
-  }
+  const deaths = new Set(
+    result.failures.filter((x) => x.kind === 'crash').map((f) => crashSignature(f.detail)),
+  );
   for (const f of result.failures) {
     if (cleared.includes(f)) continue;
     const k = classify(f);
@@ -293,7 +297,7 @@ export function report(result: FuzzResult, seed: number): string {
   }
   const out = [
     `fuzz: ${result.failures.length} failure(s) in ${classes.size} class(es) over ${result.sent} requests, seed ${seed}`,
-    ...[...deaths].map(([sig, n]) => `the server died with: ${sig} (${n} suspect request(s))`),
+    ...[...deaths].map((sig) => `the server died of: ${sig}`),
     ...(cleared.length > 0
       ? [
           `${cleared.length} request(s) were in flight or just answered when the server died, not shown to kill it alone: ${cleared
