@@ -1,8 +1,9 @@
 import { createHash } from 'node:crypto';
 import fs from 'node:fs/promises';
 import http from 'node:http';
+import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { tempDir } from './helpers.js';
+import { ROOT, tempDir } from './helpers.js';
 import { basicAuth, type Fixtures } from './fuzz/pieces.js';
 import { confirm, makeFixtures, report, runFuzz, type FuzzResult } from './fuzz/run.js';
 import { FuzzServer } from './fuzz/server.js';
@@ -60,12 +61,20 @@ describe(`fuzz (seed ${SEED}, ${ONLY ? `only ${ONLY.join(',')}` : `${COUNT} requ
   let result: FuzzResult;
 
   beforeAll(async () => {
+    // Without the web UI's build its pages answer 503 (by design): every one would be reported.
+    const web = process.env.STOWAGE_TEST_WEB_DIR ?? path.join(ROOT, 'dist/web');
+    await fs.access(web).catch(() => {
+      throw new Error(`${web} is missing: npm run build:web first (npm test does)`);
+    });
     dir = await tempDir('stowage-fuzz-');
     stack = ON_SCALE_OUT ? await scaleOutStack() : null;
     server = new FuzzServer(dir, {
       STOWAGE_ALLOW_ANONYMOUS_UPLOADS: 'true',
       STOWAGE_CHEVERETO_GUEST_KEY: GUEST_KEY,
       STOWAGE_MAX_FILE_SIZE: '1MiB',
+      ...(process.env.STOWAGE_TEST_WEB_DIR
+        ? { STOWAGE_WEB_DIR: process.env.STOWAGE_TEST_WEB_DIR }
+        : {}),
       ...(stack?.env ?? {}),
     });
     await server.start();
