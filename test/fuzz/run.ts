@@ -247,7 +247,9 @@ export async function confirm(
       if (logged.length > 0)
         f.detail += `\n    logged when replayed alone: ${logged.join('\n      ')}`;
       if (f.kind === 'crash' && died) {
-        f.detail = `replayed alone, this request kills the server\n    ${f.detail.split('\n').slice(1).join('\n')}`;
+        // What this request's own crash said (another one may have died first in the run).
+        const own = server.crashes[server.crashes.length - 1]!;
+        f.detail = `replayed alone, this request kills the server (${own.how})\n    server stderr: ${own.stderr.slice(-1500)}`;
         // Keep the culprit first in its class.
         fs.splice(fs.indexOf(f), 1);
         fs.unshift(f);
