@@ -275,7 +275,8 @@ describe('pages and assets', () => {
       headers: { Cookie: `pd_auth_key=${key}`, Origin: 'https://evil.example' },
       redirect: 'manual',
     });
-    expect(r.status).not.toBe(303);
+    expect(r.status).toBe(400);
+    expect(((await r.json()) as { value: string }).value).toBe('request_origin_invalid');
     expect(
       (await fetch(`${server.url}/api/user`, { headers: { Authorization: basic(key) } })).status,
     ).toBe(200);

@@ -221,7 +221,11 @@ async function copyWithRecycledBuffers(
   length: number,
   res: ServerResponse,
 ): Promise<number> {
-  const free: Buffer[] = Array.from({ length: COPY_BUFFERS }, () => Buffer.allocUnsafe(COPY_CHUNK));
+  // Allocated as needed and no larger than the download: a 100 KiB file costs 100 KiB, not
+  // 3 MiB (buffers from 128 KiB up churn glibc's heap, which keeps what it freed after a load).
+  const size = Math.min(COPY_CHUNK, length);
+  const free: Buffer[] = [];
+  let allocated = 0;
   let waitingForBuffer: (() => void) | null = null;
   let gone = false;
   const onGone = () => {
@@ -232,6 +236,10 @@ async function copyWithRecycledBuffers(
   let sent = 0;
   try {
     while (sent < length && !gone) {
+      if (free.length === 0 && allocated < COPY_BUFFERS) {
+        free.push(Buffer.allocUnsafe(size));
+        allocated++;
+      }
       if (free.length === 0) await new Promise<void>((r) => (waitingForBuffer = r));
       waitingForBuffer = null;
       const buf = free.pop();

@@ -1,5 +1,6 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { refuseForeignOrigin } from '../pixeldrain/auth.js';
+import { sendPdError, toPdError } from '../pixeldrain/errors.js';
 import { setAuthCookie } from '../pixeldrain/respond.js';
 import type { Pages } from './pages.js';
 import type { AccountSection } from './page-types.js';
@@ -45,8 +46,13 @@ export function registerAccountPages(app: FastifyInstance, pages: Pages): void {
       done(null, {}),
     );
     scope.post('/logout', { schema: LOGOUT }, async (req: FastifyRequest, reply: FastifyReply) => {
-      // A form post from our own pages; another site cannot log the visitor out.
-      refuseForeignOrigin(req);
+      // A form post from our own pages; another site cannot log the visitor out (400, not the
+      // 500 of an error this scope has no handler for).
+      try {
+        refuseForeignOrigin(req);
+      } catch (err) {
+        return sendPdError(reply, toPdError(err));
+      }
       const visitor = await pages.visitor(req);
       if (visitor) await core.accounts.revokeSession(visitor);
       setAuthCookie(req, reply, null, config.publicUrl?.startsWith('https:') ?? false);

@@ -1,0 +1,135 @@
+import fs from 'node:fs/promises';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { describe, expect, it, vi } from 'vitest';
+import { startIdleGc } from '../src/main/idle-gc.js';
+import { basic, createUserWithKey, spawnServer, startServer, tempDir } from './helpers.js';
+
+/** Keeps the event loop busy (synchronously) for `ms`. */
+function spin(ms: number): void {
+  const end = Date.now() + ms;
+  while (Date.now() < end);
+}
+
+async function until(cond: () => boolean): Promise<void> {
+  while (!cond()) await sleep(10);
+}
+
+describe('idle GC (memory given back after a burst of work)', () => {
+  it('collects when a busy period ends (twice: finalizers free more), and not again while idle', async () => {
+    let collections = 0;
+    // Thresholds far from both the test runner's background work and the spinning below.
+    const stop = startIdleGc({ intervalMs: 50, busy: 0.6, quiet: 0.3, gc: () => collections++ });
+    try {
+      // Idle from the start: nothing to give back, no collection.
+      await sleep(300);
+      expect(collections).toBe(0);
+      // A burst of work (the loop busy over several intervals), then quiet: two collections.
+      for (let i = 0; i < 6; i++) {
+        spin(40);
+        await sleep(5);
+      }
+      await until(() => collections >= 2);
+      // Staying quiet does not collect again.
+      await sleep(400);
+      expect(collections).toBe(2);
+      // The next burst earns the next collections.
+      for (let i = 0; i < 6; i++) {
+        spin(40);
+        await sleep(5);
+      }
+      await until(() => collections >= 4);
+      await sleep(400);
+      expect(collections).toBe(4);
+    } finally {
+      stop();
+    }
+  });
+
+  it('makes gc() available to a process started without --expose-gc', async () => {
+    // vitest's workers run without the flag: the real collector is found at run time.
+    expect(typeof (globalThis as { gc?: unknown }).gc).toBe('undefined');
+    const stop = startIdleGc({ intervalMs: 50 });
+    stop();
+    const { runInNewContext } = await import('node:vm');
+    expect(typeof runInNewContext('gc')).toBe('function');
+  });
+});
+
+/** The processes whose parent is `pid`. */
+async function children(pid: number): Promise<number[]> {
+  const out: number[] = [];
+  for (const name of await fs.readdir('/proc')) {
+    if (!/^\d+$/.test(name)) continue;
+    const stat = await fs.readFile(`/proc/${name}/stat`, 'latin1').catch(() => null);
+    if (stat && Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]) === pid)
+      out.push(Number(name));
+  }
+  return out;
+}
+
+describe('serve --workers', () => {
+  async function workerEnv(env: NodeJS.ProcessEnv): Promise<string[]> {
+    const dir = await tempDir('stowage-mem-');
+    const server = await spawnServer(dir, { STOWAGE_WORKERS: '2', ...env });
+    try {
+      const pids = await children(server.child.pid!);
+      expect(pids.length).toBeGreaterThanOrEqual(2);
+      const values: string[] = [];
+      for (const pid of pids) {
+        // The workers themselves (tsx's esbuild service runs beside them).
+        const cmdline = await fs.readFile(`/proc/${pid}/cmdline`, 'latin1');
+        if (!cmdline.includes('cli.ts')) continue;
+        const environ = await fs.readFile(`/proc/${pid}/environ`, 'latin1');
+        const vars = environ.split('\0');
+        for (const name of ['MALLOC_ARENA_MAX', 'MALLOC_MMAP_THRESHOLD_'])
+          values.push(vars.find((e) => e.startsWith(`${name}=`)) ?? `${name} unset`);
+      }
+      return values;
+    } finally {
+      await server.stop();
+      await fs.rm(dir, { recursive: true, force: true });
+    }
+  }
+
+  it('forks its workers with two malloc arenas and a fixed mmap threshold, unless the operator chose', async () => {
+    const defaults = ['MALLOC_ARENA_MAX=2', 'MALLOC_MMAP_THRESHOLD_=131072'];
+    expect(
+      await workerEnv({ MALLOC_ARENA_MAX: undefined, MALLOC_MMAP_THRESHOLD_: undefined }),
+    ).toEqual([...defaults, ...defaults]);
+    const chosen = ['MALLOC_ARENA_MAX=4', 'MALLOC_MMAP_THRESHOLD_=65536'];
+    expect(await workerEnv({ MALLOC_ARENA_MAX: '4', MALLOC_MMAP_THRESHOLD_: '65536' })).toEqual([
+      ...chosen,
+      ...chosen,
+    ]);
+  }, 60_000);
+});
+
+describe('downloads', () => {
+  it('copy through buffers no larger than the file (not 3 MiB for every download)', async () => {
+    const server = await startServer();
+    try {
+      const key = await createUserWithKey(server, 'reader');
+      // Over the 64 KiB small-blob cache, so it is copied from the blob store.
+      const body = Buffer.alloc(100 * 1024, 7);
+      const up = await fetch(`${server.url}/api/file/f.bin`, {
+        method: 'PUT',
+        headers: { Authorization: basic(key) },
+        body,
+      });
+      expect(up.status).toBe(201);
+      const { id } = (await up.json()) as { id: string };
+      const spy = vi.spyOn(Buffer, 'allocUnsafe');
+      try {
+        const down = await fetch(`${server.url}/api/file/${id}`);
+        expect(Buffer.from(await down.arrayBuffer()).equals(body)).toBe(true);
+        const big = spy.mock.calls.map(([n]) => n).filter((n) => n >= 64 * 1024);
+        // The server's copy buffer, and the client's (fetch runs in this process too).
+        expect(big.reduce((a, b) => a + b, 0)).toBeLessThanOrEqual(2 * body.length);
+      } finally {
+        spy.mockRestore();
+      }
+    } finally {
+      await server.close();
+    }
+  });
+});
