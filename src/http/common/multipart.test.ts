@@ -99,6 +99,19 @@ describe('readMultipart', () => {
     expect(consumerError).toBeInstanceOf(Error);
   });
 
+  it('a boundary followed by garbage (the parser never finishes): rejects once the body is read', async () => {
+    const req = fakeRequest();
+    const p = read(req, {
+      onFile: async ({ stream }) => {
+        for await (const _ of stream);
+      },
+    });
+    req.end(`--b\r\n${filePart}xyz\r\n--bx\r\n${filePart}${'z'.repeat(50_000)}\r\n--b--\r\n`);
+    const err = await p.catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(BodyError);
+    expect((err as BodyError).reason).toBe('malformed');
+  });
+
   it('a skipped file part cut off rejects too (its stream has a listener: no crash)', async () => {
     const req = fakeRequest();
     const p = read(req);

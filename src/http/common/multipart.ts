@@ -202,7 +202,31 @@ export function readMultipart(
     bb.on('error', (err: Error) =>
       bodyFail(new BodyError('malformed', `The multipart form could not be read: ${err.message}`)),
     );
+    // @fastify/busboy can stall for good on a boundary line followed by garbage (`--b` + `x`, then
+    // more than its buffer): it neither finishes nor fails and stops taking the body, so the
+    // request sits paused. A parser holding the body back while no part is open (nothing of ours
+    // is slow to read) is stuck on a malformed body.
+    let parsed = false;
+    let quiet = 0;
+    let seen = 0;
+    const check = setInterval(() => {
+      if (parsed || failed) return clearInterval(check);
+      const read = req.socket?.bytesRead ?? 0;
+      const stuck = open.size === 0 && req.readableFlowing === false && read === seen;
+      seen = read;
+      quiet = stuck ? quiet + 1 : 0;
+      if (quiet < 3) return;
+      clearInterval(check);
+      bodyFail(
+        new BodyError(
+          'malformed',
+          'The multipart form could not be read: a boundary is followed by garbage',
+        ),
+      );
+    }, 250);
+    check.unref();
     bb.on('finish', () => {
+      parsed = true;
       if (failed) return;
       void Promise.all(consumers).then(() => {
         if (!failed) resolve();
