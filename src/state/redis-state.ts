@@ -16,7 +16,7 @@ const TIMEOUT_MS = 1000;
 
 /**
  * SharedState in Redis, for several nodes: every key under one prefix. While Redis is away,
- * commands fail at once (no offline queue, no retries per request) with UnavailableError, so
+ * commands fail within the 1 s command timeout (no retries per request) with UnavailableError, so
  * what needs Redis answers 503 quickly; the client keeps reconnecting in the background and
  * works again as soon as Redis is back.
  */
@@ -33,7 +33,9 @@ export class RedisState implements SharedState {
       connectTimeout: TIMEOUT_MS,
       commandTimeout: TIMEOUT_MS,
       maxRetriesPerRequest: 0,
-      enableOfflineQueue: false,
+      // Queued while (re)connecting, bounded by commandTimeout: without the queue a command sent
+      // during a reconnect fails although Redis is up (views went uncounted).
+      enableOfflineQueue: true,
       // Reconnect forever, at most every 2 s.
       retryStrategy: (times) => Math.min(times * 100, 2000),
     });
