@@ -649,13 +649,18 @@ export class FileService {
     const state = this.opts.state;
     if (!state || !client) return count();
     // The mark is shared, so two nodes agree on "first time".
-    state.claim(`${mark}:${client}`, DOWNLOAD_DEDUP_MS).then(
+    const pending = state.claim(`${mark}:${client}`, DOWNLOAD_DEDUP_MS).then(
       (first) => {
         if (first) count();
       },
       () => count(),
     );
+    // A flush waits for the marks in flight, so it includes every event seen before it.
+    this.pendingMarks.add(pending);
+    void pending.finally(() => this.pendingMarks.delete(pending));
   }
+
+  private readonly pendingMarks = new Set<Promise<void>>();
 
   private addCounts(id: string, bandwidth: number, downloads: number, views = 0): void {
     const c = this.counters.get(id) ?? { downloads: 0, bandwidth: 0, views: 0 };
@@ -673,6 +678,7 @@ export class FileService {
   }
 
   async flushCounters(): Promise<void> {
+    if (this.pendingMarks.size > 0) await Promise.all(this.pendingMarks);
     if (this.flushTimer) clearTimeout(this.flushTimer);
     this.flushTimer = null;
     if (this.counters.size === 0) return;
