@@ -26,6 +26,8 @@ import { UploadService } from './core/uploads.js';
 import { SafeFetcher } from './net/safe-fetch.js';
 import { KyselyAttributeRepository } from './storage/attribute-repository.js';
 import { KyselyLockRepository } from './storage/lock-repository.js';
+import { TrafficService } from './core/traffic/index.js';
+import { KyselyTrafficRepository } from './storage/traffic-repository.js';
 
 export interface Runtime {
   config: Config;
@@ -69,8 +71,11 @@ export async function createRuntime(config: Config, opts: RuntimeOptions): Promi
       maxFileSize: config.maxFileSize,
       allowAnonymousUploads: config.allowAnonymousUploads,
       redirectDownloads: config.s3Redirect,
-      state,
       ...(opts.now ? { now: opts.now } : {}),
+    });
+    const traffic = new TrafficService(new KyselyTrafficRepository(db), state, {
+      ...(opts.now ? { now: opts.now } : {}),
+      onFlushed: (ids) => ids.forEach((id) => files.forget(id)),
     });
     const accounts = new AccountService(new KyselyUserRepository(db), {
       registration: config.registration,
@@ -115,7 +120,7 @@ export async function createRuntime(config: Config, opts: RuntimeOptions): Promi
     const readiness = new Readiness(probes);
     return {
       config,
-      core: { files, accounts, lists, media, state, uploads, remote, expiry, readiness },
+      core: { files, traffic, accounts, lists, media, state, uploads, remote, expiry, readiness },
       integrity: new IntegrityService(new KyselyIntegrityRepository(db), blobs, (id) =>
         files.deleteAsAdmin(id),
       ),
@@ -124,7 +129,8 @@ export async function createRuntime(config: Config, opts: RuntimeOptions): Promi
       close: async () => {
         await expiry.stop();
         await media.close();
-        await files.close();
+        files.close();
+        await traffic.close();
         await blobs.close();
         await state.close();
         await db.destroy();

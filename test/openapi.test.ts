@@ -179,6 +179,7 @@ describe('the OpenAPI document', () => {
       views: 0,
       downloads: 0,
       bandwidthUsed: 0,
+      bandwidthPaid: 0,
     };
     const rendered = Object.keys(fileInfo(record, false));
     expect(rendered).toEqual(FILE_INFO_KEYS);

@@ -202,12 +202,12 @@ describe('pixeldrain zip downloads', () => {
   });
 
   it('downloads through a zip count towards the files’ statistics', async () => {
-    await s.app.runtime.core.files.flushCounters();
+    await s.app.runtime.core.traffic.flush();
     const before = (await (await fetch(`${s.url}/api/file/${small.id}/info`)).json()) as {
       bandwidth_used: number;
     };
     await fetchZip(`${s.url}/api/file/${small.id},${twinA.id}?download`);
-    await s.app.runtime.core.files.flushCounters();
+    await s.app.runtime.core.traffic.flush();
     const after = (await (await fetch(`${s.url}/api/file/${small.id}/info`)).json()) as {
       bandwidth_used: number;
     };

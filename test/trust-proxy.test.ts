@@ -18,7 +18,7 @@ async function viewsAfterVisitsFrom(s: TestServer, clients: string[]): Promise<n
       200,
     );
   }
-  await s.app.runtime.core.files.flushCounters();
+  await s.app.runtime.core.traffic.flush();
   const info = (await (await fetch(`${s.url}/api/file/${id}/info`)).json()) as { views: number };
   return info.views;
 }

@@ -11,15 +11,9 @@ import { CoreError, isUnavailable } from './errors.js';
 import { hashSecret, digestsEqual, newSecret, newVariableId, ID_PATTERN } from './ids.js';
 import { detectMediaType, isActiveContent } from './media-type.js';
 import { validateFileName } from './names.js';
-import {
-  DuplicateIdError,
-  type CounterDelta,
-  type FileRecord,
-  type FileRepository,
-} from './records.js';
+import { DuplicateIdError, type FileRecord, type FileRepository } from './records.js';
 import { requireAccess } from './access.js';
 import type { Principal } from './accounts.js';
-import type { SharedState } from './shared-state.js';
 import { DeferredDeletes } from './deferred-deletes.js';
 
 /** Comma-separated ids one request may name (`/api/file/{a,b,…}/info`, the API docs' 1000). */
@@ -84,17 +78,10 @@ export interface FileServiceOptions {
   cacheTtlMs?: number;
   /** Uploads up to this many bytes are kept in the metadata (default 16 KiB; 0 = never). */
   inlineMaxBytes?: number;
-  /** Counters (downloads, bandwidth) are summed in memory and written at most this often. */
-  counterFlushMs?: number;
   /** Answer downloads with a redirect to the blob store (STOWAGE_S3_REDIRECT), where it can. */
   redirectDownloads?: boolean;
-  /** Shared between nodes: downloads count once per client and file a day (spec: "unique per IP"). */
-  state?: SharedState;
   now?: () => number;
 }
-
-/** A client's repeated downloads of one file count once within this window. */
-const DOWNLOAD_DEDUP_MS = 24 * 3600 * 1000;
 
 /**
  * Files: upload, lookup, ranged reads, delete. Blobs are shared by content; the blob's row in the
@@ -106,8 +93,6 @@ const DOWNLOAD_DEDUP_MS = 24 * 3600 * 1000;
 export class FileService {
   private readonly cache = new Map<string, { file: FileRecord; until: number }>();
   private readonly smallBlobs = new LruBytes(SMALL_BLOB_CACHE);
-  private readonly counters = new Map<string, CounterDelta>();
-  private flushTimer: NodeJS.Timeout | null = null;
   private readonly now: () => number;
   private readonly listeners: Partial<FileListeners>[] = [];
   /** MD5s being computed, by blob key: concurrent askers share one pass over the bytes. */
@@ -224,6 +209,7 @@ export class FileService {
       views: 0,
       downloads: 0,
       bandwidthUsed: 0,
+      bandwidthPaid: 0,
       expiresAt: input.expiresAt ?? null,
     };
     await this.publish(staged, file, input.idLength ?? DEFAULT_ID_LENGTH);
@@ -363,13 +349,9 @@ export class FileService {
   /**
    * Where the client may fetch the bytes itself (a presigned URL), when redirects are enabled and
    * the store offers them; null otherwise. Active content (HTML, SVG...) is never redirected: it is
-   * served here, sandboxed. The download is counted now, as its bytes never pass through us.
+   * served here, sandboxed. The caller counts the download now, as its bytes never pass through us.
    */
-  async redirectUrl(
-    file: FileRecord,
-    disposition: string,
-    client?: string,
-  ): Promise<string | null> {
+  async redirectUrl(file: FileRecord, disposition: string): Promise<string | null> {
     if (!this.opts.redirectDownloads || !this.blobs.signedUrl) return null;
     if (file.blobLocation === INLINE_LOCATION || isActiveContent(file.mimeType)) return null;
     const url = await this.blobs.signedUrl(file.blobLocation, {
@@ -377,7 +359,6 @@ export class FileService {
       disposition,
       expiresIn: 300,
     });
-    this.recordTransfer(file.id, file.size, true, client);
     return url;
   }
 
@@ -525,6 +506,7 @@ export class FileService {
       views: 0,
       downloads: 0,
       bandwidthUsed: 0,
+      bandwidthPaid: 0,
       expiresAt: null,
     };
     const ref = await this.withFreshId(copy, () => this.repo.insertIfBlobExists(copy));
@@ -627,72 +609,13 @@ export class FileService {
     }
   }
 
-  /** Count a transfer. Summed in memory, written in one batch per interval. */
-  recordTransfer(id: string, bytes: number, completedDownload: boolean, client?: string): void {
-    this.addCounts(id, bytes, 0);
-    if (completedDownload) this.countOncePerClient(`dl:${id}`, id, client, 'downloads');
+  /** Drop a file's cached metadata (its counters were written, it changed elsewhere). */
+  forget(id: string): void {
+    this.cache.delete(id);
   }
 
-  /** Count a view (someone opened the file's page), once per client and file per day. */
-  recordView(id: string, client?: string): void {
-    this.countOncePerClient(`view:${id}`, id, client, 'views');
-  }
-
-  private countOncePerClient(
-    mark: string,
-    id: string,
-    client: string | undefined,
-    what: 'downloads' | 'views',
-  ): void {
-    const count = () =>
-      this.addCounts(id, 0, what === 'downloads' ? 1 : 0, what === 'views' ? 1 : 0);
-    const state = this.opts.state;
-    if (!state || !client) return count();
-    // The mark is shared, so two nodes agree on "first time".
-    const pending = state.claim(`${mark}:${client}`, DOWNLOAD_DEDUP_MS).then(
-      (first) => {
-        if (first) count();
-      },
-      () => count(),
-    );
-    // A flush waits for the marks in flight, so it includes every event seen before it.
-    this.pendingMarks.add(pending);
-    void pending.finally(() => this.pendingMarks.delete(pending));
-  }
-
-  private readonly pendingMarks = new Set<Promise<void>>();
-
-  private addCounts(id: string, bandwidth: number, downloads: number, views = 0): void {
-    const c = this.counters.get(id) ?? { downloads: 0, bandwidth: 0, views: 0 };
-    c.bandwidth += bandwidth;
-    c.downloads += downloads;
-    c.views += views;
-    this.counters.set(id, c);
-    if (!this.flushTimer) {
-      this.flushTimer = setTimeout(
-        () => void this.flushCounters(),
-        this.opts.counterFlushMs ?? 1000,
-      );
-      this.flushTimer.unref();
-    }
-  }
-
-  async flushCounters(): Promise<void> {
-    if (this.pendingMarks.size > 0) await Promise.all(this.pendingMarks);
-    if (this.flushTimer) clearTimeout(this.flushTimer);
-    this.flushTimer = null;
-    if (this.counters.size === 0) return;
-    const batch = new Map(this.counters);
-    this.counters.clear();
-    for (const id of batch.keys()) this.cache.delete(id);
-    await this.repo.addCounters(batch, this.now()).catch(() => {
-      // Counting is best-effort; a failed batch is dropped rather than blocking downloads.
-    });
-  }
-
-  async close(): Promise<void> {
+  close(): void {
     this.deferredDeletes.close();
-    await this.flushCounters();
   }
 }
 

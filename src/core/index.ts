@@ -7,10 +7,13 @@ import type { ExpirySweeper } from './expiry.js';
 import type { RemoteSource } from './remote.js';
 import type { UploadService } from './uploads.js';
 import type { Readiness } from './readiness.js';
+import type { TrafficService } from './traffic/index.js';
 
 /** Everything the adapters (HTTP dialects, CLI) may call. */
 export interface Core {
   files: FileService;
+  /** Views, downloads and bandwidth (and, built on them, the download rules). */
+  traffic: TrafficService;
   accounts: AccountService;
   lists: ListService;
   media: MediaService;

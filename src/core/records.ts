@@ -15,6 +15,8 @@ export interface FileRecord {
   views: number;
   downloads: number;
   bandwidthUsed: number;
+  /** Bytes of bandwidthUsed sent to exempt downloaders (pixeldrain's bandwidth_used_paid). */
+  bandwidthPaid: number;
   /** Epoch ms from which the file is no longer served (then swept); absent or null = never. */
   expiresAt?: number | null;
 }
@@ -45,12 +47,6 @@ export interface ApiKeyRecord {
   accessLevel: AccessLevel;
 }
 
-export interface CounterDelta {
-  downloads: number;
-  bandwidth: number;
-  views: number;
-}
-
 /** Metadata port for files and their blob references. */
 export interface FileRepository {
   /**
@@ -75,7 +71,6 @@ export interface FileRepository {
    * containing the file is deleted in the same transaction (lists only lose the entry).
    */
   deleteAndReleaseBlob(id: string): Promise<{ location: string; blobUnreferenced: boolean } | null>;
-  addCounters(deltas: ReadonlyMap<string, CounterDelta>, at: number): Promise<void>;
   /** A user's files, newest first, at most `limit`. */
   listByOwner(ownerId: string, limit: number): Promise<FileRecord[]>;
   /** How many files a user has and their total size. */

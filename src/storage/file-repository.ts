@@ -1,10 +1,5 @@
 import { sql, type Kysely } from 'kysely';
-import {
-  DuplicateIdError,
-  type CounterDelta,
-  type FileRecord,
-  type FileRepository,
-} from '../core/records.js';
+import { DuplicateIdError, type FileRecord, type FileRepository } from '../core/records.js';
 import type { Db } from './db.js';
 import { num, type Database } from './schema.js';
 import { JobRefused, WriteBatcher } from './write-batcher.js';
@@ -22,6 +17,7 @@ type FileRow = {
   views: number | string;
   downloads: number | string;
   bandwidth_used: number | string;
+  bandwidth_paid: number | string;
   expires_at?: number | string | null;
 };
 
@@ -40,6 +36,7 @@ export function fileRecordOf(r: FileRow & { location: string }): FileRecord {
     views: num(r.views),
     downloads: num(r.downloads),
     bandwidthUsed: num(r.bandwidth_used),
+    bandwidthPaid: num(r.bandwidth_paid),
     expiresAt: r.expires_at === null || r.expires_at === undefined ? null : num(r.expires_at),
   };
 }
@@ -179,23 +176,6 @@ export class KyselyFileRepository implements FileRepository {
       const unreferenced = num(blob.refcount) <= 0;
       if (unreferenced) await trx.deleteFrom('blobs').where('key', '=', row.blob_key).execute();
       return { location: blob.location, blobUnreferenced: unreferenced };
-    });
-  }
-
-  async addCounters(deltas: ReadonlyMap<string, CounterDelta>, at: number): Promise<void> {
-    await this.writes.run(async (trx) => {
-      for (const [id, d] of deltas) {
-        await trx
-          .updateTable('files')
-          .set({
-            downloads: sql`downloads + ${d.downloads}`,
-            bandwidth_used: sql`bandwidth_used + ${d.bandwidth}`,
-            views: sql`views + ${d.views}`,
-            last_view_at: at,
-          })
-          .where('id', '=', id)
-          .execute();
-      }
     });
   }
 

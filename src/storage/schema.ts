@@ -68,6 +68,8 @@ export interface FilesTable {
   bandwidth_used: Generated<number>;
   /** Epoch ms after which the file is not served and is swept; null = never (0005). */
   expires_at: ColumnType<number | null, number | null | undefined, number | null>;
+  /** Bytes sent to exempt downloaders (0006). */
+  bandwidth_paid: Generated<number>;
 }
 
 export interface ListsTable {

@@ -146,7 +146,7 @@ describe('GET /u/{id}', () => {
       redirect: 'manual',
     });
     await fetch(`${server.url}/api/file/${f.id}/info`);
-    await server.app.runtime.core.files.flushCounters();
+    await server.app.runtime.core.traffic.flush();
     const info = (await (await fetch(`${server.url}/api/file/${f.id}/info`)).json()) as {
       views: number;
     };

@@ -1,3 +1,4 @@
+import { countDownload } from '../common/count-download.js';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Config } from '../../config.js';
 import { CoreError } from '../../core/errors.js';
@@ -93,7 +94,7 @@ export function registerPages(app: FastifyInstance, core: Core, _config: Config)
         readBytes: (range) => core.files.readBytes(file, range),
         openStream: (range) => core.files.openStream(file, range),
         openReader: () => core.files.openReader(file),
-        onSent: (bytes, whole) => core.files.recordTransfer(file.id, bytes, whole, req.ip),
+        onSent: (bytes) => countDownload(core, file.id, bytes, req.ip),
       });
     } catch (err) {
       logFailure(req, reply, err, 'filebin: download failed');

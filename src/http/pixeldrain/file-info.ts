@@ -14,7 +14,7 @@ export function fileInfo(file: FileRecord, canEdit: boolean) {
     size: file.size,
     views: file.views,
     bandwidth_used: file.bandwidthUsed,
-    bandwidth_used_paid: 0,
+    bandwidth_used_paid: file.bandwidthPaid,
     downloads: file.downloads,
     date_upload: new Date(file.createdAt).toISOString(),
     date_last_view: new Date(file.lastViewAt).toISOString(),

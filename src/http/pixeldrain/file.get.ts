@@ -1,3 +1,4 @@
+import { countDownload } from '../common/count-download.js';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Core } from '../../core/index.js';
 import { contentDisposition } from '../common/content-disposition.js';
@@ -56,8 +57,8 @@ export function registerFileGet(app: FastifyInstance, core: Core): void {
           const url = await core.files.redirectUrl(
             file,
             contentDisposition(disposition, file.name),
-            req.ip,
           );
+          if (url) countDownload(core, file.id, file.size, req.ip);
           if (url) return reply.code(302).header('Cache-Control', 'no-store').redirect(url);
         } catch (err) {
           req.log.warn({ err }, 'presigning failed; serving the bytes instead');
@@ -70,7 +71,7 @@ export function registerFileGet(app: FastifyInstance, core: Core): void {
           readBytes: (range) => core.files.readBytes(file, range),
           openStream: (range) => core.files.openStream(file, range),
           openReader: () => core.files.openReader(file),
-          onSent: (bytes, whole) => core.files.recordTransfer(file.id, bytes, whole, req.ip),
+          onSent: (bytes) => countDownload(core, file.id, bytes, req.ip),
         });
       } catch (err) {
         logFailure(req, reply, err, 'download failed');

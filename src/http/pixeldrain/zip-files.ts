@@ -1,3 +1,4 @@
+import { countDownload } from '../common/count-download.js';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Core } from '../../core/index.js';
 import type { FileRecord } from '../../core/records.js';
@@ -26,7 +27,7 @@ export async function replyWithZip(
           const stream = await core.files.openStream(f);
           let sent = 0;
           stream.on('data', (c: Buffer) => (sent += c.length));
-          stream.on('end', () => core.files.recordTransfer(f.id, sent, true, req.ip));
+          stream.on('end', () => countDownload(core, f.id, sent, req.ip));
           return stream;
         },
       })),

@@ -48,7 +48,7 @@ export function registerViewer(app: FastifyInstance, pages: Pages): void {
       if (ids.length === 1) {
         viewerData = viewerDataOf('file', fileInfo(first, core.files.canEdit(first, visitor)), req);
         title = first.name;
-        if (req.method === 'GET') core.files.recordView(first.id, req.ip);
+        if (req.method === 'GET') core.traffic.view(first.id, req.ip);
       } else {
         const list = { id: '', title: 'Multiple files', createdAt: Date.now() };
         const entries = files.map((file) => ({ file, description: '' }));
