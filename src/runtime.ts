@@ -28,6 +28,7 @@ import { KyselyAttributeRepository } from './storage/attribute-repository.js';
 import { KyselyLockRepository } from './storage/lock-repository.js';
 import { TrafficService } from './core/traffic/index.js';
 import { KyselyTrafficRepository } from './storage/traffic-repository.js';
+import { noTelemetry, type Telemetry } from './core/telemetry.js';
 
 export interface Runtime {
   config: Config;
@@ -57,6 +58,8 @@ export interface RuntimeOptions {
   sweepExpired?: boolean;
   /** The core's clock (tests: expiry at its boundary without sleeping). */
   now?: () => number;
+  /** Where monitoring events go (the metrics adapter when STOWAGE_METRICS is on). */
+  telemetry?: Telemetry;
 }
 
 /** Wire the core to the embedded adapters (SQLite + local disk). */
@@ -120,7 +123,19 @@ export async function createRuntime(config: Config, opts: RuntimeOptions): Promi
     const readiness = new Readiness(probes);
     return {
       config,
-      core: { files, traffic, accounts, lists, media, state, uploads, remote, expiry, readiness },
+      core: {
+        files,
+        traffic,
+        accounts,
+        lists,
+        media,
+        state,
+        uploads,
+        remote,
+        expiry,
+        readiness,
+        telemetry: opts.telemetry ?? noTelemetry,
+      },
       integrity: new IntegrityService(new KyselyIntegrityRepository(db), blobs, (id) =>
         files.deleteAsAdmin(id),
       ),

@@ -8,6 +8,7 @@ import type { RemoteSource } from './remote.js';
 import type { UploadService } from './uploads.js';
 import type { Readiness } from './readiness.js';
 import type { TrafficService } from './traffic/index.js';
+import type { Telemetry } from './telemetry.js';
 
 /** Everything the adapters (HTTP dialects, CLI) may call. */
 export interface Core {
@@ -25,6 +26,8 @@ export interface Core {
   remote: RemoteSource;
   /** Deletes expired files (on an interval in serving processes; `runOnce` on demand). */
   expiry: ExpirySweeper;
+  /** Events for monitoring (no-op unless metrics are enabled). */
+  telemetry: Telemetry;
   /** Whether the backends (database, blob store, Redis) can be reached now. */
   readiness: Readiness;
 }
