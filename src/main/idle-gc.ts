@@ -15,27 +15,66 @@ import vm from 'node:vm';
  * never woken up, a busy one never paused.
  */
 export function startIdleGc(
-  opts: { intervalMs?: number; busy?: number; quiet?: number; gc?: () => void } = {},
+  opts: {
+    intervalMs?: number;
+    busy?: number;
+    quiet?: number;
+    gc?: () => void;
+    /** The event loop's utilisation since the previous call (tests drive it). */
+    utilization?: () => number;
+  } = {},
 ): () => void {
-  const { intervalMs = 5000, busy = 0.05, quiet = 0.01 } = opts;
+  const { intervalMs = 5000 } = opts;
   const gc = opts.gc ?? exposeGc();
   if (!gc) return () => {};
-  let last = performance.eventLoopUtilization();
-  let owed = 0;
+  const policy = new IdleGcPolicy(opts.busy ?? 0.05, opts.quiet ?? 0.01);
+  const utilization = opts.utilization ?? loopUtilization();
   const timer = setInterval(() => {
-    const now = performance.eventLoopUtilization();
-    const { utilization } = performance.eventLoopUtilization(now, last);
-    last = now;
-    if (utilization >= busy) owed = 2;
-    else if (owed > 0 && utilization < quiet) {
-      owed--;
+    if (policy.collectAfter(utilization())) {
       gc();
       // The collection itself is not work: measure the next interval from here.
-      last = performance.eventLoopUtilization();
+      utilization();
     }
   }, intervalMs);
   timer.unref();
   return () => clearInterval(timer);
+}
+
+/**
+ * When to collect: after an interval at least `busy`, in each of the next two intervals below
+ * `quiet` (intervals in between neither collect nor cancel what is owed).
+ */
+export class IdleGcPolicy {
+  private owed = 0;
+
+  constructor(
+    private readonly busy: number,
+    private readonly quiet: number,
+  ) {}
+
+  /** Given the last interval's utilisation, whether to collect now. */
+  collectAfter(utilization: number): boolean {
+    if (utilization >= this.busy) {
+      this.owed = 2;
+      return false;
+    }
+    if (this.owed > 0 && utilization < this.quiet) {
+      this.owed--;
+      return true;
+    }
+    return false;
+  }
+}
+
+/** A function answering the event loop's utilisation since its previous call. */
+function loopUtilization(): () => number {
+  let last = performance.eventLoopUtilization();
+  return () => {
+    const now = performance.eventLoopUtilization();
+    const { utilization } = performance.eventLoopUtilization(now, last);
+    last = now;
+    return utilization;
+  };
 }
 
 /** The `gc()` function V8 offers with --expose-gc, made available at run time. */
