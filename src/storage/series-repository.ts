@@ -85,7 +85,7 @@ export class KyselySeriesRepository implements SeriesRepository {
                  sum(views), sum(downloads), sum(bandwidth), sum(bandwidth_paid)
           from ${t}
           where resolution = ${from} and bucket >= ${start} and bucket < ${end}
-          group by ${k}, bucket - (bucket % ${step})
+          group by 1, 3
           on conflict (${k}, resolution, bucket) do update set
             views = ${t}.views + excluded.views,
             downloads = ${t}.downloads + excluded.downloads,
