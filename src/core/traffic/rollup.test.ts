@@ -192,6 +192,31 @@ describe('SeriesRollup: minutes into hours into days', () => {
     expect(res).toEqual(new Set([1, 60, 1440]));
   });
 
+  it('skips the gaps between old buckets (one transaction per chunk with rows)', async () => {
+    await write([
+      ['f1', NOW - 5 * 365 * DAY, { downloads: 1 }],
+      ['f1', NOW - 3 * DAY, { downloads: 2 }],
+    ]);
+    const repo = new KyselySeriesRepository(db);
+    let calls = 0;
+    const counting = Object.assign(Object.create(repo) as KyselySeriesRepository, {
+      rollup: (...a: Parameters<KyselySeriesRepository['rollup']>) => (calls++, repo.rollup(...a)),
+    });
+    const r = new SeriesRollup(counting, new KyselyLockRepository(db), {
+      minuteDays: 2,
+      hourDays: 60,
+      intervalMs: 0,
+      now: () => NOW,
+    });
+    expect(await r.runOnce()).toBe(4 + 2); // 2 minute rows (file + user each), then 1 hour (both)
+    expect(calls).toBe(3);
+    const res = (await rows('file_traffic')).map((x) => [x.res, x.downloads]);
+    expect(res).toEqual([
+      [60, 2],
+      [1440, 1],
+    ]);
+  });
+
   it('does nothing while another node holds the lease', async () => {
     await write([['f1', NOW - 5 * DAY, { downloads: 1 }]]);
     const locks = new KyselyLockRepository(db);

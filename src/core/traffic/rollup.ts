@@ -67,18 +67,17 @@ export class SeriesRollup {
         const size = step.to * 60_000;
         // Whole target buckets only, so a target bucket is complete when it is written.
         const cutoff = Math.floor((this.now() - this.opts[step.after] * DAY_MS) / size) * size;
-        const oldest = await this.repo.oldest(step.from);
-        if (oldest === null || oldest >= cutoff) continue;
-        // Chunks of ~a day of minutes or ~a month of hours per transaction.
+        // Chunks of ~a day of minutes or ~a month of hours per transaction; gaps are skipped.
         const chunk = size * (step.to === 60 ? 24 : 30);
-        for (let start = Math.floor(oldest / size) * size; start < cutoff; start += chunk) {
+        let done = -Infinity;
+        for (;;) {
+          const oldest = await this.repo.oldest(step.from);
+          // Rows in a range already done arrived meanwhile (late events): the next run takes them.
+          if (oldest === null || oldest >= cutoff || oldest < done) break;
           if (!(await lease())) return moved;
-          moved += await this.repo.rollup(
-            step.from,
-            step.to,
-            start,
-            Math.min(start + chunk, cutoff),
-          );
+          const start = Math.floor(oldest / size) * size;
+          done = Math.min(start + chunk, cutoff);
+          moved += await this.repo.rollup(step.from, step.to, start, done);
         }
       }
       return moved;
