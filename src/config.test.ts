@@ -441,3 +441,33 @@ describe('timeouts and connection caps', () => {
     expect(configError(() => loadConfig({}, { [setting]: raw })).setting).toBe(setting);
   });
 });
+
+describe('traffic time series settings', () => {
+  it('defaults: minutes for 2 days, hours for 60, a rollup every 10 minutes', () => {
+    const c = loadConfig({}, {});
+    expect(c).toMatchObject({ seriesMinuteDays: 2, seriesHourDays: 60, seriesRollupMs: 600_000 });
+  });
+
+  it('reads them from the environment; flags win', () => {
+    const env = {
+      STOWAGE_SERIES_MINUTE_DAYS: '7',
+      STOWAGE_SERIES_HOUR_DAYS: '365',
+      STOWAGE_SERIES_ROLLUP_MS: '0',
+    };
+    expect(loadConfig({}, env)).toMatchObject({
+      seriesMinuteDays: 7,
+      seriesHourDays: 365,
+      seriesRollupMs: 0,
+    });
+    expect(loadConfig({ seriesMinuteDays: 3 }, env).seriesMinuteDays).toBe(3);
+  });
+
+  it.each([
+    ['STOWAGE_SERIES_MINUTE_DAYS', '0'],
+    ['STOWAGE_SERIES_MINUTE_DAYS', 'two'],
+    ['STOWAGE_SERIES_HOUR_DAYS', '1'],
+    ['STOWAGE_SERIES_ROLLUP_MS', '-1'],
+  ])('refuses %s=%j, naming the setting', (setting, raw) => {
+    expect(configError(() => loadConfig({}, { [setting]: raw })).setting).toBe(setting);
+  });
+});

@@ -89,6 +89,13 @@ export interface Config {
   maxConnections: number;
   /** Open connections per client address (0 = unlimited; default off behind a trusted proxy). */
   maxConnectionsPerIp: number;
+  // Traffic time series (issue 14).
+  /** Minute buckets are rolled up into hours after this many days. */
+  seriesMinuteDays: number;
+  /** Hour buckets are rolled up into days after this many days. */
+  seriesHourDays: number;
+  /** How often the rollup runs, in ms (0 = never). */
+  seriesRollupMs: number;
 }
 
 export class ConfigError extends Error {
@@ -148,6 +155,9 @@ const ENV: Record<keyof Config, string> = {
   idleTimeoutMs: 'STOWAGE_IDLE_TIMEOUT_MS',
   maxConnections: 'STOWAGE_MAX_CONNECTIONS',
   maxConnectionsPerIp: 'STOWAGE_MAX_CONNECTIONS_PER_IP',
+  seriesMinuteDays: 'STOWAGE_SERIES_MINUTE_DAYS',
+  seriesHourDays: 'STOWAGE_SERIES_HOUR_DAYS',
+  seriesRollupMs: 'STOWAGE_SERIES_ROLLUP_MS',
 };
 
 export const DEFAULTS: Config = {
@@ -192,6 +202,9 @@ export const DEFAULTS: Config = {
   maxConnections: defaultMaxConnections(),
   maxConnectionsPerIp: 128,
   webDir: path.join(packageRoot(), 'dist', 'web'),
+  seriesMinuteDays: 2,
+  seriesHourDays: 60,
+  seriesRollupMs: 600_000,
 };
 
 /**
@@ -402,6 +415,7 @@ export function loadConfig(input: ConfigInput = {}, env: NodeJS.ProcessEnv = pro
   loadConnections(c, pick);
   loadScaleOut(c, pick);
   loadChevereto(c, pick);
+  loadSeries(c, pick);
   return c;
 }
 
@@ -559,5 +573,22 @@ function loadChevereto(c: Config, pick: Pick): void {
   const sweep = pick('expirySweepMs');
   if (sweep) {
     c.expirySweepMs = parseInteger(sweep.setting, sweep.value as string | number, 0, 86_400_000);
+  }
+}
+
+/** Traffic time series: when buckets roll up, how often. */
+function loadSeries(c: Config, pick: Pick): void {
+  const minute = pick('seriesMinuteDays');
+  if (minute) {
+    c.seriesMinuteDays = parseInteger(minute.setting, minute.value as string | number, 1, 3650);
+  }
+  const hour = pick('seriesHourDays');
+  if (hour) c.seriesHourDays = parseInteger(hour.setting, hour.value as string | number, 1, 36500);
+  if (c.seriesHourDays < c.seriesMinuteDays) {
+    throw new ConfigError(ENV.seriesHourDays, 'must not be less than STOWAGE_SERIES_MINUTE_DAYS');
+  }
+  const every = pick('seriesRollupMs');
+  if (every) {
+    c.seriesRollupMs = parseInteger(every.setting, every.value as string | number, 0, 86_400_000);
   }
 }

@@ -26,8 +26,9 @@ import { UploadService } from './core/uploads.js';
 import { SafeFetcher } from './net/safe-fetch.js';
 import { KyselyAttributeRepository } from './storage/attribute-repository.js';
 import { KyselyLockRepository } from './storage/lock-repository.js';
-import { TrafficService } from './core/traffic/index.js';
+import { SeriesRollup, SeriesService, TrafficService } from './core/traffic/index.js';
 import { KyselyTrafficRepository } from './storage/traffic-repository.js';
+import { KyselySeriesRepository } from './storage/series-repository.js';
 import { noTelemetry, type Telemetry } from './core/telemetry.js';
 
 export interface Runtime {
@@ -115,6 +116,16 @@ export async function createRuntime(config: Config, opts: RuntimeOptions): Promi
       ...(opts.now ? { now: opts.now } : {}),
     });
     expiry.start();
+    const seriesRepo = new KyselySeriesRepository(db);
+    const series = new SeriesService(seriesRepo, files, () => traffic.flush());
+    // Rolled up where expired files are swept: serving processes, one node at a time.
+    const seriesRollup = new SeriesRollup(seriesRepo, new KyselyLockRepository(db), {
+      minuteDays: config.seriesMinuteDays,
+      hourDays: config.seriesHourDays,
+      intervalMs: opts.sweepExpired ? config.seriesRollupMs : 0,
+      ...(opts.now ? { now: opts.now } : {}),
+    });
+    seriesRollup.start();
     const probes: Partial<Record<Dependency, Probe>> = {
       database: () => sql`select 1`.execute(db),
       ...(blobs.ping ? { blob_store: () => blobs.ping!() } : {}),
@@ -135,6 +146,8 @@ export async function createRuntime(config: Config, opts: RuntimeOptions): Promi
         expiry,
         readiness,
         telemetry: opts.telemetry ?? noTelemetry,
+        series,
+        seriesRollup,
       },
       integrity: new IntegrityService(new KyselyIntegrityRepository(db), blobs, (id) =>
         files.deleteAsAdmin(id),
@@ -143,6 +156,7 @@ export async function createRuntime(config: Config, opts: RuntimeOptions): Promi
       blobs,
       close: async () => {
         await expiry.stop();
+        await seriesRollup.stop();
         await media.close();
         files.close();
         await traffic.close();

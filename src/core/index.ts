@@ -7,7 +7,7 @@ import type { ExpirySweeper } from './expiry.js';
 import type { RemoteSource } from './remote.js';
 import type { UploadService } from './uploads.js';
 import type { Readiness } from './readiness.js';
-import type { TrafficService } from './traffic/index.js';
+import type { SeriesRollup, SeriesService, TrafficService } from './traffic/index.js';
 import type { Telemetry } from './telemetry.js';
 
 /** Everything the adapters (HTTP dialects, CLI) may call. */
@@ -30,4 +30,8 @@ export interface Core {
   telemetry: Telemetry;
   /** Whether the backends (database, blob store, Redis) can be reached now. */
   readiness: Readiness;
+  /** Time series of files' and users' traffic (queries). */
+  series: SeriesService;
+  /** Rolls aged time series buckets up (on an interval in serving processes; one node at a time). */
+  seriesRollup: SeriesRollup;
 }

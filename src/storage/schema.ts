@@ -16,6 +16,8 @@ export interface Database {
   derived_images: DerivedImagesTable;
   file_attributes: FileAttributesTable;
   locks: LocksTable;
+  file_traffic: FileTrafficTable;
+  user_traffic: UserTrafficTable;
 }
 
 export interface UsersTable {
@@ -135,4 +137,26 @@ export interface LocksTable {
   name: string;
   holder: string;
   expires_at: number;
+}
+
+/** Traffic per file in buckets of `resolution` minutes starting at `bucket` (epoch ms) (0007). */
+export interface FileTrafficTable {
+  file_id: string;
+  resolution: number;
+  bucket: number;
+  views: number;
+  downloads: number;
+  bandwidth: number;
+  bandwidth_paid: number;
+}
+
+/** The same per owner, summed over their files (0007). */
+export interface UserTrafficTable {
+  user_id: string;
+  resolution: number;
+  bucket: number;
+  views: number;
+  downloads: number;
+  bandwidth: number;
+  bandwidth_paid: number;
 }

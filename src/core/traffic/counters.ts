@@ -1,12 +1,20 @@
-import { emptyDelta, type CounterDelta, type TrafficRepository } from './records.js';
+import {
+  emptyDelta,
+  MINUTE_MS,
+  type CounterDelta,
+  type FileCounterDelta,
+  type TrafficRepository,
+} from './records.js';
 
 /**
  * Counter deltas summed in memory and written in one batch at most every `flushMs`: no database
- * round trip per event. `flush()` first waits for the work registered with `track()` (events whose
- * de-duplication is still being decided), so a flush includes every event seen before it.
+ * round trip per event. Each file's deltas are also kept per minute of the events' time (the time
+ * series buckets by when things happened, not when they were written). `flush()` first waits for
+ * the work registered with `track()` (events whose de-duplication is still being decided), so a
+ * flush includes every event seen before it.
  */
 export class CounterBuffer {
-  private deltas = new Map<string, CounterDelta>();
+  private deltas = new Map<string, FileCounterDelta>();
   private timer: NodeJS.Timeout | null = null;
   private readonly inFlight = new Set<Promise<unknown>>();
 
@@ -20,13 +28,25 @@ export class CounterBuffer {
     },
   ) {}
 
-  add(id: string, d: Partial<CounterDelta>): void {
+  /** Add to a file's counters; `at` is when the event happened (default now). */
+  add(id: string, d: Partial<CounterDelta>, at = this.opts.now()): void {
     let c = this.deltas.get(id);
-    if (!c) this.deltas.set(id, (c = emptyDelta()));
-    c.views += d.views ?? 0;
-    c.downloads += d.downloads ?? 0;
-    c.bandwidth += d.bandwidth ?? 0;
-    c.bandwidthPaid += d.bandwidthPaid ?? 0;
+    if (!c) this.deltas.set(id, (c = { ...emptyDelta(), minutes: new Map() }));
+    const minute = at - (at % MINUTE_MS);
+    let m = c.minutes.get(minute);
+    if (!m) c.minutes.set(minute, (m = emptyDelta()));
+    const views = d.views ?? 0;
+    const downloads = d.downloads ?? 0;
+    const bandwidth = d.bandwidth ?? 0;
+    const paid = d.bandwidthPaid ?? 0;
+    c.views += views;
+    c.downloads += downloads;
+    c.bandwidth += bandwidth;
+    c.bandwidthPaid += paid;
+    m.views += views;
+    m.downloads += downloads;
+    m.bandwidth += bandwidth;
+    m.bandwidthPaid += paid;
     if (!this.timer) {
       this.timer = setTimeout(() => void this.flush(), this.opts.flushMs);
       this.timer.unref();

@@ -5,3 +5,19 @@ export {
   type TransferContext,
 } from './traffic.js';
 export type { CounterDelta, TrafficRepository } from './records.js';
+export type {
+  FileCounterDelta,
+  Resolution,
+  SeriesOwner,
+  SeriesRepository,
+  SeriesRow,
+} from './records.js';
+export {
+  SeriesService,
+  MAX_INTERVAL,
+  MAX_POINTS,
+  MIN_INTERVAL,
+  type Series,
+  type SeriesQuery,
+} from './series.js';
+export { SeriesRollup, ROLLUP_LOCK, type SeriesRollupOptions } from './rollup.js';

@@ -8,15 +8,53 @@ export interface CounterDelta {
   bandwidthPaid: number;
 }
 
+/** One file's share of a batch: the totals, and the same split by the minute the events happened. */
+export interface FileCounterDelta extends CounterDelta {
+  /** Epoch ms of the minute's start -> what happened in it. Sums to the totals. */
+  minutes: Map<number, CounterDelta>;
+}
+
 /** Persistence of the traffic counters (batched: one call per flush). */
 export interface TrafficRepository {
   /**
    * Add the deltas to the files' counters; files that had views get `last_view_at = at`. Files
-   * deleted meanwhile are skipped.
+   * deleted meanwhile are skipped. In the same transaction, add the per-minute buckets to the
+   * files' and their owners' time series.
    */
-  addCounters(deltas: ReadonlyMap<string, CounterDelta>, at: number): Promise<void>;
+  addCounters(deltas: ReadonlyMap<string, FileCounterDelta>, at: number): Promise<void>;
 }
 
 export function emptyDelta(): CounterDelta {
   return { views: 0, downloads: 0, bandwidth: 0, bandwidthPaid: 0 };
+}
+
+export const MINUTE_MS = 60_000;
+
+/** Bucket lengths in minutes: minutes roll up into hours, hours into days. */
+export const RESOLUTIONS = [1, 60, 1440] as const;
+export type Resolution = (typeof RESOLUTIONS)[number];
+
+/** One stored bucket of a time series. */
+export interface SeriesRow extends CounterDelta {
+  /** Bucket length in minutes. */
+  resolution: number;
+  /** Epoch ms the bucket starts at. */
+  bucket: number;
+}
+
+/** Whose series: a file's, or a user's (the sum over the files they own). */
+export type SeriesOwner = { file: string } | { user: string };
+
+/** Port: reading and rolling up the stored time series. */
+export interface SeriesRepository {
+  /** Buckets of any resolution starting in [from, to). */
+  read(owner: SeriesOwner, from: number, to: number): Promise<SeriesRow[]>;
+  /** The earliest bucket of a resolution, in either table (null: none). */
+  oldest(resolution: Resolution): Promise<number | null>;
+  /**
+   * Move the buckets of `from` resolution starting in [start, end) into buckets of `to`
+   * resolution (summed, added to what is there), in one transaction, in both tables. Returns the
+   * number of rows moved; a second call over the same range moves none.
+   */
+  rollup(from: Resolution, to: Resolution, start: number, end: number): Promise<number>;
 }

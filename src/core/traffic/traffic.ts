@@ -27,9 +27,11 @@ export interface TransferContext {
 export class TrafficService {
   private readonly counters: CounterBuffer;
   private readonly marks: OncePerClient;
+  private readonly now: () => number;
 
   constructor(repo: TrafficRepository, state: SharedState, opts: TrafficOptions = {}) {
     const now = opts.now ?? Date.now;
+    this.now = now;
     this.counters = new CounterBuffer(repo, {
       flushMs: opts.flushMs ?? 1000,
       now,
@@ -40,12 +42,14 @@ export class TrafficService {
 
   /** Someone opened the file in the viewer (its script subscribed): a view, once a day each. */
   view(fileId: string, client: string | undefined): void {
-    this.once(`view:${fileId}`, client, () => this.counters.add(fileId, { views: 1 }));
+    const at = this.now();
+    this.once(`view:${fileId}`, client, () => this.counters.add(fileId, { views: 1 }, at));
   }
 
   /** A successful GET of the file's bytes began (whole or a range): a download, once a day each. */
   download(fileId: string, client: string | undefined): void {
-    this.once(`dl:${fileId}`, client, () => this.counters.add(fileId, { downloads: 1 }));
+    const at = this.now();
+    this.once(`dl:${fileId}`, client, () => this.counters.add(fileId, { downloads: 1 }, at));
   }
 
   /** Bytes of the file actually sent (call when the response ends, even if cut short). */

@@ -20,6 +20,8 @@ import { registerUserLogin } from './user.login.js';
 import { registerUserRegister } from './user.register.js';
 import { registerUserSession } from './user.session.js';
 import { logFailure } from '../common/logging.js';
+import { registerFileTimeseries } from './file.timeseries.js';
+import { registerUserTimeSeries } from './user.time_series.js';
 
 /** The pixeldrain dialect, mounted under /api. */
 export async function pixeldrainApi(
@@ -63,6 +65,10 @@ export async function pixeldrainApi(
   registerUserSession(app, core, secureCookies);
   registerUserAccount(app, core, config);
   registerUserFiles(app, core);
+
+  // Traffic time series (issue 14).
+  registerFileTimeseries(app, core);
+  registerUserTimeSeries(app, core);
 
   // Liveness: no probes, no versions (the media tools found are in the startup log).
   app.get('/health', { schema: HEALTH_SCHEMA }, async (_req, reply) =>
