@@ -89,6 +89,12 @@ export interface Config {
   maxConnections: number;
   /** Open connections per client address (0 = unlimited; default off behind a trusted proxy). */
   maxConnectionsPerIp: number;
+  /** How often the file_stats websocket's subscribed counters are read again, in ms. */
+  statsPollMs: number;
+  /** Open file_stats websockets per client address. */
+  statsSocketsPerIp: number;
+  /** Subscriptions (files) per file_stats websocket. */
+  statsMaxSubscriptions: number;
 }
 
 export class ConfigError extends Error {
@@ -148,6 +154,9 @@ const ENV: Record<keyof Config, string> = {
   idleTimeoutMs: 'STOWAGE_IDLE_TIMEOUT_MS',
   maxConnections: 'STOWAGE_MAX_CONNECTIONS',
   maxConnectionsPerIp: 'STOWAGE_MAX_CONNECTIONS_PER_IP',
+  statsPollMs: 'STOWAGE_STATS_POLL_MS',
+  statsSocketsPerIp: 'STOWAGE_STATS_SOCKETS_PER_IP',
+  statsMaxSubscriptions: 'STOWAGE_STATS_MAX_SUBSCRIPTIONS',
 };
 
 export const DEFAULTS: Config = {
@@ -191,6 +200,9 @@ export const DEFAULTS: Config = {
   idleTimeoutMs: 60_000,
   maxConnections: defaultMaxConnections(),
   maxConnectionsPerIp: 128,
+  statsPollMs: 1000,
+  statsSocketsPerIp: 8,
+  statsMaxSubscriptions: 32,
   webDir: path.join(packageRoot(), 'dist', 'web'),
 };
 
@@ -402,6 +414,7 @@ export function loadConfig(input: ConfigInput = {}, env: NodeJS.ProcessEnv = pro
   loadConnections(c, pick);
   loadScaleOut(c, pick);
   loadChevereto(c, pick);
+  loadLiveStats(c, pick);
   return c;
 }
 
@@ -559,5 +572,20 @@ function loadChevereto(c: Config, pick: Pick): void {
   const sweep = pick('expirySweepMs');
   if (sweep) {
     c.expirySweepMs = parseInteger(sweep.setting, sweep.value as string | number, 0, 86_400_000);
+  }
+}
+
+/** The file_stats websocket (live counters, views). */
+function loadLiveStats(c: Config, pick: Pick): void {
+  const limits: Array<[keyof Config, number, number]> = [
+    ['statsPollMs', 100, 3_600_000],
+    ['statsSocketsPerIp', 1, 10_000],
+    ['statsMaxSubscriptions', 1, 10_000],
+  ];
+  for (const [key, min, max] of limits) {
+    const given = pick(key);
+    if (given) {
+      (c[key] as number) = parseInteger(given.setting, given.value as string | number, min, max);
+    }
   }
 }

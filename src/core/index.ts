@@ -8,6 +8,7 @@ import type { RemoteSource } from './remote.js';
 import type { UploadService } from './uploads.js';
 import type { Readiness } from './readiness.js';
 import type { TrafficService } from './traffic/index.js';
+import type { LiveStats } from './traffic/live-stats.js';
 import type { Telemetry } from './telemetry.js';
 
 /** Everything the adapters (HTTP dialects, CLI) may call. */
@@ -30,4 +31,6 @@ export interface Core {
   telemetry: Telemetry;
   /** Whether the backends (database, blob store, Redis) can be reached now. */
   readiness: Readiness;
+  /** Live counters for the viewer's file_stats websocket (one poll timer for all subscriptions). */
+  liveStats: LiveStats;
 }

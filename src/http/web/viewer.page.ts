@@ -48,7 +48,8 @@ export function registerViewer(app: FastifyInstance, pages: Pages): void {
       if (ids.length === 1) {
         viewerData = viewerDataOf('file', fileInfo(first, core.files.canEdit(first, visitor)), req);
         title = first.name;
-        if (req.method === 'GET') core.traffic.view(first.id, req.ip);
+        // No view here: the viewer's script counts it over the file_stats websocket (bots,
+        // link previews and curl fetching this page count nothing).
       } else {
         const list = { id: '', title: 'Multiple files', createdAt: Date.now() };
         const entries = files.map((file) => ({ file, description: '' }));
