@@ -334,3 +334,25 @@ describe('GET /api/file_stats: live counters and views over a websocket', () => 
     await same.wait(stats((x) => x.views === 1));
   });
 });
+
+describe('GET /api/file_stats: shutdown', () => {
+  it('closing the app says 1001 to clients and does not wait for a peer that never answers', async () => {
+    const s = await startServer();
+    const polite = await Client.open(s.url);
+    const u = new URL(s.url);
+    // A peer that completes the upgrade, then never answers (not even the close handshake).
+    const mute = net.connect({ host: u.hostname, port: Number(u.port) });
+    mute.on('error', () => {});
+    await new Promise<void>((r) => mute.once('connect', () => r()));
+    mute.write(
+      'GET /api/file_stats HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n' +
+        'Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n',
+    );
+    await new Promise<void>((r) => mute.once('data', () => r()));
+    const started = Date.now();
+    await s.close();
+    expect(Date.now() - started).toBeLessThan(5000);
+    expect((await polite.waitClosed()).code).toBe(1001);
+    mute.destroy();
+  });
+});

@@ -67,6 +67,20 @@ export async function createServer(
   await app.register(websocket, {
     options: { maxPayload: MAX_STATS_MESSAGE },
     errorHandler: (_err, socket) => socket.terminate(),
+    // On close: say goodbye (1001: the viewers reconnect elsewhere), then drop whoever has not
+    // answered within a moment, so a dead peer cannot hold the shutdown for ws's 30 s.
+    preClose(done) {
+      const wss = this.websocketServer;
+      const clients = [...wss.clients];
+      for (const c of clients) c.close(1001, 'server shutting down');
+      const finish = () => {
+        for (const c of clients) c.terminate();
+        wss.close();
+        done();
+      };
+      if (clients.length === 0) finish();
+      else setTimeout(finish, 250);
+    },
   });
   await app.register(pixeldrainApi, { prefix: '/api', core, config });
   await app.register(filebin, { core, config });
