@@ -335,6 +335,36 @@ describe('GET /api/file_stats: live counters and views over a websocket', () => 
   });
 });
 
+describe('GET /api/file_stats: two nodes on one database', () => {
+  it('a subscriber on one node hears a download served by the other', async () => {
+    const a = await startServer({ statsPollMs: 100 });
+    // The same database (and store): the same data dir, or the same schema, bucket and Redis.
+    const b = await startServer({ ...(a.stack?.config ?? {}), statsPollMs: 100 }, a.dataDir);
+    try {
+      const key = await createUserWithKey(a, 'two-nodes');
+      const body = 'served by the other node';
+      const r = await fetch(`${a.url}/api/file/two.txt`, {
+        method: 'PUT',
+        body,
+        headers: { Authorization: basic(key) },
+      });
+      const { id } = (await r.json()) as { id: string };
+      const c = await Client.open(a.url);
+      c.subscribe(id);
+      await c.wait(stats((x) => x.views === 1));
+      expect(await (await fetch(`${b.url}/api/file/${id}`)).text()).toBe(body);
+      // Node b writes its counters (on its own within a second; now, to keep the test short).
+      await b.app.runtime.core.traffic.flush();
+      const pushed = await c.wait(stats((x) => x.downloads === 1));
+      expect(pushed.file_stats).toMatchObject({ views: 1, downloads: 1, bandwidth: body.length });
+      c.close();
+    } finally {
+      await b.close();
+      await a.close();
+    }
+  });
+});
+
 describe('GET /api/file_stats: shutdown', () => {
   it('closing the app says 1001 to clients and does not wait for a peer that never answers', async () => {
     const s = await startServer();
