@@ -96,6 +96,12 @@ export interface Config {
   seriesHourDays: number;
   /** How often the rollup runs, in ms (0 = never). */
   seriesRollupMs: number;
+  /** How often the file_stats websocket's subscribed counters are read again, in ms. */
+  statsPollMs: number;
+  /** Open file_stats websockets per client address. */
+  statsSocketsPerIp: number;
+  /** Subscriptions (files) per file_stats websocket. */
+  statsMaxSubscriptions: number;
 }
 
 export class ConfigError extends Error {
@@ -158,6 +164,9 @@ const ENV: Record<keyof Config, string> = {
   seriesMinuteDays: 'STOWAGE_SERIES_MINUTE_DAYS',
   seriesHourDays: 'STOWAGE_SERIES_HOUR_DAYS',
   seriesRollupMs: 'STOWAGE_SERIES_ROLLUP_MS',
+  statsPollMs: 'STOWAGE_STATS_POLL_MS',
+  statsSocketsPerIp: 'STOWAGE_STATS_SOCKETS_PER_IP',
+  statsMaxSubscriptions: 'STOWAGE_STATS_MAX_SUBSCRIPTIONS',
 };
 
 export const DEFAULTS: Config = {
@@ -201,6 +210,9 @@ export const DEFAULTS: Config = {
   idleTimeoutMs: 60_000,
   maxConnections: defaultMaxConnections(),
   maxConnectionsPerIp: 128,
+  statsPollMs: 1000,
+  statsSocketsPerIp: 8,
+  statsMaxSubscriptions: 32,
   webDir: path.join(packageRoot(), 'dist', 'web'),
   seriesMinuteDays: 2,
   seriesHourDays: 60,
@@ -416,6 +428,7 @@ export function loadConfig(input: ConfigInput = {}, env: NodeJS.ProcessEnv = pro
   loadScaleOut(c, pick);
   loadChevereto(c, pick);
   loadSeries(c, pick);
+  loadLiveStats(c, pick);
   return c;
 }
 
@@ -590,5 +603,17 @@ function loadSeries(c: Config, pick: Pick): void {
   const every = pick('seriesRollupMs');
   if (every) {
     c.seriesRollupMs = parseInteger(every.setting, every.value as string | number, 0, 86_400_000);
+/** The file_stats websocket (live counters, views). */
+function loadLiveStats(c: Config, pick: Pick): void {
+  const limits: Array<[keyof Config, number, number]> = [
+    ['statsPollMs', 100, 3_600_000],
+    ['statsSocketsPerIp', 1, 10_000],
+    ['statsMaxSubscriptions', 1, 10_000],
+  ];
+  for (const [key, min, max] of limits) {
+    const given = pick(key);
+    if (given) {
+      (c[key] as number) = parseInteger(given.setting, given.value as string | number, min, max);
+    }
   }
 }

@@ -29,6 +29,7 @@ import { KyselyLockRepository } from './storage/lock-repository.js';
 import { SeriesRollup, SeriesService, TrafficService } from './core/traffic/index.js';
 import { KyselyTrafficRepository } from './storage/traffic-repository.js';
 import { KyselySeriesRepository } from './storage/series-repository.js';
+import { LiveStats } from './core/traffic/live-stats.js';
 import { noTelemetry, type Telemetry } from './core/telemetry.js';
 
 export interface Runtime {
@@ -77,9 +78,16 @@ export async function createRuntime(config: Config, opts: RuntimeOptions): Promi
       redirectDownloads: config.s3Redirect,
       ...(opts.now ? { now: opts.now } : {}),
     });
-    const traffic = new TrafficService(new KyselyTrafficRepository(db), state, {
+    const trafficRepo = new KyselyTrafficRepository(db);
+    const traffic = new TrafficService(trafficRepo, state, {
       ...(opts.now ? { now: opts.now } : {}),
       onFlushed: (ids) => ids.forEach((id) => files.forget(id)),
+    });
+    const telemetry = opts.telemetry ?? noTelemetry;
+    const liveStats = new LiveStats(trafficRepo, {
+      pollMs: config.statsPollMs,
+      pending: (id) => traffic.pending(id),
+      telemetry,
     });
     const accounts = new AccountService(new KyselyUserRepository(db), {
       registration: config.registration,
@@ -145,9 +153,10 @@ export async function createRuntime(config: Config, opts: RuntimeOptions): Promi
         remote,
         expiry,
         readiness,
-        telemetry: opts.telemetry ?? noTelemetry,
+        telemetry,
         series,
         seriesRollup,
+        liveStats,
       },
       integrity: new IntegrityService(new KyselyIntegrityRepository(db), blobs, (id) =>
         files.deleteAsAdmin(id),
@@ -159,6 +168,7 @@ export async function createRuntime(config: Config, opts: RuntimeOptions): Promi
         await seriesRollup.stop();
         await media.close();
         files.close();
+        await liveStats.close();
         await traffic.close();
         await blobs.close();
         await state.close();

@@ -2,6 +2,7 @@
 // and the scheme from X-Forwarded-Proto, but only from a trusted peer; by default neither header
 // is believed (anyone could send them).
 import { afterEach, describe, expect, it } from 'vitest';
+import WebSocket from 'ws';
 import { startServer, type TestServer } from './helpers.js';
 
 let server: TestServer | null = null;
@@ -13,10 +14,17 @@ afterEach(async () => {
 async function viewsAfterVisitsFrom(s: TestServer, clients: string[]): Promise<number> {
   const put = await fetch(`${s.url}/api/file/seen.txt`, { method: 'PUT', body: 'x' });
   const { id } = (await put.json()) as { id: string };
+  // A view is the viewer's subscription over the file_stats websocket (through the proxy).
   for (const ip of clients) {
-    expect((await fetch(`${s.url}/u/${id}`, { headers: { 'X-Forwarded-For': ip } })).status).toBe(
-      200,
-    );
+    const ws = new WebSocket(`${s.url.replace(/^http/, 'ws')}/api/file_stats`, {
+      headers: { 'X-Forwarded-For': ip },
+    });
+    ws.on('error', () => {});
+    await new Promise((r) => ws.once('open', r));
+    ws.send(JSON.stringify({ type: 'file_stats', data: { file_id: id } }));
+    const first = await new Promise<string>((r) => ws.once('message', (d) => r(String(d))));
+    expect(JSON.parse(first)).toMatchObject({ type: 'file_stats' });
+    ws.close();
   }
   await s.app.runtime.core.traffic.flush();
   const info = (await (await fetch(`${s.url}/api/file/${id}/info`)).json()) as { views: number };

@@ -8,6 +8,7 @@ import type { RemoteSource } from './remote.js';
 import type { UploadService } from './uploads.js';
 import type { Readiness } from './readiness.js';
 import type { SeriesRollup, SeriesService, TrafficService } from './traffic/index.js';
+import type { LiveStats } from './traffic/live-stats.js';
 import type { Telemetry } from './telemetry.js';
 
 /** Everything the adapters (HTTP dialects, CLI) may call. */
@@ -34,4 +35,6 @@ export interface Core {
   series: SeriesService;
   /** Rolls aged time series buckets up (on an interval in serving processes; one node at a time). */
   seriesRollup: SeriesRollup;
+  /** Live counters for the viewer's file_stats websocket (one poll timer for all subscriptions). */
+  liveStats: LiveStats;
 }

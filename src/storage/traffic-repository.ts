@@ -1,4 +1,5 @@
 import { sql } from 'kysely';
+import type { CounterReader } from '../core/traffic/live-stats.js';
 import type { CounterDelta, FileCounterDelta, TrafficRepository } from '../core/traffic/records.js';
 import type { Db } from './db.js';
 
@@ -25,7 +26,7 @@ function bucketRow(minute: number, d: CounterDelta): BucketRow {
   };
 }
 
-export class KyselyTrafficRepository implements TrafficRepository {
+export class KyselyTrafficRepository implements TrafficRepository, CounterReader {
   constructor(private readonly db: Db) {}
 
   async addCounters(deltas: ReadonlyMap<string, FileCounterDelta>, at: number): Promise<void> {
@@ -101,6 +102,26 @@ export class KyselyTrafficRepository implements TrafficRepository {
           .execute();
       }
     });
+  }
+
+  /** The stored counters of these files, in one query (live stats). */
+  async readCounters(ids: readonly string[]): Promise<Map<string, CounterDelta>> {
+    const out = new Map<string, CounterDelta>();
+    if (ids.length === 0) return out;
+    const rows = await this.db
+      .selectFrom('files')
+      .select(['id', 'views', 'downloads', 'bandwidth_used', 'bandwidth_paid'])
+      .where('id', 'in', [...ids])
+      .execute();
+    for (const r of rows) {
+      out.set(r.id, {
+        views: Number(r.views),
+        downloads: Number(r.downloads),
+        bandwidth: Number(r.bandwidth_used),
+        bandwidthPaid: Number(r.bandwidth_paid),
+      });
+    }
+    return out;
   }
 }
 

@@ -7,6 +7,7 @@ import { originOf } from './sharex.js';
 import { isWget, type Pages } from './pages.js';
 import type { ViewerData } from './page-types.js';
 import { FILE_VIEWER, LIST_VIEWER } from './schemas.js';
+import { viewerAvailability } from './viewer-availability.js';
 
 type Meta = Array<readonly [string, string, string]>;
 
@@ -46,17 +47,18 @@ export function registerViewer(app: FastifyInstance, pages: Pages): void {
       let viewerData: ViewerData;
       let title: string;
       if (ids.length === 1) {
-        viewerData = viewerDataOf('file', fileInfo(first, core.files.canEdit(first, visitor)), req);
+        const info = fileInfo(first, core.files.canEdit(first, visitor));
+        await withAvailability(pages, req, visitor?.userId ?? null, [[first, info]]);
+        viewerData = viewerDataOf('file', info, req);
         title = first.name;
-        if (req.method === 'GET') core.traffic.view(first.id, req.ip);
+        // No view here: the viewer's script counts it over the file_stats websocket (bots,
+        // link previews and curl fetching this page count nothing).
       } else {
         const list = { id: '', title: 'Multiple files', createdAt: Date.now() };
         const entries = files.map((file) => ({ file, description: '' }));
-        viewerData = viewerDataOf(
-          'list',
-          listInfo(core, { list, entries, canEdit: false }, visitor),
-          req,
-        );
+        const info = listInfo(core, { list, entries, canEdit: false }, visitor);
+        await withAvailability(pages, req, visitor?.userId ?? null, pairFiles(files, info));
+        viewerData = viewerDataOf('list', info, req);
         title = `${files.length} files`;
       }
       return pages.send(
@@ -92,7 +94,10 @@ export function registerViewer(app: FastifyInstance, pages: Pages): void {
       }
       // pixeldrain answers 404 for an empty list; its owner still gets the page, to add files.
       if (view.entries.length === 0 && !view.canEdit) return notFound(req, reply, pages, 'list');
-      const viewerData = viewerDataOf('list', listInfo(core, view, visitor), req);
+      const info = listInfo(core, view, visitor);
+      const listed = view.entries.map((e) => e.file);
+      await withAvailability(pages, req, visitor?.userId ?? null, pairFiles(listed, info));
+      const viewerData = viewerDataOf('list', info, req);
       const first = view.entries[0]?.file;
       return pages.send(
         reply,
@@ -108,6 +113,32 @@ export function registerViewer(app: FastifyInstance, pages: Pages): void {
         },
       );
     },
+  );
+}
+
+/** The files' availability for this visitor (the rules), into their rendered FileInfo. */
+async function withAvailability(
+  pages: Pages,
+  req: FastifyRequest,
+  userId: string | null,
+  pairs: Array<[FileRecord, Record<string, unknown>]>,
+): Promise<void> {
+  await Promise.all(
+    pairs.map(async ([file, info]) => {
+      const availability = await viewerAvailability(pages.core, file, { client: req.ip, userId });
+      if (availability) info.availability = availability;
+    }),
+  );
+}
+
+/** A list's files beside their FileInfo in the rendered ListInfo (same order). */
+function pairFiles(
+  files: readonly FileRecord[],
+  info: Record<string, unknown>,
+): Array<[FileRecord, Record<string, unknown>]> {
+  const rendered = (info.files as Array<Record<string, unknown>> | undefined) ?? [];
+  return files.flatMap((f, i) =>
+    rendered[i] ? [[f, rendered[i]] as [FileRecord, Record<string, unknown>]] : [],
   );
 }
 
