@@ -603,6 +603,9 @@ function loadSeries(c: Config, pick: Pick): void {
   const every = pick('seriesRollupMs');
   if (every) {
     c.seriesRollupMs = parseInteger(every.setting, every.value as string | number, 0, 86_400_000);
+  }
+}
+
 /** The file_stats websocket (live counters, views). */
 function loadLiveStats(c: Config, pick: Pick): void {
   const limits: Array<[keyof Config, number, number]> = [
