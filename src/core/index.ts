@@ -7,7 +7,7 @@ import type { ExpirySweeper } from './expiry.js';
 import type { RemoteSource } from './remote.js';
 import type { UploadService } from './uploads.js';
 import type { Readiness } from './readiness.js';
-import type { TrafficService } from './traffic/index.js';
+import type { RulesService, TrafficService } from './traffic/index.js';
 import type { Telemetry } from './telemetry.js';
 
 /** Everything the adapters (HTTP dialects, CLI) may call. */
@@ -15,6 +15,8 @@ export interface Core {
   files: FileService;
   /** Views, downloads and bandwidth (and, built on them, the download rules). */
   traffic: TrafficService;
+  /** Download rules: the hotlink rule, the captcha, per-IP limits. */
+  rules: RulesService;
   accounts: AccountService;
   lists: ListService;
   media: MediaService;

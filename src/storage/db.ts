@@ -19,6 +19,7 @@ import * as m0003 from './migrations/0003_media.js';
 import * as m0004 from './migrations/0004_filebin.js';
 import * as m0005 from './migrations/0005_chevereto.js';
 import * as m0006 from './migrations/0006_traffic.js';
+import * as m0008 from './migrations/0008_rules.js';
 import type { Database } from './schema.js';
 
 /** Migrations are compiled in (no directory scanning), so they work from src/ and dist/ alike. */
@@ -29,6 +30,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '0004_filebin': m0004,
   '0005_chevereto': m0005,
   '0006_traffic': m0006,
+  '0008_rules': m0008,
 };
 
 class StaticProvider implements MigrationProvider {

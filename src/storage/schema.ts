@@ -16,6 +16,13 @@ export interface Database {
   derived_images: DerivedImagesTable;
   file_attributes: FileAttributesTable;
   locks: LocksTable;
+  settings: SettingsTable;
+}
+
+/** Instance-wide values shared by every node (the captcha's HMAC key). */
+export interface SettingsTable {
+  name: string;
+  value: string;
 }
 
 export interface UsersTable {
@@ -25,6 +32,8 @@ export interface UsersTable {
   is_admin: number;
   created_at: number;
   email: string | null;
+  hotlinking_enabled: Generated<number>;
+  hotlink_exempt: Generated<number>;
 }
 
 export interface ApiKeysTable {

@@ -5,3 +5,13 @@ export {
   type TransferContext,
 } from './traffic.js';
 export type { CounterDelta, TrafficRepository } from './records.js';
+export {
+  RulesService,
+  type Admission,
+  type Availability,
+  type Downloader,
+  type RateLimits,
+  type RulesOptions,
+} from './rules.js';
+export { AltchaCaptcha, type CaptchaVerdict } from './captcha.js';
+export type { AccountFlags, SettingsRepository } from './records.js';
