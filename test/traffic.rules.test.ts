@@ -281,3 +281,92 @@ describe('the captcha off', () => {
     expect(refused.json().value).toBe('hotlink_detected');
   });
 });
+
+describe('per-IP limits', () => {
+  let clock = Date.now();
+  const now = () => clock;
+  const servers: TestServer[] = [];
+  afterAll(async () => {
+    for (const s of servers) await s.close();
+  });
+  const start = async (overrides: Parameters<typeof startServer>[0]) => {
+    const s = await startServer({ captchaDifficulty: 2000, ...overrides }, undefined, { now });
+    servers.push(s);
+    return s;
+  };
+  const put = async (s: TestServer, body: Buffer) => {
+    const r = await fetch(`${s.url}/api/file/f.bin`, { method: 'PUT', body: new Uint8Array(body) });
+    return ((await r.json()) as { id: string }).id;
+  };
+  const limits = async (s: TestServer, from: string) =>
+    (await request(`${s.url}/api/misc/rate_limits`, { from })).json();
+
+  it('downloads per IP per day trip into ip_download_limited_captcha_required and reset the next day', async () => {
+    const s = await start({ ipDownloadLimit: 3 });
+    const id = await put(s, randomBytes(100));
+    const me = '127.0.0.77';
+    expect(await limits(s, me)).toEqual({
+      server_overload: false,
+      speed_limit: 0,
+      download_limit: 3,
+      download_limit_used: 0,
+      transfer_limit: 0,
+      transfer_limit_used: 0,
+    });
+    for (let i = 0; i < 3; i++)
+      expect((await request(`${s.url}/api/file/${id}`, { from: me })).status).toBe(200);
+    const refused = await request(`${s.url}/api/file/${id}`, { from: me });
+    expect(refused.status).toBe(403);
+    expect(refused.json().value).toBe('ip_download_limited_captcha_required');
+    expect((await request(`${s.url}/api/file/${id}/info`, { from: me })).json().availability).toBe(
+      'ip_download_limited_captcha_required',
+    );
+    expect(await limits(s, me)).toMatchObject({ download_limit: 3, download_limit_used: 3 });
+    // Another address is not affected.
+    expect((await request(`${s.url}/api/file/${id}`, { from: '127.0.0.78' })).status).toBe(200);
+
+    // A solved captcha gives a further allowance.
+    const payload = encodeURIComponent(await solvedPayload(s.url));
+    expect(
+      (await request(`${s.url}/api/file/${id}?recaptcha_response=${payload}`, { from: me })).status,
+    ).toBe(200);
+    expect(await limits(s, me)).toMatchObject({ download_limit: 6, download_limit_used: 4 });
+    expect((await request(`${s.url}/api/file/${id}`, { from: me })).status).toBe(200);
+
+    // The next day the count starts again.
+    clock += 24 * 3600 * 1000;
+    expect(await limits(s, me)).toMatchObject({ download_limit: 3, download_limit_used: 0 });
+    expect((await request(`${s.url}/api/file/${id}`, { from: me })).status).toBe(200);
+  });
+
+  it('bytes per IP per day trip into ip_transfer_limited_captcha_required', async () => {
+    const s = await start({ ipTransferLimit: 3000 });
+    const id = await put(s, randomBytes(2000));
+    const me = '127.0.0.79';
+    expect((await request(`${s.url}/api/file/${id}`, { from: me })).status).toBe(200);
+    expect((await request(`${s.url}/api/file/${id}`, { from: me })).status).toBe(200);
+    const refused = await request(`${s.url}/api/file/${id}`, { from: me });
+    expect(refused.status).toBe(403);
+    expect(refused.json().value).toBe('ip_transfer_limited_captcha_required');
+    expect(await limits(s, me)).toMatchObject({ transfer_limit: 3000, transfer_limit_used: 4000 });
+    clock += 24 * 3600 * 1000;
+    expect((await request(`${s.url}/api/file/${id}`, { from: me })).status).toBe(200);
+  });
+
+  it('STOWAGE_IP_LIMIT_ACTION=slow: past the limit the download is slowed, not refused', async () => {
+    const s = await start({ ipDownloadLimit: 1, ipLimitAction: 'slow', ipSpeedLimit: 50_000 });
+    const body = randomBytes(60_000);
+    const id = await put(s, body);
+    const me = '127.0.0.80';
+    let t = Date.now();
+    expect((await request(`${s.url}/api/file/${id}`, { from: me })).status).toBe(200);
+    expect(Date.now() - t).toBeLessThan(800);
+    expect(await limits(s, me)).toMatchObject({ speed_limit: 50_000, download_limit_used: 1 });
+    t = Date.now();
+    const slow = await request(`${s.url}/api/file/${id}`, { from: me });
+    expect(slow.status).toBe(200);
+    expect(slow.body.equals(body)).toBe(true);
+    // 60 000 bytes at 50 000 B/s: over a second.
+    expect(Date.now() - t).toBeGreaterThanOrEqual(1000);
+  });
+});

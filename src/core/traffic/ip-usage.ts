@@ -23,6 +23,7 @@ interface Known extends IpUsageNow {
  * test clock.
  */
 export class IpUsage {
+  /** Not pushed yet, by `<day>|<ip>` (a day's sums go to that day's counters). */
   private pending = new Map<string, IpUsageNow>();
   private known = new Map<string, Known>();
   private timer: NodeJS.Timeout | null = null;
@@ -38,8 +39,9 @@ export class IpUsage {
   }
 
   add(ip: string, d: Partial<IpUsageNow>): void {
-    let p = this.pending.get(ip);
-    if (!p) this.pending.set(ip, (p = { downloads: 0, bytes: 0, solved: 0 }));
+    const k = `${this.day()}|${ip}`;
+    let p = this.pending.get(k);
+    if (!p) this.pending.set(k, (p = { downloads: 0, bytes: 0, solved: 0 }));
     p.downloads += d.downloads ?? 0;
     p.bytes += d.bytes ?? 0;
     p.solved += d.solved ?? 0;
@@ -50,9 +52,10 @@ export class IpUsage {
   }
 
   usage(ip: string): IpUsageNow {
+    const day = this.day();
     const k = this.known.get(ip);
-    const base = k && k.day === this.day() ? k : { downloads: 0, bytes: 0, solved: 0 };
-    const p = this.pending.get(ip);
+    const base = k && k.day === day ? k : { downloads: 0, bytes: 0, solved: 0 };
+    const p = this.pending.get(`${day}|${ip}`);
     return {
       downloads: base.downloads + (p?.downloads ?? 0),
       bytes: base.bytes + (p?.bytes ?? 0),
@@ -68,10 +71,12 @@ export class IpUsage {
     if (this.pending.size === 0) return;
     const batch = this.pending;
     this.pending = new Map();
-    const day = this.day();
     this.flushing = (async () => {
       await Promise.all(
-        [...batch].map(async ([ip, d]) => {
+        [...batch].map(async ([dayIp, d]) => {
+          const cut = dayIp.indexOf('|');
+          const day = Number(dayIp.slice(0, cut));
+          const ip = dayIp.slice(cut + 1);
           try {
             const totals = { day, downloads: 0, bytes: 0, solved: 0 };
             for (const field of ['downloads', 'bytes', 'solved'] as const) {
@@ -79,7 +84,8 @@ export class IpUsage {
               // Nothing to add: a zero increment still reads the total (one round trip).
               totals[field] = (await this.state.increment(key, DAY_MS, d[field])).count;
             }
-            this.remember(ip, totals);
+            const held = this.known.get(ip);
+            if (!held || held.day <= day) this.remember(ip, totals);
           } catch {
             // The shared state is away: these counts are lost, downloads go on.
           }
