@@ -140,7 +140,8 @@ export class RulesService {
     opts: { captcha?: string | null; starts: boolean },
   ): Promise<Admission> {
     const d = await this.decide(file, who, opts.captcha ?? null, true);
-    if (d.refused === '' && opts.starts && !d.exempt) this.usage.add(who.client, { downloads: 1 });
+    if (d.refused === '' && opts.starts && !d.exempt && this.opts.ipDownloadLimit > 0)
+      this.usage.add(who.client, { downloads: 1 });
     if (d.refused === 'file_rate_limited_captcha_required' || d.refused === 'hotlink_detected')
       this.telemetry.event('hotlink_refused');
     else if (d.refused.startsWith('ip_') || d.refused.endsWith('_limit_exceeded'))

@@ -95,8 +95,9 @@ export function captchaOf(req: FastifyRequest): string | null {
   return typeof v === 'string' && v.length > 0 ? v : null;
 }
 
-/** Whether this request begins a download (no range, or one from byte 0). */
+/** Whether this request begins a download (a GET with no range, or one from byte 0). */
 export function startsDownload(req: FastifyRequest): boolean {
+  if (req.method !== 'GET') return false;
   const range = req.headers.range;
   return range === undefined || /^\s*bytes\s*=\s*0\s*-/i.test(range);
 }
