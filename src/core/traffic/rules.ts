@@ -203,6 +203,11 @@ export class RulesService {
     };
   }
 
+  /** An account's flags changed here: drop them from the cache (other nodes: within 10 s). */
+  forgetAccount(userId: string): void {
+    this.flags.delete(userId);
+  }
+
   /** Write the per-IP sums now (tests, shutdown). */
   flush(): Promise<void> {
     return this.usage.flush();

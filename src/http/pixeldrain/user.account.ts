@@ -147,7 +147,10 @@ export function registerUserAccount(app: FastifyInstance, core: Core, config: Co
         { username: fields.username, email: fields.email, password: fields.password_new },
         { currentPassword: fields.old_password, client: clientInfo(req) },
       );
-      if (hotlinking !== null) await core.accounts.setHotlinking(principal, hotlinking);
+      if (hotlinking !== null) {
+        await core.accounts.setHotlinking(principal, hotlinking);
+        core.rules.forgetAccount(principal.userId);
+      }
       return sendJson(reply, OK);
     } catch (err) {
       return sendPdError(reply, toPdError(err));
