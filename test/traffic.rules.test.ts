@@ -72,6 +72,14 @@ describe('the hotlink rule and the captcha', () => {
     });
     expect(list.status).toBe(201);
     const listId = ((await list.json()) as { id: string }).id;
+    // The list's FileInfo says which of its files are restricted (gallery-dl, JDownloader read it).
+    const listed = (await request(`${s.url}/api/list/${listId}`)).json() as {
+      files: { id: string; availability: string }[];
+    };
+    expect(listed.files.map((f) => f.availability)).toEqual([
+      '',
+      'file_rate_limited_captcha_required',
+    ]);
     const listZip = await request(`${s.url}/api/list/${listId}/zip`, { from: client() });
     expect(listZip.status).toBe(403);
     expect(listZip.json().value).toBe('file_rate_limited_captcha_required');

@@ -49,6 +49,8 @@ export function listInfo(
   core: Core,
   view: Omit<ListView, 'list'> & { list: Pick<ListRecord, 'id' | 'title' | 'createdAt'> },
   viewer: Principal | null,
+  /** The download rules' verdict per file id for this viewer (availabilityOf); absent: none. */
+  availability?: ReadonlyMap<string, { availability: string; availability_message: string }>,
 ) {
   const { list, entries, canEdit } = view;
   return {
@@ -61,7 +63,7 @@ export function listInfo(
     files: entries.map((e) => ({
       detail_href: `/file/${e.file.id}/info`,
       description: e.description,
-      ...fileInfo(e.file, core.files.canEdit(e.file, viewer)),
+      ...fileInfo(e.file, core.files.canEdit(e.file, viewer), availability?.get(e.file.id)),
     })),
   };
 }
