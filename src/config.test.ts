@@ -471,3 +471,61 @@ describe('traffic time series settings', () => {
     expect(configError(() => loadConfig({}, { [setting]: raw })).setting).toBe(setting);
   });
 });
+
+describe('download rules settings', () => {
+  it('defaults: hotlink rule 3× and 10 downloads, captcha on, per-IP limits off', () => {
+    expect(loadConfig({}, {})).toMatchObject({
+      hotlinkFactor: 3,
+      hotlinkMinDownloads: 10,
+      captcha: true,
+      captchaHmacKey: null,
+      captchaDifficulty: 50_000,
+      ipDownloadLimit: 0,
+      ipTransferLimit: 0,
+      ipLimitAction: 'captcha',
+      ipSpeedLimit: 1024 * 1024,
+    });
+  });
+
+  it('reads them from the environment', () => {
+    const c = loadConfig(
+      {},
+      {
+        STOWAGE_HOTLINK_FACTOR: '0',
+        STOWAGE_HOTLINK_MIN_DOWNLOADS: '50',
+        STOWAGE_CAPTCHA: 'false',
+        STOWAGE_CAPTCHA_HMAC_KEY: 'a-secret-of-some-length',
+        STOWAGE_CAPTCHA_DIFFICULTY: '200000',
+        STOWAGE_IP_DOWNLOAD_LIMIT: '10000',
+        STOWAGE_IP_TRANSFER_LIMIT: '6GB',
+        STOWAGE_IP_LIMIT_ACTION: 'slow',
+        STOWAGE_IP_SPEED_LIMIT: '512KiB',
+      },
+    );
+    expect(c).toMatchObject({
+      hotlinkFactor: 0,
+      hotlinkMinDownloads: 50,
+      captcha: false,
+      captchaHmacKey: 'a-secret-of-some-length',
+      captchaDifficulty: 200_000,
+      ipDownloadLimit: 10_000,
+      ipTransferLimit: 6 * 1000 ** 3,
+      ipLimitAction: 'slow',
+      ipSpeedLimit: 512 * 1024,
+    });
+    expect(loadConfig({}, { STOWAGE_IP_TRANSFER_LIMIT: '0' }).ipTransferLimit).toBe(0);
+  });
+
+  it.each([
+    ['STOWAGE_HOTLINK_FACTOR', '-1'],
+    ['STOWAGE_HOTLINK_MIN_DOWNLOADS', 'many'],
+    ['STOWAGE_CAPTCHA', 'perhaps'],
+    ['STOWAGE_CAPTCHA_HMAC_KEY', 'short'],
+    ['STOWAGE_CAPTCHA_DIFFICULTY', '10'],
+    ['STOWAGE_IP_TRANSFER_LIMIT', 'lots'],
+    ['STOWAGE_IP_LIMIT_ACTION', 'block'],
+    ['STOWAGE_IP_SPEED_LIMIT', '0'],
+  ])('refuses %s=%j, naming the setting', (setting, raw) => {
+    expect(configError(() => loadConfig({}, { [setting]: raw })).setting).toBe(setting);
+  });
+});

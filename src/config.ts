@@ -102,6 +102,25 @@ export interface Config {
   statsSocketsPerIp: number;
   /** Subscriptions (files) per file_stats websocket. */
   statsMaxSubscriptions: number;
+  // Download rules (issue 14): the hotlink rule, the captcha, per-IP limits.
+  /** A file whose downloads exceed this many times its views needs a captcha (0 = rule off). */
+  hotlinkFactor: number;
+  /** ...and only once it has at least this many downloads. */
+  hotlinkMinDownloads: number;
+  /** The self-hosted captcha (ALTCHA proof-of-work); off: rule refusals cannot be lifted. */
+  captcha: boolean;
+  /** HMAC key signing captcha challenges; null = generated once and kept in the database. */
+  captchaHmacKey: string | null;
+  /** Proof-of-work size: the largest counter a solver may have to try (ALTCHA maxnumber). */
+  captchaDifficulty: number;
+  /** Downloads per client IP per 24 h (0 = unlimited). */
+  ipDownloadLimit: number;
+  /** Bytes per client IP per 24 h (0 = unlimited). */
+  ipTransferLimit: number;
+  /** Past a per-IP limit: ask for a captcha (403), or slow the download down. */
+  ipLimitAction: 'captcha' | 'slow';
+  /** Bytes per second for a slowed client. */
+  ipSpeedLimit: number;
 }
 
 export class ConfigError extends Error {
@@ -167,6 +186,15 @@ const ENV: Record<keyof Config, string> = {
   statsPollMs: 'STOWAGE_STATS_POLL_MS',
   statsSocketsPerIp: 'STOWAGE_STATS_SOCKETS_PER_IP',
   statsMaxSubscriptions: 'STOWAGE_STATS_MAX_SUBSCRIPTIONS',
+  hotlinkFactor: 'STOWAGE_HOTLINK_FACTOR',
+  hotlinkMinDownloads: 'STOWAGE_HOTLINK_MIN_DOWNLOADS',
+  captcha: 'STOWAGE_CAPTCHA',
+  captchaHmacKey: 'STOWAGE_CAPTCHA_HMAC_KEY',
+  captchaDifficulty: 'STOWAGE_CAPTCHA_DIFFICULTY',
+  ipDownloadLimit: 'STOWAGE_IP_DOWNLOAD_LIMIT',
+  ipTransferLimit: 'STOWAGE_IP_TRANSFER_LIMIT',
+  ipLimitAction: 'STOWAGE_IP_LIMIT_ACTION',
+  ipSpeedLimit: 'STOWAGE_IP_SPEED_LIMIT',
 };
 
 export const DEFAULTS: Config = {
@@ -217,6 +245,15 @@ export const DEFAULTS: Config = {
   seriesMinuteDays: 2,
   seriesHourDays: 60,
   seriesRollupMs: 600_000,
+  hotlinkFactor: 3,
+  hotlinkMinDownloads: 10,
+  captcha: true,
+  captchaHmacKey: null,
+  captchaDifficulty: 50_000,
+  ipDownloadLimit: 0,
+  ipTransferLimit: 0,
+  ipLimitAction: 'captcha',
+  ipSpeedLimit: 1024 * 1024,
 };
 
 /**
@@ -586,6 +623,48 @@ function loadChevereto(c: Config, pick: Pick): void {
   const sweep = pick('expirySweepMs');
   if (sweep) {
     c.expirySweepMs = parseInteger(sweep.setting, sweep.value as string | number, 0, 86_400_000);
+  }
+  readRuleSettings(c, pick);
+}
+
+/** The download rules' settings (hotlink rule, captcha, per-IP limits). */
+function readRuleSettings(c: Config, pick: Pick): void {
+  const ints: Array<[keyof Config, number, number]> = [
+    ['hotlinkFactor', 0, 1_000_000],
+    ['hotlinkMinDownloads', 0, 1_000_000_000],
+    ['captchaDifficulty', 100, 100_000_000],
+    ['ipDownloadLimit', 0, 1_000_000_000],
+  ];
+  for (const [key, min, max] of ints) {
+    const given = pick(key);
+    if (given) {
+      (c[key] as number) = parseInteger(given.setting, given.value as string | number, min, max);
+    }
+  }
+  const captcha = pick('captcha');
+  if (captcha) c.captcha = parseBool(captcha.setting, captcha.value as string | boolean);
+  const hmac = pick('captchaHmacKey');
+  if (hmac) {
+    const v = String(hmac.value).trim();
+    if (v.length < 16 || v.length > 512 || /\s/.test(v)) {
+      throw new ConfigError(hmac.setting, 'expected a key of 16 to 512 characters without spaces');
+    }
+    c.captchaHmacKey = v;
+  }
+  for (const key of ['ipTransferLimit', 'ipSpeedLimit'] as const) {
+    const given = pick(key);
+    if (!given) continue;
+    const zero = String(given.value).trim() === '0';
+    if (zero && key === 'ipSpeedLimit') throw new ConfigError(given.setting, 'must be above 0');
+    c[key] = zero ? 0 : parseSize(given.setting, given.value as string | number);
+  }
+  const action = pick('ipLimitAction');
+  if (action) {
+    const a = String(action.value).trim().toLowerCase();
+    if (a !== 'captcha' && a !== 'slow') {
+      throw new ConfigError(action.setting, `expected captcha or slow, got "${a}"`);
+    }
+    c.ipLimitAction = a;
   }
 }
 

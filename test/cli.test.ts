@@ -142,6 +142,34 @@ describe('stowage CLI', () => {
     expect(noUser.stderr).toMatch(/nobody/);
   });
 
+  it('user hotlink NAME on|off marks the account exempt from the hotlink rule', async () => {
+    const on = await runCli(['user', 'hotlink', 'alice', 'on', ...dd()]);
+    expect(on.code, on.stderr).toBe(0);
+    expect(on.stdout.trim()).toBe('alice: hotlink exempt on');
+    const flag = async () => {
+      const db = openSqlite(dataDir);
+      try {
+        return (
+          await db
+            .selectFrom('users')
+            .select('hotlink_exempt')
+            .where('username', '=', 'alice')
+            .executeTakeFirstOrThrow()
+        ).hotlink_exempt;
+      } finally {
+        await db.destroy();
+      }
+    };
+    expect(Number(await flag())).toBe(1);
+    expect((await runCli(['user', 'hotlink', 'alice', 'off', ...dd()])).code).toBe(0);
+    expect(Number(await flag())).toBe(0);
+    const bad = await runCli(['user', 'hotlink', 'alice', 'maybe', ...dd()]);
+    expect(bad.code).not.toBe(0);
+    expect(bad.stderr).toMatch(/on or off/);
+    const nobody = await runCli(['user', 'hotlink', 'nobody', 'on', ...dd()]);
+    expect(nobody.code).not.toBe(0);
+  });
+
   let key1 = '';
 
   it('key create prints the new key (a UUID v4) alone on stdout', async () => {

@@ -3,7 +3,7 @@ import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { buildApp, type App } from '../src/app.js';
+import { buildApp, type App, type RuntimeOptions } from '../src/app.js';
 import { loadConfig, type ConfigInput } from '../src/config.js';
 import { ON_SCALE_OUT, scaleOutStack, type ScaleOutStack } from './scaleout.js';
 
@@ -31,6 +31,8 @@ export interface TestServer {
 export async function startServer(
   overrides: ConfigInput = {},
   dataDir?: string,
+  /** Runtime options (e.g. `now`, the core's clock). */
+  runtimeOpts: Partial<RuntimeOptions> = {},
 ): Promise<TestServer> {
   const dir = dataDir ?? (await tempDir());
   // STOWAGE_TEST_STACK=scaleout: the same tests on PostgreSQL + S3 (s3rver) + Redis.
@@ -51,7 +53,7 @@ export async function startServer(
   let app: App;
   let url: string;
   try {
-    app = await buildApp(config);
+    app = await buildApp(config, runtimeOpts);
     url = await app.listen().catch(async (err: unknown) => {
       await app.close();
       throw err;

@@ -411,6 +411,23 @@ export class AccountService {
     return this.userById(principal.userId);
   }
 
+  /**
+   * The caller allows (or stops) hotlinking of their own files: the hotlink rule leaves them alone
+   * (pixeldrain's `hotlinking_enabled`). A full-level key; no password needed for a preference.
+   */
+  async setHotlinking(principal: Principal, enabled: boolean): Promise<void> {
+    requireAccess(principal, 'manage_account');
+    if (!(await this.repo.setUserFlags(principal.userId, { hotlinkingEnabled: enabled })))
+      throw new CoreError('user_not_found', 'The user could not be found');
+  }
+
+  /** Operator (CLI): exempt a user's downloads from the hotlink rule, or stop doing so. */
+  async setHotlinkExempt(username: string, exempt: boolean): Promise<UserRecord> {
+    const user = await this.userByName(username);
+    await this.repo.setUserFlags(user.id, { hotlinkExempt: exempt });
+    return { ...user, hotlinkExempt: exempt };
+  }
+
   /** The current password of a known account, under the password limit: else password_incorrect. */
   private async provePassword(user: UserRecord, password: string, client: ClientInfo) {
     await this.opts.passwordLimiter?.admitClient(client.ip);

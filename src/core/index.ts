@@ -7,7 +7,7 @@ import type { ExpirySweeper } from './expiry.js';
 import type { RemoteSource } from './remote.js';
 import type { UploadService } from './uploads.js';
 import type { Readiness } from './readiness.js';
-import type { SeriesRollup, SeriesService, TrafficService } from './traffic/index.js';
+import type { RulesService, SeriesRollup, SeriesService, TrafficService } from './traffic/index.js';
 import type { LiveStats } from './traffic/live-stats.js';
 import type { Telemetry } from './telemetry.js';
 
@@ -16,6 +16,8 @@ export interface Core {
   files: FileService;
   /** Views, downloads and bandwidth (and, built on them, the download rules). */
   traffic: TrafficService;
+  /** Download rules: the hotlink rule, the captcha, per-IP limits. */
+  rules: RulesService;
   accounts: AccountService;
   lists: ListService;
   media: MediaService;

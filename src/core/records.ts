@@ -28,6 +28,10 @@ export interface UserRecord {
   isAdmin: boolean;
   createdAt: number;
   email: string | null;
+  /** The uploader allows hotlinking of their files (absent: false). */
+  hotlinkingEnabled?: boolean;
+  /** The operator exempts this account's downloads from the hotlink rule (absent: false). */
+  hotlinkExempt?: boolean;
 }
 
 /** FileBin's key levels, lowest first: basic (upload, multipaste) < apikey (+ history, delete) < full. */
@@ -103,6 +107,11 @@ export interface UserRepository {
   ): Promise<void>;
   /** The user, its keys and its lists (files are deleted by the caller first). */
   deleteUser(id: string): Promise<void>;
+  /** Set the download-rule flags; false when there is no such user. */
+  setUserFlags(
+    id: string,
+    flags: Partial<Pick<UserRecord, 'hotlinkingEnabled' | 'hotlinkExempt'>>,
+  ): Promise<boolean>;
 }
 
 /** `list`: a pixeldrain list (files drop out when deleted); `multipaste`: FileBin's, deleted with any of its files. */

@@ -5,10 +5,16 @@
  */
 export interface SharedState {
   /**
-   * Count one event in a fixed window that starts with the first event: the count so far and the
-   * milliseconds until the window ends.
+   * Count `amount` events (default 1) in a fixed window that starts with the first event: the
+   * count so far and the milliseconds until the window ends. Batching callers add local sums.
    */
-  increment(key: string, windowMs: number): Promise<{ count: number; resetMs: number }>;
+  increment(
+    key: string,
+    windowMs: number,
+    amount?: number,
+  ): Promise<{ count: number; resetMs: number }>;
+  /** Whether `key` is set (a claim or a counter) and not expired. */
+  exists(key: string): Promise<boolean>;
   /** Mark `key` for `ttlMs` if it is not marked: true if this call marked it (first time). */
   claim(key: string, ttlMs: number): Promise<boolean>;
   /** Optional: a cheap round trip to a remote store (readiness); in-process state has none. */

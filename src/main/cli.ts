@@ -85,6 +85,22 @@ user
     },
   );
 
+user
+  .command('hotlink <name> <state>')
+  .description(
+    "exempt a user's downloads from the hotlink rule (on) or not (off); no captcha for them",
+  )
+  .addOption(dataDirOption())
+  .action(async (name: string, state: string, opts: { dataDir?: string }) => {
+    const v = state.trim().toLowerCase();
+    if (v !== 'on' && v !== 'off')
+      throw new CoreError('invalid_username', `expected on or off, got "${state}"`);
+    await withRuntime(opts, async (rt) => {
+      const u = await rt.core.accounts.setHotlinkExempt(name, v === 'on');
+      console.log(`${u.username}: hotlink exempt ${v}`);
+    });
+  });
+
 const key = program.command('key').description('manage API keys');
 key
   .command('create <user>')

@@ -8,6 +8,22 @@ function clock(start = 1_000_000) {
 }
 
 describe('MemoryState', () => {
+  it('increment adds an amount (batched sums); exists sees live keys only', async () => {
+    const c = clock();
+    const state = new MemoryState(c.now);
+    expect(await state.exists('k')).toBe(false);
+    expect(await state.increment('k', 1000, 500)).toEqual({ count: 500, resetMs: 1000 });
+    expect(await state.increment('k', 1000, 25)).toEqual({ count: 525, resetMs: 1000 });
+    expect(await state.exists('k')).toBe(true);
+    await state.claim('m', 100);
+    expect(await state.exists('m')).toBe(true);
+    c.advance(100);
+    expect(await state.exists('m')).toBe(false);
+    c.advance(900);
+    expect(await state.exists('k')).toBe(false);
+    expect(await state.increment('k', 1000, 3)).toEqual({ count: 3, resetMs: 1000 });
+  });
+
   describe('increment: fixed windows that start with the first event', () => {
     it('counts within a window and reports the time left in it', async () => {
       const c = clock();

@@ -28,16 +28,24 @@ export class MemoryState implements SharedState {
     }
   }
 
-  async increment(key: string, windowMs: number): Promise<{ count: number; resetMs: number }> {
+  async increment(
+    key: string,
+    windowMs: number,
+    amount = 1,
+  ): Promise<{ count: number; resetMs: number }> {
     const at = this.now();
     const e = this.live(key, at);
     if (e) {
-      e.count++;
+      e.count += amount;
       return { count: e.count, resetMs: e.until - at };
     }
     this.sweep(at);
-    this.entries.set(key, { count: 1, until: at + windowMs });
-    return { count: 1, resetMs: windowMs };
+    this.entries.set(key, { count: amount, until: at + windowMs });
+    return { count: amount, resetMs: windowMs };
+  }
+
+  async exists(key: string): Promise<boolean> {
+    return this.live(key, this.now()) !== undefined;
   }
 
   async claim(key: string, ttlMs: number): Promise<boolean> {

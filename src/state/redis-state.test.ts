@@ -43,6 +43,19 @@ describe.skipIf(unavailable !== null)('RedisState (real Redis)', () => {
     await state?.close();
   });
 
+  it('increment adds an amount (batched sums) in one window; exists sees live keys', async () => {
+    expect(await state.exists('amt:a')).toBe(false);
+    const first = await state.increment('amt:a', 10_000, 700);
+    expect(first.count).toBe(700);
+    expect(first.resetMs).toBeGreaterThan(9_000);
+    expect((await state.increment('amt:a', 10_000, 5)).count).toBe(705);
+    expect(await state.exists('amt:a')).toBe(true);
+    await state.claim('amt:m', 300);
+    expect(await state.exists('amt:m')).toBe(true);
+    await sleep(400);
+    expect(await state.exists('amt:m')).toBe(false);
+  });
+
   describe('increment: fixed windows that start with the first event', () => {
     it('counts within a window and reports the time left in it', async () => {
       const first = await state.increment('inc:a', 10_000);

@@ -2,10 +2,10 @@ import { Redis } from 'ioredis';
 import { UnavailableError } from '../core/errors.js';
 import type { SharedState } from '../core/shared-state.js';
 
-/** INCR, and start the window's expiry on the first event only; one round trip. */
+/** INCRBY, and start the window's expiry on the first event only; one round trip. */
 const INCREMENT = `
-local n = redis.call('INCR', KEYS[1])
-if n == 1 then redis.call('PEXPIRE', KEYS[1], ARGV[1]) end
+local n = redis.call('INCRBY', KEYS[1], ARGV[2])
+if n == tonumber(ARGV[2]) then redis.call('PEXPIRE', KEYS[1], ARGV[1]) end
 local ttl = redis.call('PTTL', KEYS[1])
 if ttl < 0 then redis.call('PEXPIRE', KEYS[1], ARGV[1]); ttl = tonumber(ARGV[1]) end
 return {n, ttl}
@@ -72,11 +72,22 @@ export class RedisState implements SharedState {
     }
   }
 
-  async increment(key: string, windowMs: number): Promise<{ count: number; resetMs: number }> {
+  async increment(
+    key: string,
+    windowMs: number,
+    amount = 1,
+  ): Promise<{ count: number; resetMs: number }> {
     const [count, ttl] = await this.call(
-      () => this.redis.eval(INCREMENT, 1, this.prefix + key, windowMs) as Promise<[number, number]>,
+      () =>
+        this.redis.eval(INCREMENT, 1, this.prefix + key, windowMs, Math.floor(amount)) as Promise<
+          [number, number]
+        >,
     );
     return { count, resetMs: ttl };
+  }
+
+  async exists(key: string): Promise<boolean> {
+    return (await this.call(() => this.redis.exists(this.prefix + key))) === 1;
   }
 
   async claim(key: string, ttlMs: number): Promise<boolean> {

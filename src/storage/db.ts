@@ -20,6 +20,7 @@ import * as m0004 from './migrations/0004_filebin.js';
 import * as m0005 from './migrations/0005_chevereto.js';
 import * as m0006 from './migrations/0006_traffic.js';
 import * as m0007 from './migrations/0007_traffic_series.js';
+import * as m0008 from './migrations/0008_rules.js';
 import type { Database } from './schema.js';
 
 /** Migrations are compiled in (no directory scanning), so they work from src/ and dist/ alike. */
@@ -31,6 +32,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '0005_chevereto': m0005,
   '0006_traffic': m0006,
   '0007_traffic_series': m0007,
+  '0008_rules': m0008,
 };
 
 class StaticProvider implements MigrationProvider {

@@ -18,6 +18,13 @@ export interface Database {
   locks: LocksTable;
   file_traffic: FileTrafficTable;
   user_traffic: UserTrafficTable;
+  settings: SettingsTable;
+}
+
+/** Instance-wide values shared by every node (the captcha's HMAC key). */
+export interface SettingsTable {
+  name: string;
+  value: string;
 }
 
 export interface UsersTable {
@@ -27,6 +34,8 @@ export interface UsersTable {
   is_admin: number;
   created_at: number;
   email: string | null;
+  hotlinking_enabled: Generated<number>;
+  hotlink_exempt: Generated<number>;
 }
 
 export interface ApiKeysTable {

@@ -48,6 +48,8 @@ type UserRow = {
   is_admin: number | string;
   created_at: number | string;
   email: string | null;
+  hotlinking_enabled?: number | string;
+  hotlink_exempt?: number | string;
 };
 
 function userRecord(r: UserRow): UserRecord {
@@ -58,6 +60,8 @@ function userRecord(r: UserRow): UserRecord {
     isAdmin: num(r.is_admin) === 1,
     createdAt: num(r.created_at),
     email: r.email,
+    hotlinkingEnabled: num(r.hotlinking_enabled ?? 0) === 1,
+    hotlinkExempt: num(r.hotlink_exempt ?? 0) === 1,
   };
 }
 
@@ -110,6 +114,19 @@ export class KyselyUserRepository implements UserRepository {
     } catch (err) {
       throw uniqueField(err) ?? err;
     }
+  }
+
+  async setUserFlags(
+    id: string,
+    flags: Partial<Pick<UserRecord, 'hotlinkingEnabled' | 'hotlinkExempt'>>,
+  ): Promise<boolean> {
+    const set: { hotlinking_enabled?: number; hotlink_exempt?: number } = {};
+    if (flags.hotlinkingEnabled !== undefined)
+      set.hotlinking_enabled = flags.hotlinkingEnabled ? 1 : 0;
+    if (flags.hotlinkExempt !== undefined) set.hotlink_exempt = flags.hotlinkExempt ? 1 : 0;
+    if (Object.keys(set).length === 0) return (await this.findUserById(id)) !== null;
+    const res = await this.db.updateTable('users').set(set).where('id', '=', id).executeTakeFirst();
+    return Number(res.numUpdatedRows) > 0;
   }
 
   async deleteUser(id: string): Promise<void> {

@@ -58,3 +58,17 @@ export interface SeriesRepository {
    */
   rollup(from: Resolution, to: Resolution, start: number, end: number): Promise<number>;
 }
+
+/** Instance-wide settings shared by every node (one table). */
+export interface SettingsRepository {
+  /** The stored value, else store `value` and return it (the first node to store wins). */
+  getOrInsert(name: string, value: string): Promise<string>;
+}
+
+/** What the download rules need to know about an account. */
+export interface AccountFlags {
+  /** The uploader allows hotlinking of their files. */
+  hotlinkingEnabled: boolean;
+  /** The operator exempts this account's downloads from the hotlink rule. */
+  hotlinkExempt: boolean;
+}

@@ -123,6 +123,7 @@ describe('TrafficService: views, downloads and bandwidth', () => {
     const state: SharedState = {
       increment: (k, w) => inner.increment(k, w),
       claim: (k, ttl) => (claims++, inner.claim(k, ttl)),
+      exists: (k) => inner.exists(k),
       close: () => inner.close(),
     };
     const t = await setup(state);
@@ -143,6 +144,7 @@ describe('TrafficService: views, downloads and bandwidth', () => {
     const broken: SharedState = {
       increment: () => Promise.reject(new Error('state down')),
       claim: () => Promise.reject(new Error('state down')),
+      exists: () => Promise.reject(new Error('state down')),
       close: () => Promise.resolve(),
     };
     const t = await setup(broken);

@@ -4,6 +4,7 @@ import type { BlobReader, ByteRange } from '../../core/blob-store.js';
 import { isActiveContent } from '../../core/media-type.js';
 import type { FileRecord } from '../../core/records.js';
 import { contentDisposition } from './content-disposition.js';
+import { Throttle } from './throttle.js';
 
 /** Bodies up to this size are read in one call and written from memory. */
 const SMALL_BODY = 64 * 1024;
@@ -63,6 +64,8 @@ export interface SendFileOptions {
   /** A positional reader, when the store offers one (preferred for big bodies); else null. */
   openReader(): Promise<BlobReader | null>;
   openStream(range?: ByteRange): Promise<NodeJS.ReadableStream>;
+  /** Send no faster than this (a slowed client); bodies go through a Throttle. */
+  bytesPerSecond?: number;
 }
 
 /**
@@ -171,6 +174,10 @@ export async function sendFile(
     res.end();
     return;
   }
+  if (opts.bytesPerSecond && opts.bytesPerSecond > 0 && length > 0) {
+    await sendThrottled(res, status, headers, range, opts, whole, length);
+    return;
+  }
   if (length <= SMALL_BODY) {
     const body = length === 0 ? Buffer.alloc(0) : await opts.readBytes(range);
     res.writeHead(status, headers);
@@ -202,6 +209,31 @@ export async function sendFile(
   } catch {
     // The client went away mid-download: count what was sent, nothing else to do.
     opts.onSent?.(sent, false);
+  }
+}
+
+/** A slowed download: the store's stream through a Throttle; what went out is counted. */
+async function sendThrottled(
+  res: ServerResponse,
+  status: number,
+  headers: OutgoingHttpHeaders,
+  range: ByteRange | undefined,
+  opts: SendFileOptions,
+  whole: boolean,
+  length: number,
+): Promise<void> {
+  const stream = await opts.openStream(range);
+  const throttle = new Throttle(opts.bytesPerSecond!);
+  res.writeHead(status, headers);
+  let sent = 0;
+  throttle.on('data', (c: Buffer) => (sent += c.length));
+  try {
+    await pipeline(stream, throttle, res);
+    opts.onSent?.(sent, whole && sent === length);
+  } catch {
+    // The client went away (or the store failed) mid-download: count what was sent.
+    opts.onSent?.(sent, false);
+    res.destroy();
   }
 }
 

@@ -4,9 +4,15 @@ import type { Core } from '../../core/index.js';
 import type { ListView } from '../../core/lists.js';
 
 const ZERO_TIME = '0001-01-01T00:00:00Z';
+const NO_RESTRICTION = { availability: '', availability_message: '' };
 
 /** FileInfo exactly as pixeldrain renders it (spec 2.1): field names and order matter to clients. */
-export function fileInfo(file: FileRecord, canEdit: boolean) {
+export function fileInfo(
+  file: FileRecord,
+  canEdit: boolean,
+  /** The download rules' verdict for this viewer (download-rules.ts availabilityOf). */
+  availability: { availability: string; availability_message: string } = NO_RESTRICTION,
+) {
   return {
     success: true,
     id: file.id,
@@ -23,8 +29,8 @@ export function fileInfo(file: FileRecord, canEdit: boolean) {
     hash_sha256: file.blobKey,
     delete_after_date: ZERO_TIME,
     delete_after_downloads: 0,
-    availability: '',
-    availability_message: '',
+    availability: availability.availability,
+    availability_message: availability.availability_message,
     abuse_type: '',
     abuse_reporter_name: '',
     can_edit: canEdit,
@@ -43,6 +49,8 @@ export function listInfo(
   core: Core,
   view: Omit<ListView, 'list'> & { list: Pick<ListRecord, 'id' | 'title' | 'createdAt'> },
   viewer: Principal | null,
+  /** The download rules' verdict per file id for this viewer (availabilityOf); absent: none. */
+  availability?: ReadonlyMap<string, { availability: string; availability_message: string }>,
 ) {
   const { list, entries, canEdit } = view;
   return {
@@ -55,7 +63,7 @@ export function listInfo(
     files: entries.map((e) => ({
       detail_href: `/file/${e.file.id}/info`,
       description: e.description,
-      ...fileInfo(e.file, core.files.canEdit(e.file, viewer)),
+      ...fileInfo(e.file, core.files.canEdit(e.file, viewer), availability?.get(e.file.id)),
     })),
   };
 }

@@ -12,15 +12,5 @@ export interface RateLimitsFeed {
 
 /** The caller's rate limits (per client address). */
 export async function rateLimitsFeed(core: Core, ip: string): Promise<RateLimitsFeed> {
-  // merge: core.rules.rateLimits(ip)
-  void core;
-  void ip;
-  return {
-    server_overload: false,
-    speed_limit: 0,
-    download_limit: 0,
-    download_limit_used: 0,
-    transfer_limit: 0,
-    transfer_limit_used: 0,
-  };
+  return core.rules.rateLimits(ip);
 }

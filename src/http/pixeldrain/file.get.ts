@@ -6,6 +6,7 @@ import { sendFile } from '../common/send-file.js';
 import { sendPdError, toPdError, writePdError } from './errors.js';
 import { DOWNLOAD_HEADERS, DOWNLOAD_QUERY, DOWNLOAD_RESPONSES, idParam, TAGS } from './schemas.js';
 import { replyWithZip } from './zip-files.js';
+import { admitDownload, admitZip } from './download-rules.js';
 import { logFailure } from '../common/logging.js';
 
 /** How many files one multi-id download may bundle. */
@@ -43,7 +44,9 @@ export function registerFileGet(app: FastifyInstance, core: Core): void {
         } catch (err) {
           return sendPdError(reply, toPdError(err));
         }
-        return replyWithZip(core, req, reply, 'files.zip', files);
+        const admitted = await admitZip(core, req, files);
+        if (!admitted.ok) return sendPdError(reply, admitted.error);
+        return replyWithZip(core, req, reply, 'files.zip', files, admitted.admissions);
       }
       let file;
       try {
@@ -51,14 +54,24 @@ export function registerFileGet(app: FastifyInstance, core: Core): void {
       } catch (err) {
         return sendPdError(reply, toPdError(err));
       }
+      let admitted;
+      try {
+        admitted = await admitDownload(core, req, file);
+      } catch (err) {
+        return sendPdError(reply, toPdError(err));
+      }
+      if (!admitted.ok) return sendPdError(reply, admitted.error);
+      const { exempt, speedLimit } = admitted.admission;
+      const counted = { exempt, governed: true };
       const disposition = 'download' in req.query ? 'attachment' : 'inline';
-      if (req.method === 'GET') {
+      // A slowed client gets the bytes through this server (a redirect would escape the limit).
+      if (req.method === 'GET' && speedLimit === 0) {
         try {
           const url = await core.files.redirectUrl(
             file,
             contentDisposition(disposition, file.name),
           );
-          if (url) countDownload(core, file.id, file.size, req.ip);
+          if (url) countDownload(core, file.id, file.size, req.ip, counted);
           if (url) return reply.code(302).header('Cache-Control', 'no-store').redirect(url);
         } catch (err) {
           req.log.warn({ err }, 'presigning failed; serving the bytes instead');
@@ -71,7 +84,8 @@ export function registerFileGet(app: FastifyInstance, core: Core): void {
           readBytes: (range) => core.files.readBytes(file, range),
           openStream: (range) => core.files.openStream(file, range),
           openReader: () => core.files.openReader(file),
-          onSent: (bytes) => countDownload(core, file.id, bytes, req.ip),
+          onSent: (bytes) => countDownload(core, file.id, bytes, req.ip, counted),
+          ...(speedLimit > 0 ? { bytesPerSecond: speedLimit } : {}),
         });
       } catch (err) {
         logFailure(req, reply, err, 'download failed');

@@ -3,6 +3,7 @@ import type { Core } from '../../core/index.js';
 import { principalOf } from './auth.js';
 import { sendPdError, toPdError } from './errors.js';
 import { fileInfo } from './file-info.js';
+import { availabilityOf } from './download-rules.js';
 import { AUTH_ERRORS, AUTH_OPTIONAL, errors, idParam, json, ref, TAGS } from './schemas.js';
 
 /** GET /api/file/{id}/info; comma-separated ids give an array of the ones that exist. */
@@ -35,12 +36,21 @@ export function registerFileInfo(app: FastifyInstance, core: Core): void {
         const viewer = await principalOf(core, req, 'read');
         const { id } = req.params;
         let body: unknown;
+        const who = { client: req.ip, userId: viewer?.userId ?? null };
         if (id.includes(',')) {
           const files = await core.files.getMany(id.split(',').map((s) => s.trim()));
-          body = files.map((f) => fileInfo(f, core.files.canEdit(f, viewer)));
+          body = await Promise.all(
+            files.map(async (f) =>
+              fileInfo(f, core.files.canEdit(f, viewer), await availabilityOf(core, f, who)),
+            ),
+          );
         } else {
           const file = await core.files.get(id);
-          body = fileInfo(file, core.files.canEdit(file, viewer));
+          body = fileInfo(
+            file,
+            core.files.canEdit(file, viewer),
+            await availabilityOf(core, file, who),
+          );
         }
         return reply.type('application/json; charset=utf-8').send(JSON.stringify(body));
       } catch (err) {

@@ -14,6 +14,7 @@ import { registerListEdit } from './list.edit.js';
 import { registerListGet } from './list.get.js';
 import { registerListPost } from './list.post.js';
 import { registerListZip } from './list.zip.js';
+import { registerMiscRules } from './misc.rules.js';
 import { HEALTH_SCHEMA, READY_SCHEMA } from './schemas.js';
 import { registerUserAccount } from './user.account.js';
 import { registerUserFiles } from './user.files.js';
@@ -60,6 +61,7 @@ export async function pixeldrainApi(
   registerListGet(app, core);
   registerListEdit(app, core);
   registerListZip(app, core);
+  registerMiscRules(app, core);
 
   // Logins and registrations are limited by the core (PasswordLimiter), as on every API.
   registerUserRegister(app, core);

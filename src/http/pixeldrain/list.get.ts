@@ -3,6 +3,7 @@ import type { Core } from '../../core/index.js';
 import { principalOf } from './auth.js';
 import { sendPdError, toPdError } from './errors.js';
 import { listInfo } from './file-info.js';
+import { availabilityOf } from './download-rules.js';
 import { sendJson } from './respond.js';
 import { AUTH_ERRORS, AUTH_OPTIONAL, errors, idParam, json, TAGS } from './schemas.js';
 
@@ -27,7 +28,15 @@ export function registerListGet(app: FastifyInstance, core: Core): void {
       try {
         const viewer = await principalOf(core, req, 'read');
         const view = await core.lists.get(req.params.id, viewer);
-        return sendJson(reply, listInfo(core, view, viewer));
+        const who = { client: req.ip, userId: viewer?.userId ?? null };
+        const availability = new Map(
+          await Promise.all(
+            view.entries.map(
+              async (e) => [e.file.id, await availabilityOf(core, e.file, who)] as const,
+            ),
+          ),
+        );
+        return sendJson(reply, listInfo(core, view, viewer, availability));
       } catch (err) {
         return sendPdError(reply, toPdError(err));
       }

@@ -5,6 +5,7 @@ import { principalOf } from './auth.js';
 import { sendPdError, toPdError } from './errors.js';
 import { AUTH_ERRORS, AUTH_OPTIONAL, binary, errors, idParam, TAGS } from './schemas.js';
 import { replyWithZip } from './zip-files.js';
+import { admitZip } from './download-rules.js';
 
 /** GET /api/list/{id}/zip: every file of the list in one streamed zip named after the title. */
 export function registerListZip(app: FastifyInstance, core: Core): void {
@@ -19,7 +20,12 @@ export function registerListZip(app: FastifyInstance, core: Core): void {
         params: idParam('List id'),
         response: {
           200: binary('application/zip', 'The zip (attachment "<title>.zip")'),
-          ...errors({ ...AUTH_ERRORS, 404: 'not_found' }),
+          ...errors({
+            ...AUTH_ERRORS,
+            403: 'file_rate_limited_captcha_required (a file of the list is hotlinked), ip_download_limited_captcha_required, ip_transfer_limited_captcha_required, hotlink_detected, download_limit_exceeded, transfer_limit_exceeded',
+            404: 'not_found',
+            424: 'recpatcha_failed',
+          }),
         },
       },
     },
@@ -31,12 +37,21 @@ export function registerListZip(app: FastifyInstance, core: Core): void {
       } catch (err) {
         return sendPdError(reply, toPdError(err));
       }
+      const files = view.entries.map((e) => e.file);
+      let admitted;
+      try {
+        admitted = await admitZip(core, req, files);
+      } catch (err) {
+        return sendPdError(reply, toPdError(err));
+      }
+      if (!admitted.ok) return sendPdError(reply, admitted.error);
       await replyWithZip(
         core,
         req,
         reply,
         safeFileName(view.list.title, '.zip', 'list'),
-        view.entries.map((e) => e.file),
+        files,
+        admitted.admissions,
       );
     },
   );

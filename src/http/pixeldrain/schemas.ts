@@ -200,7 +200,9 @@ export const PD_COMPONENTS = [
       filesystem_node_count: int('Always 0'),
       is_admin: bool('Administrator'),
       balance_micro_eur: int('Always 0'),
-      hotlinking_enabled: always(true),
+      hotlinking_enabled: bool(
+        'Your files may be hotlinked: the hotlink rule (downloads over views) leaves them alone',
+      ),
       monthly_transfer_cap: int('Always 0'),
       monthly_transfer_used: int('Always 0'),
       file_viewer_branding: { type: 'null', description: 'Always null' },
@@ -363,7 +365,12 @@ export const UPLOAD_QUERY = {
 /** GET /api/file/{id}: the bytes. */
 export const DOWNLOAD_QUERY = {
   type: 'object',
-  properties: { download: str('Present (any value, even empty): Content-Disposition attachment') },
+  properties: {
+    download: str('Present (any value, even empty): Content-Disposition attachment'),
+    recaptcha_response: str(
+      'A solved captcha (base64 ALTCHA payload, from GET /api/misc/captcha/challenge): lifts the hotlink rule and per-IP limits for this client and file for an hour; used once',
+    ),
+  },
 };
 
 export const DOWNLOAD_HEADERS = {
@@ -386,9 +393,11 @@ export const DOWNLOAD_RESPONSES = {
   206: binary('application/octet-stream', 'The requested byte range (Content-Range)'),
   304: empty('Not modified'),
   ...errors({
+    403: 'file_rate_limited_captcha_required (downloads over STOWAGE_HOTLINK_FACTOR × views), ip_download_limited_captcha_required, ip_transfer_limited_captcha_required (per-IP limits), hotlink_detected, download_limit_exceeded, transfer_limit_exceeded (the same with the captcha off)',
     404: 'not_found (extra.file names a missing id of several)',
     416: 'range_not_satisfiable, with Content-Range: bytes */size',
     422: 'string_out_of_range (more than 1000 ids)',
+    424: 'recpatcha_failed (recaptcha_response invalid, expired or used already; sic)',
   }),
 };
 

@@ -2,11 +2,21 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Config } from '../../config.js';
 import { requireAccess } from '../../core/access.js';
 import type { Core } from '../../core/index.js';
+import { invalidInput } from '../../core/errors.js';
 import { readForm } from '../common/form.js';
 import { callerOf } from './auth.js';
 import { sendPdError, toPdError } from './errors.js';
 import { clientInfo, FORM_MAX_BYTES, OK, sendJson, setAuthCookie } from './respond.js';
 import { AUTH, AUTH_ERRORS, errors, form, json, str, TAGS } from './schemas.js';
+
+/** A form boolean: true/false (also 1/0, on/off); null when absent or anything else. */
+function parseFlag(v: string | undefined): boolean | null {
+  if (v === undefined) return null;
+  const t = v.trim().toLowerCase();
+  if (['true', '1', 'on', 'yes'].includes(t)) return true;
+  if (['false', '0', 'off', 'no'].includes(t)) return false;
+  return null;
+}
 
 /**
  * GET /api/user (UserInfo), PUT /api/user (username, email, password_new; with old_password),
@@ -25,12 +35,15 @@ export function registerUserAccount(app: FastifyInstance, core: Core, config: Co
     ...common,
     summary: 'Change your account',
     description:
-      'Only the fields sent change; any change needs the current password in old_password (unless the account has none) and a full-level key.',
+      'Only the fields sent change; any change needs a full-level key, and changes of username, e-mail or password the current password in old_password (unless the account has none). hotlinking_enabled (true/false) needs no password.',
     body: form({
       username: str('New user name'),
       email: str('New e-mail address'),
       password_new: str('New password'),
       old_password: str('The current password'),
+      hotlinking_enabled: str(
+        'true or false: your files may be hotlinked (the hotlink rule leaves them alone)',
+      ),
     }),
     response: {
       200: json('Ok', 'Changed'),
@@ -106,7 +119,7 @@ export function registerUserAccount(app: FastifyInstance, core: Core, config: Co
         filesystem_node_count: 0,
         is_admin: user.isAdmin,
         balance_micro_eur: 0,
-        hotlinking_enabled: true,
+        hotlinking_enabled: user.hotlinkingEnabled ?? false,
         monthly_transfer_cap: 0,
         monthly_transfer_used: 0,
         file_viewer_branding: null,
@@ -126,11 +139,18 @@ export function registerUserAccount(app: FastifyInstance, core: Core, config: Co
     try {
       const principal = await callerOf(core, req);
       const { fields } = await readForm(req.raw, reply.raw, FORM_MAX_BYTES);
+      const hotlinking = parseFlag(fields.hotlinking_enabled);
+      if (fields.hotlinking_enabled !== undefined && hotlinking === null)
+        throw invalidInput([{ field: 'hotlinking_enabled', problem: 'missing' }]);
       await core.accounts.updateUser(
         principal,
         { username: fields.username, email: fields.email, password: fields.password_new },
         { currentPassword: fields.old_password, client: clientInfo(req) },
       );
+      if (hotlinking !== null) {
+        await core.accounts.setHotlinking(principal, hotlinking);
+        core.rules.forgetAccount(principal.userId);
+      }
       return sendJson(reply, OK);
     } catch (err) {
       return sendPdError(reply, toPdError(err));

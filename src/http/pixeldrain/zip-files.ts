@@ -2,6 +2,7 @@ import { countDownload } from '../common/count-download.js';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Core } from '../../core/index.js';
 import type { FileRecord } from '../../core/records.js';
+import type { Admission } from '../../core/traffic/index.js';
 import { sendZip } from '../common/zip.js';
 import { logFailure } from '../common/logging.js';
 
@@ -12,6 +13,8 @@ export async function replyWithZip(
   reply: FastifyReply,
   archiveName: string,
   files: readonly FileRecord[],
+  /** What the download rules decided per file (paid bandwidth for exempt downloaders). */
+  admissions?: ReadonlyMap<string, Admission>,
 ): Promise<void> {
   reply.hijack();
   try {
@@ -27,7 +30,10 @@ export async function replyWithZip(
           const stream = await core.files.openStream(f);
           let sent = 0;
           stream.on('data', (c: Buffer) => (sent += c.length));
-          stream.on('end', () => countDownload(core, f.id, sent, req.ip));
+          const exempt = admissions?.get(f.id)?.exempt ?? false;
+          stream.on('end', () =>
+            countDownload(core, f.id, sent, req.ip, { exempt, governed: true }),
+          );
           return stream;
         },
       })),

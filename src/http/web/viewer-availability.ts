@@ -1,5 +1,6 @@
 import type { Core } from '../../core/index.js';
 import type { FileRecord } from '../../core/records.js';
+import { availabilityOf, type AvailabilityFields } from '../pixeldrain/download-rules.js';
 
 /** Who opens the viewer: the download rules judge this client (address, account). */
 export interface ViewerClient {
@@ -9,17 +10,14 @@ export interface ViewerClient {
 
 /**
  * The file's availability for this visitor, rendered into the viewer page (FileInfo
- * `availability`): `''` when it downloads directly, else a download error value; those ending in
- * `_captcha_required` make the viewer's Download button open the captcha dialog.
+ * `availability` and `availability_message`): `''` when it downloads directly, else a download
+ * error value; those ending in `_captcha_required` make the viewer's Download button open the
+ * captcha dialog.
  */
-export async function viewerAvailability(
+export function viewerAvailability(
   core: Core,
   file: FileRecord,
   who: ViewerClient,
-): Promise<string> {
-  // merge: availabilityOf(core, file, {client: req.ip, userId})
-  void core;
-  void file;
-  void who;
-  return '';
+): Promise<AvailabilityFields> {
+  return availabilityOf(core, file, who);
 }

@@ -125,8 +125,9 @@ async function withAvailability(
 ): Promise<void> {
   await Promise.all(
     pairs.map(async ([file, info]) => {
-      const availability = await viewerAvailability(pages.core, file, { client: req.ip, userId });
-      if (availability) info.availability = availability;
+      const a = await viewerAvailability(pages.core, file, { client: req.ip, userId });
+      info.availability = a.availability;
+      info.availability_message = a.availability_message;
     }),
   );
 }
