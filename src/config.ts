@@ -89,6 +89,12 @@ export interface Config {
   maxConnections: number;
   /** Open connections per client address (0 = unlimited; default off behind a trusted proxy). */
   maxConnectionsPerIp: number;
+  /** Prometheus metrics at GET /metrics. Off by default. */
+  metrics: boolean;
+  /** Serve /metrics on this port (same host) instead of the main one; null = the main port. */
+  metricsPort: number | null;
+  /** Bearer token a scrape must present (Authorization: Bearer …); null = none. */
+  metricsToken: string | null;
 }
 
 export class ConfigError extends Error {
@@ -148,6 +154,9 @@ const ENV: Record<keyof Config, string> = {
   idleTimeoutMs: 'STOWAGE_IDLE_TIMEOUT_MS',
   maxConnections: 'STOWAGE_MAX_CONNECTIONS',
   maxConnectionsPerIp: 'STOWAGE_MAX_CONNECTIONS_PER_IP',
+  metrics: 'STOWAGE_METRICS',
+  metricsPort: 'STOWAGE_METRICS_PORT',
+  metricsToken: 'STOWAGE_METRICS_TOKEN',
 };
 
 export const DEFAULTS: Config = {
@@ -191,6 +200,9 @@ export const DEFAULTS: Config = {
   idleTimeoutMs: 60_000,
   maxConnections: defaultMaxConnections(),
   maxConnectionsPerIp: 128,
+  metrics: false,
+  metricsPort: null,
+  metricsToken: null,
   webDir: path.join(packageRoot(), 'dist', 'web'),
 };
 
@@ -402,6 +414,7 @@ export function loadConfig(input: ConfigInput = {}, env: NodeJS.ProcessEnv = pro
   loadConnections(c, pick);
   loadScaleOut(c, pick);
   loadChevereto(c, pick);
+  loadMetrics(c, pick);
   return c;
 }
 
@@ -559,5 +572,29 @@ function loadChevereto(c: Config, pick: Pick): void {
   const sweep = pick('expirySweepMs');
   if (sweep) {
     c.expirySweepMs = parseInteger(sweep.setting, sweep.value as string | number, 0, 86_400_000);
+  }
+}
+
+/** Prometheus metrics: on/off, a port of their own, a bearer token. */
+function loadMetrics(c: Config, pick: Pick): void {
+  const on = pick('metrics');
+  if (on) c.metrics = parseBool(on.setting, on.value as string | boolean);
+  const port = pick('metricsPort');
+  if (port) {
+    c.metricsPort = parseInteger(port.setting, port.value as string | number, 0, 65535);
+    if (c.metricsPort !== 0 && c.metricsPort === c.port) {
+      throw new ConfigError(port.setting, 'must differ from the main port');
+    }
+  }
+  const token = pick('metricsToken');
+  if (token) {
+    const v = String(token.value).trim();
+    if (v.length < 16 || v.length > 256 || !/^[\x21-\x7e]+$/.test(v)) {
+      throw new ConfigError(
+        token.setting,
+        'expected 16 to 256 printable characters without spaces',
+      );
+    }
+    c.metricsToken = v;
   }
 }

@@ -29,6 +29,7 @@ import { KyselyLockRepository } from './storage/lock-repository.js';
 import { TrafficService } from './core/traffic/index.js';
 import { KyselyTrafficRepository } from './storage/traffic-repository.js';
 import { noTelemetry, type Telemetry } from './core/telemetry.js';
+import { ReportingBlobStore } from './metrics/blob-store.js';
 
 export interface Runtime {
   config: Config;
@@ -67,7 +68,9 @@ export async function createRuntime(config: Config, opts: RuntimeOptions): Promi
   const db = openDatabase(config);
   try {
     if (opts.migrate) await migrate(db, config.databaseSchema);
-    const blobs = opts.blobStore ?? (await openBlobStore(config));
+    const opened = opts.blobStore ?? (await openBlobStore(config));
+    // With telemetry (metrics on), failed store operations and uploads in staging are reported.
+    const blobs = opts.telemetry ? new ReportingBlobStore(opened, opts.telemetry) : opened;
     await blobs.open({ cleanStaging: opts.cleanStaging });
     const state = await openSharedState(config);
     const files = new FileService(new KyselyFileRepository(db), blobs, {
