@@ -118,7 +118,12 @@ describe('metrics on the main port', () => {
       delta(req, { route: '/api/file/:id', method: 'GET', dialect: 'pixeldrain', status: '404' }),
     ).toBe(1);
     expect(
-      delta(req, { route: '/api/file/:id', method: 'DELETE', dialect: 'pixeldrain', status: '200' }),
+      delta(req, {
+        route: '/api/file/:id',
+        method: 'DELETE',
+        dialect: 'pixeldrain',
+        status: '200',
+      }),
     ).toBe(1);
     expect(delta(req, { route: 'unmatched', method: 'GET', status: '404' })).toBe(1);
     expect(delta(req, { dialect: 'chevereto', method: 'POST', status: '200' })).toBe(1);
@@ -140,9 +145,7 @@ describe('metrics on the main port', () => {
     expect(delta('stowage_http_received_bytes_total', { dialect: 'chevereto' })).toBeGreaterThan(
       image.length,
     );
-    expect(
-      delta('stowage_http_request_duration_seconds_count', { dialect: 'pixeldrain' }),
-    ).toBe(4);
+    expect(delta('stowage_http_request_duration_seconds_count', { dialect: 'pixeldrain' })).toBe(4);
     expect(after.get('stowage_active_uploads')).toBe(0);
     expect(after.sum('stowage_blob_store_errors_total')).toBe(0);
   });

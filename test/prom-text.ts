@@ -169,7 +169,8 @@ export function parsePrometheusText(text: string): Exposition {
     if (t === 'histogram' && name === `${fam}_bucket` && !('le' in labels)) {
       fail(n, `${name} without le`);
     }
-    if (t === 'counter' && (value < 0 || Number.isNaN(value))) fail(n, `counter ${name} is ${value}`);
+    if (t === 'counter' && (value < 0 || Number.isNaN(value)))
+      fail(n, `counter ${name} is ${value}`);
     const key = `${name}{${Object.keys(labels)
       .sort()
       .map((k) => `${k}=${JSON.stringify(labels[k])}`)
@@ -181,7 +182,8 @@ export function parsePrometheusText(text: string): Exposition {
   for (const f of families.values()) if (f.type === 'histogram') checkHistogram(f);
   const matches = (s: Sample, want: Record<string, string>) =>
     Object.entries(want).every(([k, v]) => s.labels[k] === v);
-  const all = (name: string) => families.get(familyOf(name, types))?.samples.filter((s) => s.name === name) ?? [];
+  const all = (name: string) =>
+    families.get(familyOf(name, types))?.samples.filter((s) => s.name === name) ?? [];
   return {
     families,
     series: all,
@@ -217,10 +219,12 @@ function checkHistogram(f: Family): void {
   for (const [k, g] of groups) {
     const sorted = [...g.buckets].sort((a, b) => a[0] - b[0]);
     for (let i = 1; i < sorted.length; i++) {
-      if (sorted[i]![1] < sorted[i - 1]![1]) throw new Error(`${f.name}${k}: buckets not cumulative`);
+      if (sorted[i]![1] < sorted[i - 1]![1])
+        throw new Error(`${f.name}${k}: buckets not cumulative`);
     }
     const inf = sorted.at(-1);
     if (!inf || inf[0] !== Infinity) throw new Error(`${f.name}${k}: no +Inf bucket`);
-    if (g.count !== inf[1]) throw new Error(`${f.name}${k}: +Inf bucket ${inf[1]} != _count ${g.count}`);
+    if (g.count !== inf[1])
+      throw new Error(`${f.name}${k}: +Inf bucket ${inf[1]} != _count ${g.count}`);
   }
 }

@@ -6,6 +6,7 @@
 // (Content-Length bodies only). Returns the same shape as runWrk (okRps, non2xx, latencyMs...).
 
 import net from 'node:net';
+import { performance } from 'node:perf_hooks';
 import { Worker, isMainThread, parentPort, workerData } from 'node:worker_threads';
 
 const HEADER_END = Buffer.from('\r\n\r\n');

@@ -12,7 +12,11 @@ import { RESULTS_DIR, ROOT, firstLine, median, round1, round2 } from './util.mjs
 
 /** Rows measured as request rates (wrk or the multi-address client): failures and latencies. */
 const RATE_KEYS = new Set(['getSmall', 'getSmallMulti', 'putSmall']);
-const RATE_NOTES = { getSmall: '4 KiB GET', getSmallMulti: '4 KiB GET, 64 addresses', putSmall: '4 KiB PUT' };
+const RATE_NOTES = {
+  getSmall: '4 KiB GET',
+  getSmallMulti: '4 KiB GET, 64 addresses',
+  putSmall: '4 KiB PUT',
+};
 
 export function summarize(rounds, { servers, metrics, rssLimitMiB }) {
   const summary = {};

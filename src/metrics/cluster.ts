@@ -29,7 +29,10 @@ export interface ClusterLike {
 /** The primary's side: collects from workers, answers scrapes forwarded by them. */
 export class ClusterMetricsPrimary {
   private readonly ready = new Set<number>();
-  private readonly pending = new Map<number, { got: object[][]; left: Set<number>; done(): void }>();
+  private readonly pending = new Map<
+    number,
+    { got: object[][]; left: Set<number>; done(): void }
+  >();
   private seq = 0;
 
   constructor(
@@ -98,7 +101,10 @@ function send(w: Worker, message: object): boolean {
 
 /** A worker's side: answers the primary, and forwards scrapes made on the main port. */
 export class ClusterMetricsWorker {
-  private readonly waiting = new Map<number, { resolve(t: string): void; reject(e: Error): void }>();
+  private readonly waiting = new Map<
+    number,
+    { resolve(t: string): void; reject(e: Error): void }
+  >();
   private seq = 0;
   private readonly onMessage = (raw: unknown) => {
     const m = raw as Msg;

@@ -55,7 +55,11 @@ export function addMetricsRoute(
         req.log.error({ err }, 'metrics: scrape failed');
         return reply.code(503).type('text/plain; charset=utf-8').send(FAILED);
       }
-      return reply.code(200).header('Cache-Control', 'no-store').type(METRICS_CONTENT_TYPE).send(text);
+      return reply
+        .code(200)
+        .header('Cache-Control', 'no-store')
+        .type(METRICS_CONTENT_TYPE)
+        .send(text);
     },
   );
 }
@@ -81,7 +85,12 @@ export async function startMetricsServer(opts: {
   server.on('request', (req, res) => {
     req.on('error', () => {});
     res.on('error', () => {});
-    const send = (status: number, type: string, body: string, headers: Record<string, string> = {}) => {
+    const send = (
+      status: number,
+      type: string,
+      body: string,
+      headers: Record<string, string> = {},
+    ) => {
       res.writeHead(status, {
         'Content-Type': type,
         'Content-Length': Buffer.byteLength(body),
