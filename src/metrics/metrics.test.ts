@@ -10,6 +10,7 @@ import { parsePrometheusText } from '../../test/prom-text.js';
 import { ReportingBlobStore } from './blob-store.js';
 import { ClusterMetricsPrimary, ClusterMetricsWorker, type ClusterLike } from './cluster.js';
 import { Metrics } from './registry.js';
+import { observe } from './http-stats.js';
 import { MetricsTelemetry } from './telemetry.js';
 
 const parsed = async (m: Metrics) => parsePrometheusText(await m.text());
@@ -197,5 +198,33 @@ describe('cluster aggregation', () => {
     // Asked on the main port, worker 1 gets the same sums from the primary.
     const y = parsePrometheusText(await client.scrape());
     expect(y.get('stowage_uploads_total', { dialect: 'pixeldrain' })).toBe(5);
+  });
+});
+
+describe('HTTP statistics', () => {
+  it('print as a valid cumulative histogram (a value on a bound counts in that bucket) and counters', async () => {
+    const m = new Metrics({ defaultMetrics: false });
+    const d = m.http.dialect('pixeldrain');
+    observe(d, 0.0005);
+    observe(d, 0.003);
+    observe(d, 1000);
+    d.received += 10;
+    d.sent += 20;
+    m.http.request('/api/file/:id', 'GET', 'pixeldrain', 200).n += 3;
+    const x = await parsed(m);
+    const b = (le: string) =>
+      x.get('stowage_http_request_duration_seconds_bucket', { dialect: 'pixeldrain', le });
+    expect(b('0.0005')).toBe(1);
+    expect(b('0.0025')).toBe(1);
+    expect(b('0.005')).toBe(2);
+    expect(b('300')).toBe(2);
+    expect(b('+Inf')).toBe(3);
+    expect(x.get('stowage_http_request_duration_seconds_count', { dialect: 'pixeldrain' })).toBe(3);
+    expect(x.get('stowage_http_received_bytes_total', { dialect: 'pixeldrain' })).toBe(10);
+    expect(x.get('stowage_http_sent_bytes_total', { dialect: 'pixeldrain' })).toBe(20);
+    const labels = { route: '/api/file/:id', method: 'GET', dialect: 'pixeldrain', status: '200' };
+    expect(x.get('stowage_http_requests_total', labels)).toBe(3);
+    // A second scrape reads the same totals (the counters are refilled, not added to).
+    expect((await parsed(m)).get('stowage_http_requests_total', labels)).toBe(3);
   });
 });

@@ -3,45 +3,53 @@
  * its own (never prom-client's global one, so several apps can run in one process, as in tests).
  * The HTTP hooks (src/http/metrics/) and the Telemetry adapter (telemetry.ts) only move these.
  */
-import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
+import { DURATION_BUCKETS, HttpStats } from './http-stats.js';
 
 /** The API a request was made to (a route belongs to the plugin that registered it). */
 export type Dialect = 'pixeldrain' | 'filebin' | 'chevereto' | 'web';
 
 export const DIALECTS: readonly Dialect[] = ['pixeldrain', 'filebin', 'chevereto', 'web'];
 
-/** Request durations, in seconds: from a cached 4 KiB GET (~0.1 ms) to a long upload. */
-const DURATION_BUCKETS = [
-  0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300,
-];
-
 export class Metrics {
   readonly registry = new Registry();
-  readonly httpRequests = new Counter({
-    name: 'stowage_http_requests_total',
-    help: 'HTTP requests answered, by route pattern, API dialect and status code',
-    labelNames: ['route', 'method', 'dialect', 'status'] as const,
-    registers: [this.registry],
-  });
-  readonly httpDuration = new Histogram({
-    name: 'stowage_http_request_duration_seconds',
-    help: 'Time from the request to the last byte of the response handed to the socket',
-    labelNames: ['dialect'] as const,
-    buckets: DURATION_BUCKETS,
-    registers: [this.registry],
-  });
-  readonly bytesReceived = new Counter({
-    name: 'stowage_http_received_bytes_total',
-    help: 'Bytes read from clients (headers and bodies), by API dialect',
-    labelNames: ['dialect'] as const,
-    registers: [this.registry],
-  });
-  readonly bytesSent = new Counter({
-    name: 'stowage_http_sent_bytes_total',
-    help: 'Bytes written to clients (headers and bodies), by API dialect',
-    labelNames: ['dialect'] as const,
-    registers: [this.registry],
-  });
+  /** What the per-request hook counts, as plain numbers (read at scrape time). */
+  readonly http = new HttpStats();
+  readonly httpRequests = synced(
+    new Counter({
+      name: 'stowage_http_requests_total',
+      help: 'HTTP requests answered, by route pattern, method, API dialect and status code',
+      labelNames: ['route', 'method', 'dialect', 'status'] as const,
+      registers: [this.registry],
+    }),
+    (c) => {
+      for (const s of this.http.series) {
+        c.labels(s.route, s.method, s.dialect, s.status).inc(s.n);
+      }
+    },
+  );
+  readonly bytesReceived = synced(
+    new Counter({
+      name: 'stowage_http_received_bytes_total',
+      help: 'Bytes read from clients (headers and bodies), by API dialect',
+      labelNames: ['dialect'] as const,
+      registers: [this.registry],
+    }),
+    (c) => {
+      for (const d of this.http.dialects.values()) c.labels(d.dialect).inc(d.received);
+    },
+  );
+  readonly bytesSent = synced(
+    new Counter({
+      name: 'stowage_http_sent_bytes_total',
+      help: 'Bytes written to clients (headers and bodies), by API dialect',
+      labelNames: ['dialect'] as const,
+      registers: [this.registry],
+    }),
+    (c) => {
+      for (const d of this.http.dialects.values()) c.labels(d.dialect).inc(d.sent);
+    },
+  );
   readonly uploads = new Counter({
     name: 'stowage_uploads_total',
     help: 'Files stored by uploads, by API dialect',
@@ -110,6 +118,7 @@ export class Metrics {
     this.captchaSolutions.labels('solved').inc(0);
     this.captchaSolutions.labels('failed').inc(0);
     this.processes.set(1);
+    this.registry.registerMetric(durationHistogram(this.http) as never);
   }
 
   /** The exposition text (Prometheus text format 0.0.4). */
@@ -120,4 +129,65 @@ export class Metrics {
   get contentType(): string {
     return this.registry.contentType;
   }
+}
+
+/** A counter whose values are set from `fill` at each scrape (reset, then filled). */
+function synced<T extends string>(counter: Counter<T>, fill: (c: Counter<T>) => void): Counter<T> {
+  const collect = () => {
+    counter.reset();
+    fill(counter);
+  };
+  (counter as unknown as { collect: () => void }).collect = collect;
+  return counter;
+}
+
+const DURATION = 'stowage_http_request_duration_seconds';
+const DURATION_HELP =
+  'Time from the request to the last byte of the response handed to the socket, by API dialect';
+
+/**
+ * The duration histogram, from HttpStats' buckets: an object with the shape prom-client's
+ * registry reads (`get()`), so it is printed and aggregated over workers like its own histograms.
+ */
+function durationHistogram(http: HttpStats) {
+  const base = { name: DURATION, help: DURATION_HELP, type: 'histogram', aggregator: 'sum' };
+  return {
+    ...base,
+    reset() {},
+    get: () => {
+      const values: Array<{
+        metricName: string;
+        labels: Record<string, string | number>;
+        value: number;
+      }> = [];
+      for (const d of http.dialects.values()) {
+        if (d.count === 0) continue;
+        let cumulative = 0;
+        DURATION_BUCKETS.forEach((le, i) => {
+          cumulative += d.buckets[i]!;
+          values.push({
+            metricName: `${DURATION}_bucket`,
+            labels: { le, dialect: d.dialect },
+            value: cumulative,
+          });
+        });
+        values.push({
+          metricName: `${DURATION}_bucket`,
+          labels: { le: '+Inf', dialect: d.dialect },
+          value: d.count,
+        });
+        values.push({
+          metricName: `${DURATION}_sum`,
+          labels: { dialect: d.dialect },
+          value: d.sum,
+        });
+        values.push({
+          metricName: `${DURATION}_count`,
+          labels: { dialect: d.dialect },
+          value: d.count,
+        });
+      }
+      return Promise.resolve({ ...base, values });
+    },
+  };
 }

@@ -2,7 +2,8 @@
  * Per-request metrics: one onResponse hook. It labels by the route's pattern (`/api/file/:id`,
  * never the URL a client sent) and by the dialect whose plugin registered the route; the labelled
  * children are looked up once per route, method and status and cached, so a request costs a map
- * lookup, two counter increments and a histogram observation (hot path: the 4 KiB GET).
+ * lookup and a few additions on plain numbers, read by the registry when scraped (hot path: the
+ * 4 KiB GET).
  * Bytes are the socket's own counts (headers included), attributed to the request whose response
  * just finished: exact for uploads without Content-Length and for aborted transfers alike.
  */
@@ -14,8 +15,8 @@ import type {
   FastifyRequest,
   RouteOptions,
 } from 'fastify';
-import type { Counter, Histogram } from 'prom-client';
 import type { Dialect, Metrics } from '../../metrics/registry.js';
+import { observe, type DialectStats, type RequestSeries } from '../../metrics/http-stats.js';
 
 declare module 'fastify' {
   interface FastifyContextConfig {
@@ -52,11 +53,9 @@ export async function inDialect<O extends object>(
 interface RouteEntry {
   route: string;
   dialect: Dialect;
-  duration: Histogram.Internal<'dialect'>;
-  received: Counter.Internal;
-  sent: Counter.Internal;
-  /** Counter children by method and status ("GET 200"). */
-  requests: Map<string, Counter.Internal>;
+  stats: DialectStats;
+  /** Request series by method, then status. */
+  requests: Map<string, Map<number, RequestSeries>>;
 }
 
 const SEEN = Symbol('stowage.metrics.bytes');
@@ -64,19 +63,22 @@ type CountedSocket = Socket & { [SEEN]?: { read: number; written: number } };
 
 /** Add the per-request hook; call before the routes are registered. */
 export function addMetricsHooks(app: FastifyInstance, metrics: Metrics): void {
+  const http = metrics.http;
   const entries = new WeakMap<object, RouteEntry>();
   const unmatched = new Map<Dialect, RouteEntry>();
   const entryFor = (cfg: RouteConfig): RouteEntry => {
     const dialect = cfg.dialect ?? 'web';
-    const route = cfg.url ?? 'unmatched';
+    if (cfg.url === undefined) {
+      const known = unmatched.get(dialect);
+      if (known) return known;
+    }
     const e: RouteEntry = {
-      route,
+      route: cfg.url ?? 'unmatched',
       dialect,
-      duration: metrics.httpDuration.labels(dialect),
-      received: metrics.bytesReceived.labels(dialect),
-      sent: metrics.bytesSent.labels(dialect),
+      stats: http.dialect(dialect),
       requests: new Map(),
     };
+    if (cfg.url === undefined) unmatched.set(dialect, e);
     return e;
   };
   app.addHook(
@@ -85,39 +87,38 @@ export function addMetricsHooks(app: FastifyInstance, metrics: Metrics): void {
       const cfg = request.routeOptions.config as RouteConfig;
       let e = entries.get(cfg);
       if (!e) {
-        if (cfg.url === undefined) {
-          const d = cfg.dialect ?? 'web';
-          e = unmatched.get(d) ?? entryFor(cfg);
-          unmatched.set(d, e);
-        } else {
-          e = entryFor(cfg);
-        }
+        e = entryFor(cfg);
         entries.set(cfg, e);
       }
       const status = reply.statusCode;
-      const key = `${request.method} ${status}`;
-      let c = e.requests.get(key);
-      if (!c) {
+      let byStatus = e.requests.get(request.method);
+      if (!byStatus) {
+        byStatus = new Map();
+        e.requests.set(request.method, byStatus);
+      }
+      let series = byStatus.get(status);
+      if (!series) {
         // Methods outside the usual set are folded: the label's values stay bounded.
         const method = KNOWN_METHODS.has(request.method) ? request.method : 'OTHER';
-        c = metrics.httpRequests.labels(e.route, method, e.dialect, String(status));
-        e.requests.set(key, c);
+        series = http.request(e.route, method, e.dialect, status);
+        byStatus.set(status, series);
       }
-      c.inc();
-      e.duration.observe(reply.elapsedTime / 1000);
+      series.n++;
+      const d = e.stats;
+      observe(d, reply.elapsedTime / 1000);
       const socket = request.raw.socket as CountedSocket | null;
       if (socket) {
         const read = socket.bytesRead;
         const written = socket.bytesWritten;
         const seen = socket[SEEN];
         if (seen) {
-          e.received.inc(read - seen.read);
-          e.sent.inc(written - seen.written);
+          d.received += read - seen.read;
+          d.sent += written - seen.written;
           seen.read = read;
           seen.written = written;
         } else {
-          e.received.inc(read);
-          e.sent.inc(written);
+          d.received += read;
+          d.sent += written;
           socket[SEEN] = { read, written };
         }
       }
