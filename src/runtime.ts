@@ -78,6 +78,7 @@ export async function createRuntime(config: Config, opts: RuntimeOptions): Promi
       allowAnonymousUploads: config.allowAnonymousUploads,
       redirectDownloads: config.s3Redirect,
       ...(opts.now ? { now: opts.now } : {}),
+      ...(opts.telemetry ? { telemetry: opts.telemetry } : {}),
     });
     const traffic = new TrafficService(new KyselyTrafficRepository(db), state, {
       ...(opts.now ? { now: opts.now } : {}),

@@ -1,8 +1,7 @@
 /**
  * A BlobStore that reports to Telemetry: `blob_store_error` (label op) for every failed operation
- * that is the store's fault (not a client going away or a body too large), and the
- * `active_uploads` gauge while a `put` receives its body. Everything else passes through
- * untouched; optional methods exist only when the wrapped store has them.
+ * that is the store's fault (not a client going away or a body too large). Everything else passes
+ * through untouched; optional methods exist only when the wrapped store has them.
  */
 import type { Readable } from 'node:stream';
 import type {
@@ -65,15 +64,12 @@ export class ReportingBlobStore implements BlobStore {
   }
 
   async put(body: Readable, opts: PutOptions): Promise<StagedBlob> {
-    this.telemetry.gauge('active_uploads', 1);
     let staged: StagedBlob;
     try {
       staged = await this.inner.put(body, opts);
     } catch (err) {
       this.fail('put', err);
       throw err;
-    } finally {
-      this.telemetry.gauge('active_uploads', -1);
     }
     if (staged.inline) return staged;
     const watch = <T>(op: string, p: Promise<T>) => this.watch(op, p);

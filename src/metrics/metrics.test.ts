@@ -5,6 +5,8 @@ import { describe, expect, it } from 'vitest';
 import { CoreError } from '../core/errors.js';
 import type { BlobStore } from '../core/blob-store.js';
 import { MemoryBlobStore } from '../storage/memory-blob-store.js';
+import { FileService } from '../core/files.js';
+import type { FileRepository } from '../core/records.js';
 import { bearerMatches } from '../http/metrics/route.js';
 import { parsePrometheusText } from '../../test/prom-text.js';
 import { ReportingBlobStore } from './blob-store.js';
@@ -107,18 +109,32 @@ describe('ReportingBlobStore', () => {
     expect(x.get('stowage_active_uploads')).toBe(0);
   });
 
-  it('active uploads: up while a put receives its body, down when it is staged', async () => {
+  it('active uploads (FileService staging): up while a body is received, down once staged or refused', async () => {
     const m = new Metrics({ defaultMetrics: false });
-    const store = new ReportingBlobStore(new MemoryBlobStore(), new MetricsTelemetry(m));
+    const telemetry = new MetricsTelemetry(m);
+    const store = new ReportingBlobStore(new MemoryBlobStore(), telemetry);
+    const files = new FileService({} as FileRepository, store, {
+      maxFileSize: 1000,
+      allowAnonymousUploads: true,
+      inlineMaxBytes: 0,
+      telemetry,
+    });
     const body = new PassThrough();
-    const put = store.put(body, { maxBytes: 1000 });
+    const staging = files.stage(body);
     expect((await parsed(m)).get('stowage_active_uploads')).toBe(1);
     body.end(Buffer.from('hello'));
-    const staged = await put;
-    expect(staged.size).toBe(5);
+    const staged = await staging;
+    expect(staged.blob.size).toBe(5);
     expect((await parsed(m)).get('stowage_active_uploads')).toBe(0);
-    const location = await staged.commit();
+    const location = await staged.blob.commit();
     expect((await store.read(location)).toString()).toBe('hello');
+    await expect(files.stage(Readable.from([Buffer.alloc(2000)]))).rejects.toBeInstanceOf(
+      CoreError,
+    );
+    expect((await parsed(m)).get('stowage_active_uploads')).toBe(0);
+    // Other writers of the store (derived images) are not uploads.
+    await store.put(Readable.from([Buffer.from('thumb')]), { maxBytes: 100 });
+    expect((await parsed(m)).get('stowage_active_uploads')).toBe(0);
   });
 
   it('a stream failing midway counts as a get error; optional methods follow the inner store', async () => {
