@@ -69,7 +69,7 @@ export async function createRuntime(config: Config, opts: RuntimeOptions): Promi
   try {
     if (opts.migrate) await migrate(db, config.databaseSchema);
     const opened = opts.blobStore ?? (await openBlobStore(config));
-    // With telemetry (metrics on), failed store operations and uploads in staging are reported.
+    // With telemetry (metrics on), failed store operations are reported (blob_store_error).
     const blobs = opts.telemetry ? new ReportingBlobStore(opened, opts.telemetry) : opened;
     await blobs.open({ cleanStaging: opts.cleanStaging });
     const state = await openSharedState(config);
