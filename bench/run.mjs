@@ -8,7 +8,8 @@
 // BENCH_SERVERS (default "nginx,stowage"), BENCH_STOWAGE_CLI (default dist/src/main/cli.js),
 // BENCH_THUMBS (default 1; 0 skips the thumbnail scenario), BENCH_THUMBS_ONLY=1 (only that one,
 // no nginx or wrk needed), BENCH_WEB (default 1; 0 skips the web UI scenario), BENCH_WEB_ONLY=1
-// (only that one), BENCH_WEB_UPLOAD_GIB (default 2, 0 skips the browser upload; needs chromium).
+// (only that one), BENCH_WEB_UPLOAD_GIB (default 2, 0 skips the browser upload; needs chromium),
+// BENCH_ONLY=getSmall,getSmallMulti (only those rows; no thumbnails or web UI scenario).
 //
 // This file holds the settings and the rounds; the parts live in bench/lib/: servers.mjs
 // (starting and stopping nginx and Stowage), clients.mjs (big PUT/GET clients, wrk),
@@ -29,6 +30,7 @@ import {
   reread,
   runWrk,
 } from './lib/clients.mjs';
+import { runMultiClient } from './lib/multi-client.mjs';
 import { RSS_INTERVAL_MS, RssSampler, combinedPeaks, descendants, treeRss } from './lib/memory.mjs';
 import {
   collectEnvironment,
@@ -77,12 +79,25 @@ const SERVERS = (env.BENCH_SERVERS || 'nginx,stowage')
   .map((s) => s.trim())
   .filter(Boolean);
 
-const METRICS = [
+const ALL_METRICS = [
   { key: 'putBig', label: `PUT ${BIG_LABEL} (MB/s)`, field: 'mbps', target: 0.9 },
   { key: 'getBig', label: `GET ${BIG_LABEL} (MB/s)`, field: 'mbps', target: 0.9 },
   { key: 'getSmall', label: `GET 4 KiB, ${CONNECTIONS} conn (req/s)`, field: 'okRps', target: 0.3 },
+  {
+    key: 'getSmallMulti',
+    label: `GET 4 KiB, ${CONNECTIONS} conn from ${CONNECTIONS} addresses (req/s)`,
+    field: 'okRps',
+    target: 0.3,
+  },
   { key: 'putSmall', label: `PUT 4 KiB, ${CONNECTIONS} conn (req/s)`, field: 'okRps', target: 1.0 },
 ];
+// BENCH_ONLY: a comma-separated list of row keys (putBig, getBig, getSmall, getSmallMulti, putSmall).
+const ONLY = (env.BENCH_ONLY || '')
+  .split(',')
+  .map((s) => s.trim())
+  .filter(Boolean);
+const METRICS = ONLY.length ? ALL_METRICS.filter((m) => ONLY.includes(m.key)) : ALL_METRICS;
+const runs = (key) => METRICS.some((m) => m.key === key);
 /** Target for the peak RSS of the largest single Stowage process. */
 const RSS_LIMIT_MIB = 150;
 const VIEW = {
@@ -141,7 +156,7 @@ async function runRound(r, ctx) {
     }
 
     // 1. big PUT, input re-read right before each run, upload deleted right after
-    for (const name of order) {
+    for (const name of runs('putBig') ? order : []) {
       const s = servers[name];
       await measure(rec.servers[name], s, 'putBig', async () => {
         reread(ctx.input);
@@ -161,7 +176,7 @@ async function runRound(r, ctx) {
     }
 
     // 2. big GET: upload, flush, measure, delete
-    for (const name of order) {
+    for (const name of runs('getBig') ? order : []) {
       const s = servers[name];
       await measure(rec.servers[name], s, 'getBig', async () => {
         reread(ctx.input);
@@ -188,13 +203,13 @@ async function runRound(r, ctx) {
         };
       });
     }
-    for (const name of order) {
+    for (const name of runs('putBig') || runs('getBig') ? order : []) {
       const x = rec.servers[name];
       Object.assign(x, combinedPeaks(x.putBigRss, x.getBigRss));
     }
 
     // 3. 4 KiB GET with wrk
-    for (const name of order) {
+    for (const name of runs('getSmall') ? order : []) {
       const s = servers[name];
       await measure(rec.servers[name], s, 'getSmall', async () => {
         const handle = await s.putSmallFile(ctx.small);
@@ -211,8 +226,36 @@ async function runRound(r, ctx) {
       });
     }
 
+    // 3b. 4 KiB GET from 64 source addresses (127.0.0.2-65): per-address state in the server
+    for (const name of runs('getSmallMulti') ? order : []) {
+      const s = servers[name];
+      await measure(rec.servers[name], s, 'getSmallMulti', async () => {
+        const handle = await s.putSmallFile(ctx.small);
+        const check = await request(s.port, 'GET', s.getPath(handle));
+        if (check.status !== 200 || !check.body.equals(ctx.small)) {
+          throw new Error(`GET ${s.getPath(handle)} returned wrong content: HTTP ${check.status}`);
+        }
+        const load = (seconds) =>
+          runMultiClient({
+            port: s.port,
+            urlPath: s.getPath(handle),
+            seconds,
+            connections: CONNECTIONS,
+            threads: WRK_THREADS,
+          });
+        if (WRK_WARMUP_SECONDS) await load(WRK_WARMUP_SECONDS);
+        syncDisks();
+        const w = await load(WRK_SECONDS);
+        log(
+          `${name} GET 4 KiB from ${CONNECTIONS} addresses: ${w.okRps} req/s ` +
+            `(non-2xx ${w.non2xx}, p99 ${w.latencyMs.p99} ms)`,
+        );
+        return w;
+      });
+    }
+
     // 4. 4 KiB PUT with wrk + put.lua (distinct bodies; distinct paths for nginx)
-    for (const name of order) {
+    for (const name of runs('putSmall') ? order : []) {
       const s = servers[name];
       await measure(rec.servers[name], s, 'putSmall', async () => {
         const args = [...s.smallPutLuaArgs(), String(SMALL)];
@@ -293,6 +336,14 @@ async function runWeb(runDir, wrk) {
 // main
 
 async function main() {
+  const unknownRows = ONLY.filter((k) => !ALL_METRICS.some((m) => m.key === k));
+  if (unknownRows.length) {
+    console.error(
+      `bench: BENCH_ONLY lists unknown rows (${unknownRows.join(', ')}); known: ` +
+        ALL_METRICS.map((m) => m.key).join(', '),
+    );
+    process.exit(1);
+  }
   const unknown = SERVERS.filter((s) => s !== 'nginx' && s !== 'stowage');
   if (unknown.length || SERVERS.length === 0) {
     console.error(
@@ -359,7 +410,7 @@ async function main() {
   if (environment.loadAvgAtStart[0] > 1) {
     log(`warning: load average ${environment.loadAvgAtStart[0]}; other work skews the numbers`);
   }
-  const input = inputFile(BIG, BIG_LABEL);
+  const input = runs('putBig') || runs('getBig') ? inputFile(BIG, BIG_LABEL) : null;
   const runDir = createRunDir();
   const stack = STACK === 'pg-s3' ? await startPgS3() : null;
   const ctx = { nginx, wrk, input, runDir, small: crypto.randomBytes(SMALL), stack };
@@ -370,8 +421,9 @@ async function main() {
   } finally {
     await stack?.stop();
   }
-  const thumbnails = THUMBS && SERVERS.includes('stowage') ? await runThumbnails(runDir) : null;
-  const web = WEB && SERVERS.includes('stowage') ? await runWeb(runDir, wrk) : null;
+  const thumbnails =
+    THUMBS && !ONLY.length && SERVERS.includes('stowage') ? await runThumbnails(runDir) : null;
+  const web = WEB && !ONLY.length && SERVERS.includes('stowage') ? await runWeb(runDir, wrk) : null;
   const summary = summarize(rounds, VIEW);
   const finishedAt = new Date();
 

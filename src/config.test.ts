@@ -529,3 +529,39 @@ describe('download rules settings', () => {
     expect(configError(() => loadConfig({}, { [setting]: raw })).setting).toBe(setting);
   });
 });
+
+describe('metrics settings', () => {
+  it('defaults: off, on the main port, no token', () => {
+    expect(loadConfig({}, {})).toMatchObject({
+      metrics: false,
+      metricsPort: null,
+      metricsToken: null,
+    });
+  });
+
+  it('reads them from the environment', () => {
+    const c = loadConfig(
+      {},
+      {
+        STOWAGE_METRICS: 'true',
+        STOWAGE_METRICS_PORT: '9464',
+        STOWAGE_METRICS_TOKEN: 'a-long-scrape-token-123',
+      },
+    );
+    expect(c).toMatchObject({
+      metrics: true,
+      metricsPort: 9464,
+      metricsToken: 'a-long-scrape-token-123',
+    });
+  });
+
+  it.each([
+    ['STOWAGE_METRICS', 'perhaps'],
+    ['STOWAGE_METRICS_PORT', '70000'],
+    ['STOWAGE_METRICS_PORT', '8080'],
+    ['STOWAGE_METRICS_TOKEN', 'short'],
+    ['STOWAGE_METRICS_TOKEN', 'has a space in it, long enough'],
+  ])('refuses %s=%j, naming the setting', (setting, raw) => {
+    expect(configError(() => loadConfig({}, { [setting]: raw })).setting).toBe(setting);
+  });
+});

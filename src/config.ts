@@ -121,6 +121,12 @@ export interface Config {
   ipLimitAction: 'captcha' | 'slow';
   /** Bytes per second for a slowed client. */
   ipSpeedLimit: number;
+  /** Prometheus metrics at GET /metrics. Off by default. */
+  metrics: boolean;
+  /** Serve /metrics on this port (same host) instead of the main one; null = the main port. */
+  metricsPort: number | null;
+  /** Bearer token a scrape must present (Authorization: Bearer …); null = none. */
+  metricsToken: string | null;
 }
 
 export class ConfigError extends Error {
@@ -195,6 +201,9 @@ const ENV: Record<keyof Config, string> = {
   ipTransferLimit: 'STOWAGE_IP_TRANSFER_LIMIT',
   ipLimitAction: 'STOWAGE_IP_LIMIT_ACTION',
   ipSpeedLimit: 'STOWAGE_IP_SPEED_LIMIT',
+  metrics: 'STOWAGE_METRICS',
+  metricsPort: 'STOWAGE_METRICS_PORT',
+  metricsToken: 'STOWAGE_METRICS_TOKEN',
 };
 
 export const DEFAULTS: Config = {
@@ -241,6 +250,9 @@ export const DEFAULTS: Config = {
   statsPollMs: 1000,
   statsSocketsPerIp: 8,
   statsMaxSubscriptions: 32,
+  metrics: false,
+  metricsPort: null,
+  metricsToken: null,
   webDir: path.join(packageRoot(), 'dist', 'web'),
   seriesMinuteDays: 2,
   seriesHourDays: 60,
@@ -466,6 +478,7 @@ export function loadConfig(input: ConfigInput = {}, env: NodeJS.ProcessEnv = pro
   loadChevereto(c, pick);
   loadSeries(c, pick);
   loadLiveStats(c, pick);
+  loadMetrics(c, pick);
   return c;
 }
 
@@ -697,5 +710,29 @@ function loadLiveStats(c: Config, pick: Pick): void {
     if (given) {
       (c[key] as number) = parseInteger(given.setting, given.value as string | number, min, max);
     }
+  }
+}
+
+/** Prometheus metrics: on/off, a port of their own, a bearer token. */
+function loadMetrics(c: Config, pick: Pick): void {
+  const on = pick('metrics');
+  if (on) c.metrics = parseBool(on.setting, on.value as string | boolean);
+  const port = pick('metricsPort');
+  if (port) {
+    c.metricsPort = parseInteger(port.setting, port.value as string | number, 0, 65535);
+    if (c.metricsPort !== 0 && c.metricsPort === c.port) {
+      throw new ConfigError(port.setting, 'must differ from the main port');
+    }
+  }
+  const token = pick('metricsToken');
+  if (token) {
+    const v = String(token.value).trim();
+    if (v.length < 16 || v.length > 256 || !/^[\x21-\x7e]+$/.test(v)) {
+      throw new ConfigError(
+        token.setting,
+        'expected 16 to 256 printable characters without spaces',
+      );
+    }
+    c.metricsToken = v;
   }
 }

@@ -39,6 +39,7 @@ import { KyselyTrafficRepository } from './storage/traffic-repository.js';
 import { KyselySeriesRepository } from './storage/series-repository.js';
 import { LiveStats } from './core/traffic/live-stats.js';
 import { noTelemetry, type Telemetry } from './core/telemetry.js';
+import { ReportingBlobStore } from './metrics/blob-store.js';
 
 export interface Runtime {
   config: Config;
@@ -77,7 +78,9 @@ export async function createRuntime(config: Config, opts: RuntimeOptions): Promi
   const db = openDatabase(config);
   try {
     if (opts.migrate) await migrate(db, config.databaseSchema);
-    const blobs = opts.blobStore ?? (await openBlobStore(config));
+    const opened = opts.blobStore ?? (await openBlobStore(config));
+    // With telemetry (metrics on), failed store operations are reported (blob_store_error).
+    const blobs = opts.telemetry ? new ReportingBlobStore(opened, opts.telemetry) : opened;
     await blobs.open({ cleanStaging: opts.cleanStaging });
     const state = await openSharedState(config, opts.now);
     const files = new FileService(new KyselyFileRepository(db), blobs, {
@@ -85,6 +88,7 @@ export async function createRuntime(config: Config, opts: RuntimeOptions): Promi
       allowAnonymousUploads: config.allowAnonymousUploads,
       redirectDownloads: config.s3Redirect,
       ...(opts.now ? { now: opts.now } : {}),
+      ...(opts.telemetry ? { telemetry: opts.telemetry } : {}),
     });
     const trafficRepo = new KyselyTrafficRepository(db);
     const traffic = new TrafficService(trafficRepo, state, {

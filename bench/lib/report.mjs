@@ -10,6 +10,14 @@ import os from 'node:os';
 import path from 'node:path';
 import { RESULTS_DIR, ROOT, firstLine, median, round1, round2 } from './util.mjs';
 
+/** Rows measured as request rates (wrk or the multi-address client): failures and latencies. */
+const RATE_KEYS = new Set(['getSmall', 'getSmallMulti', 'putSmall']);
+const RATE_NOTES = {
+  getSmall: '4 KiB GET',
+  getSmallMulti: '4 KiB GET, 64 addresses',
+  putSmall: '4 KiB PUT',
+};
+
 export function summarize(rounds, { servers, metrics, rssLimitMiB }) {
   const summary = {};
   const both = servers.includes('nginx') && servers.includes('stowage');
@@ -32,7 +40,7 @@ export function summarize(rounds, { servers, metrics, rssLimitMiB }) {
     s.ratioMax = valid.length ? Math.max(...valid) : null;
     s.target = m.target;
     s.met = ratio === null ? null : ratio >= m.target;
-    if (m.key === 'getSmall' || m.key === 'putSmall') {
+    if (RATE_KEYS.has(m.key)) {
       for (const name of servers) {
         const runs = rounds.map((r) => r.servers[name]?.[m.key]).filter((x) => x && !x.error);
         s[`${name}Non2xx`] = runs.reduce((a, x) => a + x.non2xx, 0);
@@ -84,7 +92,7 @@ export function renderTable(summary, { servers, metrics, bigLabel, rssLimitMiB }
     let text = fmtNum(s[name]);
     if (s[name] === null) text = 'ERROR';
     const bad = (s[`${name}Non2xx`] || 0) + (s[`${name}SocketErrors`] || 0);
-    if ((key === 'getSmall' || key === 'putSmall') && bad) text += ` (${fmtNum(bad)} failed)`;
+    if (RATE_KEYS.has(key) && bad) text += ` (${fmtNum(bad)} failed)`;
     return text;
   };
   for (const m of metrics) {
@@ -121,15 +129,15 @@ export function renderTable(summary, { servers, metrics, bigLabel, rssLimitMiB }
   return [line(rows[0]), sep, ...rows.slice(1).map(line)].join('\n');
 }
 
-export function renderNotes(summary, { servers }) {
+export function renderNotes(summary, { servers, metrics }) {
   const notes = [];
-  for (const key of ['getSmall', 'putSmall']) {
+  for (const key of metrics.map((m) => m.key).filter((k) => RATE_KEYS.has(k))) {
     const s = summary[key];
     const parts = servers.map((name) => {
       const lat = `p50 ${fmtNum(s[`${name}P50Ms`], 2)} ms, p99 ${fmtNum(s[`${name}P99Ms`], 2)} ms`;
       return `${name} ${lat}, non-2xx ${s[`${name}Non2xx`]}, socket errors ${s[`${name}SocketErrors`]}`;
     });
-    notes.push(`${key === 'getSmall' ? '4 KiB GET' : '4 KiB PUT'}: ${parts.join('; ')}`);
+    notes.push(`${RATE_NOTES[key]}: ${parts.join('; ')}`);
   }
   const rss = summary.peakRss;
   const mem = servers.map(

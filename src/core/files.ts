@@ -15,6 +15,7 @@ import { DuplicateIdError, type FileRecord, type FileRepository } from './record
 import { requireAccess } from './access.js';
 import type { Principal } from './accounts.js';
 import { DeferredDeletes } from './deferred-deletes.js';
+import type { Telemetry } from './telemetry.js';
 
 /** Comma-separated ids one request may name (`/api/file/{a,b,…}/info`, the API docs' 1000). */
 export const MAX_IDS_PER_REQUEST = 1000;
@@ -81,6 +82,8 @@ export interface FileServiceOptions {
   /** Answer downloads with a redirect to the blob store (STOWAGE_S3_REDIRECT), where it can. */
   redirectDownloads?: boolean;
   now?: () => number;
+  /** Where the active-uploads gauge goes (bodies being staged now). */
+  telemetry?: Telemetry;
 }
 
 /**
@@ -159,11 +162,17 @@ export class FileService {
    * whole form has been read. Nothing is visible until `publishStaged`.
    */
   async stage(body: Readable): Promise<StagedUpload> {
-    const blob = await this.blobs.put(body, {
-      maxBytes: this.opts.maxFileSize,
-      inlineMax: this.opts.inlineMaxBytes ?? INLINE_MAX,
-    });
-    return new StagedUpload(blob);
+    const telemetry = this.opts.telemetry;
+    telemetry?.gauge('active_uploads', 1);
+    try {
+      const blob = await this.blobs.put(body, {
+        maxBytes: this.opts.maxFileSize,
+        inlineMax: this.opts.inlineMaxBytes ?? INLINE_MAX,
+      });
+      return new StagedUpload(blob);
+    } finally {
+      telemetry?.gauge('active_uploads', -1);
+    }
   }
 
   /** Publish staged bytes as a file (or discard them on any refusal). */

@@ -14,12 +14,18 @@ import { cheveretoApi } from './chevereto/index.js';
 import { loggerOptions } from './common/logging.js';
 import websocket from '@fastify/websocket';
 import { MAX_STATS_MESSAGE } from './pixeldrain/file-stats.js';
+import type { Metrics } from '../metrics/registry.js';
+import { addMetricsHooks, addMetricsRoute, inDialect, type Scrape } from './metrics/index.js';
 
 /** The HTTP face of the core: routing only; never listens by itself. */
 export async function createServer(
   core: Core,
   config: Config,
-  opts: { logStream?: NodeJS.WritableStream } = {},
+  opts: {
+    logStream?: NodeJS.WritableStream;
+    /** STOWAGE_METRICS: the registry the hooks move, and what answers GET /metrics. */
+    metrics?: { metrics: Metrics; scrape: Scrape };
+  } = {},
 ): Promise<FastifyInstance> {
   const requestLogs = ['debug', 'trace'].includes(config.logLevel);
   const app = Fastify({
@@ -82,11 +88,19 @@ export async function createServer(
       else setTimeout(finish, 250);
     },
   });
-  await app.register(pixeldrainApi, { prefix: '/api', core, config });
-  await app.register(filebin, { core, config });
+  // Metrics: one onResponse hook for every route (added first), /metrics on the main port unless
+  // it has a port of its own. Each dialect's routes are tagged with it (a label).
+  if (opts.metrics) {
+    addMetricsHooks(app, opts.metrics.metrics);
+    if (config.metricsPort === null) {
+      addMetricsRoute(app, { token: config.metricsToken, scrape: opts.metrics.scrape });
+    }
+  }
+  await inDialect(app, 'pixeldrain', pixeldrainApi, { prefix: '/api', core, config });
+  await inDialect(app, 'filebin', filebin, { core, config });
   registerShareX(app, core, config);
   // Chevereto: /api/{digits}/{action} (a regex param beside FileBin's /api/v…) and /image/{id}…
-  await app.register(cheveretoApi, { core, config });
+  await inDialect(app, 'chevereto', cheveretoApi, { core, config });
   // The web UI's pages and /res/ assets; its 404 page for every path no API claims.
   const pages = await webUi(app, { core, config });
   app.setNotFoundHandler(webNotFound(pages));

@@ -23,6 +23,24 @@ export async function serve(config: Config): Promise<void> {
         MALLOC_ARENA_MAX: process.env.MALLOC_ARENA_MAX ?? '2',
         MALLOC_MMAP_THRESHOLD_: process.env.MALLOC_MMAP_THRESHOLD_ ?? '131072',
       });
+    // Metrics: the primary sums its workers' registries; it serves the metrics port itself, and
+    // answers the scrapes workers forward from the main port.
+    let stopMetrics: (() => Promise<void>) | null = null;
+    if (config.metrics) {
+      const { ClusterMetricsPrimary } = await import('../metrics/cluster.js');
+      const aggregate = new ClusterMetricsPrimary(cluster);
+      if (config.metricsPort !== null) {
+        const { startMetricsServer } = await import('../http/metrics/route.js');
+        const server = await startMetricsServer({
+          host: config.host,
+          port: config.metricsPort,
+          token: config.metricsToken,
+          scrape: () => aggregate.collect(),
+          onError: (err) => console.error(`stowage: metrics server: ${err.message}`),
+        });
+        stopMetrics = () => server.close();
+      }
+    }
     for (let i = 0; i < config.workers; i++) fork();
     cluster.on('exit', (w, code, signal) => {
       if (stopping) return;
@@ -33,6 +51,7 @@ export async function serve(config: Config): Promise<void> {
     });
     const stop = () => {
       stopping = true;
+      void stopMetrics?.();
       for (const w of Object.values(cluster.workers ?? {})) w?.kill('SIGTERM');
     };
     process.once('SIGTERM', stop);
@@ -48,6 +67,7 @@ export async function serve(config: Config): Promise<void> {
     cleanStaging: true,
     migrate: !worker,
     sweepDerived: !worker,
+    clusterWorker: worker,
   });
   const url = await app.listen();
   const stopIdleGc = startIdleGc();

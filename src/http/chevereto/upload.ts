@@ -167,6 +167,7 @@ async function publish(
     listId: opts.albumId,
     resizeWidth: opts.width,
   });
+  core.telemetry.event('upload', { dialect: 'chevereto' });
   return { result, originalFilename: src.filename || name };
 }
 

@@ -105,6 +105,7 @@ export function registerViewer(app: FastifyInstance, core: Core, config: Config)
       const { id, secret } = req.params;
       try {
         await core.files.delete(id, { principal: null, deleteKey: secret });
+        core.telemetry.event('delete', { dialect: 'chevereto' });
       } catch {
         // Wrong secret, unknown or already deleted file: nothing to say but "not found" (upstream).
         return page(reply, 404, 'Not found', '<p>This delete link is not valid.</p>');

@@ -24,7 +24,10 @@ export async function deleteIds({ core, config, req, reply }: FbContext): Promis
   for (const id of ids) {
     try {
       if (id.startsWith(MULTIPASTE_PREFIX)) await core.lists.deleteMultipaste(id, principal);
-      else await core.files.delete(id, { principal });
+      else {
+        await core.files.delete(id, { principal });
+        core.telemetry.event('delete', { dialect: 'filebin' });
+      }
       deleted.set(id, { id });
     } catch (err) {
       const reason = (err instanceof CoreError && REASONS[err.code]) || 'unknown error';

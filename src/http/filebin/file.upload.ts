@@ -62,6 +62,7 @@ export async function upload(ctx: FbContext): Promise<unknown> {
         idLength,
       });
       published++;
+      core.telemetry.event('upload', { dialect: 'filebin' });
       ids.push(file.id);
       // Later uploads get a later time, so history lists them in upload order.
       while (Date.now() <= file.createdAt) await new Promise((r) => setTimeout(r, 1));

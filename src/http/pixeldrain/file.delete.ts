@@ -32,6 +32,7 @@ export function registerFileDelete(app: FastifyInstance, core: Core): void {
       try {
         const principal = await principalOf(core, req, 'optional');
         await core.files.delete(req.params.id, { principal, deleteKey: req.query.key ?? null });
+        core.telemetry.event('delete', { dialect: 'pixeldrain' });
         return reply.type('application/json; charset=utf-8').send(
           JSON.stringify({
             success: true,

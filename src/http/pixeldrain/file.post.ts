@@ -75,9 +75,11 @@ function registerAt(app: FastifyInstance, core: Core, url: string): void {
           const { fields } = await readForm(req.raw, reply.raw, FORM_MAX_BYTES);
           if (!fields.grab_file) throw new CoreError('no_file');
           const copy = await core.files.grab(fields.grab_file, uploader);
+          core.telemetry.event('upload', { dialect: 'pixeldrain' });
           return sendJson(reply, { success: true, id: copy.id }, 201);
         }
         const { file, deleteKey } = await receiveForm(core, req, reply, uploader);
+        core.telemetry.event('upload', { dialect: 'pixeldrain' });
         // Exactly {"success":true,"id":"..."}: clients regex the raw body (spec 1.4). For an anonymous
         // upload the delete key goes *before* `success`, so `"success":true,"id":"(.*)"` still matches.
         const body = deleteKey

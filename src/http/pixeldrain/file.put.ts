@@ -36,6 +36,7 @@ export function registerFilePut(app: FastifyInstance, core: Core): void {
       );
       acceptBody(req.raw, reply.raw);
       const { file, deleteKey } = await core.files.upload({ body: req.raw, name, uploader });
+      core.telemetry.event('upload', { dialect: 'pixeldrain' });
       const body = {
         ...fileInfo(file, core.files.canEdit(file, uploader)),
         ...(deleteKey ? { deleteKey } : {}),
