@@ -3,9 +3,19 @@ import net from 'node:net';
 import os from 'node:os';
 import { fileURLToPath } from 'node:url';
 import path from 'node:path';
+import { ConfigError, parseBool, parseInteger, parseSize, type Picker } from './config-values.js';
+import {
+  loadTrafficConfig,
+  TRAFFIC_DEFAULTS,
+  TRAFFIC_ENV,
+  type TrafficConfig,
+} from './config-traffic.js';
+
+export { ConfigError, parseSize };
+export type { TrafficConfig };
 
 /** The whole runtime configuration, in one typed object passed down explicitly. */
-export interface Config {
+export interface Config extends TrafficConfig {
   host: string;
   port: number;
   /** Root of the embedded storage: SQLite database, blobs, staging area. */
@@ -89,54 +99,6 @@ export interface Config {
   maxConnections: number;
   /** Open connections per client address (0 = unlimited; default off behind a trusted proxy). */
   maxConnectionsPerIp: number;
-  // Traffic time series (issue 14).
-  /** Minute buckets are rolled up into hours after this many days. */
-  seriesMinuteDays: number;
-  /** Hour buckets are rolled up into days after this many days. */
-  seriesHourDays: number;
-  /** How often the rollup runs, in ms (0 = never). */
-  seriesRollupMs: number;
-  /** How often the file_stats websocket's subscribed counters are read again, in ms. */
-  statsPollMs: number;
-  /** Open file_stats websockets per client address. */
-  statsSocketsPerIp: number;
-  /** Subscriptions (files) per file_stats websocket. */
-  statsMaxSubscriptions: number;
-  // Download rules (issue 14): the hotlink rule, the captcha, per-IP limits.
-  /** A file whose downloads exceed this many times its views needs a captcha (0 = rule off). */
-  hotlinkFactor: number;
-  /** ...and only once it has at least this many downloads. */
-  hotlinkMinDownloads: number;
-  /** The self-hosted captcha (ALTCHA proof-of-work); off: rule refusals cannot be lifted. */
-  captcha: boolean;
-  /** HMAC key signing captcha challenges; null = generated once and kept in the database. */
-  captchaHmacKey: string | null;
-  /** Proof-of-work size: the largest counter a solver may have to try (ALTCHA maxnumber). */
-  captchaDifficulty: number;
-  /** Downloads per client IP per 24 h (0 = unlimited). */
-  ipDownloadLimit: number;
-  /** Bytes per client IP per 24 h (0 = unlimited). */
-  ipTransferLimit: number;
-  /** Past a per-IP limit: ask for a captcha (403), or slow the download down. */
-  ipLimitAction: 'captcha' | 'slow';
-  /** Bytes per second for a slowed client. */
-  ipSpeedLimit: number;
-  /** Prometheus metrics at GET /metrics. Off by default. */
-  metrics: boolean;
-  /** Serve /metrics on this port (same host) instead of the main one; null = the main port. */
-  metricsPort: number | null;
-  /** Bearer token a scrape must present (Authorization: Bearer …); null = none. */
-  metricsToken: string | null;
-}
-
-export class ConfigError extends Error {
-  constructor(
-    readonly setting: string,
-    message: string,
-  ) {
-    super(`invalid configuration: ${setting}: ${message}`);
-    this.name = 'ConfigError';
-  }
 }
 
 /** Values as given by the CLI or tests; strings are parsed the same way as environment variables. */
@@ -145,6 +107,7 @@ export type ConfigInput = Partial<
 >;
 
 const ENV: Record<keyof Config, string> = {
+  ...TRAFFIC_ENV,
   host: 'STOWAGE_HOST',
   port: 'STOWAGE_PORT',
   dataDir: 'STOWAGE_DATA_DIR',
@@ -186,27 +149,10 @@ const ENV: Record<keyof Config, string> = {
   idleTimeoutMs: 'STOWAGE_IDLE_TIMEOUT_MS',
   maxConnections: 'STOWAGE_MAX_CONNECTIONS',
   maxConnectionsPerIp: 'STOWAGE_MAX_CONNECTIONS_PER_IP',
-  seriesMinuteDays: 'STOWAGE_SERIES_MINUTE_DAYS',
-  seriesHourDays: 'STOWAGE_SERIES_HOUR_DAYS',
-  seriesRollupMs: 'STOWAGE_SERIES_ROLLUP_MS',
-  statsPollMs: 'STOWAGE_STATS_POLL_MS',
-  statsSocketsPerIp: 'STOWAGE_STATS_SOCKETS_PER_IP',
-  statsMaxSubscriptions: 'STOWAGE_STATS_MAX_SUBSCRIPTIONS',
-  hotlinkFactor: 'STOWAGE_HOTLINK_FACTOR',
-  hotlinkMinDownloads: 'STOWAGE_HOTLINK_MIN_DOWNLOADS',
-  captcha: 'STOWAGE_CAPTCHA',
-  captchaHmacKey: 'STOWAGE_CAPTCHA_HMAC_KEY',
-  captchaDifficulty: 'STOWAGE_CAPTCHA_DIFFICULTY',
-  ipDownloadLimit: 'STOWAGE_IP_DOWNLOAD_LIMIT',
-  ipTransferLimit: 'STOWAGE_IP_TRANSFER_LIMIT',
-  ipLimitAction: 'STOWAGE_IP_LIMIT_ACTION',
-  ipSpeedLimit: 'STOWAGE_IP_SPEED_LIMIT',
-  metrics: 'STOWAGE_METRICS',
-  metricsPort: 'STOWAGE_METRICS_PORT',
-  metricsToken: 'STOWAGE_METRICS_TOKEN',
 };
 
 export const DEFAULTS: Config = {
+  ...TRAFFIC_DEFAULTS,
   host: '127.0.0.1',
   port: 8080,
   dataDir: './data',
@@ -247,25 +193,7 @@ export const DEFAULTS: Config = {
   idleTimeoutMs: 60_000,
   maxConnections: defaultMaxConnections(),
   maxConnectionsPerIp: 128,
-  statsPollMs: 1000,
-  statsSocketsPerIp: 8,
-  statsMaxSubscriptions: 32,
-  metrics: false,
-  metricsPort: null,
-  metricsToken: null,
   webDir: path.join(packageRoot(), 'dist', 'web'),
-  seriesMinuteDays: 2,
-  seriesHourDays: 60,
-  seriesRollupMs: 600_000,
-  hotlinkFactor: 3,
-  hotlinkMinDownloads: 10,
-  captcha: true,
-  captchaHmacKey: null,
-  captchaDifficulty: 50_000,
-  ipDownloadLimit: 0,
-  ipTransferLimit: 0,
-  ipLimitAction: 'captcha',
-  ipSpeedLimit: 1024 * 1024,
 };
 
 /**
@@ -297,41 +225,6 @@ function packageRoot(): string {
   return dir;
 }
 
-const SIZE_UNITS: Record<string, number> = {
-  '': 1,
-  b: 1,
-  k: 1000,
-  kb: 1000,
-  m: 1000 ** 2,
-  mb: 1000 ** 2,
-  g: 1000 ** 3,
-  gb: 1000 ** 3,
-  t: 1000 ** 4,
-  tb: 1000 ** 4,
-  kib: 1024,
-  mib: 1024 ** 2,
-  gib: 1024 ** 3,
-  tib: 1024 ** 4,
-};
-
-/** "10GB", "512MiB", "1048576" -> bytes. */
-export function parseSize(setting: string, raw: string | number): number {
-  if (typeof raw === 'number') {
-    if (Number.isSafeInteger(raw) && raw > 0) return raw;
-    throw new ConfigError(setting, `expected a positive byte count, got ${raw}`);
-  }
-  const m = /^\s*(\d+(?:\.\d+)?)\s*([a-zA-Z]*)\s*$/.exec(raw);
-  const unit = m ? SIZE_UNITS[m[2]!.toLowerCase()] : undefined;
-  if (!m || unit === undefined) {
-    throw new ConfigError(setting, `expected a size such as 10GB or 512MiB, got "${raw}"`);
-  }
-  const bytes = Math.floor(Number(m[1]) * unit);
-  if (!Number.isSafeInteger(bytes) || bytes <= 0) {
-    throw new ConfigError(setting, `size out of range: "${raw}"`);
-  }
-  return bytes;
-}
-
 /** `true`/`false`, a hop count, or a comma-separated list of addresses and CIDRs. */
 function parseTrustProxy(setting: string, raw: unknown): boolean | number | string[] {
   if (typeof raw === 'boolean') return raw;
@@ -359,22 +252,6 @@ function parseTrustProxy(setting: string, raw: unknown): boolean | number | stri
   }
   if (list.length === 0) throw new ConfigError(setting, 'must not be empty');
   return list;
-}
-
-function parseBool(setting: string, raw: string | boolean): boolean {
-  if (typeof raw === 'boolean') return raw;
-  const v = raw.trim().toLowerCase();
-  if (['1', 'true', 'yes', 'on'].includes(v)) return true;
-  if (['0', 'false', 'no', 'off'].includes(v)) return false;
-  throw new ConfigError(setting, `expected true or false, got "${raw}"`);
-}
-
-function parseInteger(setting: string, raw: string | number, min: number, max: number): number {
-  const n = typeof raw === 'number' ? raw : /^\s*\d+\s*$/.test(raw) ? Number(raw) : NaN;
-  if (!Number.isInteger(n) || n < min || n > max) {
-    throw new ConfigError(setting, `expected an integer from ${min} to ${max}, got "${raw}"`);
-  }
-  return n;
 }
 
 function parsePublicUrl(setting: string, raw: string): string {
@@ -476,9 +353,7 @@ export function loadConfig(input: ConfigInput = {}, env: NodeJS.ProcessEnv = pro
   loadConnections(c, pick);
   loadScaleOut(c, pick);
   loadChevereto(c, pick);
-  loadSeries(c, pick);
-  loadLiveStats(c, pick);
-  loadMetrics(c, pick);
+  loadTrafficConfig(c, pick, c.port);
   return c;
 }
 
@@ -486,7 +361,7 @@ function kebab(k: string): string {
   return k.replace(/[A-Z]/g, (m) => '-' + m.toLowerCase());
 }
 
-type Pick = (k: keyof Config) => { setting: string; value: string | number | boolean } | null;
+type Pick = Picker<keyof Config>;
 
 function parseUrl(setting: string, raw: string, protocols: string[]): string {
   let u: URL;
@@ -636,103 +511,5 @@ function loadChevereto(c: Config, pick: Pick): void {
   const sweep = pick('expirySweepMs');
   if (sweep) {
     c.expirySweepMs = parseInteger(sweep.setting, sweep.value as string | number, 0, 86_400_000);
-  }
-  readRuleSettings(c, pick);
-}
-
-/** The download rules' settings (hotlink rule, captcha, per-IP limits). */
-function readRuleSettings(c: Config, pick: Pick): void {
-  const ints: Array<[keyof Config, number, number]> = [
-    ['hotlinkFactor', 0, 1_000_000],
-    ['hotlinkMinDownloads', 0, 1_000_000_000],
-    ['captchaDifficulty', 100, 100_000_000],
-    ['ipDownloadLimit', 0, 1_000_000_000],
-  ];
-  for (const [key, min, max] of ints) {
-    const given = pick(key);
-    if (given) {
-      (c[key] as number) = parseInteger(given.setting, given.value as string | number, min, max);
-    }
-  }
-  const captcha = pick('captcha');
-  if (captcha) c.captcha = parseBool(captcha.setting, captcha.value as string | boolean);
-  const hmac = pick('captchaHmacKey');
-  if (hmac) {
-    const v = String(hmac.value).trim();
-    if (v.length < 16 || v.length > 512 || /\s/.test(v)) {
-      throw new ConfigError(hmac.setting, 'expected a key of 16 to 512 characters without spaces');
-    }
-    c.captchaHmacKey = v;
-  }
-  for (const key of ['ipTransferLimit', 'ipSpeedLimit'] as const) {
-    const given = pick(key);
-    if (!given) continue;
-    const zero = String(given.value).trim() === '0';
-    if (zero && key === 'ipSpeedLimit') throw new ConfigError(given.setting, 'must be above 0');
-    c[key] = zero ? 0 : parseSize(given.setting, given.value as string | number);
-  }
-  const action = pick('ipLimitAction');
-  if (action) {
-    const a = String(action.value).trim().toLowerCase();
-    if (a !== 'captcha' && a !== 'slow') {
-      throw new ConfigError(action.setting, `expected captcha or slow, got "${a}"`);
-    }
-    c.ipLimitAction = a;
-  }
-}
-
-/** Traffic time series: when buckets roll up, how often. */
-function loadSeries(c: Config, pick: Pick): void {
-  const minute = pick('seriesMinuteDays');
-  if (minute) {
-    c.seriesMinuteDays = parseInteger(minute.setting, minute.value as string | number, 1, 3650);
-  }
-  const hour = pick('seriesHourDays');
-  if (hour) c.seriesHourDays = parseInteger(hour.setting, hour.value as string | number, 1, 36500);
-  if (c.seriesHourDays < c.seriesMinuteDays) {
-    throw new ConfigError(ENV.seriesHourDays, 'must not be less than STOWAGE_SERIES_MINUTE_DAYS');
-  }
-  const every = pick('seriesRollupMs');
-  if (every) {
-    c.seriesRollupMs = parseInteger(every.setting, every.value as string | number, 0, 86_400_000);
-  }
-}
-
-/** The file_stats websocket (live counters, views). */
-function loadLiveStats(c: Config, pick: Pick): void {
-  const limits: Array<[keyof Config, number, number]> = [
-    ['statsPollMs', 100, 3_600_000],
-    ['statsSocketsPerIp', 1, 10_000],
-    ['statsMaxSubscriptions', 1, 10_000],
-  ];
-  for (const [key, min, max] of limits) {
-    const given = pick(key);
-    if (given) {
-      (c[key] as number) = parseInteger(given.setting, given.value as string | number, min, max);
-    }
-  }
-}
-
-/** Prometheus metrics: on/off, a port of their own, a bearer token. */
-function loadMetrics(c: Config, pick: Pick): void {
-  const on = pick('metrics');
-  if (on) c.metrics = parseBool(on.setting, on.value as string | boolean);
-  const port = pick('metricsPort');
-  if (port) {
-    c.metricsPort = parseInteger(port.setting, port.value as string | number, 0, 65535);
-    if (c.metricsPort !== 0 && c.metricsPort === c.port) {
-      throw new ConfigError(port.setting, 'must differ from the main port');
-    }
-  }
-  const token = pick('metricsToken');
-  if (token) {
-    const v = String(token.value).trim();
-    if (v.length < 16 || v.length > 256 || !/^[\x21-\x7e]+$/.test(v)) {
-      throw new ConfigError(
-        token.setting,
-        'expected 16 to 256 printable characters without spaces',
-      );
-    }
-    c.metricsToken = v;
   }
 }
