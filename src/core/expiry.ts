@@ -1,5 +1,7 @@
-import { randomUUID } from 'node:crypto';
+import { LeasedJob, type LockRepository } from './leased-job.js';
 import type { FileService } from './files.js';
+
+export type { LockRepository } from './leased-job.js';
 
 /**
  * Expiring files. `FileService.get` stops serving a file at its expiry time; this sweep deletes
@@ -7,14 +9,6 @@ import type { FileService } from './files.js';
  * interval in every serving process and one node at a time: a lease row in the database says
  * who runs it.
  */
-
-/** Port: named leases in the shared database (portable: a conditional UPDATE decides). */
-export interface LockRepository {
-  /** Take or renew the lease `name` for `holder` until now + ttlMs; false if someone else holds it. */
-  tryAcquire(name: string, holder: string, ttlMs: number, now: number): Promise<boolean>;
-  /** Give the lease up (only if `holder` still holds it). */
-  release(name: string, holder: string): Promise<void>;
-}
 
 export interface ExpirySweeperOptions {
   /** Time between sweeps; 0 = never on a timer (runOnce only). */
@@ -29,25 +23,32 @@ export interface ExpirySweeperOptions {
 export const EXPIRY_LOCK = 'expiry-sweep';
 
 export class ExpirySweeper {
-  private timer: NodeJS.Timeout | null = null;
-  private running: Promise<number> | null = null;
-  private readonly holder = randomUUID();
-  private readonly now: () => number;
+  private readonly job: LeasedJob;
 
   constructor(
     private readonly files: FileService,
-    private readonly locks: LockRepository,
-    private readonly opts: ExpirySweeperOptions,
+    locks: LockRepository,
+    opts: ExpirySweeperOptions,
   ) {
-    this.now = opts.now ?? Date.now;
+    const batch = opts.batch ?? 500;
+    this.job = new LeasedJob(
+      EXPIRY_LOCK,
+      locks,
+      async (lease) => {
+        let total = 0;
+        for (;;) {
+          if (!(await lease())) return total;
+          const n = await this.files.deleteExpired(batch);
+          total += n;
+          if (n < batch) return total;
+        }
+      },
+      opts,
+    );
   }
 
   start(): void {
-    if (this.timer || this.opts.intervalMs <= 0) return;
-    this.timer = setInterval(() => {
-      this.runOnce().catch((err: unknown) => this.opts.onError?.(err));
-    }, this.opts.intervalMs);
-    this.timer.unref();
+    this.job.start();
   }
 
   /**
@@ -55,35 +56,11 @@ export class ExpirySweeper {
    * Returns how many were deleted (0 as well when another node holds the lease).
    */
   runOnce(): Promise<number> {
-    if (!this.running) {
-      this.running = this.sweep().finally(() => (this.running = null));
-    }
-    return this.running;
+    return this.job.runOnce();
   }
 
-  private async sweep(): Promise<number> {
-    // The lease outlives a slow sweep's batches: it is renewed before each one.
-    const ttl = Math.max(60_000, this.opts.intervalMs * 2);
-    const batch = this.opts.batch ?? 500;
-    let total = 0;
-    try {
-      for (;;) {
-        if (!(await this.locks.tryAcquire(EXPIRY_LOCK, this.holder, ttl, this.now()))) {
-          return total;
-        }
-        const n = await this.files.deleteExpired(batch);
-        total += n;
-        if (n < batch) return total;
-      }
-    } finally {
-      await this.locks.release(EXPIRY_LOCK, this.holder).catch(() => {});
-    }
-  }
-
-  async stop(): Promise<void> {
-    if (this.timer) clearInterval(this.timer);
-    this.timer = null;
-    await this.running?.catch(() => {});
+  stop(): Promise<void> {
+    return this.job.stop();
   }
 }
 

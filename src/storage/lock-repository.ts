@@ -1,4 +1,4 @@
-import type { LockRepository } from '../core/expiry.js';
+import type { LockRepository } from '../core/leased-job.js';
 import type { Db } from './db.js';
 
 /**

@@ -1,5 +1,4 @@
-import { randomUUID } from 'node:crypto';
-import type { LockRepository } from '../expiry.js';
+import { LeasedJob, type Lease, type LockRepository } from '../leased-job.js';
 import type { Resolution, SeriesRepository } from './records.js';
 
 const DAY_MS = 24 * 3600 * 1000;
@@ -30,65 +29,51 @@ const STEPS: readonly { from: Resolution; to: Resolution; after: 'minuteDays' | 
  * cut short leaves every row either moved or not, and running again moves nothing twice.
  */
 export class SeriesRollup {
-  private timer: NodeJS.Timeout | null = null;
-  private running: Promise<number> | null = null;
-  private readonly holder = randomUUID();
+  private readonly job: LeasedJob;
   private readonly now: () => number;
 
   constructor(
     private readonly repo: SeriesRepository,
-    private readonly locks: LockRepository,
+    locks: LockRepository,
     private readonly opts: SeriesRollupOptions,
   ) {
     this.now = opts.now ?? Date.now;
+    this.job = new LeasedJob(ROLLUP_LOCK, locks, (lease) => this.run(lease), opts);
   }
 
   start(): void {
-    if (this.timer || this.opts.intervalMs <= 0) return;
-    this.timer = setInterval(() => {
-      this.runOnce().catch((err: unknown) => this.opts.onError?.(err));
-    }, this.opts.intervalMs);
-    this.timer.unref();
+    this.job.start();
   }
 
   /** One run if this node gets the lease; the number of rows moved (0 if another node holds it). */
   runOnce(): Promise<number> {
-    if (!this.running) this.running = this.run().finally(() => (this.running = null));
-    return this.running;
+    return this.job.runOnce();
   }
 
-  private async run(): Promise<number> {
-    const ttl = Math.max(60_000, this.opts.intervalMs * 2);
-    const lease = () => this.locks.tryAcquire(ROLLUP_LOCK, this.holder, ttl, this.now());
+  stop(): Promise<void> {
+    return this.job.stop();
+  }
+
+  private async run(lease: Lease): Promise<number> {
     let moved = 0;
-    try {
-      if (!(await lease())) return 0;
-      for (const step of STEPS) {
-        const size = step.to * 60_000;
-        // Whole target buckets only, so a target bucket is complete when it is written.
-        const cutoff = Math.floor((this.now() - this.opts[step.after] * DAY_MS) / size) * size;
-        // Chunks of ~a day of minutes or ~a month of hours per transaction; gaps are skipped.
-        const chunk = size * (step.to === 60 ? 24 : 30);
-        let done = -Infinity;
-        for (;;) {
-          const oldest = await this.repo.oldest(step.from);
-          // Rows in a range already done arrived meanwhile (late events): the next run takes them.
-          if (oldest === null || oldest >= cutoff || oldest < done) break;
-          if (!(await lease())) return moved;
-          const start = Math.floor(oldest / size) * size;
-          done = Math.min(start + chunk, cutoff);
-          moved += await this.repo.rollup(step.from, step.to, start, done);
-        }
+    if (!(await lease())) return 0;
+    for (const step of STEPS) {
+      const size = step.to * 60_000;
+      // Whole target buckets only, so a target bucket is complete when it is written.
+      const cutoff = Math.floor((this.now() - this.opts[step.after] * DAY_MS) / size) * size;
+      // Chunks of ~a day of minutes or ~a month of hours per transaction; gaps are skipped.
+      const chunk = size * (step.to === 60 ? 24 : 30);
+      let done = -Infinity;
+      for (;;) {
+        const oldest = await this.repo.oldest(step.from);
+        // Rows in a range already done arrived meanwhile (late events): the next run takes them.
+        if (oldest === null || oldest >= cutoff || oldest < done) break;
+        if (!(await lease())) return moved;
+        const start = Math.floor(oldest / size) * size;
+        done = Math.min(start + chunk, cutoff);
+        moved += await this.repo.rollup(step.from, step.to, start, done);
       }
-      return moved;
-    } finally {
-      await this.locks.release(ROLLUP_LOCK, this.holder).catch(() => {});
     }
-  }
-
-  async stop(): Promise<void> {
-    if (this.timer) clearInterval(this.timer);
-    this.timer = null;
-    await this.running?.catch(() => {});
+    return moved;
   }
 }
