@@ -3,7 +3,9 @@
  * prom-client's label hashing four times per request: ~2.5 µs), handed to the registry only when
  * it is scraped. A request costs a few additions and a bucket search over 17 bounds.
  */
-import type { Dialect } from './registry.js';
+
+/** The API a request was made to (a route belongs to the plugin that registered it). */
+export type Dialect = 'pixeldrain' | 'filebin' | 'chevereto' | 'web';
 
 /** Request durations, in seconds: from a cached 4 KiB GET (~0.1 ms) to a long upload. */
 export const DURATION_BUCKETS = [

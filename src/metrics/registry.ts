@@ -4,10 +4,9 @@
  * The HTTP hooks (src/http/metrics/) and the Telemetry adapter (telemetry.ts) only move these.
  */
 import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
-import { DURATION_BUCKETS, HttpStats } from './http-stats.js';
+import { DURATION_BUCKETS, HttpStats, type Dialect } from './http-stats.js';
 
-/** The API a request was made to (a route belongs to the plugin that registered it). */
-export type Dialect = 'pixeldrain' | 'filebin' | 'chevereto' | 'web';
+export type { Dialect };
 
 export const DIALECTS: readonly Dialect[] = ['pixeldrain', 'filebin', 'chevereto', 'web'];
 
