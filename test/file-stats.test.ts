@@ -153,6 +153,39 @@ describe('GET /api/file_stats: live counters and views over a websocket', () => 
     expect(await r.json()).toMatchObject({ success: false, value: 'websocket_endpoint' });
   });
 
+  it('an upgrade request for another path is answered as a plain GET (curl --http2 sends h2c)', async () => {
+    const id = await upload('h2c.txt', 'served without an upgrade');
+    const raw = (request: string) =>
+      new Promise<string>((resolve, reject) => {
+        const sock = net.connect(Number(new URL(s.url).port), '127.0.0.1');
+        let out = '';
+        sock.on('data', (d) => (out += String(d)));
+        sock.on('error', reject);
+        // The server closes the connection after its answer.
+        sock.on('end', () => resolve(out));
+        sock.write(request);
+      });
+    const h2c = await raw(
+      `GET /api/file/${id} HTTP/1.1\r\nHost: x\r\nConnection: Upgrade, HTTP2-Settings\r\n` +
+        'Upgrade: h2c\r\nHTTP2-Settings: AAMAAABkAARAAAAAAAIAAAAA\r\n\r\n',
+    );
+    expect(h2c).toMatch(/^HTTP\/1\.1 200 /);
+    expect(h2c).toMatch(/\r\nconnection: close\r\n/i);
+    expect(h2c.endsWith('served without an upgrade')).toBe(true);
+    // A websocket handshake to a path that is not a websocket is not upgraded either.
+    const ws = await raw(
+      `GET /api/file/${id} HTTP/1.1\r\nHost: x\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n` +
+        'Sec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n',
+    );
+    expect(ws).toMatch(/^HTTP\/1\.1 200 /);
+    // Another method cannot be served (its body is not read after an upgrade): 400.
+    const put = await raw(
+      `PUT /api/file/x.txt HTTP/1.1\r\nHost: x\r\nConnection: Upgrade\r\nUpgrade: h2c\r\n` +
+        'Content-Length: 3\r\n\r\nabc',
+    );
+    expect(put).toMatch(/^HTTP\/1\.1 400 /);
+  });
+
   it('opening /u/{id} (a bot, a link preview, curl) counts no view', async () => {
     const id = await upload('page.txt', 'viewed by a bot');
     for (let i = 0; i < 3; i++) {

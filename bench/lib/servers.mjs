@@ -189,6 +189,10 @@ export class Stowage extends Server {
           STOWAGE_MAX_FILE_SIZE: '2GiB',
           STOWAGE_WORKERS: String(workers),
           STOWAGE_ALLOW_ANONYMOUS_UPLOADS: 'true',
+          // The hotlink rule stays on (checked on every GET) but is not tripped: the small-GET
+          // rows download one file from 64 addresses and never view it, which the default
+          // (10 downloads, 3x the views) rightly refuses.
+          STOWAGE_HOTLINK_MIN_DOWNLOADS: '1000',
           ...extraEnv,
         },
       },

@@ -12,8 +12,6 @@ import { registerShareX } from './web/sharex.js';
 import { webNotFound, webUi } from './web/index.js';
 import { cheveretoApi } from './chevereto/index.js';
 import { loggerOptions } from './common/logging.js';
-import websocket from '@fastify/websocket';
-import { MAX_STATS_MESSAGE } from './pixeldrain/file-stats.js';
 import type { Metrics } from '../metrics/registry.js';
 import { addMetricsHooks, addMetricsRoute, inDialect, type Scrape } from './metrics/index.js';
 
@@ -68,26 +66,6 @@ export async function createServer(
   // Schemas document the API (OpenAPI); they neither validate nor serialise anything.
   schemasAsContractOnly(app);
   await registerOpenApi(app, { components: PD_COMPONENTS });
-  // Websockets (GET /api/file_stats): frames over the size limit close the socket (1009); a
-  // socket's errors end it quietly (each route adds its own listener too).
-  await app.register(websocket, {
-    options: { maxPayload: MAX_STATS_MESSAGE },
-    errorHandler: (_err, socket) => socket.terminate(),
-    // On close: say goodbye (1001: the viewers reconnect elsewhere), then drop whoever has not
-    // answered within a moment, so a dead peer cannot hold the shutdown for ws's 30 s.
-    preClose(done) {
-      const wss = this.websocketServer;
-      const clients = [...wss.clients];
-      for (const c of clients) c.close(1001, 'server shutting down');
-      const finish = () => {
-        for (const c of clients) c.terminate();
-        wss.close();
-        done();
-      };
-      if (clients.length === 0) finish();
-      else setTimeout(finish, 250);
-    },
-  });
   // Metrics: one onResponse hook for every route (added first), /metrics on the main port unless
   // it has a port of its own. Each dialect's routes are tagged with it (a label).
   if (opts.metrics) {

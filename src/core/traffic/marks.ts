@@ -15,6 +15,17 @@ export class OncePerClient {
   ) {}
 
   /**
+   * Whether this node already knows `key` is marked for `client` within the window (then
+   * `first()` would resolve false): the common repeat asks nothing of the shared state and
+   * allocates no promise.
+   */
+  seenHere(key: string, client: string | undefined): boolean {
+    if (!client) return false;
+    const until = this.seen.get(`${key}:${client}`);
+    return until !== undefined && until > this.opts.now();
+  }
+
+  /**
    * Resolves true if this call is the first for `key` within the window (here or on another
    * node). Without a client there is nothing to de-duplicate on: always first. If the shared
    * state cannot be reached the event counts (better one too many than none).

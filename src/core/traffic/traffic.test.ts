@@ -10,6 +10,7 @@ import { MemoryBlobStore } from '../../storage/memory-blob-store.js';
 import { KyselyTrafficRepository } from '../../storage/traffic-repository.js';
 import { FileService } from '../files.js';
 import type { SharedState } from '../shared-state.js';
+import { OncePerClient } from './marks.js';
 import { TrafficService } from './traffic.js';
 
 describe('TrafficService: views, downloads and bandwidth', () => {
@@ -171,5 +172,18 @@ describe('TrafficService: views, downloads and bandwidth', () => {
     t.traffic.download(other, 'a');
     await t.files.deleteAsAdmin(other);
     expect(await counts(t, t.id)).toMatchObject({ downloads: 1 });
+  });
+
+  it('a repeat this node has seen is known without asking the shared state', async () => {
+    const marks = new OncePerClient(new MemoryState(() => now), { ttlMs: 1000, now: () => now });
+    expect(marks.seenHere('dl:x', 'a')).toBe(false);
+    expect(await marks.first('dl:x', 'a')).toBe(true);
+    expect(marks.seenHere('dl:x', 'a')).toBe(true);
+    expect(marks.seenHere('dl:x', 'b')).toBe(false);
+    expect(marks.seenHere('dl:y', 'a')).toBe(false);
+    // No client: nothing to de-duplicate on, never "seen".
+    expect(marks.seenHere('dl:x', undefined)).toBe(false);
+    now += 1001;
+    expect(marks.seenHere('dl:x', 'a')).toBe(false);
   });
 });

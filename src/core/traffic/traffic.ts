@@ -73,6 +73,8 @@ export class TrafficService {
   }
 
   private once(key: string, client: string | undefined, count: () => void): void {
+    // A repeat this node has seen (the next request of a client today) costs a Map lookup.
+    if (this.marks.seenHere(key, client)) return;
     this.counters.track(
       this.marks.first(key, client).then((first) => {
         if (first) count();

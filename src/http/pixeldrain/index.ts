@@ -9,7 +9,7 @@ import { registerFilePost } from './file.post.js';
 import { registerFilePut } from './file.put.js';
 import { registerFileThumbnail } from './file.thumbnail.js';
 import { registerFileAction } from './file.action.js';
-import { registerFileStats } from './file-stats.js';
+import { registerFileStatsSocket } from './file-stats.socket.js';
 import { registerListEdit } from './list.edit.js';
 import { registerListGet } from './list.get.js';
 import { registerListPost } from './list.post.js';
@@ -55,7 +55,7 @@ export async function pixeldrainApi(
   registerFileDelete(app, core);
   registerFileThumbnail(app, core);
   registerFileAction(app, core);
-  registerFileStats(app, core, config);
+  await registerFileStatsSocket(app, core, config);
 
   registerListPost(app, core);
   registerListGet(app, core);
