@@ -21,3 +21,25 @@ export function violationText(err: unknown): string {
   const e = err as { message?: string; detail?: string; constraint?: string } | null;
   return `${e?.message ?? ''} ${e?.detail ?? ''} ${e?.constraint ?? ''}`;
 }
+
+/**
+ * PostgreSQL aborted the transaction to break a deadlock (40P01) or a serialization conflict
+ * (40001): nothing of it was written, and running it again is the remedy.
+ */
+export function isRetryableConflict(err: unknown): boolean {
+  const code = (err as { code?: string } | null)?.code;
+  return code === '40P01' || code === '40001';
+}
+
+/** Run a whole transaction again when PostgreSQL aborted it for a conflict (a few tries). */
+export async function retryConflicts<T>(run: () => Promise<T>, attempts = 4): Promise<T> {
+  for (let i = 1; ; i++) {
+    try {
+      return await run();
+    } catch (err) {
+      if (i >= attempts || !isRetryableConflict(err)) throw err;
+      // A short, random pause: the two sides of a deadlock should not meet again at once.
+      await new Promise((r) => setTimeout(r, 5 + Math.random() * 20 * i));
+    }
+  }
+}

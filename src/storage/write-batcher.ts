@@ -1,5 +1,6 @@
 import { PostgresAdapter, sql, type Kysely } from 'kysely';
 import type { Db } from './db.js';
+import { retryConflicts } from './db-errors.js';
 import type { Database } from './schema.js';
 
 type Job = {
@@ -19,7 +20,8 @@ export class JobRefused extends Error {
  * Group commit: write jobs that arrive while a transaction is being prepared or committed share
  * the next transaction, so concurrent uploads pay for one durable commit (one WAL fsync on SQLite)
  * instead of one each. A job that throws JobRefused fails alone; any other error aborts the batch
- * and fails all its jobs.
+ * and fails all its jobs, except a PostgreSQL deadlock or serialization abort, after which the
+ * whole batch runs again.
  */
 export class WriteBatcher {
   private queue: Job[] = [];
@@ -53,24 +55,29 @@ export class WriteBatcher {
   private async drain(): Promise<void> {
     while (this.queue.length > 0) {
       const batch = this.queue.splice(0, this.maxBatch);
-      const outcomes: Array<{ ok: true; value: unknown } | { ok: false; error: unknown }> = [];
+      let outcomes: Array<{ ok: true; value: unknown } | { ok: false; error: unknown }> = [];
       try {
-        await this.db.connection().execute(async (conn) => {
-          await sql.raw(this.begin).execute(conn);
-          try {
-            for (const job of batch) {
-              try {
-                outcomes.push({ ok: true, value: await job.run(conn) });
-              } catch (err) {
-                if (!(err instanceof JobRefused)) throw err;
-                outcomes.push({ ok: false, error: err.reason });
+        // A batch PostgreSQL aborted to break a deadlock (deletes cascading into rows a counter
+        // flush holds) wrote nothing: it runs again, every job with it.
+        await retryConflicts(() => {
+          outcomes = [];
+          return this.db.connection().execute(async (conn) => {
+            await sql.raw(this.begin).execute(conn);
+            try {
+              for (const job of batch) {
+                try {
+                  outcomes.push({ ok: true, value: await job.run(conn) });
+                } catch (err) {
+                  if (!(err instanceof JobRefused)) throw err;
+                  outcomes.push({ ok: false, error: err.reason });
+                }
               }
+              await sql`commit`.execute(conn);
+            } catch (err) {
+              await sql`rollback`.execute(conn).catch(() => {});
+              throw err;
             }
-            await sql`commit`.execute(conn);
-          } catch (err) {
-            await sql`rollback`.execute(conn).catch(() => {});
-            throw err;
-          }
+          });
         });
       } catch (err) {
         for (const job of batch) job.reject(err);
