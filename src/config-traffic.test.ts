@@ -1,15 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigError, loadConfig } from './config.js';
-
-function configError(fn: () => unknown): ConfigError {
-  try {
-    fn();
-  } catch (err) {
-    expect(err).toBeInstanceOf(ConfigError);
-    return err as ConfigError;
-  }
-  throw new Error('expected a ConfigError');
-}
+import { loadConfig } from './config.js';
+import { configError } from './config.test-helpers.js';
 
 describe('traffic time series settings', () => {
   it('defaults: minutes for 2 days, hours for 60, a rollup every 10 minutes', () => {

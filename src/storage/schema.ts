@@ -148,9 +148,8 @@ export interface LocksTable {
   expires_at: number;
 }
 
-/** Traffic per file in buckets of `resolution` minutes starting at `bucket` (epoch ms) (0007). */
-export interface FileTrafficTable {
-  file_id: string;
+/** One time series bucket: `resolution` minutes starting at `bucket` (epoch ms) (0007). */
+export interface TrafficBucket {
   resolution: number;
   bucket: number;
   views: number;
@@ -159,13 +158,12 @@ export interface FileTrafficTable {
   bandwidth_paid: number;
 }
 
-/** The same per owner, summed over their files (0007). */
-export interface UserTrafficTable {
+/** Traffic per file, in buckets. */
+export interface FileTrafficTable extends TrafficBucket {
+  file_id: string;
+}
+
+/** The same per owner, summed over their files. */
+export interface UserTrafficTable extends TrafficBucket {
   user_id: string;
-  resolution: number;
-  bucket: number;
-  views: number;
-  downloads: number;
-  bandwidth: number;
-  bandwidth_paid: number;
 }

@@ -2,19 +2,13 @@ import { sql } from 'kysely';
 import type { CounterReader } from '../core/traffic/live-stats.js';
 import type { CounterDelta, FileCounterDelta, TrafficRepository } from '../core/traffic/records.js';
 import type { Db } from './db.js';
+import type { TrafficBucket } from './schema.js';
 import { retryConflicts } from './db-errors.js';
 
 /** Rows per multi-row INSERT (7 parameters each: well under SQLite's and PostgreSQL's limits). */
 const ROWS_PER_INSERT = 1000;
 
-interface BucketRow {
-  resolution: number;
-  bucket: number;
-  views: number;
-  downloads: number;
-  bandwidth: number;
-  bandwidth_paid: number;
-}
+type BucketRow = TrafficBucket;
 
 function bucketRow(minute: number, d: CounterDelta): BucketRow {
   return {
