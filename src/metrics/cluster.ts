@@ -93,7 +93,8 @@ export class ClusterMetricsPrimary {
 
 function send(w: Worker, message: object): boolean {
   try {
-    return w.send(message);
+    // With a callback a closed channel is reported to it, never as an 'error' event on the worker.
+    return w.send(message, undefined, {}, () => {});
   } catch {
     return false; // the channel closed (worker exiting)
   }
