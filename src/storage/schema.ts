@@ -19,6 +19,10 @@ export interface Database {
   file_traffic: FileTrafficTable;
   user_traffic: UserTrafficTable;
   settings: SettingsTable;
+  blocked_hashes: BlockedHashesTable;
+  abuse_reports: AbuseReportsTable;
+  audit_log: AuditLogTable;
+  invites: InvitesTable;
 }
 
 /** Instance-wide values shared by every node (the captcha's HMAC key). */
@@ -36,6 +40,14 @@ export interface UsersTable {
   email: string | null;
   hotlinking_enabled: Generated<number>;
   hotlink_exempt: Generated<number>;
+  /** Disabled by an admin: cannot log in, keys refused, uploads refused (0009). */
+  disabled: Generated<number>;
+  /** Per-account limits; null = the instance default, -1 = unlimited (0009). */
+  storage_quota: ColumnType<number | null, number | null | undefined, number | null>;
+  daily_upload_quota: ColumnType<number | null, number | null | undefined, number | null>;
+  max_files: ColumnType<number | null, number | null | undefined, number | null>;
+  /** The account's files never expire for inactivity (0009). */
+  expiry_exempt: Generated<number>;
 }
 
 export interface ApiKeysTable {
@@ -62,6 +74,16 @@ export interface BlobsTable {
   created_at: number;
   /** MD5 hex of the content, computed on first need (0004). */
   md5: Generated<string | null>;
+  /**
+   * Virus scan of this content (0009): null = not scanned yet; clean | infected | error |
+   * unscanned (larger than the scanner accepts: never reported clean).
+   */
+  scan_status: ColumnType<string | null, string | null | undefined, string | null>;
+  /** The signature name when infected; the error when status is error. */
+  scan_signature: ColumnType<string | null, string | null | undefined, string | null>;
+  /** The scanner's version string (clamd VERSION). */
+  scan_engine: ColumnType<string | null, string | null | undefined, string | null>;
+  scanned_at: ColumnType<number | null, number | null | undefined, number | null>;
 }
 
 export interface FilesTable {
@@ -81,6 +103,14 @@ export interface FilesTable {
   expires_at: ColumnType<number | null, number | null | undefined, number | null>;
   /** Bytes sent to exempt downloaders (0006). */
   bandwidth_paid: Generated<number>;
+  /** Address the upload came from (admin search, anonymous limits) (0009). */
+  uploader_ip: ColumnType<string | null, string | null | undefined, string | null>;
+  /** Blocked by an admin: pixeldrain's abuse_type (non-empty = blocked) and the reason shown (0009). */
+  abuse_type: ColumnType<string | null, string | null | undefined, string | null>;
+  block_reason: ColumnType<string | null, string | null | undefined, string | null>;
+  blocked_at: ColumnType<number | null, number | null | undefined, number | null>;
+  /** Inactivity expiry timer: the upload time, moved by a download that resets it (0009). */
+  last_download_at: ColumnType<number | null, number | null | undefined, number | null>;
 }
 
 export interface ListsTable {
@@ -166,4 +196,60 @@ export interface FileTrafficTable extends TrafficBucket {
 /** The same per owner, summed over their files. */
 export interface UserTrafficTable extends TrafficBucket {
   user_id: string;
+}
+
+/** Content that may not be uploaded again (0009). */
+export interface BlockedHashesTable {
+  /** SHA-256 hex. */
+  blob_key: string;
+  reason: string;
+  created_at: number;
+  /** Actor name (admin username, or "cli"). */
+  created_by: string;
+}
+
+/** An abuse report on a file (0009). */
+export interface AbuseReportsTable {
+  id: string;
+  file_id: string;
+  type: string;
+  description: string;
+  /** The reporter's address; "sha256:<hex>" of it after 30 days. */
+  reporter_ip: string;
+  reporter_user_id: string | null;
+  created_at: number;
+  /** open | resolved | dismissed */
+  status: Generated<string>;
+  resolved_at: number | null;
+  resolved_by: string | null;
+  resolution: string | null;
+}
+
+/** Every admin action (0009). */
+export interface AuditLogTable {
+  id: string;
+  at: number;
+  /** The admin's user id; null for the command line. */
+  actor_id: string | null;
+  /** The admin's username, or "cli". */
+  actor_name: string;
+  /** e.g. file.block, file.unblock, file.delete, hash.block, user.disable, report.resolve */
+  action: string;
+  /** file | user | hash | report | invite | instance */
+  target_type: string;
+  target_id: string;
+  reason: Generated<string>;
+  /** JSON object. */
+  details: Generated<string>;
+}
+
+/** Single-use registration invites (0009). */
+export interface InvitesTable {
+  /** SHA-256 hex of the code. */
+  code_hash: string;
+  created_by: string;
+  created_at: number;
+  expires_at: number;
+  used_at: number | null;
+  used_by: string | null;
 }
