@@ -45,6 +45,8 @@ export interface UploadInput {
    * upload (nothing is stored) with that error.
    */
   accept?: (mimeType: string) => void;
+  /** The client address the upload came from (kept for admins' search and anonymous limits). */
+  uploaderIp?: string | null;
 }
 
 /** Length bounds of a generated id (both at most MAX_ID_LENGTH). */
@@ -220,6 +222,8 @@ export class FileService {
       bandwidthUsed: 0,
       bandwidthPaid: 0,
       expiresAt: input.expiresAt ?? null,
+      uploaderIp: input.uploaderIp ?? null,
+      lastDownloadAt: now,
     };
     await this.publish(staged, file, input.idLength ?? DEFAULT_ID_LENGTH);
     this.emit('stored', file);

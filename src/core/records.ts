@@ -19,6 +19,21 @@ export interface FileRecord {
   bandwidthPaid: number;
   /** Epoch ms from which the file is no longer served (then swept); absent or null = never. */
   expiresAt?: number | null;
+  /** Address the upload came from (absent: unknown). */
+  uploaderIp?: string | null;
+  /** Blocked by an admin: pixeldrain's abuse_type (absent or null: not blocked) and the reason. */
+  abuseType?: string | null;
+  blockReason?: string | null;
+  blockedAt?: number | null;
+  /** Inactivity expiry timer: the upload time, moved by downloads that reset it (absent: createdAt). */
+  lastDownloadAt?: number | null;
+  /**
+   * Virus scan of the content (read from the blob; absent or null: not scanned yet): clean |
+   * infected | error | unscanned (too large for the scanner).
+   */
+  scanStatus?: string | null;
+  /** The signature name when infected. */
+  scanSignature?: string | null;
 }
 
 export interface UserRecord {

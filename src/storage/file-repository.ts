@@ -19,7 +19,17 @@ type FileRow = {
   bandwidth_used: number | string;
   bandwidth_paid: number | string;
   expires_at?: number | string | null;
+  uploader_ip?: string | null;
+  abuse_type?: string | null;
+  block_reason?: string | null;
+  blocked_at?: number | string | null;
+  last_download_at?: number | string | null;
+  scan_status?: string | null;
+  scan_signature?: string | null;
 };
+
+const numOrNull = (v: number | string | null | undefined): number | null =>
+  v === null || v === undefined ? null : num(v);
 
 export function fileRecordOf(r: FileRow & { location: string }): FileRecord {
   return {
@@ -37,7 +47,14 @@ export function fileRecordOf(r: FileRow & { location: string }): FileRecord {
     downloads: num(r.downloads),
     bandwidthUsed: num(r.bandwidth_used),
     bandwidthPaid: num(r.bandwidth_paid),
-    expiresAt: r.expires_at === null || r.expires_at === undefined ? null : num(r.expires_at),
+    expiresAt: numOrNull(r.expires_at),
+    uploaderIp: r.uploader_ip ?? null,
+    abuseType: r.abuse_type || null,
+    blockReason: r.block_reason ?? null,
+    blockedAt: numOrNull(r.blocked_at),
+    lastDownloadAt: numOrNull(r.last_download_at),
+    scanStatus: r.scan_status ?? null,
+    scanSignature: r.scan_signature ?? null,
   };
 }
 
@@ -116,6 +133,8 @@ export class KyselyFileRepository implements FileRepository {
         created_at: f.createdAt,
         last_view_at: f.lastViewAt,
         expires_at: f.expiresAt ?? null,
+        uploader_ip: f.uploaderIp ?? null,
+        last_download_at: f.lastDownloadAt ?? f.createdAt,
       })
       .execute();
   }
@@ -134,7 +153,7 @@ export class KyselyFileRepository implements FileRepository {
       .selectFrom('files')
       .innerJoin('blobs', 'blobs.key', 'files.blob_key')
       .selectAll('files')
-      .select('blobs.location');
+      .select(['blobs.location', 'blobs.scan_status', 'blobs.scan_signature']);
   }
 
   async get(id: string): Promise<FileRecord | null> {

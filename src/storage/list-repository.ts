@@ -130,7 +130,12 @@ export class KyselyListRepository implements ListRepository {
       .innerJoin('files', 'files.id', 'list_files.file_id')
       .innerJoin('blobs', 'blobs.key', 'files.blob_key')
       .selectAll('files')
-      .select(['blobs.location', 'list_files.description'])
+      .select([
+        'blobs.location',
+        'blobs.scan_status',
+        'blobs.scan_signature',
+        'list_files.description',
+      ])
       .where('list_files.list_id', '=', id)
       .orderBy('list_files.position')
       .execute();
