@@ -10,12 +10,13 @@ import {
   TRAFFIC_ENV,
   type TrafficConfig,
 } from './config-traffic.js';
+import { loadScanConfig, SCAN_DEFAULTS, SCAN_ENV, type ScanConfig } from './config-scan.js';
 
 export { ConfigError, parseSize };
-export type { TrafficConfig };
+export type { TrafficConfig, ScanConfig };
 
 /** The whole runtime configuration, in one typed object passed down explicitly. */
-export interface Config extends TrafficConfig {
+export interface Config extends TrafficConfig, ScanConfig {
   host: string;
   port: number;
   /** Root of the embedded storage: SQLite database, blobs, staging area. */
@@ -108,6 +109,7 @@ export type ConfigInput = Partial<
 
 const ENV: Record<keyof Config, string> = {
   ...TRAFFIC_ENV,
+  ...SCAN_ENV,
   host: 'STOWAGE_HOST',
   port: 'STOWAGE_PORT',
   dataDir: 'STOWAGE_DATA_DIR',
@@ -153,6 +155,7 @@ const ENV: Record<keyof Config, string> = {
 
 export const DEFAULTS: Config = {
   ...TRAFFIC_DEFAULTS,
+  ...SCAN_DEFAULTS,
   host: '127.0.0.1',
   port: 8080,
   dataDir: './data',
@@ -354,6 +357,7 @@ export function loadConfig(input: ConfigInput = {}, env: NodeJS.ProcessEnv = pro
   loadScaleOut(c, pick);
   loadChevereto(c, pick);
   loadTrafficConfig(c, pick, c.port);
+  loadScanConfig(c, pick);
   return c;
 }
 

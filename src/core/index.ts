@@ -10,6 +10,7 @@ import type { Readiness } from './readiness.js';
 import type { RulesService, SeriesRollup, SeriesService, TrafficService } from './traffic/index.js';
 import type { LiveStats } from './traffic/live-stats.js';
 import type { Telemetry } from './telemetry.js';
+import type { ScanService, ScanSweep } from './scanning/index.js';
 
 /** Everything the adapters (HTTP dialects, CLI) may call. */
 export interface Core {
@@ -39,4 +40,8 @@ export interface Core {
   seriesRollup: SeriesRollup;
   /** Live counters for the viewer's file_stats websocket (one poll timer for all subscriptions). */
   liveStats: LiveStats;
+  /** Virus scanning of stored blobs (null: STOWAGE_CLAMAV unset). */
+  scanning: ScanService | null;
+  /** Scans blobs left without a result (on an interval in serving processes; one node at a time). */
+  scanSweep: ScanSweep | null;
 }

@@ -41,6 +41,19 @@ export const RULE_ERRORS: Record<Exclude<Availability, ''> | 'captcha_failed', P
     value: 'transfer_limit_exceeded',
     message: 'Your IP address has downloaded too much data today. Try again tomorrow',
   },
+  virus_detected_captcha_required: {
+    status: 403,
+    value: 'virus_detected_captcha_required',
+    message:
+      'This file has been marked as malware by our scanning systems. To avoid infecting other systems through automated downloads we require you to enter a captcha. The captcha entry is available on the download page',
+  },
+  unavailable_for_legal_reasons: {
+    status: 451,
+    value: 'unavailable_for_legal_reasons',
+    message:
+      'This file has been marked as malware by our scanning systems and cannot be downloaded',
+    extra: { type: 'malware' },
+  },
   captcha_failed: {
     status: 424,
     value: 'recpatcha_failed',

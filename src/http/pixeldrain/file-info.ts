@@ -31,7 +31,7 @@ export function fileInfo(
     delete_after_downloads: 0,
     availability: availability.availability,
     availability_message: availability.availability_message,
-    abuse_type: '',
+    abuse_type: abuseTypeOf(file),
     abuse_reporter_name: '',
     can_edit: canEdit,
     can_download: true,
@@ -39,6 +39,11 @@ export function fileInfo(
     allow_video_player: true,
     download_speed_limit: 0,
   };
+}
+
+/** `malware` when the virus scanner flagged the content (the rules decide who may download it). */
+function abuseTypeOf(file: FileRecord): string {
+  return file.scanStatus === 'infected' ? 'malware' : '';
 }
 
 /**

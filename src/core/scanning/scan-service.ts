@@ -1,0 +1,174 @@
+import type { Readable } from 'node:stream';
+import { JobQueue, JobRejected } from '../job-queue.js';
+import type { FileRecord } from '../records.js';
+import type { BlobToScan, ScanRepository, ScanResult } from './records.js';
+import { ScannerUnavailable, type ScanVerdict, type VirusScanner } from './scanner.js';
+
+export interface ScanServiceOptions {
+  /** Scans at once in this process. */
+  concurrency: number;
+  /** How long a claim on a blob lasts (a node that dies mid-scan frees it then); default 1 h. */
+  claimMs?: number;
+  now?: () => number;
+  /** Errors of background scans (logged by the caller). */
+  onError?: (err: unknown) => void;
+}
+
+/** The bytes of a blob, streamed from wherever the store keeps them (disk, S3, the row). */
+export type OpenBlob = (blob: BlobToScan) => Promise<Readable>;
+
+/** What the rest of the process hears about a stored result (drop cached file records). */
+export type ScanListener = (key: string, result: ScanResult) => void;
+
+/** What a scan in this process did, for tests and the CLI. */
+export interface ScanCounts {
+  /** Streams handed to the scanner. */
+  scans: number;
+  /** Scans that could not start: the scanner was unreachable (the blob waits). */
+  deferred: number;
+}
+
+/**
+ * Scans blobs once per content (SHA-256), off the request path: a stored file queues a scan of its
+ * blob (background jobs, bounded concurrency); the blob row is claimed first (ScanRepository), so
+ * the same bytes uploaded twice, or on two nodes, are scanned once. The result goes into the blob
+ * row and the files' cached records here are dropped (other nodes' caches live ~1 s). If the
+ * scanner cannot be reached the claim is given back and the catch-up sweep (ScanSweep) retries.
+ */
+export class ScanService {
+  readonly counts: ScanCounts = { scans: 0, deferred: 0 };
+  private readonly queue: JobQueue;
+  /** Keys queued or running here (one job per blob per process). */
+  private readonly pending = new Set<string>();
+  private readonly listeners: ScanListener[] = [];
+  private readonly now: () => number;
+  private engine: { version: string; at: number } | null = null;
+
+  constructor(
+    private readonly repo: ScanRepository,
+    private readonly scanner: VirusScanner,
+    private readonly open: OpenBlob,
+    private readonly opts: ScanServiceOptions,
+  ) {
+    this.now = opts.now ?? Date.now;
+    this.queue = new JobQueue(opts.concurrency);
+  }
+
+  /** Called with each result stored by this process. */
+  onResult(listener: ScanListener): void {
+    this.listeners.push(listener);
+  }
+
+  /** A file was stored: scan its blob unless it has a result already. Never throws. */
+  stored(file: Pick<FileRecord, 'blobKey' | 'scanStatus'>): void {
+    if (!file.scanStatus) this.enqueue(file.blobKey);
+  }
+
+  /** Queue a first scan of this blob (no-op if it is queued here already). */
+  enqueue(key: string): Promise<void> {
+    if (this.pending.has(key)) return Promise.resolve();
+    this.pending.add(key);
+    return this.queue
+      .run(async (signal) => {
+        await this.scanFirst(key, signal);
+      }, 'background')
+      .catch((err: unknown) => {
+        if (!(err instanceof JobRejected)) this.opts.onError?.(err);
+      })
+      .finally(() => this.pending.delete(key));
+  }
+
+  /** Whether the scanner answers now. */
+  async reachable(): Promise<boolean> {
+    return this.scanner.ping().then(
+      () => true,
+      () => false,
+    );
+  }
+
+  /** Resolves once nothing is queued or running here. */
+  idle(): Promise<void> {
+    return this.queue.idle();
+  }
+
+  /** Claim, scan and record a blob with no result; null if there was nothing to do here. */
+  private async scanFirst(key: string, signal: AbortSignal): Promise<ScanResult | null> {
+    const now = this.now();
+    const blob = await this.repo.claim(key, now, now + (this.opts.claimMs ?? 3_600_000));
+    if (!blob) return null;
+    let result: ScanResult;
+    try {
+      result = await this.scanBlob(blob, signal);
+    } catch (err) {
+      // Unreachable scanner, or shutting down: the blob waits for the sweep.
+      await this.repo.release(key);
+      if (err instanceof ScannerUnavailable) {
+        this.counts.deferred++;
+        return null;
+      }
+      throw err;
+    }
+    if (await this.repo.record(key, result, true)) this.announce(key, result);
+    return result;
+  }
+
+  /**
+   * Scan a blob again whatever it had (`stowage scan`): the result replaces the old one. Rejects
+   * with ScannerUnavailable when the scanner cannot be reached.
+   */
+  async rescan(blob: BlobToScan, signal?: AbortSignal): Promise<ScanResult> {
+    const result = await this.queue.run((s) => this.scanBlob(blob, signal ?? s), 'interactive');
+    if (await this.repo.record(blob.key, result, false)) this.announce(blob.key, result);
+    return result;
+  }
+
+  private announce(key: string, result: ScanResult): void {
+    for (const l of this.listeners) {
+      try {
+        l(key, result);
+      } catch {
+        // A listener's failure is its own.
+      }
+    }
+  }
+
+  /** One pass of the scanner over a blob's bytes. ScannerUnavailable when it cannot be reached. */
+  private async scanBlob(blob: BlobToScan, signal: AbortSignal): Promise<ScanResult> {
+    const engine = await this.engineVersion();
+    let verdict: ScanVerdict;
+    try {
+      const bytes = await this.open(blob);
+      this.counts.scans++;
+      verdict = await this.scanner.scan(bytes, signal);
+    } catch (err) {
+      if (err instanceof ScannerUnavailable || signal.aborted) throw err;
+      // The blob could not be read: an error result, tried again later.
+      verdict = { status: 'error', reason: `reading the blob failed: ${(err as Error).message}` };
+    }
+    return {
+      status: verdict.status,
+      signature:
+        verdict.status === 'infected'
+          ? verdict.signature
+          : verdict.status === 'clean'
+            ? null
+            : verdict.reason.slice(0, 500),
+      engine,
+      at: this.now(),
+    };
+  }
+
+  /** The engine's version, asked again every 10 minutes (signature updates change it). */
+  private async engineVersion(): Promise<string> {
+    const now = this.now();
+    if (this.engine && now - this.engine.at < 600_000) return this.engine.version;
+    const version = await this.scanner.version();
+    this.engine = { version, at: now };
+    return version;
+  }
+
+  /** Refuse what is queued and wait for running scans (their claims are given back). */
+  close(): Promise<void> {
+    return this.queue.close();
+  }
+}
