@@ -49,7 +49,7 @@ export async function startClamd(opts: { streamMax?: string } = {}): Promise<Cla
       'Foreground yes',
       `StreamMaxLength ${opts.streamMax ?? '1M'}`,
       `PidFile ${path.join(dir, 'clamd.pid')}`,
-      'LogFile /dev/null',
+      `LogFile ${path.join(dir, 'clamd.log')}`,
       'SelfCheck 0',
       '',
     ].join('\n'),

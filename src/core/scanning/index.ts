@@ -1,4 +1,9 @@
-export { ScanService, type OpenBlob, type ScanCounts, type ScanServiceOptions } from './scan-service.js';
+export {
+  ScanService,
+  type OpenBlob,
+  type ScanCounts,
+  type ScanServiceOptions,
+} from './scan-service.js';
 export { ScanSweep, SCAN_SWEEP_LOCK, type ScanSweepOptions } from './sweep.js';
 export type { BlobToScan, ScanRepository, ScanResult } from './records.js';
 export {
