@@ -6,6 +6,7 @@ import { ConfigError, loadConfig, type ConfigInput } from '../config.js';
 import { CoreError } from '../core/errors.js';
 import { migrate } from '../storage/db.js';
 import { serve } from './serve.js';
+import { addScanCommand } from './scan-command.js';
 
 const program = new Command();
 program
@@ -224,6 +225,8 @@ program
       }
     });
   });
+
+addScanCommand(program, dataDirOption, withRuntime);
 
 program.parseAsync(process.argv).catch((err: unknown) => {
   if (err instanceof ConfigError || err instanceof CoreError) {

@@ -2,7 +2,12 @@ import type { Readable } from 'node:stream';
 import { JobQueue, JobRejected } from '../job-queue.js';
 import type { FileRecord } from '../records.js';
 import type { BlobToScan, ScanRepository, ScanResult } from './records.js';
-import { ScannerUnavailable, type ScanVerdict, type VirusScanner } from './scanner.js';
+import {
+  ScannerUnavailable,
+  type ScanStatus,
+  type ScanVerdict,
+  type VirusScanner,
+} from './scanner.js';
 
 export interface ScanServiceOptions {
   /** Scans at once in this process. */
@@ -26,6 +31,14 @@ export interface ScanCounts {
   scans: number;
   /** Scans that could not start: the scanner was unreachable (the blob waits). */
   deferred: number;
+}
+
+/** Where a rescan (`stowage scan`) is. */
+export interface RescanProgress {
+  done: number;
+  total: number;
+  bytes: number;
+  byStatus: Record<ScanStatus, number>;
 }
 
 /**
@@ -120,6 +133,41 @@ export class ScanService {
     const result = await this.queue.run((s) => this.scanBlob(blob, signal ?? s), 'interactive');
     if (await this.repo.record(blob.key, result, false)) this.announce(blob.key, result);
     return result;
+  }
+
+  /**
+   * Scan stored blobs again (`stowage scan`: signatures changed): all of them (`before` null), or
+   * those with no result or scanned before `before` (epoch ms). `concurrency` at a time, in key
+   * order; rejects with ScannerUnavailable if the scanner cannot be reached (checked first).
+   */
+  async rescanStored(opts: {
+    before: number | null;
+    onProgress?: (p: RescanProgress) => void;
+  }): Promise<RescanProgress> {
+    await this.scanner.ping();
+    const { count } = await this.repo.countForRescan(opts.before);
+    const p: RescanProgress = {
+      done: 0,
+      total: count,
+      bytes: 0,
+      byStatus: { clean: 0, infected: 0, error: 0, unscanned: 0 },
+    };
+    opts.onProgress?.(p);
+    let after: string | null = null;
+    for (;;) {
+      const page = await this.repo.listForRescan(opts.before, after, 100);
+      if (page.length === 0) return p;
+      after = page[page.length - 1]!.key;
+      await Promise.all(
+        page.map(async (blob) => {
+          const r = await this.rescan(blob);
+          p.done++;
+          p.bytes += blob.size;
+          p.byStatus[r.status]++;
+          opts.onProgress?.(p);
+        }),
+      );
+    }
   }
 
   private announce(key: string, result: ScanResult): void {
