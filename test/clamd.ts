@@ -30,9 +30,12 @@ export interface Clamd {
 /**
  * A real clamd (/usr/sbin/clamd) with a signature database of our own only (no freshclam, no
  * network): EICAR and OWN_MARKER as `.ndb` body signatures, listening on a unix socket in a temp
- * dir, StreamMaxLength `streamMax` (default 1M) so the too-large case can be tested.
+ * dir, StreamMaxLength `streamMax` (default 1M) so the too-large case can be tested; `extraConfig`:
+ * more clamd.conf lines.
  */
-export async function startClamd(opts: { streamMax?: string } = {}): Promise<Clamd> {
+export async function startClamd(
+  opts: { streamMax?: string; extraConfig?: string[] } = {},
+): Promise<Clamd> {
   const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'stowage-clamd-'));
   const socket = path.join(dir, 'clamd.sock');
   await fs.writeFile(
@@ -51,6 +54,7 @@ export async function startClamd(opts: { streamMax?: string } = {}): Promise<Cla
       `PidFile ${path.join(dir, 'clamd.pid')}`,
       `LogFile ${path.join(dir, 'clamd.log')}`,
       'SelfCheck 0',
+      ...(opts.extraConfig ?? []),
       '',
     ].join('\n'),
   );
