@@ -98,20 +98,22 @@ try {
     const url = await app.listen();
     const c0 = { node: process.cpuUsage(), clamd: cpuSeconds(clamdPid) };
     const upMs = await put(url, big);
+    const upCpu = process.cpuUsage(c0.node);
+    const c1 = { node: process.cpuUsage(), clamd: cpuSeconds(clamdPid) };
     let scanMs = 0;
     if (scanning) {
       const t0 = performance.now();
       await app.runtime.core.scanning!.idle();
       scanMs = performance.now() - t0;
     }
-    const node = process.cpuUsage(c0.node);
+    const scanCpu = process.cpuUsage(c1.node);
     const row = await app.runtime.db.selectFrom('blobs').select(['scan_status']).executeTakeFirst();
     console.log(
       `PUT ${uploadMiB} MiB, scanning ${scanning ? 'on ' : 'off'}: upload ${(upMs / 1000).toFixed(2)} s (${((uploadMiB * MiB) / 1e6 / (upMs / 1000)).toFixed(0)} MB/s)` +
         (scanning
-          ? `, scan done ${(scanMs / 1000).toFixed(2)} s after the response (${row?.scan_status}), clamd CPU ${(cpuSeconds(clamdPid) - c0.clamd).toFixed(1)} s`
+          ? `; scan done ${(scanMs / 1000).toFixed(2)} s after the response (${row?.scan_status}), clamd CPU ${(cpuSeconds(clamdPid) - c1.clamd).toFixed(1)} s, Stowage CPU during the scan ${((scanCpu.user + scanCpu.system) / 1e6).toFixed(1)} s`
           : '') +
-        `, server+client process CPU ${((node.user + node.system) / 1e6).toFixed(1)} s`,
+        `; server+client CPU for the upload ${((upCpu.user + upCpu.system) / 1e6).toFixed(1)} s`,
     );
     await app.close();
     await fsp.rm(data, { recursive: true, force: true });
