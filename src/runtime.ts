@@ -164,6 +164,7 @@ export async function createRuntime(config: Config, opts: RuntimeOptions): Promi
       files,
       locks: new KyselyLockRepository(db),
       serve: opts.scanUploads ?? opts.sweepExpired ?? false,
+      telemetry,
       ...(opts.now ? { now: opts.now } : {}),
       ...(opts.virusScanner ? { scanner: opts.virusScanner } : {}),
     });

@@ -249,6 +249,7 @@ describe('STOWAGE_CLAMAV_ACTION=block', () => {
       clamav: clamd.address,
       clamavAction: 'block',
       captchaDifficulty: 2000,
+      metrics: true,
     });
     owner = await createUserWithKey(b, 'owner');
     await b.app.runtime.core.accounts.createUser('root', 'rootpassword', true);
@@ -294,5 +295,11 @@ describe('STOWAGE_CLAMAV_ACTION=block', () => {
     });
     expect(admin.status).toBe(200);
     expect(admin.body.equals(EICAR)).toBe(true);
+    // Monitoring: the scan and the refusals are counted.
+    const metrics = await (await fetch(`${b.url}/metrics`)).text();
+    expect(metrics).toMatch(/^stowage_virus_scans_total\{status="infected"\} 1$/m);
+    expect(metrics).toMatch(
+      /^stowage_malware_refusals_total\{value="unavailable_for_legal_reasons"\} 2$/m,
+    );
   });
 });

@@ -57,7 +57,7 @@ describe('ClamdScanner error paths', () => {
     await expect(tcp.version()).rejects.toBeInstanceOf(ScannerUnavailable);
   });
 
-  it('clamd closes the connection mid-stream: an error verdict, nothing left open', async () => {
+  it('clamd closes the connection mid-stream (and the length was fine): an error verdict', async () => {
     const fake = await fakeClamd((sock, received) => {
       sock.on('data', () => {
         if (received() > 200_000) sock.destroy();
@@ -86,6 +86,45 @@ describe('ClamdScanner error paths', () => {
     const s = new ClamdScanner({ unix: fake.path }, { timeoutMs: 5000 });
     const v = await s.scan(source(20 * 1024 * 1024).stream);
     expect(v.status).toBe('unscanned');
+  });
+
+  it('the pipe breaks before the size-limit answer could be read: a probe finds it, unscanned', async () => {
+    let conns = 0;
+    const fake = await fakeClamd((sock, received) => {
+      const n = ++conns;
+      sock.on('data', (d: Buffer) => {
+        if (n === 1 && received() > 100_000) sock.destroy();
+        // The probe: a bare INSTREAM header announcing what was sent (more than 100 000 bytes).
+        if (n === 2 && received() >= 14) {
+          expect(d.subarray(0, 10).toString()).toBe('zINSTREAM\0');
+          expect(d.readUInt32BE(10)).toBeGreaterThan(100_000);
+          sock.end('INSTREAM size limit exceeded. ERROR\0');
+        }
+      });
+    });
+    closers.push(fake.close);
+    const s = new ClamdScanner({ unix: fake.path }, { timeoutMs: 5000 });
+    const v = await s.scan(source(20 * 1024 * 1024).stream);
+    expect(v).toEqual({ status: 'unscanned', reason: 'INSTREAM size limit exceeded. ERROR' });
+    expect(conns).toBe(2);
+  });
+
+  it('clamd goes away mid-stream: ScannerUnavailable (the scan waits for it)', async () => {
+    let stop: (() => Promise<void>) | null = null;
+    const fake = await fakeClamd((sock, received) => {
+      sock.on('data', () => {
+        if (received() > 100_000 && stop) {
+          void stop();
+          stop = null;
+          sock.destroy();
+        }
+      });
+    });
+    stop = fake.close;
+    const s = new ClamdScanner({ unix: fake.path }, { timeoutMs: 5000 });
+    await expect(s.scan(source(20 * 1024 * 1024).stream)).rejects.toBeInstanceOf(
+      ScannerUnavailable,
+    );
   });
 
   it('clamd takes the bytes but never answers: the timeout ends the scan', async () => {

@@ -24,7 +24,9 @@ const LIMITS_EXCEEDED = /^Heuristics\.Limits\.Exceeded/;
  * connection: `zINSTREAM\0`, then chunks of `<4-byte big-endian length><bytes>`, a zero length to
  * end, and one NUL-terminated answer (`stream: OK`, `stream: <signature> FOUND`, `... ERROR`).
  * Input is read only as fast as clamd takes it (a write that does not drain pauses the read).
- * clamd may answer before the end (StreamMaxLength): the answer wins over the broken pipe.
+ * clamd may answer before the end (StreamMaxLength) and close: the answer wins over the broken
+ * pipe, and when the pipe broke before the answer could be read, a second connection asks whether
+ * the length was over the limit (`overLimit`).
  */
 export class ClamdScanner implements VirusScanner {
   private readonly chunkBytes: number;
@@ -99,6 +101,8 @@ export class ClamdScanner implements VirusScanner {
       bytes.destroy();
       throw err;
     }
+    /** Bytes handed to the socket so far (chunk lengths announced). */
+    const sent = { bytes: 0 };
     return new Promise<ScanVerdict>((resolve, reject) => {
       let settled = false;
       const reply: Buffer[] = [];
@@ -118,25 +122,72 @@ export class ClamdScanner implements VirusScanner {
         reply.push(c);
         if (c.includes(0)) finish(verdictOf(answerOf(Buffer.concat(reply))));
       });
-      // After an answer, a broken pipe is expected (clamd stops reading at its size limit).
-      socket.on('error', (err) =>
-        finish({ status: 'error', reason: `clamd connection failed: ${err.message}` }),
-      );
-      socket.on('close', () =>
-        finish({ status: 'error', reason: 'clamd closed the connection before answering' }),
-      );
+      // The connection broke with no answer. At its size limit clamd answers and closes, and a
+      // write racing with that close fails (EPIPE) before the answer is read: ask clamd whether
+      // the stream was too large before calling it an error.
+      let probing = false;
+      const broken = (reason: string) => {
+        if (settled || probing) return;
+        probing = true;
+        socket.destroy();
+        this.overLimit(sent.bytes).then(
+          (over) =>
+            finish(over ? { status: 'unscanned', reason: over } : { status: 'error', reason }),
+          (err: Error) => finish(err),
+        );
+      };
+      socket.on('error', (err) => broken(`clamd connection failed: ${err.message}`));
+      socket.on('close', () => broken('clamd closed the connection before answering'));
       socket.on('timeout', () =>
         finish({ status: 'error', reason: `no progress for ${this.opts.timeoutMs} ms` }),
       );
-      bytes.on('error', (err) => finish(err));
-      this.pump(bytes, socket, () => settled).catch((err: unknown) =>
-        finish(err instanceof Error ? err : new Error(String(err))),
-      );
+      // While probing, the input is left (the pump's early exit destroys it with an AbortError).
+      const failed = (err: unknown) => {
+        if (!probing) finish(err instanceof Error ? err : new Error(String(err)));
+      };
+      bytes.on('error', failed);
+      this.pump(bytes, socket, sent, () => settled || probing).catch(failed);
+    });
+  }
+
+  /**
+   * Whether a stream of `bytes` is past clamd's StreamMaxLength: clamd checks each chunk's
+   * announced length against what is left of its quota before reading it, so a bare header of
+   * `bytes` is refused at once (the answer, returned) or waited on (null). ScannerUnavailable when
+   * clamd is gone.
+   */
+  private async overLimit(bytes: number): Promise<string | null> {
+    if (bytes === 0) return null;
+    const socket = await this.connect();
+    return new Promise((resolve) => {
+      const reply: Buffer[] = [];
+      const done = (v: string | null) => {
+        clearTimeout(timer);
+        socket.destroy();
+        resolve(v);
+      };
+      const timer = setTimeout(() => done(null), PROBE_WAIT_MS);
+      socket.on('data', (c: Buffer) => {
+        reply.push(c);
+        if (!c.includes(0)) return;
+        const answer = answerOf(Buffer.concat(reply));
+        done(SIZE_LIMIT.test(answer) ? answer : null);
+      });
+      socket.on('error', () => done(null));
+      socket.on('close', () => done(null));
+      const header = Buffer.alloc(4);
+      header.writeUInt32BE(Math.min(bytes, 0xffffffff), 0);
+      socket.write(Buffer.concat([Buffer.from('zINSTREAM\0'), header]));
     });
   }
 
   /** Send the stream as INSTREAM chunks, waiting for the socket to drain; then the terminator. */
-  private async pump(bytes: Readable, socket: net.Socket, stopped: () => boolean): Promise<void> {
+  private async pump(
+    bytes: Readable,
+    socket: net.Socket,
+    sent: { bytes: number },
+    stopped: () => boolean,
+  ): Promise<void> {
     const drained = () =>
       new Promise<void>((resolve) => {
         const done = () => {
@@ -150,6 +201,7 @@ export class ClamdScanner implements VirusScanner {
     const send = async (buf: Buffer) => {
       const header = Buffer.allocUnsafe(4);
       header.writeUInt32BE(buf.length, 0);
+      sent.bytes += buf.length;
       socket.write(header);
       if (buf.length > 0 && !socket.write(buf)) await drained();
     };
@@ -164,6 +216,9 @@ export class ClamdScanner implements VirusScanner {
     if (!stopped() && !socket.destroyed) socket.write(Buffer.alloc(4));
   }
 }
+
+/** How long a size probe waits for clamd's refusal (it answers at once when it refuses). */
+const PROBE_WAIT_MS = 1000;
 
 /** The text of a NUL-terminated answer. */
 function answerOf(buf: Buffer): string {

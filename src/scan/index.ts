@@ -6,6 +6,7 @@ import type { LockRepository } from '../core/leased-job.js';
 import type { FileRepository } from '../core/records.js';
 import { ScanService, ScanSweep, type VirusScanner } from '../core/scanning/index.js';
 import type { Db } from '../storage/db.js';
+import type { Telemetry } from '../core/telemetry.js';
 import { KyselyScanRepository } from '../storage/scan-repository.js';
 import { ClamdScanner } from './clamd.js';
 
@@ -35,6 +36,7 @@ export function createScanning(
     serve: boolean;
     now?: () => number;
     onError?: (err: unknown) => void;
+    telemetry?: Telemetry;
     /** Replace the scanner (tests). */
     scanner?: VirusScanner;
   },
@@ -56,6 +58,7 @@ export function createScanning(
       concurrency: config.clamavConcurrency,
       ...(deps.now ? { now: deps.now } : {}),
       ...(deps.onError ? { onError: deps.onError } : {}),
+      ...(deps.telemetry ? { telemetry: deps.telemetry } : {}),
     },
   );
   // A result changes what the blob's files answer: drop their cached records here.

@@ -1,5 +1,6 @@
 import type { Readable } from 'node:stream';
 import { JobQueue, JobRejected } from '../job-queue.js';
+import type { Telemetry } from '../telemetry.js';
 import type { FileRecord } from '../records.js';
 import type { BlobToScan, ScanRepository, ScanResult } from './records.js';
 import {
@@ -17,6 +18,8 @@ export interface ScanServiceOptions {
   now?: () => number;
   /** Errors of background scans (logged by the caller). */
   onError?: (err: unknown) => void;
+  /** Where scan outcomes are counted (`virus_scan`). */
+  telemetry?: Telemetry;
 }
 
 /** The bytes of a blob, streamed from wherever the store keeps them (disk, S3, the row). */
@@ -117,6 +120,7 @@ export class ScanService {
       await this.repo.release(key);
       if (err instanceof ScannerUnavailable) {
         this.counts.deferred++;
+        this.opts.telemetry?.event('virus_scan', { status: 'unavailable' });
         return null;
       }
       throw err;
@@ -193,6 +197,7 @@ export class ScanService {
       // The blob could not be read: an error result, tried again later.
       verdict = { status: 'error', reason: `reading the blob failed: ${(err as Error).message}` };
     }
+    this.opts.telemetry?.event('virus_scan', { status: verdict.status });
     return {
       status: verdict.status,
       signature:

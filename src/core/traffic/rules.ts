@@ -158,6 +158,11 @@ export class RulesService {
         limit: d.refused.includes('download') ? 'downloads' : 'transfer',
       });
     else if (d.speedLimit > 0) this.telemetry.event('ip_limit_refused', { limit: 'speed' });
+    else if (
+      d.refused === 'virus_detected_captcha_required' ||
+      d.refused === 'unavailable_for_legal_reasons'
+    )
+      this.telemetry.event('malware_refused', { value: d.refused });
     return d;
   }
 
