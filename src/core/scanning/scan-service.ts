@@ -28,6 +28,15 @@ export type OpenBlob = (blob: BlobToScan) => Promise<Readable>;
 /** What the rest of the process hears about a stored result (drop cached file records). */
 export type ScanListener = (key: string, result: ScanResult) => void;
 
+/** Where the service says what happened (the server's logger). */
+export interface ScanLogger {
+  info(obj: object, msg: string): void;
+  warn(obj: object, msg: string): void;
+  error(obj: object, msg: string): void;
+}
+
+const SILENT: ScanLogger = { info() {}, warn() {}, error() {} };
+
 /** What a scan in this process did, for tests and the CLI. */
 export interface ScanCounts {
   /** Streams handed to the scanner. */
@@ -59,6 +68,9 @@ export class ScanService {
   private readonly listeners: ScanListener[] = [];
   private readonly now: () => number;
   private engine: { version: string; at: number } | null = null;
+  private log: ScanLogger = SILENT;
+  /** Whether the last attempt reached the scanner (a change is logged once). */
+  private reached = true;
 
   constructor(
     private readonly repo: ScanRepository,
@@ -68,6 +80,11 @@ export class ScanService {
   ) {
     this.now = opts.now ?? Date.now;
     this.queue = new JobQueue(opts.concurrency);
+  }
+
+  /** Log infected and failed scans, and the scanner going away and coming back. */
+  useLogger(log: ScanLogger): void {
+    this.log = log;
   }
 
   /** Called with each result stored by this process. */
@@ -89,7 +106,9 @@ export class ScanService {
         await this.scanFirst(key, signal);
       }, 'background')
       .catch((err: unknown) => {
-        if (!(err instanceof JobRejected)) this.opts.onError?.(err);
+        if (err instanceof JobRejected) return;
+        this.log.error({ err, blob: key }, 'virus scan: failed');
+        this.opts.onError?.(err);
       })
       .finally(() => this.pending.delete(key));
   }
@@ -119,6 +138,9 @@ export class ScanService {
       // Unreachable scanner, or shutting down: the blob waits for the sweep.
       await this.repo.release(key);
       if (err instanceof ScannerUnavailable) {
+        if (this.reached)
+          this.log.warn({ err: err.message }, 'virus scan: clamd cannot be reached; scans wait');
+        this.reached = false;
         this.counts.deferred++;
         this.opts.telemetry?.event('virus_scan', { status: 'unavailable' });
         return null;
@@ -175,6 +197,13 @@ export class ScanService {
   }
 
   private announce(key: string, result: ScanResult): void {
+    if (result.status === 'infected')
+      this.log.warn({ blob: key, signature: result.signature }, 'virus scan: infected');
+    else if (result.status !== 'clean')
+      this.log.info(
+        { blob: key, status: result.status, reason: result.signature },
+        `virus scan: ${result.status}`,
+      );
     for (const l of this.listeners) {
       try {
         l(key, result);
@@ -187,6 +216,8 @@ export class ScanService {
   /** One pass of the scanner over a blob's bytes. ScannerUnavailable when it cannot be reached. */
   private async scanBlob(blob: BlobToScan, signal: AbortSignal): Promise<ScanResult> {
     const engine = await this.engineVersion();
+    if (!this.reached) this.log.info({ engine }, 'virus scan: clamd is back');
+    this.reached = true;
     let verdict: ScanVerdict;
     try {
       const bytes = await this.open(blob);
