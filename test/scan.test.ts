@@ -156,6 +156,13 @@ describe('uploads through each dialect are scanned and flagged', () => {
     expect((await scanOf(s, sha)).status).toBe('infected');
     expect((await request(`${s.url}/api/file/${id}`, { from: stranger() })).status).toBe(403);
     expect((await info(id!)).abuse_type).toBe('malware');
+    // FileBin's own paths have no captcha: they do not serve the bytes, and point to the viewer.
+    for (const path of [`/${id}`, `/${id}/`, `/${id}/plain`]) {
+      const r = await request(`${s.url}${path}`, { from: stranger() });
+      expect(r.status, path).toBe(403);
+      expect(r.body.toString()).toContain(`marked as malware`);
+      expect(r.body.toString()).toContain(`/u/${id}`);
+    }
   });
 
   it('Chevereto upload (an image carrying the signature)', async () => {
