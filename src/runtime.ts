@@ -40,6 +40,8 @@ import { KyselySeriesRepository } from './storage/series-repository.js';
 import { LiveStats } from './core/traffic/live-stats.js';
 import { noTelemetry, type Telemetry } from './core/telemetry.js';
 import { ReportingBlobStore } from './metrics/blob-store.js';
+import { AuditLog } from './core/moderation/audit.js';
+import { KyselyAuditRepository } from './storage/audit-repository.js';
 
 export interface Runtime {
   config: Config;
@@ -172,6 +174,7 @@ export async function createRuntime(config: Config, opts: RuntimeOptions): Promi
         seriesRollup,
         liveStats,
         rules,
+        audit: new AuditLog(new KyselyAuditRepository(db), opts.now ? { now: opts.now } : {}),
       },
       integrity: new IntegrityService(new KyselyIntegrityRepository(db), blobs, (id) =>
         files.deleteAsAdmin(id),

@@ -10,6 +10,7 @@ import type { Readiness } from './readiness.js';
 import type { RulesService, SeriesRollup, SeriesService, TrafficService } from './traffic/index.js';
 import type { LiveStats } from './traffic/live-stats.js';
 import type { Telemetry } from './telemetry.js';
+import type { AuditLog } from './moderation/audit.js';
 
 /** Everything the adapters (HTTP dialects, CLI) may call. */
 export interface Core {
@@ -39,4 +40,6 @@ export interface Core {
   seriesRollup: SeriesRollup;
   /** Live counters for the viewer's file_stats websocket (one poll timer for all subscriptions). */
   liveStats: LiveStats;
+  /** Every admin action (who, what, when, why). */
+  audit: AuditLog;
 }
