@@ -42,6 +42,8 @@ import { noTelemetry, type Telemetry } from './core/telemetry.js';
 import { ReportingBlobStore } from './metrics/blob-store.js';
 import { createScanning } from './scan/index.js';
 import type { VirusScanner } from './core/scanning/index.js';
+import { AuditLog } from './core/moderation/audit.js';
+import { KyselyAuditRepository } from './storage/audit-repository.js';
 
 export interface Runtime {
   config: Config;
@@ -197,6 +199,7 @@ export async function createRuntime(config: Config, opts: RuntimeOptions): Promi
         rules,
         scanning: scanning?.service ?? null,
         scanSweep: scanning?.sweep ?? null,
+        audit: new AuditLog(new KyselyAuditRepository(db), opts.now ? { now: opts.now } : {}),
       },
       integrity: new IntegrityService(new KyselyIntegrityRepository(db), blobs, (id) =>
         files.deleteAsAdmin(id),

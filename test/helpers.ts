@@ -76,10 +76,14 @@ export async function startServer(
   };
 }
 
-/** Create a user and an API key for it through the core. */
-export async function createUserWithKey(server: TestServer, username: string): Promise<string> {
+/** Create a user (an admin if asked) and an API key for it through the core. */
+export async function createUserWithKey(
+  server: TestServer,
+  username: string,
+  opts: { admin?: boolean } = {},
+): Promise<string> {
   const { accounts } = server.app.runtime.core;
-  await accounts.createUser(username, null, false);
+  await accounts.createUser(username, null, opts.admin ?? false);
   const { key } = await accounts.createKey(username, 'test', '127.0.0.1');
   return key;
 }

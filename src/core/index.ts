@@ -11,6 +11,7 @@ import type { RulesService, SeriesRollup, SeriesService, TrafficService } from '
 import type { LiveStats } from './traffic/live-stats.js';
 import type { Telemetry } from './telemetry.js';
 import type { ScanService, ScanSweep } from './scanning/index.js';
+import type { AuditLog } from './moderation/audit.js';
 
 /** Everything the adapters (HTTP dialects, CLI) may call. */
 export interface Core {
@@ -44,4 +45,6 @@ export interface Core {
   scanning: ScanService | null;
   /** Scans blobs left without a result (on an interval in serving processes; one node at a time). */
   scanSweep: ScanSweep | null;
+  /** Every admin action (who, what, when, why). */
+  audit: AuditLog;
 }

@@ -47,7 +47,24 @@ export interface UserRecord {
   hotlinkingEnabled?: boolean;
   /** The operator exempts this account's downloads from the hotlink rule (absent: false). */
   hotlinkExempt?: boolean;
+  /** Disabled by an admin: no login, keys refused (absent: false). */
+  disabled?: boolean;
+  /** Per-account limits: null/absent = the instance default, -1 = unlimited. */
+  storageQuota?: number | null;
+  dailyUploadQuota?: number | null;
+  maxFiles?: number | null;
+  /** The account's files never expire for inactivity (absent: false). */
+  expiryExempt?: boolean;
 }
+
+/** Account flags an admin (or the account itself, for hotlinkingEnabled) may change. */
+export type UserFlags = Pick<
+  UserRecord,
+  'hotlinkingEnabled' | 'hotlinkExempt' | 'disabled' | 'isAdmin' | 'expiryExempt'
+>;
+
+/** Per-account limits (null = the instance default, -1 = unlimited). */
+export type UserLimits = Pick<UserRecord, 'storageQuota' | 'dailyUploadQuota' | 'maxFiles'>;
 
 /** FileBin's key levels, lowest first: basic (upload, multipaste) < apikey (+ history, delete) < full. */
 export type AccessLevel = 'basic' | 'apikey' | 'full';
@@ -122,11 +139,10 @@ export interface UserRepository {
   ): Promise<void>;
   /** The user, its keys and its lists (files are deleted by the caller first). */
   deleteUser(id: string): Promise<void>;
-  /** Set the download-rule flags; false when there is no such user. */
-  setUserFlags(
-    id: string,
-    flags: Partial<Pick<UserRecord, 'hotlinkingEnabled' | 'hotlinkExempt'>>,
-  ): Promise<boolean>;
+  /** Set account flags; false when there is no such user. */
+  setUserFlags(id: string, flags: Partial<UserFlags>): Promise<boolean>;
+  /** Set per-account limits (undefined: unchanged); false when there is no such user. */
+  setUserLimits(id: string, limits: Partial<UserLimits>): Promise<boolean>;
 }
 
 /** `list`: a pixeldrain list (files drop out when deleted); `multipaste`: FileBin's, deleted with any of its files. */

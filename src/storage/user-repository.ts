@@ -3,6 +3,8 @@ import {
   UniqueViolation,
   type AccessLevel,
   type ApiKeyRecord,
+  type UserFlags,
+  type UserLimits,
   type UserRecord,
   type UserRepository,
 } from '../core/records.js';
@@ -50,7 +52,15 @@ type UserRow = {
   email: string | null;
   hotlinking_enabled?: number | string;
   hotlink_exempt?: number | string;
+  disabled?: number | string;
+  storage_quota?: number | string | null;
+  daily_upload_quota?: number | string | null;
+  max_files?: number | string | null;
+  expiry_exempt?: number | string;
 };
+
+const limitOf = (v: number | string | null | undefined): number | null =>
+  v === null || v === undefined ? null : num(v);
 
 function userRecord(r: UserRow): UserRecord {
   return {
@@ -62,6 +72,11 @@ function userRecord(r: UserRow): UserRecord {
     email: r.email,
     hotlinkingEnabled: num(r.hotlinking_enabled ?? 0) === 1,
     hotlinkExempt: num(r.hotlink_exempt ?? 0) === 1,
+    disabled: num(r.disabled ?? 0) === 1,
+    storageQuota: limitOf(r.storage_quota),
+    dailyUploadQuota: limitOf(r.daily_upload_quota),
+    maxFiles: limitOf(r.max_files),
+    expiryExempt: num(r.expiry_exempt ?? 0) === 1,
   };
 }
 
@@ -116,14 +131,33 @@ export class KyselyUserRepository implements UserRepository {
     }
   }
 
-  async setUserFlags(
-    id: string,
-    flags: Partial<Pick<UserRecord, 'hotlinkingEnabled' | 'hotlinkExempt'>>,
-  ): Promise<boolean> {
-    const set: { hotlinking_enabled?: number; hotlink_exempt?: number } = {};
-    if (flags.hotlinkingEnabled !== undefined)
-      set.hotlinking_enabled = flags.hotlinkingEnabled ? 1 : 0;
-    if (flags.hotlinkExempt !== undefined) set.hotlink_exempt = flags.hotlinkExempt ? 1 : 0;
+  async setUserFlags(id: string, flags: Partial<UserFlags>): Promise<boolean> {
+    const columns = {
+      hotlinkingEnabled: 'hotlinking_enabled',
+      hotlinkExempt: 'hotlink_exempt',
+      disabled: 'disabled',
+      isAdmin: 'is_admin',
+      expiryExempt: 'expiry_exempt',
+    } as const;
+    const set: Partial<Record<(typeof columns)[keyof UserFlags], number>> = {};
+    for (const [k, column] of Object.entries(columns) as [keyof UserFlags, string][]) {
+      const v = flags[k];
+      if (v !== undefined) set[column as (typeof columns)[keyof UserFlags]] = v ? 1 : 0;
+    }
+    if (Object.keys(set).length === 0) return (await this.findUserById(id)) !== null;
+    const res = await this.db.updateTable('users').set(set).where('id', '=', id).executeTakeFirst();
+    return Number(res.numUpdatedRows) > 0;
+  }
+
+  async setUserLimits(id: string, limits: Partial<UserLimits>): Promise<boolean> {
+    const set: {
+      storage_quota?: number | null;
+      daily_upload_quota?: number | null;
+      max_files?: number | null;
+    } = {};
+    if (limits.storageQuota !== undefined) set.storage_quota = limits.storageQuota;
+    if (limits.dailyUploadQuota !== undefined) set.daily_upload_quota = limits.dailyUploadQuota;
+    if (limits.maxFiles !== undefined) set.max_files = limits.maxFiles;
     if (Object.keys(set).length === 0) return (await this.findUserById(id)) !== null;
     const res = await this.db.updateTable('users').set(set).where('id', '=', id).executeTakeFirst();
     return Number(res.numUpdatedRows) > 0;

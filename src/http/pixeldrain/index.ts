@@ -24,6 +24,7 @@ import { registerUserSession } from './user.session.js';
 import { logFailure } from '../common/logging.js';
 import { registerFileTimeseries } from './file.timeseries.js';
 import { registerUserTimeSeries } from './user.time_series.js';
+import { adminApi } from '../admin/index.js';
 
 /** The pixeldrain dialect, mounted under /api. */
 export async function pixeldrainApi(
@@ -73,6 +74,9 @@ export async function pixeldrainApi(
   // Traffic time series (issue 14).
   registerFileTimeseries(app, core);
   registerUserTimeSeries(app, core);
+
+  // The admin API (issue 15): admins only, in this dialect's shapes.
+  await app.register(adminApi, { prefix: '/admin', core, config });
 
   // Liveness: no probes, no versions (the media tools found are in the startup log).
   app.get('/health', { schema: HEALTH_SCHEMA }, async (_req, reply) =>

@@ -289,7 +289,13 @@ export type ComponentId =
 
 /* ---- Pieces the route files compose their `schema:` from. ---- */
 
-export const TAGS = { files: 'files', lists: 'lists', account: 'account', misc: 'misc' } as const;
+export const TAGS = {
+  files: 'files',
+  lists: 'lists',
+  account: 'account',
+  misc: 'misc',
+  admin: 'admin',
+} as const;
 
 /** Path parameter `id` (or another name). */
 export function idParam(description: string, name = 'id'): Schema {

@@ -1,0 +1,18 @@
+import type { FastifyInstance } from 'fastify';
+import type { Config } from '../../config.js';
+import type { Core } from '../../core/index.js';
+import { registerAdminAudit } from './audit.js';
+
+/**
+ * The admin API, mounted at /api/admin inside the pixeldrain dialect (its credentials, its error
+ * shape `{success:false,value,message}`, its form bodies). Every route checks `adminOf` first:
+ * 401 `authentication_required` without credentials, 403 `forbidden` for other accounts. Every
+ * change is written to the audit log (`core.audit`).
+ */
+export async function adminApi(
+  app: FastifyInstance,
+  opts: { core: Core; config: Config },
+): Promise<void> {
+  const { core } = opts;
+  registerAdminAudit(app, core);
+}
