@@ -215,6 +215,8 @@ export class ScanService {
 
   /** One pass of the scanner over a blob's bytes. ScannerUnavailable when it cannot be reached. */
   private async scanBlob(blob: BlobToScan, signal: AbortSignal): Promise<ScanResult> {
+    // Known to be away: ask before opening the blob (no S3 GET started for nothing).
+    if (!this.reached) await this.scanner.ping();
     const engine = await this.engineVersion();
     if (!this.reached) this.log.info({ engine }, 'virus scan: clamd is back');
     this.reached = true;
