@@ -14,7 +14,10 @@ export interface ScanConfig {
   clamavAction: 'captcha' | 'block';
   /** Scans running at once in a process (background jobs; uploads never wait for them). */
   clamavConcurrency: number;
-  /** A scan with no progress (no bytes taken, no answer) for this long fails, in ms. */
+  /**
+   * A scan with no progress (no bytes taken) for this long fails, in ms; once all is sent, clamd
+   * has this plus a second per MB to answer.
+   */
   clamavTimeoutMs: number;
   /** How often the catch-up sweep looks for blobs not scanned yet, in ms (0 = never). */
   clamavSweepMs: number;

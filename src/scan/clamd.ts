@@ -8,7 +8,10 @@ import {
 } from '../core/scanning/scanner.js';
 
 export interface ClamdOptions {
-  /** No progress (connect, bytes taken, answer) for this long: the scan fails, in ms. */
+  /**
+   * No progress (connect, bytes taken) for this long: the scan fails, in ms. Once everything is
+   * sent, clamd gets this plus a second per MB to answer.
+   */
   timeoutMs: number;
   /** Largest INSTREAM chunk sent (default 64 KiB); bigger input chunks are split. */
   chunkBytes?: number;
@@ -139,7 +142,7 @@ export class ClamdScanner implements VirusScanner {
       socket.on('error', (err) => broken(`clamd connection failed: ${err.message}`));
       socket.on('close', () => broken('clamd closed the connection before answering'));
       socket.on('timeout', () =>
-        finish({ status: 'error', reason: `no progress for ${this.opts.timeoutMs} ms` }),
+        finish({ status: 'error', reason: 'clamd made no progress in time (timeout)' }),
       );
       // While probing, the input is left (the pump's early exit destroys it with an AbortError).
       const failed = (err: unknown) => {
@@ -213,7 +216,10 @@ export class ClamdScanner implements VirusScanner {
         await send(buf.subarray(at, at + this.chunkBytes));
       }
     }
-    if (!stopped() && !socket.destroyed) socket.write(Buffer.alloc(4));
+    if (stopped() || socket.destroyed) return;
+    socket.write(Buffer.alloc(4));
+    // clamd scans once it has it all, saying nothing meanwhile: a second per MB more to answer.
+    socket.setTimeout(this.opts.timeoutMs + Math.ceil(sent.bytes / 1e6) * 1000);
   }
 }
 
