@@ -59,7 +59,11 @@ export async function startClamd(
     ].join('\n'),
   );
   let child: ChildProcess | null = null;
+  const running = (c: ChildProcess | null): c is ChildProcess =>
+    c !== null && c.exitCode === null && c.signalCode === null;
   const start = async () => {
+    // Idempotent: a second clamd on the same socket would outlive its stop.
+    if (running(child)) return;
     const c = spawn('/usr/sbin/clamd', ['-c', path.join(dir, 'clamd.conf')], {
       stdio: ['ignore', 'ignore', 'pipe'],
     });
@@ -80,7 +84,7 @@ export async function startClamd(
   const stop = async () => {
     const c = child;
     child = null;
-    if (!c || c.exitCode !== null || c.signalCode !== null) return;
+    if (!running(c)) return;
     const exited = new Promise((r) => c.once('exit', r));
     c.kill('SIGTERM');
     const t = setTimeout(() => c.kill('SIGKILL'), 5000);
@@ -88,7 +92,10 @@ export async function startClamd(
     clearTimeout(t);
     await fs.rm(socket, { force: true });
   };
-  await start();
+  await start().catch(async (err: unknown) => {
+    await fs.rm(dir, { recursive: true, force: true });
+    throw err;
+  });
   return {
     address: `unix:${socket}`,
     socket,
