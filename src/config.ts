@@ -10,12 +10,18 @@ import {
   TRAFFIC_ENV,
   type TrafficConfig,
 } from './config-traffic.js';
+import {
+  LIMITS_DEFAULTS,
+  LIMITS_ENV,
+  loadLimitsConfig,
+  type LimitsConfig,
+} from './config-limits.js';
 
 export { ConfigError, parseSize };
-export type { TrafficConfig };
+export type { TrafficConfig, LimitsConfig };
 
 /** The whole runtime configuration, in one typed object passed down explicitly. */
-export interface Config extends TrafficConfig {
+export interface Config extends TrafficConfig, LimitsConfig {
   host: string;
   port: number;
   /** Root of the embedded storage: SQLite database, blobs, staging area. */
@@ -29,8 +35,11 @@ export interface Config extends TrafficConfig {
   workers: number;
   /** Pino log level, or 'silent'. */
   logLevel: string;
-  /** Whether anyone may create an account through the API (the CLI always can). */
-  registration: 'open' | 'closed';
+  /**
+   * Who may create an account through the API (the CLI always can): anyone, nobody, or whoever
+   * has an invite code from an admin.
+   */
+  registration: 'open' | 'closed' | 'invite';
   /**
    * Password checks (logins on every API, FileBin keys made with a password, password changes)
    * allowed per client IP and minute; registrations are counted apart with the same limit, and
@@ -108,6 +117,7 @@ export type ConfigInput = Partial<
 
 const ENV: Record<keyof Config, string> = {
   ...TRAFFIC_ENV,
+  ...LIMITS_ENV,
   host: 'STOWAGE_HOST',
   port: 'STOWAGE_PORT',
   dataDir: 'STOWAGE_DATA_DIR',
@@ -153,6 +163,7 @@ const ENV: Record<keyof Config, string> = {
 
 export const DEFAULTS: Config = {
   ...TRAFFIC_DEFAULTS,
+  ...LIMITS_DEFAULTS,
   host: '127.0.0.1',
   port: 8080,
   dataDir: './data',
@@ -313,8 +324,8 @@ export function loadConfig(input: ConfigInput = {}, env: NodeJS.ProcessEnv = pro
   const registration = pick('registration');
   if (registration) {
     const r = String(registration.value).trim().toLowerCase();
-    if (r !== 'open' && r !== 'closed') {
-      throw new ConfigError(registration.setting, `expected open or closed, got "${r}"`);
+    if (r !== 'open' && r !== 'closed' && r !== 'invite') {
+      throw new ConfigError(registration.setting, `expected open, closed or invite, got "${r}"`);
     }
     c.registration = r;
   }
@@ -354,6 +365,7 @@ export function loadConfig(input: ConfigInput = {}, env: NodeJS.ProcessEnv = pro
   loadScaleOut(c, pick);
   loadChevereto(c, pick);
   loadTrafficConfig(c, pick, c.port);
+  loadLimitsConfig(c, pick);
   return c;
 }
 

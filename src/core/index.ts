@@ -11,6 +11,7 @@ import type { RulesService, SeriesRollup, SeriesService, TrafficService } from '
 import type { LiveStats } from './traffic/live-stats.js';
 import type { Telemetry } from './telemetry.js';
 import type { AuditLog } from './moderation/audit.js';
+import type { Limits } from './limits/index.js';
 
 /** Everything the adapters (HTTP dialects, CLI) may call. */
 export interface Core {
@@ -42,4 +43,6 @@ export interface Core {
   liveStats: LiveStats;
   /** Every admin action (who, what, when, why). */
   audit: AuditLog;
+  /** Upload quotas, registration invites, inactivity expiry. */
+  limits: Limits;
 }

@@ -16,7 +16,7 @@ export interface SessionUser {
 export interface Instance {
   name: string;
   anonymousUploads: boolean;
-  registration: 'open' | 'closed';
+  registration: 'open' | 'closed' | 'invite';
   /** Largest upload, in bytes. */
   maxFileSize: number;
 }
@@ -64,7 +64,7 @@ export interface AboutProps extends CommonProps {
   limits: {
     maxFileSize: number;
     anonymousUploads: boolean;
-    registration: 'open' | 'closed';
+    registration: 'open' | 'closed' | 'invite';
     urlUploads: boolean;
     /** Files per multi-file request (zips, info). */
     maxIdsPerRequest: number;
