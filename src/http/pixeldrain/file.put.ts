@@ -44,7 +44,12 @@ export function registerFilePut(app: FastifyInstance, core: Core): void {
       });
       core.telemetry.event('upload', { dialect: 'pixeldrain' });
       const body = {
-        ...fileInfo(file, core.files.canEdit(file, uploader)),
+        ...fileInfo(
+          file,
+          core.files.canEdit(file, uploader),
+          undefined,
+          core.limits.inactivity.deleteAfter(file),
+        ),
         ...(deleteKey ? { deleteKey } : {}),
       };
       return reply.code(201).type('application/json; charset=utf-8').send(JSON.stringify(body));

@@ -58,6 +58,8 @@ export interface AuthProps extends CommonProps {
   mode: 'login' | 'register';
   /** Where to go after logging in: a local path only. */
   redirect: string;
+  /** An invite code from the link (`/register?invite=…`), '' if none. */
+  invite: string;
 }
 
 export interface AboutProps extends CommonProps {
