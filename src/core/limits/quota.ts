@@ -74,7 +74,8 @@ export class QuotaService implements UploadGate {
   async usageOf(userId: string): Promise<AccountUsage> {
     const [usage, lastDay] = await Promise.all([
       this.repo.usageOf(userId),
-      this.repo.uploadedSince(userId, this.now() - DAY_MS),
+      // Files of the last 24 hours: created less than a day ago.
+      this.repo.uploadedSince(userId, this.now() - DAY_MS + 1),
     ]);
     return { bytes: usage.bytes, count: usage.count, lastDay };
   }
