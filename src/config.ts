@@ -12,11 +12,18 @@ import {
 } from './config-traffic.js';
 import { loadScanConfig, SCAN_DEFAULTS, SCAN_ENV, type ScanConfig } from './config-scan.js';
 
+import {
+  LIMITS_DEFAULTS,
+  LIMITS_ENV,
+  loadLimitsConfig,
+  type LimitsConfig,
+} from './config-limits.js';
+
 export { ConfigError, parseSize };
-export type { TrafficConfig, ScanConfig };
+export type { TrafficConfig, ScanConfig, LimitsConfig };
 
 /** The whole runtime configuration, in one typed object passed down explicitly. */
-export interface Config extends TrafficConfig, ScanConfig {
+export interface Config extends TrafficConfig, ScanConfig, LimitsConfig {
   host: string;
   port: number;
   /** Root of the embedded storage: SQLite database, blobs, staging area. */
@@ -30,8 +37,11 @@ export interface Config extends TrafficConfig, ScanConfig {
   workers: number;
   /** Pino log level, or 'silent'. */
   logLevel: string;
-  /** Whether anyone may create an account through the API (the CLI always can). */
-  registration: 'open' | 'closed';
+  /**
+   * Who may create an account through the API (the CLI always can): anyone, nobody, or whoever
+   * has an invite code from an admin.
+   */
+  registration: 'open' | 'closed' | 'invite';
   /**
    * Password checks (logins on every API, FileBin keys made with a password, password changes)
    * allowed per client IP and minute; registrations are counted apart with the same limit, and
@@ -110,6 +120,7 @@ export type ConfigInput = Partial<
 const ENV: Record<keyof Config, string> = {
   ...TRAFFIC_ENV,
   ...SCAN_ENV,
+  ...LIMITS_ENV,
   host: 'STOWAGE_HOST',
   port: 'STOWAGE_PORT',
   dataDir: 'STOWAGE_DATA_DIR',
@@ -156,6 +167,7 @@ const ENV: Record<keyof Config, string> = {
 export const DEFAULTS: Config = {
   ...TRAFFIC_DEFAULTS,
   ...SCAN_DEFAULTS,
+  ...LIMITS_DEFAULTS,
   host: '127.0.0.1',
   port: 8080,
   dataDir: './data',
@@ -316,8 +328,8 @@ export function loadConfig(input: ConfigInput = {}, env: NodeJS.ProcessEnv = pro
   const registration = pick('registration');
   if (registration) {
     const r = String(registration.value).trim().toLowerCase();
-    if (r !== 'open' && r !== 'closed') {
-      throw new ConfigError(registration.setting, `expected open or closed, got "${r}"`);
+    if (r !== 'open' && r !== 'closed' && r !== 'invite') {
+      throw new ConfigError(registration.setting, `expected open, closed or invite, got "${r}"`);
     }
     c.registration = r;
   }
@@ -358,6 +370,7 @@ export function loadConfig(input: ConfigInput = {}, env: NodeJS.ProcessEnv = pro
   loadChevereto(c, pick);
   loadTrafficConfig(c, pick, c.port);
   loadScanConfig(c, pick);
+  loadLimitsConfig(c, pick);
   return c;
 }
 

@@ -35,7 +35,15 @@ export type CoreErrorCode =
   | 'too_many_files'
   | 'title_too_long'
   | 'description_too_long'
-  | 'empty_list';
+  | 'empty_list'
+  /** An upload would pass the account's storage or 24-hour upload quota; `extra`: limit, max, used. */
+  | 'user_out_of_space'
+  /** An upload would pass the account's maximum number of files; `extra`: limit, max, used. */
+  | 'file_limit_reached'
+  /** Anonymous uploads from this address are used up for the day; `extra`: max, kind, retryAfterMs. */
+  | 'anonymous_upload_limit'
+  /** A registration invite that does not exist, was used or has expired. */
+  | 'invite_invalid';
 
 /** One problem with one input field, in terms each dialect can render its own way. */
 export type ValidationIssue =

@@ -12,6 +12,7 @@ import type { LiveStats } from './traffic/live-stats.js';
 import type { Telemetry } from './telemetry.js';
 import type { ScanService, ScanSweep } from './scanning/index.js';
 import type { AuditLog } from './moderation/audit.js';
+import type { Limits } from './limits/index.js';
 
 /** Everything the adapters (HTTP dialects, CLI) may call. */
 export interface Core {
@@ -47,4 +48,6 @@ export interface Core {
   scanSweep: ScanSweep | null;
   /** Every admin action (who, what, when, why). */
   audit: AuditLog;
+  /** Upload quotas, registration invites, inactivity expiry. */
+  limits: Limits;
 }

@@ -7,6 +7,7 @@ import { CoreError } from '../core/errors.js';
 import { migrate } from '../storage/db.js';
 import { serve } from './serve.js';
 import { addScanCommand } from './scan-command.js';
+import { registerLimitsCommands } from './cli-limits.js';
 
 const program = new Command();
 program
@@ -101,6 +102,8 @@ user
       console.log(`${u.username}: hotlink exempt ${v}`);
     });
   });
+
+registerLimitsCommands(program, user, { withRuntime, dataDirOption });
 
 const key = program.command('key').description('manage API keys');
 key

@@ -2,6 +2,8 @@ import type { FastifyInstance } from 'fastify';
 import type { Config } from '../../config.js';
 import type { Core } from '../../core/index.js';
 import { registerAdminAudit } from './audit.js';
+import { registerAdminInvites } from './invites.js';
+import { registerAdminLimits } from './limits.js';
 
 /**
  * The admin API, mounted at /api/admin inside the pixeldrain dialect (its credentials, its error
@@ -13,6 +15,8 @@ export async function adminApi(
   app: FastifyInstance,
   opts: { core: Core; config: Config },
 ): Promise<void> {
-  const { core } = opts;
+  const { core, config } = opts;
   registerAdminAudit(app, core);
+  registerAdminLimits(app, core, config);
+  registerAdminInvites(app, core, config);
 }

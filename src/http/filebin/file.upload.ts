@@ -53,6 +53,12 @@ export async function upload(ctx: FbContext): Promise<unknown> {
       });
     }
     const idLength = idLengthOf(form);
+    // The quotas for the whole request first (each file is checked again as it is published).
+    await core.files.checkUploadQuota(
+      principal,
+      uploads.reduce((n, u) => n + u.size, 0),
+      { ip: req.ip },
+    );
     const ids: string[] = [];
     for (let i = 0; i < uploads.length; i++) {
       const up = uploads[i]!;
@@ -60,6 +66,7 @@ export async function upload(ctx: FbContext): Promise<unknown> {
         name: baseName(parts[i]!.filename) || 'stdin',
         uploader: principal,
         idLength,
+        uploaderIp: req.ip,
       });
       published++;
       core.telemetry.event('upload', { dialect: 'filebin' });

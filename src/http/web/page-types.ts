@@ -16,7 +16,7 @@ export interface SessionUser {
 export interface Instance {
   name: string;
   anonymousUploads: boolean;
-  registration: 'open' | 'closed';
+  registration: 'open' | 'closed' | 'invite';
   /** Largest upload, in bytes. */
   maxFileSize: number;
 }
@@ -58,16 +58,24 @@ export interface AuthProps extends CommonProps {
   mode: 'login' | 'register';
   /** Where to go after logging in: a local path only. */
   redirect: string;
+  /** An invite code from the link (`/register?invite=…`), '' if none. */
+  invite: string;
 }
 
 export interface AboutProps extends CommonProps {
   limits: {
     maxFileSize: number;
     anonymousUploads: boolean;
-    registration: 'open' | 'closed';
+    registration: 'open' | 'closed' | 'invite';
     urlUploads: boolean;
     /** Files per multi-file request (zips, info). */
     maxIdsPerRequest: number;
+    /** Bytes an account may keep (0 = unlimited). */
+    storageQuota: number;
+    /** Uploads without an account per address and day (0 = unlimited). */
+    anonDailyUploads: number;
+    /** Days without a download after which a file is deleted (0 = never). */
+    fileExpiryDays: number;
   };
   version: string;
 }
