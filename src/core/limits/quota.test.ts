@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { MemoryState } from '../../state/memory-state.js';
 import type { Principal } from '../accounts.js';
-import { CoreError } from '../errors.js';
+import { CoreError, UnavailableError } from '../errors.js';
 import type { UserRecord } from '../records.js';
 import { clientKey, QuotaService } from './quota.js';
 import type { LimitsRepository } from './records.js';
@@ -113,6 +113,32 @@ describe('QuotaService', () => {
     expect(await codeOf(quota.admit(null, '10.0.0.2', 1))).toBe('anonymous_upload_limit');
     tick(DAY);
     expect(await codeOf(quota.admit(null, '10.0.0.1', 100))).toBeNull();
+  });
+});
+
+describe('QuotaService without the shared state', () => {
+  it('lets anonymous uploads through uncounted while Redis cannot be reached, and refuses other errors', async () => {
+    let failure: Error = new UnavailableError('shared_state', 'connection refused');
+    const state = new MemoryState();
+    state.increment = async () => {
+      throw failure;
+    };
+    const quota = new QuotaService(
+      {
+        usageOf: async () => ({ bytes: 0, count: 0 }),
+        uploadedSince: async () => 0,
+        listInactive: async () => [],
+        resetTimers: async () => {},
+        exemptUsers: async () => [],
+      },
+      { findUserById: async () => null },
+      state,
+      { defaults: { storage: 0, daily: 0, files: 0, anonUploads: 1, anonBytes: 0 } },
+    );
+    await expect(quota.admit(null, '127.0.0.9', 10)).resolves.toBeUndefined();
+    await expect(quota.beforeBody(null, '127.0.0.9', 10)).resolves.toBeUndefined();
+    failure = new Error('a bug');
+    await expect(quota.admit(null, '127.0.0.9', 10)).rejects.toThrow('a bug');
   });
 });
 

@@ -1,6 +1,6 @@
 import net from 'node:net';
 import type { Principal } from '../accounts.js';
-import { CoreError } from '../errors.js';
+import { CoreError, isUnavailable } from '../errors.js';
 import type { UploadGate } from '../files.js';
 import type { UserRecord } from '../records.js';
 import type { SharedState } from '../shared-state.js';
@@ -118,11 +118,24 @@ export class QuotaService implements UploadGate {
     );
   }
 
-  /** The address's counters; `count`: add this upload to them when it fits. */
+  /**
+   * The address's counters; `count`: add this upload to them when it fits. Without the shared
+   * state (Redis down) uploads are not refused: the limit is a fair-use bound, and uploads need
+   * nothing else of Redis; they go through uncounted until it is back (readiness reports Redis
+   * down meanwhile).
+   */
   private async checkAddress(address: string, bytes: number, count: boolean): Promise<void> {
     const { anonUploads, anonBytes } = this.opts.defaults;
     if (anonUploads <= 0 && anonBytes <= 0) return;
-    const ip = clientKey(address);
+    try {
+      await this.countAddress(clientKey(address), bytes, count);
+    } catch (err) {
+      if (!isUnavailable(err)) throw err;
+    }
+  }
+
+  private async countAddress(ip: string, bytes: number, count: boolean): Promise<void> {
+    const { anonUploads, anonBytes } = this.opts.defaults;
     const files = await this.state.increment(`anon-up:n:${ip}`, DAY_MS, 0);
     const sent = await this.state.increment(`anon-up:b:${ip}`, DAY_MS, 0);
     if (anonUploads > 0 && files.count + 1 > anonUploads) {
