@@ -91,3 +91,20 @@ describe('blocks and the record cache', () => {
     });
   });
 });
+
+describe('report resolution', () => {
+  it('resolves the reports of a file deleted meanwhile (nothing to block)', async () => {
+    const { reports, blocks } = s.app.runtime.core;
+    const id = await upload('deleted before review');
+    const r = await reports.create(
+      id,
+      { type: 'other', description: '' },
+      { ip: '192.0.2.60', userId: null },
+    );
+    await blocks.deleteFile(id, 'spam', CLI_ACTOR);
+    const done = await reports.resolve(r.id, 'block', CLI_ACTOR, 'late');
+    expect(done).toMatchObject({ status: 'resolved', resolvedBy: 'cli', resolution: 'blocked' });
+    const dismissed = await reports.resolve(r.id, 'dismiss', CLI_ACTOR);
+    expect(dismissed.status).toBe('dismissed');
+  });
+});
