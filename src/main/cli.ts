@@ -7,6 +7,7 @@ import { CoreError } from '../core/errors.js';
 import { migrate } from '../storage/db.js';
 import { serve } from './serve.js';
 import { cliMessage, packageVersion, registerAdminCommands } from './cli-admin.js';
+import { registerUserCommands } from './cli-users.js';
 
 const program = new Command();
 program
@@ -104,7 +105,8 @@ user
   });
 
 // Moderation: file, hash, report, audit, and user list|show|disable|enable|delete|set-role|passwd.
-registerAdminCommands(program, user, withRuntime, dataDirOption);
+registerAdminCommands(program, withRuntime, dataDirOption);
+registerUserCommands(user, withRuntime, dataDirOption);
 
 const key = program.command('key').description('manage API keys');
 key
