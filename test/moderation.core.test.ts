@@ -54,6 +54,25 @@ describe('reporter addresses', () => {
     expect(await reporterIps.runOnce()).toBe(1);
     expect((await reports.get(young.id)).reporterIp).toBe(await reports.hashIp('192.0.2.51'));
   });
+
+  it('a client whose address was hashed gets resource_already_exists over HTTP', async () => {
+    const { reports, reporterIps } = s.app.runtime.core;
+    const id = await upload('reported from this host');
+    const r = await reports.create(
+      id,
+      { type: 'gore', description: '' },
+      { ip: '127.0.0.1', userId: null },
+    );
+    now += 31 * DAY;
+    await reporterIps.runOnce();
+    expect((await reports.get(r.id)).reporterIp).toMatch(/^sha256:/);
+    const again = await fetch(`${s.url}/api/file/${id}/report_abuse`, {
+      method: 'POST',
+      body: new URLSearchParams({ type: 'gore' }),
+    });
+    expect(again.status).toBe(400);
+    expect(await again.json()).toMatchObject({ value: 'resource_already_exists' });
+  });
 });
 
 describe('blocks and the record cache', () => {
