@@ -10,6 +10,7 @@ import {
   TRAFFIC_ENV,
   type TrafficConfig,
 } from './config-traffic.js';
+import { loadScanConfig, SCAN_DEFAULTS, SCAN_ENV, type ScanConfig } from './config-scan.js';
 import {
   loadModerationConfig,
   MODERATION_DEFAULTS,
@@ -18,10 +19,10 @@ import {
 } from './config-moderation.js';
 
 export { ConfigError, parseSize };
-export type { TrafficConfig };
+export type { TrafficConfig, ScanConfig };
 
 /** The whole runtime configuration, in one typed object passed down explicitly. */
-export interface Config extends TrafficConfig, ModerationConfig {
+export interface Config extends TrafficConfig, ScanConfig, ModerationConfig {
   host: string;
   port: number;
   /** Root of the embedded storage: SQLite database, blobs, staging area. */
@@ -114,6 +115,7 @@ export type ConfigInput = Partial<
 
 const ENV: Record<keyof Config, string> = {
   ...TRAFFIC_ENV,
+  ...SCAN_ENV,
   ...MODERATION_ENV,
   host: 'STOWAGE_HOST',
   port: 'STOWAGE_PORT',
@@ -160,6 +162,7 @@ const ENV: Record<keyof Config, string> = {
 
 export const DEFAULTS: Config = {
   ...TRAFFIC_DEFAULTS,
+  ...SCAN_DEFAULTS,
   ...MODERATION_DEFAULTS,
   host: '127.0.0.1',
   port: 8080,
@@ -362,6 +365,7 @@ export function loadConfig(input: ConfigInput = {}, env: NodeJS.ProcessEnv = pro
   loadScaleOut(c, pick);
   loadChevereto(c, pick);
   loadTrafficConfig(c, pick, c.port);
+  loadScanConfig(c, pick);
   loadModerationConfig(c, pick);
   return c;
 }

@@ -8,6 +8,7 @@ import { migrate } from '../storage/db.js';
 import { serve } from './serve.js';
 import { cliMessage, packageVersion, registerAdminCommands } from './cli-admin.js';
 import { registerUserCommands } from './cli-users.js';
+import { addScanCommand } from './scan-command.js';
 
 const program = new Command();
 program
@@ -231,6 +232,8 @@ program
       }
     });
   });
+
+addScanCommand(program, dataDirOption, withRuntime);
 
 program.parseAsync(process.argv).catch((err: unknown) => {
   if (err instanceof ConfigError || err instanceof CoreError) {
