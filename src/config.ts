@@ -11,7 +11,12 @@ import {
   type TrafficConfig,
 } from './config-traffic.js';
 import { loadScanConfig, SCAN_DEFAULTS, SCAN_ENV, type ScanConfig } from './config-scan.js';
-
+import {
+  loadModerationConfig,
+  MODERATION_DEFAULTS,
+  MODERATION_ENV,
+  type ModerationConfig,
+} from './config-moderation.js';
 import {
   LIMITS_DEFAULTS,
   LIMITS_ENV,
@@ -20,10 +25,10 @@ import {
 } from './config-limits.js';
 
 export { ConfigError, parseSize };
-export type { TrafficConfig, ScanConfig, LimitsConfig };
+export type { TrafficConfig, ScanConfig, LimitsConfig, ModerationConfig };
 
 /** The whole runtime configuration, in one typed object passed down explicitly. */
-export interface Config extends TrafficConfig, ScanConfig, LimitsConfig {
+export interface Config extends TrafficConfig, ScanConfig, LimitsConfig, ModerationConfig {
   host: string;
   port: number;
   /** Root of the embedded storage: SQLite database, blobs, staging area. */
@@ -121,6 +126,7 @@ const ENV: Record<keyof Config, string> = {
   ...TRAFFIC_ENV,
   ...SCAN_ENV,
   ...LIMITS_ENV,
+  ...MODERATION_ENV,
   host: 'STOWAGE_HOST',
   port: 'STOWAGE_PORT',
   dataDir: 'STOWAGE_DATA_DIR',
@@ -168,6 +174,7 @@ export const DEFAULTS: Config = {
   ...TRAFFIC_DEFAULTS,
   ...SCAN_DEFAULTS,
   ...LIMITS_DEFAULTS,
+  ...MODERATION_DEFAULTS,
   host: '127.0.0.1',
   port: 8080,
   dataDir: './data',
@@ -371,6 +378,7 @@ export function loadConfig(input: ConfigInput = {}, env: NodeJS.ProcessEnv = pro
   loadTrafficConfig(c, pick, c.port);
   loadScanConfig(c, pick);
   loadLimitsConfig(c, pick);
+  loadModerationConfig(c, pick);
   return c;
 }
 

@@ -52,6 +52,7 @@ import {
   type Limits,
 } from './core/limits/index.js';
 import { KyselyInviteRepository, KyselyLimitsRepository } from './storage/limits-repository.js';
+import { createModeration } from './moderation-wiring.js';
 
 export interface Runtime {
   config: Config;
@@ -102,6 +103,8 @@ export async function createRuntime(config: Config, opts: RuntimeOptions): Promi
     const blobs = opts.telemetry ? new ReportingBlobStore(opened, opts.telemetry) : opened;
     await blobs.open({ cleanStaging: opts.cleanStaging });
     const state = await openSharedState(config, opts.now);
+    // Moderation's upload hook (blocked hashes) needs the block service, made after the files.
+    let screen: (sha256: string) => Promise<void> = async () => {};
     const fileRepo = new KyselyFileRepository(db);
     const files = new FileService(fileRepo, blobs, {
       maxFileSize: config.maxFileSize,
@@ -109,6 +112,7 @@ export async function createRuntime(config: Config, opts: RuntimeOptions): Promi
       redirectDownloads: config.s3Redirect,
       ...(opts.now ? { now: opts.now } : {}),
       ...(opts.telemetry ? { telemetry: opts.telemetry } : {}),
+      screen: (sha256) => screen(sha256),
     });
     const trafficRepo = new KyselyTrafficRepository(db);
     const traffic = new TrafficService(trafficRepo, state, {
@@ -191,6 +195,18 @@ export async function createRuntime(config: Config, opts: RuntimeOptions): Promi
     // clamd down is reported, not "not ready": uploads work, and their scans wait for it.
     const readiness = new Readiness(probes, 2000, ['clamav']);
     const rules = createRules(config, db, state, traffic, users, telemetry, opts.now);
+    const moderation = createModeration({
+      config,
+      db,
+      files,
+      accounts,
+      state,
+      audit,
+      rules,
+      intervalMs: opts.sweepExpired ? config.expirySweepMs : 0,
+      ...(opts.now ? { now: opts.now } : {}),
+    });
+    screen = (sha256) => moderation.blocks.screen(sha256);
     return {
       config,
       core: {
@@ -213,6 +229,7 @@ export async function createRuntime(config: Config, opts: RuntimeOptions): Promi
         scanSweep: scanning?.sweep ?? null,
         audit,
         limits,
+        ...moderation,
       },
       integrity: new IntegrityService(new KyselyIntegrityRepository(db), blobs, (id) =>
         files.deleteAsAdmin(id),
@@ -223,6 +240,7 @@ export async function createRuntime(config: Config, opts: RuntimeOptions): Promi
         await scanning?.close();
         await expiry.stop();
         await seriesRollup.stop();
+        await moderation.reporterIps.stop();
         await media.close();
         files.close();
         await liveStats.close();

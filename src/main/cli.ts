@@ -6,6 +6,8 @@ import { ConfigError, loadConfig, type ConfigInput } from '../config.js';
 import { CoreError } from '../core/errors.js';
 import { migrate } from '../storage/db.js';
 import { serve } from './serve.js';
+import { cliMessage, packageVersion, registerAdminCommands } from './cli-admin.js';
+import { registerUserCommands } from './cli-users.js';
 import { addScanCommand } from './scan-command.js';
 import { registerLimitsCommands } from './cli-limits.js';
 
@@ -15,6 +17,7 @@ program
   .description(
     'Self-hosted file sharing: the pixeldrain, FileBin and Chevereto upload APIs on one server',
   )
+  .version(packageVersion(), '-V, --version', 'print the version')
   .showHelpAfterError();
 
 const dataDirOption = () =>
@@ -104,6 +107,9 @@ user
   });
 
 registerLimitsCommands(program, user, { withRuntime, dataDirOption });
+// Moderation: file, hash, report, audit, and user list|show|disable|enable|delete|set-role|passwd.
+registerAdminCommands(program, withRuntime, dataDirOption);
+registerUserCommands(user, withRuntime, dataDirOption);
 
 const key = program.command('key').description('manage API keys');
 key
@@ -233,7 +239,7 @@ addScanCommand(program, dataDirOption, withRuntime);
 
 program.parseAsync(process.argv).catch((err: unknown) => {
   if (err instanceof ConfigError || err instanceof CoreError) {
-    console.error(`stowage: ${err.message}`);
+    console.error(`stowage: ${err instanceof CoreError ? cliMessage(err) : err.message}`);
     process.exit(2);
   }
   console.error(err);

@@ -23,7 +23,10 @@ export type Availability =
   | 'transfer_limit_exceeded'
   /** The virus scanner flagged the file (STOWAGE_CLAMAV_ACTION=captcha). */
   | 'virus_detected_captcha_required'
-  /** Blocked: here, an infected file under STOWAGE_CLAMAV_ACTION=block (`extra.type` malware). */
+  /**
+   * Blocked: by an admin (abuse_type set; everyone but admins, the owner too: a takedown), or an
+   * infected file under STOWAGE_CLAMAV_ACTION=block (`extra.type` malware).
+   */
   | 'unavailable_for_legal_reasons';
 
 export interface RulesOptions {
@@ -237,6 +240,7 @@ export class RulesService {
     payload: string | null,
     use: boolean,
   ): Promise<Admission> {
+    if (file.abuseType) return this.decideBlocked(who);
     const ok: Admission = { refused: '', exempt: false, speedLimit: 0 };
     if (file.scanStatus === 'infected') {
       const refused = await this.malwareRule(file, who, payload, use);
@@ -274,6 +278,17 @@ export class RulesService {
         over === 'downloads'
           ? 'ip_download_limited_captcha_required'
           : 'ip_transfer_limited_captcha_required',
+    };
+  }
+
+  /** A file blocked by an admin: served to admins only; no captcha lifts it. */
+  private async decideBlocked(who: Downloader): Promise<Admission> {
+    const userId = typeof who.userId === 'function' ? await who.userId() : who.userId;
+    const admin = userId ? ((await this.flagsOf(userId))?.admin ?? false) : false;
+    return {
+      refused: admin ? '' : 'unavailable_for_legal_reasons',
+      exempt: admin,
+      speedLimit: 0,
     };
   }
 

@@ -4,6 +4,11 @@ import type { Core } from '../../core/index.js';
 import { registerAdminAudit } from './audit.js';
 import { registerAdminInvites } from './invites.js';
 import { registerAdminLimits } from './limits.js';
+import { registerAdminFiles } from './files.js';
+import { registerAdminHashes } from './hashes.js';
+import { registerAdminReports } from './reports.js';
+import { registerAdminStats } from './stats.js';
+import { registerAdminUsers } from './users.js';
 
 /**
  * The admin API, mounted at /api/admin inside the pixeldrain dialect (its credentials, its error
@@ -19,4 +24,9 @@ export async function adminApi(
   registerAdminAudit(app, core);
   registerAdminLimits(app, core, config);
   registerAdminInvites(app, core, config);
+  registerAdminStats(app, core);
+  registerAdminReports(app, core);
+  registerAdminFiles(app, core);
+  registerAdminHashes(app, core);
+  registerAdminUsers(app, core);
 }

@@ -63,6 +63,12 @@ const TABLE: Record<CoreErrorCode, ChvError> = {
     code: 130,
   },
   invite_invalid: { message: 'Request denied', code: 401 },
+  file_already_blocked: { message: 'Request denied', code: 401 },
+  already_reported: { message: 'Request denied', code: 401 },
+  // A blocked SHA-256: Chevereto has no such check; its refusal of unwanted content is closest.
+  content_blocked: { message: 'Request denied', code: 403 },
+  account_disabled: { message: 'Request denied', code: 401 },
+  cannot_modify_self: { message: 'Request denied', code: 401 },
 };
 
 /** URL sources: Chevereto's `Invalid image URL` (622) with the reason, or the size error. */

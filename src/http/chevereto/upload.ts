@@ -133,6 +133,7 @@ async function publish(
   params: Params,
   uploader: Principal | null,
   src: Source,
+  /** The client's address (kept with the file for admins). */
   ip: string,
 ): Promise<{ result: PublishResult; originalFilename: string }> {
   const opts = optionsOf(params, uploader);

@@ -62,6 +62,15 @@ function sendHtml(reply: FastifyReply, html: string, status = 200): FastifyReply
 
 const notFound = (reply: FastifyReply) => sendHtml(reply, notFoundPage(), 404);
 
+/** A file blocked by the administrators (moderation): HTTP 451 in FileBin's error page. */
+const blocked = (reply: FastifyReply) =>
+  sendErrorPage(
+    reply,
+    451,
+    'Unavailable For Legal Reasons',
+    'This file has been blocked by the administrators of this server.',
+  );
+
 function isText(file: FileRecord): boolean {
   const t = file.mimeType.split(';')[0]!.trim();
   return (
@@ -131,6 +140,7 @@ export function registerPages(app: FastifyInstance, core: Core, config: Config):
     }
     const files = view.entries.map((e) => e.file);
     if (files.length === 0) return notFound(reply);
+    if (files.some((f) => f.abuseType)) return blocked(reply);
     const refused = malware(reply, files);
     if (refused) return refused;
     if (tar) {
@@ -170,6 +180,7 @@ export function registerPages(app: FastifyInstance, core: Core, config: Config):
     if (req.params.id.startsWith(MULTIPASTE_PREFIX)) return multipaste(req, reply, false);
     const file = await lookup(req.params.id);
     if (!file) return notFound(reply);
+    if (file.abuseType) return blocked(reply);
     const refused = malware(reply, [file]);
     if (refused) return refused;
     if (isText(file)) {
@@ -185,6 +196,7 @@ export function registerPages(app: FastifyInstance, core: Core, config: Config):
     if (req.params.id.startsWith(MULTIPASTE_PREFIX)) return multipaste(req, reply, false);
     const file = await lookup(req.params.id);
     if (!file) return notFound(reply);
+    if (file.abuseType) return blocked(reply);
     return raw(req, reply, file);
   });
 
@@ -206,6 +218,7 @@ export function registerPages(app: FastifyInstance, core: Core, config: Config):
       if (action === 'plain' || action === 'info') {
         const file = await lookup(id);
         if (!file) return notFound(reply);
+        if (file.abuseType) return blocked(reply);
         if (action === 'plain') return raw(req, reply, file, true);
         const md5 = (await core.files.md5Of([file])).get(file.blobKey) ?? '';
         return sendHtml(reply, infoPage(file, md5, fbMimeType(file.mimeType, file.size)));
@@ -221,6 +234,7 @@ export function registerPages(app: FastifyInstance, core: Core, config: Config):
     async (req: FastifyRequest<{ Params: { id: string } }>, reply) => {
       const file = await lookup(req.params.id);
       if (!file) return notFound(reply);
+      if (file.abuseType) return blocked(reply);
       const etag = `"${file.id.toLowerCase()}-thumb"`;
       const inm = req.headers['if-none-match'];
       if (inm && inm.split(',').some((t) => t.trim() === etag)) {

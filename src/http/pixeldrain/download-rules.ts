@@ -61,14 +61,43 @@ export const RULE_ERRORS: Record<Exclude<Availability, ''> | 'captcha_failed', P
   },
 };
 
+/** The 451 of a file blocked by an admin (RULE_ERRORS' 451 is an infected file's, `block` mode). */
+const ADMIN_BLOCKED: PdError = {
+  status: 451,
+  value: 'unavailable_for_legal_reasons',
+  message:
+    'This file has been blocked by the administrators of this server and can no longer be downloaded',
+};
+
+/**
+ * The refusal as pixeldrain answers it. A 451 for a file blocked by an admin says so and carries
+ * `extra.type`, its abuse type; otherwise (an infected file in `block` mode) RULE_ERRORS' own.
+ */
+export function ruleError(
+  refused: Exclude<Admission['refused'], ''>,
+  files: readonly FileRecord[],
+): PdError {
+  const e = RULE_ERRORS[refused];
+  if (refused !== 'unavailable_for_legal_reasons') return e;
+  const type = files.find((f) => f.abuseType)?.abuseType;
+  return type ? { ...ADMIN_BLOCKED, extra: { type } } : e;
+}
+
 /** FileInfo's `availability` and `availability_message` for one downloader. */
 export interface AvailabilityFields {
   availability: string;
   availability_message: string;
 }
 
-export function availabilityFields(a: Availability): AvailabilityFields {
-  return { availability: a, availability_message: a ? RULE_ERRORS[a].message : '' };
+export function availabilityFields(
+  a: Availability,
+  /** The file: a 451 of an admin block has its own message. */
+  file?: FileRecord,
+): AvailabilityFields {
+  return {
+    availability: a,
+    availability_message: a ? ruleError(a, file ? [file] : []).message : '',
+  };
 }
 
 /**
@@ -82,6 +111,7 @@ export async function availabilityOf(
 ): Promise<AvailabilityFields> {
   return availabilityFields(
     await core.rules.availability(file, { client: who.client, userId: who.userId ?? null }),
+    file,
   );
 }
 
@@ -126,7 +156,7 @@ export async function admitDownload(
     captcha: captchaOf(req),
     starts: startsDownload(req),
   });
-  if (admission.refused) return { ok: false, error: RULE_ERRORS[admission.refused] };
+  if (admission.refused) return { ok: false, error: ruleError(admission.refused, [file]) };
   return { ok: true, admission };
 }
 
@@ -142,6 +172,6 @@ export async function admitZip(
   const r = await core.rules.admitMany(files, downloaderOf(core, req), {
     captcha: captchaOf(req),
   });
-  if (r.refused) return { ok: false, error: RULE_ERRORS[r.refused] };
+  if (r.refused) return { ok: false, error: ruleError(r.refused, files) };
   return { ok: true, admissions: r.admissions };
 }

@@ -173,10 +173,35 @@ const TABLE: Record<CoreErrorCode, Omit<PdError, 'extra'>> = {
     value: 'invite_invalid',
     message: 'This invite code does not exist, has been used or has expired',
   },
+  file_already_blocked: {
+    status: 400,
+    value: 'file_already_blocked',
+    message: 'This file has already been blocked, reporting it is not necessary',
+  },
+  already_reported: {
+    status: 400,
+    value: 'resource_already_exists',
+    message: 'You have already reported this file',
+  },
+  content_blocked: {
+    status: 451,
+    value: 'unavailable_for_legal_reasons',
+    message: 'This content has been blocked on this server and cannot be uploaded',
+  },
+  account_disabled: {
+    status: 403,
+    value: 'account_banned',
+    message: 'This account has been disabled by the administrators of this server',
+  },
+  cannot_modify_self: {
+    status: 400,
+    value: 'cannot_modify_self',
+    message: 'Administrators cannot disable, delete or demote their own account',
+  },
 };
 
 /** One validation problem as one of pixeldrain's input errors (spec 1.5). */
-function issueError(i: ValidationIssue): PdError {
+export function issueError(i: ValidationIssue): PdError {
   switch (i.problem) {
     case 'missing':
       return {
@@ -205,6 +230,13 @@ function issueError(i: ValidationIssue): PdError {
         value: 'invalid_email_address',
         message: 'The e-mail address you entered is not valid',
         extra: { field: i.field },
+      };
+    case 'invalid_enum':
+      return {
+        status: 422,
+        value: 'enum_parse_failed',
+        message: 'A enum field contains a value which is not allowed. See extra for allowed values',
+        extra: { field: i.field, allowed_values: i.allowed },
       };
   }
 }
@@ -306,6 +338,15 @@ export function toPdError(err: unknown): PdError {
     };
   }
   return INTERNAL;
+}
+
+/** As toPdError, but a single validation problem is answered as itself, not in multiple_errors. */
+export function toPdErrorUnwrapped(err: unknown): PdError {
+  if (err instanceof CoreError && err.code === 'invalid_input') {
+    const issues = (err.extra?.issues ?? []) as ValidationIssue[];
+    if (issues.length === 1) return issueError(issues[0]!);
+  }
+  return toPdError(err);
 }
 
 function errorObject(e: PdError): Record<string, unknown> {
