@@ -62,7 +62,9 @@ describe('idle and stalled connections', () => {
 
   it('a socket that never sends a byte is closed', async () => {
     const socket = await connect(s.url);
-    expect(await closed(socket)).toBe('');
+    // Closed silently by the idle timeout, or with a 408 by the headers timeout (same length
+    // here: which one fires first depends on the timers' phase on a busy machine).
+    expect(await closed(socket)).toMatch(/^(|HTTP\/1\.1 408 [^]*)$/);
   });
 
   it('an idle keep-alive connection is closed after its request', async () => {

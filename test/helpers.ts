@@ -124,7 +124,14 @@ export async function spawnServer(
 ): Promise<{ url: string; child: ChildProcess; stop(): Promise<void> }> {
   const child = spawn(process.execPath, [...CLI, 'serve', '--port', '0', '--data-dir', dataDir], {
     cwd: ROOT,
-    env: { ...process.env, STOWAGE_LOG_LEVEL: 'silent', ...env },
+    env: {
+      ...process.env,
+      STOWAGE_LOG_LEVEL: 'silent',
+      // As in startServer: suites upload many files anonymously from 127.0.0.1.
+      STOWAGE_ANON_DAILY_UPLOADS: '0',
+      STOWAGE_ANON_DAILY_UPLOAD_BYTES: '0',
+      ...env,
+    },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let stderr = '';
