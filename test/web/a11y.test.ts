@@ -49,7 +49,8 @@ describe.skipIf(skip !== null)('accessibility of the pages (axe-core)', () => {
   beforeAll(async () => {
     server = await startServer();
     browser = await launch();
-    key = await createUserWithKey(server, 'a11yuser');
+    // An admin: the admin area's pages are checked too.
+    key = await createUserWithKey(server, 'a11yuser', { admin: true });
     const png = await sharp({ create: { width: 40, height: 30, channels: 3, background: '#48c' } })
       .png()
       .toBuffer();
@@ -91,6 +92,14 @@ describe.skipIf(skip !== null)('accessibility of the pages (axe-core)', () => {
     ['my lists', () => '/account/lists', true],
     ['API keys', () => '/account/keys', true],
     ['settings', () => '/account/settings', true],
+    ['admin overview', () => '/admin', true],
+    ['admin reports', () => '/admin/reports', true],
+    ['admin files', () => `/admin/files?q=pic`, true],
+    ['admin file details', () => `/admin/files?file=${fileId}`, true],
+    ['admin hashes', () => '/admin/hashes', true],
+    ['admin users', () => '/admin/users', true],
+    ['admin invites', () => '/admin/invites', true],
+    ['admin audit log', () => '/admin/audit', true],
   ];
 
   for (const theme of ['light', 'dark']) {
