@@ -10,12 +10,18 @@ import {
   TRAFFIC_ENV,
   type TrafficConfig,
 } from './config-traffic.js';
+import {
+  loadModerationConfig,
+  MODERATION_DEFAULTS,
+  MODERATION_ENV,
+  type ModerationConfig,
+} from './config-moderation.js';
 
 export { ConfigError, parseSize };
 export type { TrafficConfig };
 
 /** The whole runtime configuration, in one typed object passed down explicitly. */
-export interface Config extends TrafficConfig {
+export interface Config extends TrafficConfig, ModerationConfig {
   host: string;
   port: number;
   /** Root of the embedded storage: SQLite database, blobs, staging area. */
@@ -108,6 +114,7 @@ export type ConfigInput = Partial<
 
 const ENV: Record<keyof Config, string> = {
   ...TRAFFIC_ENV,
+  ...MODERATION_ENV,
   host: 'STOWAGE_HOST',
   port: 'STOWAGE_PORT',
   dataDir: 'STOWAGE_DATA_DIR',
@@ -153,6 +160,7 @@ const ENV: Record<keyof Config, string> = {
 
 export const DEFAULTS: Config = {
   ...TRAFFIC_DEFAULTS,
+  ...MODERATION_DEFAULTS,
   host: '127.0.0.1',
   port: 8080,
   dataDir: './data',
@@ -354,6 +362,7 @@ export function loadConfig(input: ConfigInput = {}, env: NodeJS.ProcessEnv = pro
   loadScaleOut(c, pick);
   loadChevereto(c, pick);
   loadTrafficConfig(c, pick, c.port);
+  loadModerationConfig(c, pick);
   return c;
 }
 

@@ -42,6 +42,7 @@ import { noTelemetry, type Telemetry } from './core/telemetry.js';
 import { ReportingBlobStore } from './metrics/blob-store.js';
 import { AuditLog } from './core/moderation/audit.js';
 import { KyselyAuditRepository } from './storage/audit-repository.js';
+import { createModeration } from './moderation-wiring.js';
 
 export interface Runtime {
   config: Config;
@@ -85,12 +86,15 @@ export async function createRuntime(config: Config, opts: RuntimeOptions): Promi
     const blobs = opts.telemetry ? new ReportingBlobStore(opened, opts.telemetry) : opened;
     await blobs.open({ cleanStaging: opts.cleanStaging });
     const state = await openSharedState(config, opts.now);
+    // Moderation's upload hook (blocked hashes) needs the block service, made after the files.
+    let screen: (sha256: string) => Promise<void> = async () => {};
     const files = new FileService(new KyselyFileRepository(db), blobs, {
       maxFileSize: config.maxFileSize,
       allowAnonymousUploads: config.allowAnonymousUploads,
       redirectDownloads: config.s3Redirect,
       ...(opts.now ? { now: opts.now } : {}),
       ...(opts.telemetry ? { telemetry: opts.telemetry } : {}),
+      screen: (sha256) => screen(sha256),
     });
     const trafficRepo = new KyselyTrafficRepository(db);
     const traffic = new TrafficService(trafficRepo, state, {
@@ -156,6 +160,19 @@ export async function createRuntime(config: Config, opts: RuntimeOptions): Promi
     };
     const readiness = new Readiness(probes);
     const rules = createRules(config, db, state, traffic, users, telemetry, opts.now);
+    const audit = new AuditLog(new KyselyAuditRepository(db), opts.now ? { now: opts.now } : {});
+    const moderation = createModeration({
+      config,
+      db,
+      files,
+      accounts,
+      state,
+      audit,
+      rules,
+      intervalMs: opts.sweepExpired ? config.expirySweepMs : 0,
+      ...(opts.now ? { now: opts.now } : {}),
+    });
+    screen = (sha256) => moderation.blocks.screen(sha256);
     return {
       config,
       core: {
@@ -174,7 +191,8 @@ export async function createRuntime(config: Config, opts: RuntimeOptions): Promi
         seriesRollup,
         liveStats,
         rules,
-        audit: new AuditLog(new KyselyAuditRepository(db), opts.now ? { now: opts.now } : {}),
+        audit,
+        ...moderation,
       },
       integrity: new IntegrityService(new KyselyIntegrityRepository(db), blobs, (id) =>
         files.deleteAsAdmin(id),
@@ -184,6 +202,7 @@ export async function createRuntime(config: Config, opts: RuntimeOptions): Promi
       close: async () => {
         await expiry.stop();
         await seriesRollup.stop();
+        await moderation.reporterIps.stop();
         await media.close();
         files.close();
         await liveStats.close();
@@ -242,6 +261,7 @@ function createRules(
         ? {
             hotlinkingEnabled: u.hotlinkingEnabled ?? false,
             hotlinkExempt: u.hotlinkExempt ?? false,
+            isAdmin: u.isAdmin,
           }
         : null;
     },

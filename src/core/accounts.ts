@@ -7,6 +7,7 @@ import {
   UniqueViolation,
   type AccessLevel,
   type ApiKeyRecord,
+  type UserFlags,
   type UserRecord,
   type UserRepository,
 } from './records.js';
@@ -210,6 +211,7 @@ export class AccountService {
     if (!(await verifyPassword(password, user.passwordHash))) {
       throw new CoreError('password_incorrect', 'The password is incorrect');
     }
+    if (user.disabled) throw disabledError();
     return user;
   }
 
@@ -355,6 +357,7 @@ export class AccountService {
     if (!record || !digestsEqual(record.keyHash, keyHash)) throw failed();
     const user = await this.repo.findUserById(record.userId);
     if (!user) throw failed();
+    if (user.disabled) throw disabledError();
     const now = this.now();
     if (now - record.lastUsedAt > TOUCH_INTERVAL_MS) await this.repo.touchKey(keyHash, now);
     return {
@@ -437,12 +440,42 @@ export class AccountService {
     }
   }
 
+  /** Administration: set account flags (disabled, admin, hotlink exempt...); user_not_found. */
+  async setFlags(userId: string, flags: Partial<UserFlags>): Promise<UserRecord> {
+    if (!(await this.repo.setUserFlags(userId, flags)))
+      throw new CoreError('user_not_found', 'The user could not be found');
+    return this.userById(userId);
+  }
+
+  /** Administration (CLI `user passwd`): set an account's password, no proof needed. */
+  async setPassword(userId: string, password: string): Promise<void> {
+    const bad = validatePassword('password', password);
+    if (bad) throw invalidInput([bad]);
+    await this.userById(userId);
+    await this.repo.updateUser(userId, { passwordHash: await hashPassword(password) });
+  }
+
+  /** Administration: delete any account, its files first (their blobs are released). */
+  async deleteAccount(userId: string): Promise<void> {
+    await this.userById(userId);
+    await this.removeOwned(userId);
+    await this.repo.deleteUser(userId);
+  }
+
   /** Delete the caller's account: files first (their blobs are released), then keys and lists. */
   async deleteUser(principal: Principal): Promise<void> {
     requireAccess(principal, 'manage_account');
     await this.removeOwned(principal.userId);
     await this.repo.deleteUser(principal.userId);
   }
+}
+
+/** A disabled account (admin action): pixeldrain's 403 account_banned. */
+function disabledError(): CoreError {
+  return new CoreError(
+    'account_disabled',
+    'This account has been disabled by the administrators of this server',
+  );
 }
 
 function validateUsername(field: string, username: string): ValidationIssue | null {

@@ -35,14 +35,26 @@ export type CoreErrorCode =
   | 'too_many_files'
   | 'title_too_long'
   | 'description_too_long'
-  | 'empty_list';
+  | 'empty_list'
+  /** Moderation (issue 15): the file is blocked already (a report on it is refused). */
+  | 'file_already_blocked'
+  /** The same client has reported this file already. */
+  | 'already_reported'
+  /** An upload's bytes hash to a blocked SHA-256: refused, nothing stored. */
+  | 'content_blocked'
+  /** The account is disabled by an admin: no login, its keys are refused. */
+  | 'account_disabled'
+  /** An admin may not remove their own admin flag nor disable or delete themselves. */
+  | 'cannot_modify_self';
 
 /** One problem with one input field, in terms each dialect can render its own way. */
 export type ValidationIssue =
   | { field: string; problem: 'missing' }
   | { field: string; problem: 'out_of_range'; min: number; max: number; len: number }
   | { field: string; problem: 'illegal_character'; char: string; position: number }
-  | { field: string; problem: 'invalid_email' };
+  | { field: string; problem: 'invalid_email' }
+  /** A value outside a fixed set (an abuse type, an action). */
+  | { field: string; problem: 'invalid_enum'; allowed: readonly string[] };
 
 export class CoreError extends Error {
   constructor(

@@ -86,6 +86,11 @@ export interface FileServiceOptions {
   now?: () => number;
   /** Where the active-uploads gauge goes (bodies being staged now). */
   telemetry?: Telemetry;
+  /**
+   * Checks the content's SHA-256 once the bytes are staged (moderation: blocked hashes);
+   * throwing refuses the upload, nothing is stored.
+   */
+  screen?: (sha256: string) => Promise<void>;
 }
 
 /**
@@ -198,13 +203,12 @@ export class FileService {
     const deleteKey = owner && !input.withDeleteKey ? undefined : newSecret();
     const now = this.now();
     const mimeType = await detectMediaType(name, staged.head);
-    if (input.accept) {
-      try {
-        input.accept(mimeType);
-      } catch (err) {
-        await staged.discard();
-        throw err;
-      }
+    try {
+      input.accept?.(mimeType);
+      await this.opts.screen?.(staged.key);
+    } catch (err) {
+      await staged.discard();
+      throw err;
     }
     const file: FileRecord = {
       id: '',
@@ -508,6 +512,10 @@ export class FileService {
   async grab(id: string, principal: Principal | null): Promise<FileRecord> {
     if (!principal) throw new CoreError('authentication_required');
     const source = await this.get(id);
+    // A blocked file (or blocked content) is not copied: the copy would not be blocked.
+    if (source.abuseType)
+      throw new CoreError('content_blocked', 'This file has been blocked on this server');
+    await this.opts.screen?.(source.blobKey);
     const now = this.now();
     const copy: FileRecord = {
       ...source,

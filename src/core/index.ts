@@ -11,6 +11,11 @@ import type { RulesService, SeriesRollup, SeriesService, TrafficService } from '
 import type { LiveStats } from './traffic/live-stats.js';
 import type { Telemetry } from './telemetry.js';
 import type { AuditLog } from './moderation/audit.js';
+import type { ReportService } from './moderation/reports.js';
+import type { BlockService } from './moderation/blocks.js';
+import type { AdminSearch } from './moderation/admin-search.js';
+import type { AdminUsers } from './moderation/admin-users.js';
+import type { ReporterIpHasher } from './moderation/reporter-ips.js';
 
 /** Everything the adapters (HTTP dialects, CLI) may call. */
 export interface Core {
@@ -42,4 +47,14 @@ export interface Core {
   liveStats: LiveStats;
   /** Every admin action (who, what, when, why). */
   audit: AuditLog;
+  /** Abuse reports (anyone files them, admins resolve them). */
+  reports: ReportService;
+  /** Admin blocks of files and of content hashes. */
+  blocks: BlockService;
+  /** The admin area's searches and the instance's totals. */
+  adminSearch: AdminSearch;
+  /** Accounts as admins manage them (disable, role, delete, password). */
+  adminUsers: AdminUsers;
+  /** Hashes reporters' addresses after 30 days (on an interval in serving processes). */
+  reporterIps: ReporterIpHasher;
 }

@@ -62,7 +62,7 @@ type UserRow = {
 const limitOf = (v: number | string | null | undefined): number | null =>
   v === null || v === undefined ? null : num(v);
 
-function userRecord(r: UserRow): UserRecord {
+export function userRecord(r: UserRow): UserRecord {
   return {
     id: r.id,
     username: r.username,

@@ -20,7 +20,9 @@ export type Availability =
   | 'ip_transfer_limited_captcha_required'
   | 'hotlink_detected'
   | 'download_limit_exceeded'
-  | 'transfer_limit_exceeded';
+  | 'transfer_limit_exceeded'
+  /** Blocked by an admin (abuse_type set): everyone but admins, the owner too (a takedown). */
+  | 'unavailable_for_legal_reasons';
 
 export interface RulesOptions {
   hotlink: HotlinkOptions;
@@ -223,6 +225,7 @@ export class RulesService {
     payload: string | null,
     use: boolean,
   ): Promise<Admission> {
+    if (file.abuseType) return this.decideBlocked(who);
     const hotlinked = this.hotlinked(file);
     const ipOver = this.overIpLimit(who.client);
     const ok: Admission = { refused: '', exempt: false, speedLimit: 0 };
@@ -256,6 +259,17 @@ export class RulesService {
         over === 'downloads'
           ? 'ip_download_limited_captcha_required'
           : 'ip_transfer_limited_captcha_required',
+    };
+  }
+
+  /** A file blocked by an admin: served to admins only; no captcha lifts it. */
+  private async decideBlocked(who: Downloader): Promise<Admission> {
+    const userId = typeof who.userId === 'function' ? await who.userId() : who.userId;
+    const admin = userId ? ((await this.flagsOf(userId))?.isAdmin ?? false) : false;
+    return {
+      refused: admin ? '' : 'unavailable_for_legal_reasons',
+      exempt: admin,
+      speedLimit: 0,
     };
   }
 

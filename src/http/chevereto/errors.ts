@@ -54,6 +54,12 @@ const TABLE: Record<CoreErrorCode, ChvError> = {
   title_too_long: { message: 'Invalid file source', code: 620 },
   description_too_long: { message: 'Invalid file source', code: 620 },
   empty_list: { message: 'Invalid file source', code: 620 },
+  file_already_blocked: { message: 'Request denied', code: 401 },
+  already_reported: { message: 'Request denied', code: 401 },
+  // A blocked SHA-256: Chevereto has no such check; its refusal of unwanted content is closest.
+  content_blocked: { message: 'Request denied', code: 403 },
+  account_disabled: { message: 'Request denied', code: 401 },
+  cannot_modify_self: { message: 'Request denied', code: 401 },
 };
 
 /** URL sources: Chevereto's `Invalid image URL` (622) with the reason, or the size error. */

@@ -23,6 +23,16 @@ function page(reply: FastifyReply, status: number, title: string, body: string):
     .send(html);
 }
 
+/** A file blocked by the administrators (moderation): 451, no image, no link. */
+function blockedPage(reply: FastifyReply): FastifyReply {
+  return page(
+    reply,
+    451,
+    'Unavailable for legal reasons',
+    '<p>This file has been blocked by the administrators of this server.</p>',
+  );
+}
+
 /** Seconds a response about this file may be cached: a day, or until it expires. */
 function maxAge(core: Core, file: FileRecord): number {
   if (!file.expiresAt) return DAY_S;
@@ -51,6 +61,7 @@ export function registerViewer(app: FastifyInstance, core: Core, config: Config)
         }
         return page(reply, 404, 'Not found', '<p>This file does not exist or has expired.</p>');
       }
+      if (file.abuseType) return blockedPage(reply);
       const attrs = await core.uploads.attributesOf(file.id);
       const title = attrs.title ?? file.name;
       const raw = paths.raw(file.id);
@@ -86,6 +97,7 @@ export function registerViewer(app: FastifyInstance, core: Core, config: Config)
       } catch {
         return notFound();
       }
+      if (file.abuseType) return blockedPage(reply);
       const img = await core.media.derived(file, m[1] as DerivedVariant).catch(() => null);
       if (!img) return notFound();
       reply

@@ -71,6 +71,7 @@ const CORE_TO_FB: Partial<Record<CoreErrorCode, FbErrorId>> = {
   no_login_method: 'user/login-failed',
   empty_list: 'file/create_multipaste/no-ids',
   key_not_found: 'user/delete_apikey/failed',
+  account_disabled: 'user/api-login-failed',
 };
 
 /** Any thrown value as a FileBin error (unexpected ones are internal-error). */

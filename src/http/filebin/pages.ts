@@ -62,6 +62,15 @@ function sendHtml(reply: FastifyReply, html: string, status = 200): FastifyReply
 
 const notFound = (reply: FastifyReply) => sendHtml(reply, notFoundPage(), 404);
 
+/** A file blocked by the administrators (moderation): HTTP 451 in FileBin's error page. */
+const blocked = (reply: FastifyReply) =>
+  sendErrorPage(
+    reply,
+    451,
+    'Unavailable For Legal Reasons',
+    'This file has been blocked by the administrators of this server.',
+  );
+
 function isText(file: FileRecord): boolean {
   const t = file.mimeType.split(';')[0]!.trim();
   return (
@@ -113,6 +122,7 @@ export function registerPages(app: FastifyInstance, core: Core, _config: Config)
     }
     const files = view.entries.map((e) => e.file);
     if (files.length === 0) return notFound(reply);
+    if (files.some((f) => f.abuseType)) return blocked(reply);
     if (tar) {
       const total = files.reduce((n, f) => n + f.size, 0);
       if (total > MAX_TAR) {
@@ -150,6 +160,7 @@ export function registerPages(app: FastifyInstance, core: Core, _config: Config)
     if (req.params.id.startsWith(MULTIPASTE_PREFIX)) return multipaste(req, reply, false);
     const file = await lookup(req.params.id);
     if (!file) return notFound(reply);
+    if (file.abuseType) return blocked(reply);
     if (isText(file)) {
       return sendHtml(reply, textPage(file, (await core.files.readBytes(file)).toString('utf8')));
     }
@@ -163,6 +174,7 @@ export function registerPages(app: FastifyInstance, core: Core, _config: Config)
     if (req.params.id.startsWith(MULTIPASTE_PREFIX)) return multipaste(req, reply, false);
     const file = await lookup(req.params.id);
     if (!file) return notFound(reply);
+    if (file.abuseType) return blocked(reply);
     return raw(req, reply, file);
   });
 
@@ -184,6 +196,7 @@ export function registerPages(app: FastifyInstance, core: Core, _config: Config)
       if (action === 'plain' || action === 'info') {
         const file = await lookup(id);
         if (!file) return notFound(reply);
+        if (file.abuseType) return blocked(reply);
         if (action === 'plain') return raw(req, reply, file, true);
         const md5 = (await core.files.md5Of([file])).get(file.blobKey) ?? '';
         return sendHtml(reply, infoPage(file, md5, fbMimeType(file.mimeType, file.size)));
@@ -199,6 +212,7 @@ export function registerPages(app: FastifyInstance, core: Core, _config: Config)
     async (req: FastifyRequest<{ Params: { id: string } }>, reply) => {
       const file = await lookup(req.params.id);
       if (!file) return notFound(reply);
+      if (file.abuseType) return blocked(reply);
       const etag = `"${file.id.toLowerCase()}-thumb"`;
       const inm = req.headers['if-none-match'];
       if (inm && inm.split(',').some((t) => t.trim() === etag)) {

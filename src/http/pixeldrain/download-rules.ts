@@ -41,12 +41,29 @@ export const RULE_ERRORS: Record<Exclude<Availability, ''> | 'captcha_failed', P
     value: 'transfer_limit_exceeded',
     message: 'Your IP address has downloaded too much data today. Try again tomorrow',
   },
+  unavailable_for_legal_reasons: {
+    status: 451,
+    value: 'unavailable_for_legal_reasons',
+    message:
+      'This file has been blocked by the administrators of this server and can no longer be downloaded',
+  },
   captcha_failed: {
     status: 424,
     value: 'recpatcha_failed',
     message: 'The captcha response is not valid or has been used already. Please try again',
   },
 };
+
+/** The refusal as pixeldrain answers it; a blocked file's carries `extra.type`, its abuse type. */
+export function ruleError(
+  refused: Exclude<Admission['refused'], ''>,
+  files: readonly FileRecord[],
+): PdError {
+  const e = RULE_ERRORS[refused];
+  if (refused !== 'unavailable_for_legal_reasons') return e;
+  const type = files.find((f) => f.abuseType)?.abuseType;
+  return type ? { ...e, extra: { type } } : e;
+}
 
 /** FileInfo's `availability` and `availability_message` for one downloader. */
 export interface AvailabilityFields {
@@ -113,7 +130,7 @@ export async function admitDownload(
     captcha: captchaOf(req),
     starts: startsDownload(req),
   });
-  if (admission.refused) return { ok: false, error: RULE_ERRORS[admission.refused] };
+  if (admission.refused) return { ok: false, error: ruleError(admission.refused, [file]) };
   return { ok: true, admission };
 }
 
@@ -129,6 +146,6 @@ export async function admitZip(
   const r = await core.rules.admitMany(files, downloaderOf(core, req), {
     captcha: captchaOf(req),
   });
-  if (r.refused) return { ok: false, error: RULE_ERRORS[r.refused] };
+  if (r.refused) return { ok: false, error: ruleError(r.refused, files) };
   return { ok: true, admissions: r.admissions };
 }

@@ -153,10 +153,35 @@ const TABLE: Record<CoreErrorCode, Omit<PdError, 'extra'>> = {
     value: 'cannot_create_empty_list',
     message: 'You cannot make a list with no files.',
   },
+  file_already_blocked: {
+    status: 400,
+    value: 'file_already_blocked',
+    message: 'This file has already been blocked, reporting it is not necessary',
+  },
+  already_reported: {
+    status: 400,
+    value: 'resource_already_exists',
+    message: 'You have already reported this file',
+  },
+  content_blocked: {
+    status: 451,
+    value: 'unavailable_for_legal_reasons',
+    message: 'This content has been blocked on this server and cannot be uploaded',
+  },
+  account_disabled: {
+    status: 403,
+    value: 'account_banned',
+    message: 'This account has been disabled by the administrators of this server',
+  },
+  cannot_modify_self: {
+    status: 400,
+    value: 'cannot_modify_self',
+    message: 'Administrators cannot disable, delete or demote their own account',
+  },
 };
 
 /** One validation problem as one of pixeldrain's input errors (spec 1.5). */
-function issueError(i: ValidationIssue): PdError {
+export function issueError(i: ValidationIssue): PdError {
   switch (i.problem) {
     case 'missing':
       return {
@@ -185,6 +210,13 @@ function issueError(i: ValidationIssue): PdError {
         value: 'invalid_email_address',
         message: 'The e-mail address you entered is not valid',
         extra: { field: i.field },
+      };
+    case 'invalid_enum':
+      return {
+        status: 422,
+        value: 'enum_parse_failed',
+        message: 'A enum field contains a value which is not allowed. See extra for allowed values',
+        extra: { field: i.field, allowed_values: i.allowed },
       };
   }
 }

@@ -4,6 +4,8 @@ import type { Core } from '../../core/index.js';
 import type { ListView } from '../../core/lists.js';
 
 const ZERO_TIME = '0001-01-01T00:00:00Z';
+/** Who `abuse_reporter_name` names for a blocked file (pixeldrain's label for reports). */
+export const BLOCKED_BY = 'User submitted reports';
 const NO_RESTRICTION = { availability: '', availability_message: '' };
 
 /** FileInfo exactly as pixeldrain renders it (spec 2.1): field names and order matter to clients. */
@@ -31,8 +33,9 @@ export function fileInfo(
     delete_after_downloads: 0,
     availability: availability.availability,
     availability_message: availability.availability_message,
-    abuse_type: '',
-    abuse_reporter_name: '',
+    // Blocked by an admin (from reports, or directly): pixeldrain's fields for a takedown.
+    abuse_type: file.abuseType ?? '',
+    abuse_reporter_name: file.abuseType ? BLOCKED_BY : '',
     can_edit: canEdit,
     can_download: true,
     show_ads: false,

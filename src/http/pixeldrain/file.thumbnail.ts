@@ -1,6 +1,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Core } from '../../core/index.js';
 import { sendPdError, toPdError } from './errors.js';
+import { ruleError } from './download-rules.js';
 import { fileThumbnailSchema } from './schemas.js';
 
 /** Rendered thumbnails never change for a file id; icons may become a real thumbnail later. */
@@ -36,6 +37,9 @@ export function registerFileThumbnail(app: FastifyInstance, core: Core): void {
       try {
         const { w, h } = core.media.thumbnailSize(one(req.query.width), one(req.query.height));
         const file = await core.files.get(req.params.id);
+        // A blocked file shows nothing, not even a thumbnail (admins use the download).
+        if (file.abuseType)
+          return sendPdError(reply, ruleError('unavailable_for_legal_reasons', [file]));
         const inm = req.headers['if-none-match'];
         const expected = core.media.thumbnailEtag(file, w, h);
         if (matchesEtag(inm, expected)) {

@@ -9,6 +9,7 @@ import { registerFilePost } from './file.post.js';
 import { registerFilePut } from './file.put.js';
 import { registerFileThumbnail } from './file.thumbnail.js';
 import { registerFileAction } from './file.action.js';
+import { registerFileReport } from './file.report.js';
 import { registerFileStatsSocket } from './file-stats.socket.js';
 import { registerListEdit } from './list.edit.js';
 import { registerListGet } from './list.get.js';
@@ -56,6 +57,7 @@ export async function pixeldrainApi(
   registerFileDelete(app, core);
   registerFileThumbnail(app, core);
   registerFileAction(app, core);
+  registerFileReport(app, core);
   await registerFileStatsSocket(app, core, config);
 
   registerListPost(app, core);

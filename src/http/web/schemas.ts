@@ -20,11 +20,18 @@ export const page = (summary: string, description?: string, params?: Record<stri
   response: { 200: html('The page'), 404: html('Not found page') },
 });
 
-export const FILE_VIEWER = page(
+const FILE_VIEWER_PAGE = page(
   'File viewer',
   'Preview, details and actions of one file, or of several comma-separated ids as a virtual list. `User-Agent: Wget/*` gets 303 to /api/file/{id}. The first script sets `window.viewer_data` (pixeldrain’s contract).',
   param('ids', 'File id, or ids separated by commas'),
 );
+export const FILE_VIEWER = {
+  ...FILE_VIEWER_PAGE,
+  response: {
+    ...FILE_VIEWER_PAGE.response,
+    451: html('The page of a file blocked by the administrators (abuse_type and block_reason set)'),
+  },
+};
 
 export const LIST_VIEWER = page(
   'List viewer',

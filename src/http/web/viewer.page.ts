@@ -70,6 +70,8 @@ export function registerViewer(app: FastifyInstance, pages: Pages): void {
           meta: openGraph(first, title, `${origin}/u/${req.params.ids}`, origin, config.siteName),
           globals: viewerGlobals(viewerData, common.user !== null),
           headers: { 'X-Robots-Tag': 'noindex, nofollow' },
+          // pixeldrain renders the page of a blocked file with 451 (spec 7.2).
+          ...(files.some((f) => f.abuseType) ? { status: 451 } : {}),
         },
       );
     },
@@ -128,6 +130,8 @@ async function withAvailability(
       const a = await viewerAvailability(pages.core, file, { client: req.ip, userId });
       info.availability = a.availability;
       info.availability_message = a.availability_message;
+      // A blocked file: the viewer shows why (abuse_type is in the FileInfo already).
+      if (file.abuseType) info.block_reason = file.blockReason ?? '';
     }),
   );
 }
