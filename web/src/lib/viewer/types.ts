@@ -37,3 +37,16 @@ export interface ListInfo {
 export const fileUrl = (id: string) => `/api/file/${encodeURIComponent(id)}`;
 export const thumbnailUrl = (id: string) => `${fileUrl(id)}/thumbnail`;
 export const downloadUrl = (id: string) => `${fileUrl(id)}?download`;
+
+/**
+ * Blocked by an admin (pixeldrain: `abuse_type` set; the page answers 451, the file and its
+ * thumbnail too). A malware flag that a captcha lets people through (abuse_type `malware` with
+ * availability `virus_detected_captcha_required`) is not a block.
+ */
+export function isBlocked(file: { abuse_type?: unknown; availability?: unknown }): boolean {
+  return (
+    typeof file.abuse_type === 'string' &&
+    file.abuse_type !== '' &&
+    !(typeof file.availability === 'string' && file.availability.endsWith('_captcha_required'))
+  );
+}
