@@ -15,6 +15,12 @@ export interface FileInfo {
   hash_sha256: string;
   can_edit: boolean;
   can_download: boolean;
+  /** Download restriction for this visitor ('' = none), e.g. `…_captcha_required`. */
+  availability?: string;
+  /** Set when an admin blocked the file (pixeldrain's abuse types). */
+  abuse_type?: string;
+  /** Why, when blocked (the viewer page carries it). */
+  block_reason?: string;
   [key: string]: unknown;
 }
 
@@ -43,7 +49,7 @@ export const downloadUrl = (id: string) => `${fileUrl(id)}?download`;
  * thumbnail too). A malware flag that a captcha lets people through (abuse_type `malware` with
  * availability `virus_detected_captcha_required`) is not a block.
  */
-export function isBlocked(file: { abuse_type?: unknown; availability?: unknown }): boolean {
+export function isBlocked(file: Pick<FileInfo, 'abuse_type' | 'availability'>): boolean {
   return (
     typeof file.abuse_type === 'string' &&
     file.abuse_type !== '' &&
