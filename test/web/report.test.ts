@@ -149,6 +149,7 @@ describe.skipIf(skip !== null)('reporting a file and the page of a blocked file'
     expect(await notice.getByTestId('block-reason').textContent()).toBe(
       'Court order 12/2026 <img src=x onerror=alert(1)>',
     );
+    await screenshot(page, 'viewer-blocked-file');
     expect(await page.locator('main img').count()).toBe(0);
     expect(await page.getByRole('link', { name: 'Download' }).count()).toBe(0);
     expect(await page.getByRole('button', { name: 'Report abuse' }).count()).toBe(0);
