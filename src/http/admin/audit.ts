@@ -20,7 +20,7 @@ export function auditJson(e: AuditEntry) {
   };
 }
 
-const ENTRY = {
+export const AUDIT_ENTRY = {
   type: 'object',
   properties: {
     id: { type: 'string' },
@@ -60,7 +60,10 @@ export function registerAdminAudit(app: FastifyInstance, core: Core): void {
           200: json(
             {
               type: 'object',
-              properties: { entries: { type: 'array', items: ENTRY }, total: { type: 'integer' } },
+              properties: {
+                entries: { type: 'array', items: AUDIT_ENTRY },
+                total: { type: 'integer' },
+              },
             },
             'Entries, newest first, and how many there are in all',
           ),

@@ -2,6 +2,11 @@ import type { FastifyInstance } from 'fastify';
 import type { Config } from '../../config.js';
 import type { Core } from '../../core/index.js';
 import { registerAdminAudit } from './audit.js';
+import { registerAdminFiles } from './files.js';
+import { registerAdminHashes } from './hashes.js';
+import { registerAdminReports } from './reports.js';
+import { registerAdminStats } from './stats.js';
+import { registerAdminUsers } from './users.js';
 
 /**
  * The admin API, mounted at /api/admin inside the pixeldrain dialect (its credentials, its error
@@ -15,4 +20,9 @@ export async function adminApi(
 ): Promise<void> {
   const { core } = opts;
   registerAdminAudit(app, core);
+  registerAdminStats(app, core);
+  registerAdminReports(app, core);
+  registerAdminFiles(app, core);
+  registerAdminHashes(app, core);
+  registerAdminUsers(app, core);
 }

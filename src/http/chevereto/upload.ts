@@ -133,6 +133,8 @@ async function publish(
   params: Params,
   uploader: Principal | null,
   src: Source,
+  /** The client's address (kept with the file for admins). */
+  ip: string,
 ): Promise<{ result: PublishResult; originalFilename: string }> {
   const opts = optionsOf(params, uploader);
   let name = src.filename;
@@ -149,6 +151,7 @@ async function publish(
     anonymous: uploader === null,
     rejectEmpty: true,
     withDeleteKey: true,
+    uploaderIp: ip,
     accept: config.cheveretoAnyFile
       ? undefined
       : (mime) => {
@@ -212,7 +215,7 @@ export function registerUpload(app: FastifyInstance, core: Core, config: Config)
         }
         direct = authenticate(key).then((uploader) => {
           if (uploader === null && !config.allowAnonymousUploads) throw fail('Request denied', 401);
-          return publish(core, config, params, uploader, { body: stream, filename });
+          return publish(core, config, params, uploader, { body: stream, filename }, req.ip);
         });
         return direct;
       };
@@ -261,13 +264,16 @@ export function registerUpload(app: FastifyInstance, core: Core, config: Config)
         published = (await source.done) as typeof published;
       } else if (source.kind === 'spool') {
         const spool = source.spool;
-        published = await publish(core, config, params, uploader, {
-          body: spool.open(),
-          filename: source.filename ?? '',
-          head: () => spool.head(),
-        });
+        published = await publish(
+          core,
+          config,
+          params,
+          uploader,
+          { body: spool.open(), filename: source.filename ?? '', head: () => spool.head() },
+          req.ip,
+        );
       } else {
-        published = await fromUrl(core, config, params, uploader, source.url);
+        published = await fromUrl(core, config, params, uploader, source.url, req.ip);
       }
       // Spools are gone before the answer (a client that reads it finds nothing left behind).
       if (source?.kind === 'spool') await source.spool.dispose();
@@ -295,6 +301,7 @@ async function fromUrl(
   params: Params,
   uploader: Principal | null,
   url: string,
+  ip: string,
 ): Promise<{ result: PublishResult; originalFilename: string }> {
   optionsOf(params, uploader);
   const remote = await core.remote.open(url, {
@@ -305,10 +312,14 @@ async function fromUrl(
   remote.body.on('error', (err) => (failure = err));
   try {
     const type = remote.type.split(';')[0]!.trim().toLowerCase();
-    return await publish(core, config, params, uploader, {
-      body: remote.body,
-      filename: fileNameFor(remote.name, type),
-    });
+    return await publish(
+      core,
+      config,
+      params,
+      uploader,
+      { body: remote.body, filename: fileNameFor(remote.name, type) },
+      ip,
+    );
   } catch (err) {
     // The core only saw the body stop: say why it stopped (too large, too slow).
     if (failure instanceof RemoteFetchError) throw failure;

@@ -53,6 +53,7 @@ export async function upload(ctx: FbContext): Promise<unknown> {
       });
     }
     const idLength = idLengthOf(form);
+    await screenAll(ctx, parts, uploads);
     const ids: string[] = [];
     for (let i = 0; i < uploads.length; i++) {
       const up = uploads[i]!;
@@ -60,6 +61,7 @@ export async function upload(ctx: FbContext): Promise<unknown> {
         name: baseName(parts[i]!.filename) || 'stdin',
         uploader: principal,
         idLength,
+        uploaderIp: req.ip,
       });
       published++;
       core.telemetry.event('upload', { dialect: 'filebin' });
@@ -140,5 +142,27 @@ async function discardAll(parts: Part[]): Promise<void> {
   for (const p of parts) {
     const s = await p.staged;
     if (!('failed' in s)) await s.discard().catch(() => {});
+  }
+}
+
+/**
+ * Moderation: a part whose bytes hash to a blocked SHA-256 fails FileBin's per-file verification
+ * (`file/upload-verify`) before anything is published, so no file of the request is stored.
+ */
+async function screenAll(ctx: FbContext, parts: Part[], uploads: StagedUpload[]): Promise<void> {
+  for (let i = 0; i < uploads.length; i++) {
+    try {
+      await ctx.core.blocks.screen(uploads[i]!.blob.key);
+    } catch (err) {
+      if (!(err instanceof CoreError && err.code === 'content_blocked')) throw err;
+      const field = baseField(parts[i]!.field);
+      throw new FbError('file/upload-verify', undefined, {
+        [field]: {
+          filename: parts[i]!.filename,
+          formfield: field,
+          message: 'This content is blocked on this server',
+        },
+      });
+    }
   }
 }

@@ -305,6 +305,15 @@ export function toPdError(err: unknown): PdError {
   return INTERNAL;
 }
 
+/** As toPdError, but a single validation problem is answered as itself, not in multiple_errors. */
+export function toPdErrorUnwrapped(err: unknown): PdError {
+  if (err instanceof CoreError && err.code === 'invalid_input') {
+    const issues = (err.extra?.issues ?? []) as ValidationIssue[];
+    if (issues.length === 1) return issueError(issues[0]!);
+  }
+  return toPdError(err);
+}
+
 function errorObject(e: PdError): Record<string, unknown> {
   return {
     success: false,

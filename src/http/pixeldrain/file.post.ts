@@ -120,6 +120,7 @@ async function receiveForm(
           uploader,
           anonymous: truthy(fields.anonymous) || truthy(req.query.anonymous),
           rejectEmpty: true,
+          uploaderIp: req.ip,
         };
         core.files.checkUploadAllowed(uploader, null, input.name);
         upload = { staged: core.files.stage(stream), input };

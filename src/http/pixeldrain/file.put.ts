@@ -35,7 +35,12 @@ export function registerFilePut(app: FastifyInstance, core: Core): void {
         req.params.name ?? '',
       );
       acceptBody(req.raw, reply.raw);
-      const { file, deleteKey } = await core.files.upload({ body: req.raw, name, uploader });
+      const { file, deleteKey } = await core.files.upload({
+        body: req.raw,
+        name,
+        uploader,
+        uploaderIp: req.ip,
+      });
       core.telemetry.event('upload', { dialect: 'pixeldrain' });
       const body = {
         ...fileInfo(file, core.files.canEdit(file, uploader)),

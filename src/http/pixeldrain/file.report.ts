@@ -1,21 +1,11 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { CoreError, type ValidationIssue } from '../../core/errors.js';
 import type { Core } from '../../core/index.js';
 import { ABUSE_TYPES, DESCRIPTION_MAX } from '../../core/moderation/reports.js';
 import { readForm } from '../common/form.js';
 import { principalOf } from './auth.js';
-import { issueError, sendPdError, toPdError, type PdError } from './errors.js';
+import { sendPdError, toPdErrorUnwrapped } from './errors.js';
 import { FORM_MAX_BYTES, OK, sendJson } from './respond.js';
 import { errors, form, idParam, json, str, TAGS } from './schemas.js';
-
-/** One validation problem alone is answered as itself (pixeldrain: `enum_parse_failed` 422). */
-function reportError(err: unknown): PdError {
-  if (err instanceof CoreError && err.code === 'invalid_input') {
-    const issues = (err.extra?.issues ?? []) as ValidationIssue[];
-    if (issues.length === 1) return issueError(issues[0]!);
-  }
-  return toPdError(err);
-}
 
 /**
  * POST /api/file/{id}/report_abuse (spec 2.8): form `type` and `description`. Once per client
@@ -60,7 +50,7 @@ export function registerFileReport(app: FastifyInstance, core: Core): void {
         );
         return sendJson(reply, OK);
       } catch (err) {
-        return sendPdError(reply, reportError(err));
+        return sendPdError(reply, toPdErrorUnwrapped(err));
       }
     },
   );
