@@ -2,7 +2,8 @@
 # Stowage server image. See docs/DEPLOYMENT.md.
 #   docker build -t stowage .
 #   docker run -d -p 8080:8080 -v stowage-data:/data stowage
-# Administration: docker exec -i CONTAINER node dist/src/main/cli.js user add alice --password-stdin
+# Administration: docker exec -i CONTAINER node dist/src/main/cli.js user add alice --admin --password-stdin
+#                 docker exec CONTAINER node dist/src/main/cli.js invite create
 
 # --- build: compile TypeScript and the web UI, then keep only the runtime dependencies -------------------------
 FROM node:20-bookworm-slim AS build
@@ -26,12 +27,15 @@ RUN apt-get update \
     && apt-get install -y --no-install-recommends ffmpeg poppler-utils \
     && rm -rf /var/lib/apt/lists/*
 # MALLOC_*: glibc keeps less memory after a load (docs/DEPLOYMENT.md, memory).
+# The image listens on every interface: accounts by invite only (README, "Running a public instance");
+# anonymous uploads, quotas and inactivity expiry keep the code's defaults.
 ENV NODE_ENV=production \
     MALLOC_ARENA_MAX=2 \
     MALLOC_MMAP_THRESHOLD_=131072 \
     STOWAGE_HOST=0.0.0.0 \
     STOWAGE_PORT=8080 \
-    STOWAGE_DATA_DIR=/data
+    STOWAGE_DATA_DIR=/data \
+    STOWAGE_REGISTRATION=invite
 WORKDIR /app
 # package.json is read at run time (the version in the OpenAPI document).
 COPY --from=build /app/package.json ./

@@ -16,12 +16,18 @@ import {
   MODERATION_ENV,
   type ModerationConfig,
 } from './config-moderation.js';
+import {
+  LIMITS_DEFAULTS,
+  LIMITS_ENV,
+  loadLimitsConfig,
+  type LimitsConfig,
+} from './config-limits.js';
 
 export { ConfigError, parseSize };
-export type { TrafficConfig };
+export type { TrafficConfig, LimitsConfig };
 
 /** The whole runtime configuration, in one typed object passed down explicitly. */
-export interface Config extends TrafficConfig, ModerationConfig {
+export interface Config extends TrafficConfig, ModerationConfig, LimitsConfig {
   host: string;
   port: number;
   /** Root of the embedded storage: SQLite database, blobs, staging area. */
@@ -35,8 +41,11 @@ export interface Config extends TrafficConfig, ModerationConfig {
   workers: number;
   /** Pino log level, or 'silent'. */
   logLevel: string;
-  /** Whether anyone may create an account through the API (the CLI always can). */
-  registration: 'open' | 'closed';
+  /**
+   * Who may create an account through the API (the CLI always can): anyone, nobody, or whoever
+   * has an invite code from an admin.
+   */
+  registration: 'open' | 'closed' | 'invite';
   /**
    * Password checks (logins on every API, FileBin keys made with a password, password changes)
    * allowed per client IP and minute; registrations are counted apart with the same limit, and
@@ -115,6 +124,7 @@ export type ConfigInput = Partial<
 const ENV: Record<keyof Config, string> = {
   ...TRAFFIC_ENV,
   ...MODERATION_ENV,
+  ...LIMITS_ENV,
   host: 'STOWAGE_HOST',
   port: 'STOWAGE_PORT',
   dataDir: 'STOWAGE_DATA_DIR',
@@ -161,6 +171,7 @@ const ENV: Record<keyof Config, string> = {
 export const DEFAULTS: Config = {
   ...TRAFFIC_DEFAULTS,
   ...MODERATION_DEFAULTS,
+  ...LIMITS_DEFAULTS,
   host: '127.0.0.1',
   port: 8080,
   dataDir: './data',
@@ -321,8 +332,8 @@ export function loadConfig(input: ConfigInput = {}, env: NodeJS.ProcessEnv = pro
   const registration = pick('registration');
   if (registration) {
     const r = String(registration.value).trim().toLowerCase();
-    if (r !== 'open' && r !== 'closed') {
-      throw new ConfigError(registration.setting, `expected open or closed, got "${r}"`);
+    if (r !== 'open' && r !== 'closed' && r !== 'invite') {
+      throw new ConfigError(registration.setting, `expected open, closed or invite, got "${r}"`);
     }
     c.registration = r;
   }
@@ -363,6 +374,7 @@ export function loadConfig(input: ConfigInput = {}, env: NodeJS.ProcessEnv = pro
   loadChevereto(c, pick);
   loadTrafficConfig(c, pick, c.port);
   loadModerationConfig(c, pick);
+  loadLimitsConfig(c, pick);
   return c;
 }
 

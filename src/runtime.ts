@@ -43,6 +43,14 @@ import { ReportingBlobStore } from './metrics/blob-store.js';
 import { AuditLog } from './core/moderation/audit.js';
 import { KyselyAuditRepository } from './storage/audit-repository.js';
 import { createModeration } from './moderation-wiring.js';
+import {
+  AccountLimits,
+  InactivityExpiry,
+  InviteService,
+  QuotaService,
+  type Limits,
+} from './core/limits/index.js';
+import { KyselyInviteRepository, KyselyLimitsRepository } from './storage/limits-repository.js';
 
 export interface Runtime {
   config: Config;
@@ -108,8 +116,11 @@ export async function createRuntime(config: Config, opts: RuntimeOptions): Promi
       telemetry,
     });
     const users = new KyselyUserRepository(db);
+    const audit = new AuditLog(new KyselyAuditRepository(db), opts.now ? { now: opts.now } : {});
+    const limits = await createLimits(config, db, files, users, state, audit, opts.now);
     const accounts = new AccountService(users, {
       registration: config.registration,
+      invites: limits.invites,
       // One limit for every password check, on every API (and, apart, registrations).
       passwordLimiter: new PasswordLimiter(state, {
         perClient: config.authRateLimit,
@@ -140,6 +151,7 @@ export async function createRuntime(config: Config, opts: RuntimeOptions): Promi
     const remote = new SafeFetcher({ allow: config.urlUploadsAllow });
     const expiry = new ExpirySweeper(files, new KyselyLockRepository(db), {
       intervalMs: opts.sweepExpired ? config.expirySweepMs : 0,
+      also: [(batch) => limits.inactivity.sweep(batch)],
       ...(opts.now ? { now: opts.now } : {}),
     });
     expiry.start();
@@ -160,7 +172,6 @@ export async function createRuntime(config: Config, opts: RuntimeOptions): Promi
     };
     const readiness = new Readiness(probes);
     const rules = createRules(config, db, state, traffic, users, telemetry, opts.now);
-    const audit = new AuditLog(new KyselyAuditRepository(db), opts.now ? { now: opts.now } : {});
     const moderation = createModeration({
       config,
       db,
@@ -193,6 +204,7 @@ export async function createRuntime(config: Config, opts: RuntimeOptions): Promi
         rules,
         audit,
         ...moderation,
+        limits,
       },
       integrity: new IntegrityService(new KyselyIntegrityRepository(db), blobs, (id) =>
         files.deleteAsAdmin(id),
@@ -207,6 +219,7 @@ export async function createRuntime(config: Config, opts: RuntimeOptions): Promi
         files.close();
         await liveStats.close();
         await traffic.close();
+        await limits.inactivity.close();
         await rules.close();
         await blobs.close();
         await state.close();
@@ -217,6 +230,44 @@ export async function createRuntime(config: Config, opts: RuntimeOptions): Promi
     await db.destroy();
     throw err;
   }
+}
+
+/** Quotas (the gate of every upload), invites and inactivity expiry. */
+async function createLimits(
+  config: Config,
+  db: Db,
+  files: FileService,
+  users: KyselyUserRepository,
+  state: SharedState,
+  audit: AuditLog,
+  now?: () => number,
+): Promise<Limits> {
+  const repo = new KyselyLimitsRepository(db);
+  const clock = now ? { now } : {};
+  const quota = new QuotaService(repo, users, state, {
+    defaults: {
+      storage: config.userStorageQuota,
+      daily: config.userDailyUpload,
+      files: config.userMaxFiles,
+      anonUploads: config.anonDailyUploads,
+      anonBytes: config.anonDailyUploadBytes,
+    },
+    ...clock,
+  });
+  files.setUploadGate(quota);
+  const inactivity = new InactivityExpiry(repo, {
+    days: config.fileExpiryDays,
+    remove: (f) => files.remove(f),
+    onFlushed: (ids) => ids.forEach((id) => files.forget(id)),
+    ...clock,
+  });
+  await inactivity.loadExempt();
+  return {
+    quota,
+    inactivity,
+    invites: new InviteService(new KyselyInviteRepository(db), audit, clock),
+    accounts: new AccountLimits(users, audit, inactivity),
+  };
 }
 
 /**

@@ -46,6 +46,10 @@ export async function startServer(
       // Another build of the web UI (STOWAGE_WEB_OUT=… npm run build:web), else dist/web.
       ...(process.env.STOWAGE_TEST_WEB_DIR ? { webDir: process.env.STOWAGE_TEST_WEB_DIR } : {}),
       ...(stack?.config ?? {}),
+      // Suites upload many files anonymously from 127.0.0.1: the per-address limits are tested
+      // where they are set (test/limits.*.test.ts).
+      anonDailyUploads: 0,
+      anonDailyUploadBytes: 0,
       ...overrides,
     },
     {},

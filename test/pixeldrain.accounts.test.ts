@@ -375,9 +375,11 @@ describe('pixeldrain accounts', () => {
         filesystem_access: expect.any(Boolean),
         filesystem_storage_limit: expect.any(Number),
       });
-      // JDownloader: a free plan is type "" or "free"; rclone: -1 = unlimited storage.
+      // JDownloader: a free plan is type "" or "free"; rclone: -1 = unlimited storage, else the
+      // account's quota (the instance default, STOWAGE_USER_STORAGE_QUOTA).
       expect(['', 'free']).toContain(sub.type);
-      expect(sub.storage_space).toBe(-1);
+      expect(sub.storage_space).toBe(s.app.runtime.config.userStorageQuota);
+      expect(sub.file_expiry_days).toBe(60);
     });
 
     it('email is a string even without an e-mail address', async () => {

@@ -68,7 +68,10 @@ describe('pixeldrain info and delete', () => {
         mime_type: 'text/plain; charset=utf-8',
         thumbnail_href: `/file/${f.id}/thumbnail`,
         hash_sha256: createHash('sha256').update('information').digest('hex'),
-        delete_after_date: '0001-01-01T00:00:00Z',
+        // Inactivity expiry (STOWAGE_FILE_EXPIRY_DAYS, 60 days from the upload).
+        delete_after_date: new Date(
+          Date.parse(String(i.date_upload)) + 60 * 86_400_000,
+        ).toISOString(),
         delete_after_downloads: 0,
         availability: '',
         availability_message: '',

@@ -61,8 +61,17 @@ export interface UserChanges {
   password?: string;
 }
 
+/** Registration invites (core/limits InviteService). */
+export interface InviteGate {
+  consume(code: string, usedBy: string): Promise<void>;
+  release(code: string): Promise<void>;
+}
+
 export interface AccountServiceOptions {
-  registration: 'open' | 'closed';
+  /** open: anyone; closed: nobody (the CLI still can); invite: with an admin's invite code. */
+  registration: 'open' | 'closed' | 'invite';
+  /** Required for `invite` registration. */
+  invites?: InviteGate;
   /** The one limit on password checks (and registrations); none: unlimited (CLI, unit tests). */
   passwordLimiter?: PasswordLimiter;
   now?: () => number;
@@ -91,6 +100,10 @@ export class AccountService {
     return this.opts.registration === 'open';
   }
 
+  get registrationMode(): 'open' | 'closed' | 'invite' {
+    return this.opts.registration;
+  }
+
   /** Administrative creation (CLI): no registration switch, password optional. */
   async createUser(
     username: string,
@@ -112,10 +125,11 @@ export class AccountService {
 
   /** Self-service sign-up through the API. All field problems are reported at once. */
   async register(
-    input: { username?: string; email?: string; password?: string },
+    input: { username?: string; email?: string; password?: string; invite?: string },
     client: ClientInfo,
   ): Promise<UserRecord> {
-    if (!this.registrationOpen) {
+    const mode = this.opts.registration;
+    if (mode === 'closed' || (mode === 'invite' && !this.opts.invites)) {
       throw new CoreError('registration_closed', 'Registration is closed on this server');
     }
     await this.opts.passwordLimiter?.admitRegistration(client.ip);
@@ -128,7 +142,16 @@ export class AccountService {
       validatePassword('password', password),
     ].filter((i): i is ValidationIssue => i !== null);
     if (issues.length > 0) throw invalidInput(issues);
-    return this.insertUser(username, email || null, password, false);
+    if (mode !== 'invite') return this.insertUser(username, email || null, password, false);
+    // One code, one account: taken first (atomically), given back if the account is not made.
+    const code = input.invite?.trim() ?? '';
+    await this.opts.invites!.consume(code, username);
+    try {
+      return await this.insertUser(username, email || null, password, false);
+    } catch (err) {
+      await this.opts.invites!.release(code).catch(() => {});
+      throw err;
+    }
   }
 
   private async insertUser(

@@ -45,7 +45,15 @@ export type CoreErrorCode =
   /** The account is disabled by an admin: no login, its keys are refused. */
   | 'account_disabled'
   /** An admin may not remove their own admin flag nor disable or delete themselves. */
-  | 'cannot_modify_self';
+  | 'cannot_modify_self'
+  /** An upload would pass the account's storage or 24-hour upload quota; `extra`: limit, max, used. */
+  | 'user_out_of_space'
+  /** An upload would pass the account's maximum number of files; `extra`: limit, max, used. */
+  | 'file_limit_reached'
+  /** Anonymous uploads from this address are used up for the day; `extra`: max, kind, retryAfterMs. */
+  | 'anonymous_upload_limit'
+  /** A registration invite that does not exist, was used or has expired. */
+  | 'invite_invalid';
 
 /** One problem with one input field, in terms each dialect can render its own way. */
 export type ValidationIssue =

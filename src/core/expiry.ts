@@ -18,6 +18,8 @@ export interface ExpirySweeperOptions {
   now?: () => number;
   /** Errors of a sweep (logged by the caller; the next sweep tries again). */
   onError?: (err: unknown) => void;
+  /** More deletions in the same sweep (inactivity expiry): each deletes up to `batch`, returns how many. */
+  also?: Array<(batch: number) => Promise<number>>;
 }
 
 export const EXPIRY_LOCK = 'expiry-sweep';
@@ -36,12 +38,16 @@ export class ExpirySweeper {
       locks,
       async (lease) => {
         let total = 0;
-        for (;;) {
-          if (!(await lease())) return total;
-          const n = await this.files.deleteExpired(batch);
-          total += n;
-          if (n < batch) return total;
+        const sweeps = [(b: number) => this.files.deleteExpired(b), ...(opts.also ?? [])];
+        for (const sweep of sweeps) {
+          for (;;) {
+            if (!(await lease())) return total;
+            const n = await sweep(batch);
+            total += n;
+            if (n < batch) break;
+          }
         }
+        return total;
       },
       opts,
     );

@@ -74,6 +74,15 @@ export interface FileListeners {
   blobReleased(blobKey: string): void;
 }
 
+/**
+ * Upload quotas (core/limits QuotaService): asked before the body when its size is declared, and
+ * with the real size once the bytes are staged, before the file is published. Throwing refuses.
+ */
+export interface UploadGate {
+  beforeBody(owner: Principal | null, ip: string | null, declared: number | null): Promise<void>;
+  admit(owner: Principal | null, ip: string | null, bytes: number): Promise<void>;
+}
+
 export interface FileServiceOptions {
   maxFileSize: number;
   allowAnonymousUploads: boolean;
@@ -109,6 +118,7 @@ export class FileService {
   private readonly md5Pending = new Map<string, Promise<string>>();
   /** Objects released while the blob store could not be reached, removed later (or by gc). */
   readonly deferredDeletes: DeferredDeletes;
+  private gate: UploadGate | null = null;
 
   constructor(
     private readonly repo: FileRepository,
@@ -117,6 +127,24 @@ export class FileService {
   ) {
     this.now = opts.now ?? Date.now;
     this.deferredDeletes = new DeferredDeletes(blobs);
+  }
+
+  /** Called once by the wiring: the quotas every upload passes. */
+  setUploadGate(gate: UploadGate): void {
+    this.gate = gate;
+  }
+
+  /**
+   * The quotas, before any byte of the body is read (`declared`: the size if known). Dialects call
+   * this after `checkUploadAllowed`; the staged size is checked again at publication.
+   */
+  async checkUploadQuota(
+    uploader: Principal | null,
+    declared: number | null,
+    opts: { ip?: string | null; anonymous?: boolean } = {},
+  ): Promise<void> {
+    const owner = opts.anonymous ? null : uploader;
+    await this.gate?.beforeBody(owner, opts.ip ?? null, declared);
   }
 
   listen(listener: Partial<FileListeners>): void {
@@ -200,6 +228,14 @@ export class FileService {
       throw new CoreError('no_file', 'The file does not exist or is empty');
     }
     const owner = input.anonymous ? null : input.uploader;
+    if (this.gate) {
+      try {
+        await this.gate.admit(owner, input.uploaderIp ?? null, staged.size);
+      } catch (err) {
+        await staged.discard();
+        throw err;
+      }
+    }
     const deleteKey = owner && !input.withDeleteKey ? undefined : newSecret();
     const now = this.now();
     const mimeType = await detectMediaType(name, staged.head);
@@ -516,6 +552,7 @@ export class FileService {
     if (source.abuseType)
       throw new CoreError('content_blocked', 'This file has been blocked on this server');
     await this.opts.screen?.(source.blobKey);
+    await this.gate?.admit(principal, null, source.size);
     const now = this.now();
     const copy: FileRecord = {
       ...source,
@@ -529,6 +566,7 @@ export class FileService {
       bandwidthUsed: 0,
       bandwidthPaid: 0,
       expiresAt: null,
+      lastDownloadAt: now,
     };
     const ref = await this.withFreshId(copy, () => this.repo.insertIfBlobExists(copy));
     // The source was deleted (and its blob with it) in the meantime.

@@ -16,6 +16,7 @@ import type { BlockService } from './moderation/blocks.js';
 import type { AdminSearch } from './moderation/admin-search.js';
 import type { AdminUsers } from './moderation/admin-users.js';
 import type { ReporterIpHasher } from './moderation/reporter-ips.js';
+import type { Limits } from './limits/index.js';
 
 /** Everything the adapters (HTTP dialects, CLI) may call. */
 export interface Core {
@@ -57,4 +58,6 @@ export interface Core {
   adminUsers: AdminUsers;
   /** Hashes reporters' addresses after 30 days (on an interval in serving processes). */
   reporterIps: ReporterIpHasher;
+  /** Upload quotas, registration invites, inactivity expiry. */
+  limits: Limits;
 }

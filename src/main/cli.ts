@@ -6,6 +6,7 @@ import { ConfigError, loadConfig, type ConfigInput } from '../config.js';
 import { CoreError } from '../core/errors.js';
 import { migrate } from '../storage/db.js';
 import { serve } from './serve.js';
+import { registerLimitsCommands } from './cli-limits.js';
 
 const program = new Command();
 program
@@ -100,6 +101,8 @@ user
       console.log(`${u.username}: hotlink exempt ${v}`);
     });
   });
+
+registerLimitsCommands(program, user, { withRuntime, dataDirOption });
 
 const key = program.command('key').description('manage API keys');
 key

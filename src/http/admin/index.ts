@@ -7,6 +7,8 @@ import { registerAdminHashes } from './hashes.js';
 import { registerAdminReports } from './reports.js';
 import { registerAdminStats } from './stats.js';
 import { registerAdminUsers } from './users.js';
+import { registerAdminInvites } from './invites.js';
+import { registerAdminLimits } from './limits.js';
 
 /**
  * The admin API, mounted at /api/admin inside the pixeldrain dialect (its credentials, its error
@@ -18,11 +20,13 @@ export async function adminApi(
   app: FastifyInstance,
   opts: { core: Core; config: Config },
 ): Promise<void> {
-  const { core } = opts;
+  const { core, config } = opts;
   registerAdminAudit(app, core);
   registerAdminStats(app, core);
   registerAdminReports(app, core);
   registerAdminFiles(app, core);
   registerAdminHashes(app, core);
   registerAdminUsers(app, core);
+  registerAdminLimits(app, core, config);
+  registerAdminInvites(app, core, config);
 }

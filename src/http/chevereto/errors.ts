@@ -60,6 +60,15 @@ const TABLE: Record<CoreErrorCode, ChvError> = {
   content_blocked: { message: 'Request denied', code: 403 },
   account_disabled: { message: 'Request denied', code: 401 },
   cannot_modify_self: { message: 'Request denied', code: 401 },
+  // Chevereto's "storage full" (104) for the account's quotas, its flood protection (130) for the
+  // anonymous uploads of an address.
+  user_out_of_space: { message: 'No space left on storage', code: 104 },
+  file_limit_reached: { message: 'No space left on storage: too many files', code: 104 },
+  anonymous_upload_limit: {
+    message: 'Flooding detected. You can only upload %limit% %content% per day',
+    code: 130,
+  },
+  invite_invalid: { message: 'Request denied', code: 401 },
 };
 
 /** URL sources: Chevereto's `Invalid image URL` (622) with the reason, or the size error. */
@@ -93,6 +102,16 @@ export function toChvError(err: unknown, maxFileSize: number): ChvError {
   }
   if (err instanceof CoreError) {
     if (err.code === 'file_too_large') return tooBig(maxFileSize);
+    if (err.code === 'anonymous_upload_limit') {
+      const max = Number(err.extra?.max ?? 0);
+      const bytes = err.extra?.kind === 'bytes';
+      return {
+        ...TABLE.anonymous_upload_limit,
+        message: TABLE.anonymous_upload_limit.message
+          .replace('%limit%', bytes ? formatBytes(max) : String(max))
+          .replace(' %content%', bytes ? '' : ' images'),
+      };
+    }
     return TABLE[err.code];
   }
   return INTERNAL;

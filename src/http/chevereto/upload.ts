@@ -213,8 +213,9 @@ export function registerUpload(app: FastifyInstance, core: Core, config: Config)
           }
           return null;
         }
-        direct = authenticate(key).then((uploader) => {
+        direct = authenticate(key).then(async (uploader) => {
           if (uploader === null && !config.allowAnonymousUploads) throw fail('Request denied', 401);
+          await core.files.checkUploadQuota(uploader, null, { ip: req.ip });
           return publish(core, config, params, uploader, { body: stream, filename }, req.ip);
         });
         return direct;
@@ -256,6 +257,9 @@ export function registerUpload(app: FastifyInstance, core: Core, config: Config)
       if (!source) throw fail('Empty upload source', 130);
       if (source.kind === 'invalid') throw source.error ?? fail('Invalid file source', 620);
       if (source.kind === 'url' && !config.urlUploads) throw fail('URL uploading is disabled', 403);
+      // The quotas before a URL is fetched (a direct upload checked them itself).
+      if (source.kind !== 'direct')
+        await core.files.checkUploadQuota(uploader, null, { ip: req.ip });
       // Options are checked before any byte is stored (a direct upload checked them itself).
       if (source.kind !== 'direct') optionsOf(params, uploader);
 

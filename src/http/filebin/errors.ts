@@ -31,6 +31,11 @@ export const FB_ERRORS = {
   'user/delete_apikey/failed': 'Apikey deletion failed. Possibly wrong owner.',
   // Not FileBin's (it has no limit): too many password checks, HTTP 429 with Retry-After.
   'user/login-rate-limited': '', // "Too many login attempts, try again in N seconds"
+  // Not FileBin's either (it has no quotas): an account's storage / 24-hour upload quota, its
+  // maximum number of files, and anonymous uploads per address (HTTP 429 with Retry-After).
+  'file/user-out-of-space': '', // the core's message: which quota
+  'file/too-many-files': 'You have reached the maximum number of files for your account',
+  'file/upload-rate-limited': '', // "Too many uploads from your address, try again in N seconds"
 } as const;
 
 export type FbErrorId = keyof typeof FB_ERRORS;
@@ -79,6 +84,17 @@ export function toFbError(err: unknown): FbError {
   if (err instanceof FbError) return err;
   if (err instanceof CoreError) {
     if (err.code === 'rate_limited') return rateLimited(err);
+    if (err.code === 'user_out_of_space') return new FbError('file/user-out-of-space', err.message);
+    if (err.code === 'file_limit_reached') return new FbError('file/too-many-files');
+    if (err.code === 'anonymous_upload_limit') {
+      const seconds = Math.max(1, Math.ceil(Number(err.extra?.retryAfterMs ?? 60_000) / 1000));
+      return new FbError(
+        'file/upload-rate-limited',
+        `Too many uploads from your address, try again in ${seconds} seconds`,
+        undefined,
+        { status: 429, retryAfter: seconds },
+      );
+    }
     if (err.code === 'insufficient_access') {
       return new FbError('api/insufficient-permissions', `Access denied: ${err.message}`);
     }

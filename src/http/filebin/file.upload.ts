@@ -54,6 +54,12 @@ export async function upload(ctx: FbContext): Promise<unknown> {
     }
     const idLength = idLengthOf(form);
     await screenAll(ctx, parts, uploads);
+    // The quotas for the whole request first (each file is checked again as it is published).
+    await core.files.checkUploadQuota(
+      principal,
+      uploads.reduce((n, u) => n + u.size, 0),
+      { ip: req.ip },
+    );
     const ids: string[] = [];
     for (let i = 0; i < uploads.length; i++) {
       const up = uploads[i]!;

@@ -103,7 +103,7 @@ export function registerPages(app: FastifyInstance, core: Core, _config: Config)
         readBytes: (range) => core.files.readBytes(file, range),
         openStream: (range) => core.files.openStream(file, range),
         openReader: () => core.files.openReader(file),
-        onSent: (bytes) => countDownload(core, file.id, bytes, req.ip),
+        onSent: (bytes) => countDownload(core, file, bytes, req.ip),
       });
     } catch (err) {
       logFailure(req, reply, err, 'filebin: download failed');

@@ -178,6 +178,26 @@ const TABLE: Record<CoreErrorCode, Omit<PdError, 'extra'>> = {
     value: 'cannot_modify_self',
     message: 'Administrators cannot disable, delete or demote their own account',
   },
+  user_out_of_space: {
+    status: 400,
+    value: 'user_out_of_space',
+    message: 'You have used all of your storage space or your upload allowance for today',
+  },
+  file_limit_reached: {
+    status: 400,
+    value: 'too_many_files',
+    message: 'You have reached the maximum number of files for your account',
+  },
+  anonymous_upload_limit: {
+    status: 429,
+    value: 'ip_rate_limit_reached',
+    message: 'Your IP address has used up its uploads without an account for today',
+  },
+  invite_invalid: {
+    status: 400,
+    value: 'invite_invalid',
+    message: 'This invite code does not exist, has been used or has expired',
+  },
 };
 
 /** One validation problem as one of pixeldrain's input errors (spec 1.5). */
@@ -267,6 +287,21 @@ export function toPdError(err: unknown): PdError {
     if (err.code === 'invalid_input') {
       const issues = (err.extra?.issues ?? []) as ValidationIssue[];
       return { ...TABLE.invalid_input, errors: issues.map(issueError) };
+    }
+    if (err.code === 'anonymous_upload_limit') {
+      const seconds = Math.max(1, Math.ceil(Number(err.extra?.retryAfterMs ?? 60_000) / 1000));
+      return {
+        ...TABLE.anonymous_upload_limit,
+        extra: { max: err.extra?.max, kind: err.extra?.kind },
+        retryAfter: seconds,
+      };
+    }
+    if (err.code === 'user_out_of_space' || err.code === 'file_limit_reached') {
+      return {
+        ...TABLE[err.code],
+        message: err.message,
+        ...(err.extra ? { extra: err.extra } : {}),
+      };
     }
     if (err.code === 'rate_limited') {
       const seconds = Math.max(1, Math.ceil(Number(err.extra?.retryAfterMs ?? 60_000) / 1000));

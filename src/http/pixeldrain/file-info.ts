@@ -14,6 +14,8 @@ export function fileInfo(
   canEdit: boolean,
   /** The download rules' verdict for this viewer (download-rules.ts availabilityOf). */
   availability: { availability: string; availability_message: string } = NO_RESTRICTION,
+  /** When the file will be deleted (core.limits.inactivity.deleteAfter), epoch ms; null = never. */
+  deleteAfter: number | null = null,
 ) {
   return {
     success: true,
@@ -29,7 +31,7 @@ export function fileInfo(
     mime_type: file.mimeType,
     thumbnail_href: `/file/${file.id}/thumbnail`,
     hash_sha256: file.blobKey,
-    delete_after_date: ZERO_TIME,
+    delete_after_date: deleteAfter === null ? ZERO_TIME : new Date(deleteAfter).toISOString(),
     delete_after_downloads: 0,
     availability: availability.availability,
     availability_message: availability.availability_message,
@@ -66,7 +68,12 @@ export function listInfo(
     files: entries.map((e) => ({
       detail_href: `/file/${e.file.id}/info`,
       description: e.description,
-      ...fileInfo(e.file, core.files.canEdit(e.file, viewer), availability?.get(e.file.id)),
+      ...fileInfo(
+        e.file,
+        core.files.canEdit(e.file, viewer),
+        availability?.get(e.file.id),
+        core.limits.inactivity.deleteAfter(e.file),
+      ),
     })),
   };
 }

@@ -71,7 +71,7 @@ export function registerFileGet(app: FastifyInstance, core: Core): void {
             file,
             contentDisposition(disposition, file.name),
           );
-          if (url) countDownload(core, file.id, file.size, req.ip, counted);
+          if (url) countDownload(core, file, file.size, req.ip, counted);
           if (url) return reply.code(302).header('Cache-Control', 'no-store').redirect(url);
         } catch (err) {
           req.log.warn({ err }, 'presigning failed; serving the bytes instead');
@@ -84,7 +84,7 @@ export function registerFileGet(app: FastifyInstance, core: Core): void {
           readBytes: (range) => core.files.readBytes(file, range),
           openStream: (range) => core.files.openStream(file, range),
           openReader: () => core.files.openReader(file),
-          onSent: (bytes) => countDownload(core, file.id, bytes, req.ip, counted),
+          onSent: (bytes) => countDownload(core, file, bytes, req.ip, counted),
           ...(speedLimit > 0 ? { bytesPerSecond: speedLimit } : {}),
         });
       } catch (err) {

@@ -41,7 +41,12 @@ export function registerFileInfo(app: FastifyInstance, core: Core): void {
           const files = await core.files.getMany(id.split(',').map((s) => s.trim()));
           body = await Promise.all(
             files.map(async (f) =>
-              fileInfo(f, core.files.canEdit(f, viewer), await availabilityOf(core, f, who)),
+              fileInfo(
+                f,
+                core.files.canEdit(f, viewer),
+                await availabilityOf(core, f, who),
+                core.limits.inactivity.deleteAfter(f),
+              ),
             ),
           );
         } else {
@@ -50,6 +55,7 @@ export function registerFileInfo(app: FastifyInstance, core: Core): void {
             file,
             core.files.canEdit(file, viewer),
             await availabilityOf(core, file, who),
+            core.limits.inactivity.deleteAfter(file),
           );
         }
         return reply.type('application/json; charset=utf-8').send(JSON.stringify(body));

@@ -51,10 +51,11 @@ function registerAt(app: FastifyInstance, core: Core, url: string): void {
         response: {
           201: json('NewFile', 'Exactly {"success":true,"id":"…"}, after deleteKey if anonymous'),
           ...errors({
-            400: 'error_reading_input',
+            400: 'error_reading_input, user_out_of_space, too_many_files',
             ...AUTH_ERRORS,
             404: 'not_found (grab_file)',
             413: 'file_too_large',
+            429: 'ip_rate_limit_reached (anonymous uploads of this address for today; Retry-After)',
             422: 'no_file, string_out_of_range, name_contains_illegal_character',
             500: 'writing, internal',
           }),
@@ -65,11 +66,12 @@ function registerAt(app: FastifyInstance, core: Core, url: string): void {
       try {
         const uploader = await principalOf(core, req, 'optional');
         const declared = declaredLength(req);
-        core.files.checkUploadAllowed(
-          uploader,
-          declared === null ? null : Math.max(0, declared - FORM_OVERHEAD),
-          'file',
-        );
+        const declaredFile = declared === null ? null : Math.max(0, declared - FORM_OVERHEAD);
+        core.files.checkUploadAllowed(uploader, declaredFile, 'file');
+        await core.files.checkUploadQuota(uploader, declaredFile, {
+          ip: req.ip,
+          anonymous: truthy(req.query.anonymous),
+        });
         if (!/^\s*multipart\/form-data/i.test(req.headers['content-type'] ?? '')) {
           // A urlencoded form can only be a grab (copy an existing file into the account).
           const { fields } = await readForm(req.raw, reply.raw, FORM_MAX_BYTES);

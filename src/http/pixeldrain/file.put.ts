@@ -34,6 +34,7 @@ export function registerFilePut(app: FastifyInstance, core: Core): void {
         declaredLength(req),
         req.params.name ?? '',
       );
+      await core.files.checkUploadQuota(uploader, declaredLength(req), { ip: req.ip });
       acceptBody(req.raw, reply.raw);
       const { file, deleteKey } = await core.files.upload({
         body: req.raw,
@@ -43,7 +44,12 @@ export function registerFilePut(app: FastifyInstance, core: Core): void {
       });
       core.telemetry.event('upload', { dialect: 'pixeldrain' });
       const body = {
-        ...fileInfo(file, core.files.canEdit(file, uploader)),
+        ...fileInfo(
+          file,
+          core.files.canEdit(file, uploader),
+          undefined,
+          core.limits.inactivity.deleteAfter(file),
+        ),
         ...(deleteKey ? { deleteKey } : {}),
       };
       return reply.code(201).type('application/json; charset=utf-8').send(JSON.stringify(body));
@@ -65,9 +71,10 @@ export function registerFilePut(app: FastifyInstance, core: Core): void {
         response: {
           201: json('UploadedFile', 'Stored: FileInfo, and deleteKey for an anonymous upload'),
           ...errors({
-            400: 'invalid_content_type (multipart body), error_reading_input',
+            400: 'invalid_content_type (multipart body), error_reading_input, user_out_of_space, too_many_files',
             ...AUTH_ERRORS,
             413: 'file_too_large',
+            429: 'ip_rate_limit_reached (anonymous uploads of this address for today; Retry-After)',
             422: 'string_out_of_range, name_contains_illegal_character',
             500: 'writing, internal',
           }),

@@ -91,6 +91,9 @@ export function registerUserAccount(app: FastifyInstance, core: Core, config: Co
       requireAccess(principal, 'read_own');
       const user = await core.accounts.userById(principal.userId);
       const usage = await core.files.usageOf(user.id);
+      // The account's real limits (-1 = unlimited; file_expiry_days 0 = files never expire).
+      const limits = core.limits.quota.limitsOf(user);
+      const expiryDays = user.expiryExempt ? 0 : core.limits.inactivity.days;
       // Field names and order as pixeldrain's UserInfo (spec 4.3); JDownloader and rclone read
       // `email` (a string, never null), `subscription.*` and the usage fields.
       return sendJson(reply, {
@@ -104,8 +107,8 @@ export function registerUserAccount(app: FastifyInstance, core: Core, config: Co
           name: 'Stowage',
           type: '',
           file_size_limit: config.maxFileSize,
-          file_expiry_days: 0,
-          storage_space: -1,
+          file_expiry_days: expiryDays,
+          storage_space: limits.storage,
           price_per_tb_storage: 0,
           price_per_tb_bandwidth: 0,
           monthly_transfer_cap: -1,

@@ -55,7 +55,11 @@ export function registerUserFiles(app: FastifyInstance, core: Core): void {
           ),
         );
       }
-      return sendJson(reply, { files: files.map((f) => fileInfo(f, true)) });
+      return sendJson(reply, {
+        files: files.map((f) =>
+          fileInfo(f, true, undefined, core.limits.inactivity.deleteAfter(f)),
+        ),
+      });
     } catch (err) {
       return sendPdError(reply, toPdError(err));
     }

@@ -31,9 +31,7 @@ export async function replyWithZip(
           let sent = 0;
           stream.on('data', (c: Buffer) => (sent += c.length));
           const exempt = admissions?.get(f.id)?.exempt ?? false;
-          stream.on('end', () =>
-            countDownload(core, f.id, sent, req.ip, { exempt, governed: true }),
-          );
+          stream.on('end', () => countDownload(core, f, sent, req.ip, { exempt, governed: true }));
           return stream;
         },
       })),

@@ -22,14 +22,20 @@ export function registerAccountPages(app: FastifyInstance, pages: Pages): void {
     app.get(
       `/${mode}`,
       { schema: page(mode === 'login' ? 'Log in' : 'Create an account') },
-      async (req: FastifyRequest<{ Querystring: { redirect?: string } }>, reply: FastifyReply) => {
+      async (
+        req: FastifyRequest<{ Querystring: { redirect?: string; invite?: string } }>,
+        reply: FastifyReply,
+      ) => {
         const redirect = safeRedirect(req.query.redirect);
+        // An invite link (POST /api/admin/invites): the code fills the form's invite field.
+        const code = req.query.invite;
+        const invite = typeof code === 'string' && /^[A-Za-z0-9]{1,64}$/.test(code) ? code : '';
         const common = await pages.common(req);
         if (common.user) return reply.redirect(redirect, 303);
         return pages.send(
           reply,
           'auth',
-          { ...common, mode, redirect },
+          { ...common, mode, redirect, invite },
           {
             title: `${mode === 'login' ? 'Log in' : 'Register'} ~ ${config.siteName}`,
           },

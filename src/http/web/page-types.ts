@@ -16,7 +16,7 @@ export interface SessionUser {
 export interface Instance {
   name: string;
   anonymousUploads: boolean;
-  registration: 'open' | 'closed';
+  registration: 'open' | 'closed' | 'invite';
   /** Largest upload, in bytes. */
   maxFileSize: number;
 }
@@ -58,13 +58,15 @@ export interface AuthProps extends CommonProps {
   mode: 'login' | 'register';
   /** Where to go after logging in: a local path only. */
   redirect: string;
+  /** An invite code from the link (`/register?invite=…`), '' if none. */
+  invite: string;
 }
 
 export interface AboutProps extends CommonProps {
   limits: {
     maxFileSize: number;
     anonymousUploads: boolean;
-    registration: 'open' | 'closed';
+    registration: 'open' | 'closed' | 'invite';
     urlUploads: boolean;
     /** Files per multi-file request (zips, info). */
     maxIdsPerRequest: number;

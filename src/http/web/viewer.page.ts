@@ -47,7 +47,12 @@ export function registerViewer(app: FastifyInstance, pages: Pages): void {
       let viewerData: ViewerData;
       let title: string;
       if (ids.length === 1) {
-        const info = fileInfo(first, core.files.canEdit(first, visitor));
+        const info = fileInfo(
+          first,
+          core.files.canEdit(first, visitor),
+          undefined,
+          core.limits.inactivity.deleteAfter(first),
+        );
         await withAvailability(pages, req, visitor?.userId ?? null, [[first, info]]);
         viewerData = viewerDataOf('file', info, req);
         title = first.name;

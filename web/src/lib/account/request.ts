@@ -76,6 +76,8 @@ export function errorsByField(err: unknown, aliases: Record<string, string> = {}
     for (const e of err.errors) add(e.extra?.field ?? '', describe(e));
   } else if (err instanceof FormFailure && err.value === 'username_already_registered') {
     add('username', 'This username is already taken');
+  } else if (err instanceof FormFailure && err.value === 'invite_invalid') {
+    add('invite', 'This invite code is not valid, was used already or has expired');
   } else if (err instanceof FormFailure && err.value === 'email_address_already_registered') {
     add('email', 'This e-mail address is already registered');
   } else if (err instanceof Error) {
