@@ -297,6 +297,119 @@ describe.skipIf(skip !== null)('the admin area in a real browser', () => {
     await context.close();
   });
 
+  it("sets a user's quota from the form; the next upload over it is refused", async () => {
+    const username = `quota${counter++}`;
+    const key = await createUserWithKey(server, username);
+    const id = (await server.app.runtime.core.accounts.userByName(username)).id;
+
+    const { context, page, problems } = await newPage(browser);
+    await loggedIn(context, adminKey);
+    await page.goto(`${server.url}/admin/users?user=${id}`);
+    const form = page.getByRole('form', { name: 'Quota and limits' });
+    await form.getByLabel('Storage quota').fill('ten gigs');
+    await form.getByRole('button', { name: 'Save limits' }).click();
+    await form.getByText('Not a size').waitFor();
+    await form.getByLabel('Storage quota').fill('1 kB');
+    await form.getByLabel('Maximum files').fill('unlimited');
+    await form.getByLabel('Files never expire for inactivity').check();
+    await form.getByLabel('Reason').fill('trial account');
+    await form.getByRole('button', { name: 'Save limits' }).click();
+    await page.getByText('Limits saved.').waitFor();
+    const shown = (await adminApi(`/users/${id}`)) as {
+      user: { limits: Record<string, number | null>; expiry_exempt: boolean };
+    };
+    expect(shown.user.limits).toEqual({
+      storage_quota: 1000,
+      daily_upload_quota: null,
+      max_files: -1,
+    });
+    expect(shown.user.expiry_exempt).toBe(true);
+    // The form shows the saved values again.
+    await page.reload();
+    expect(await form.getByLabel('Storage quota').inputValue()).toBe('1 kB');
+    expect(await form.getByLabel('Maximum files').inputValue()).toBe('unlimited');
+
+    const big = await fetch(`${server.url}/api/file/big.bin`, {
+      method: 'PUT',
+      headers: { Authorization: basic(key) },
+      body: 'x'.repeat(2000),
+    });
+    expect(big.status).toBe(400);
+    expect(((await big.json()) as { value: string }).value).toBe('user_out_of_space');
+    expect(problems).toEqual([]);
+    await context.close();
+  });
+
+  it("shows the API's error in the dialog, which stays open; deletes a file; dismisses a report", async () => {
+    const owner = await createUserWithKey(server, `gone${counter++}`);
+    const id = await upload(owner, 'short-lived.txt', 'short-lived\n');
+    const { context, page, problems } = await newPage(browser);
+    await loggedIn(context, adminKey);
+    await page.goto(`${server.url}/admin/files?file=${id}`);
+    const details = page.getByTestId('file-details');
+    await details.getByRole('button', { name: 'Block', exact: true }).click();
+    // Deleted by someone else meanwhile: the API's not_found message, the dialog still open.
+    const del = await fetch(`${server.url}/api/file/${id}`, {
+      method: 'DELETE',
+      headers: { Authorization: basic(owner) },
+    });
+    expect(del.status).toBe(200);
+    const dialog = page.getByRole('dialog');
+    await dialog.getByRole('button', { name: 'Block file' }).click();
+    const alert = dialog.getByRole('alert');
+    await alert.waitFor();
+    expect((await alert.textContent())?.length).toBeGreaterThan(3);
+    await dialog.getByRole('button', { name: 'Cancel' }).click();
+    await dialog.waitFor({ state: 'detached' });
+
+    // Delete, confirmed in the dialog.
+    const other = await upload(owner, 'to-delete.txt', 'to delete\n');
+    await page.goto(`${server.url}/admin/files?file=${other}`);
+    await details.getByRole('button', { name: 'Delete' }).click();
+    await confirmAction(page, 'Delete file', 'illegal');
+    await page.getByText('Deleted to-delete.txt.').waitFor();
+    expect((await fetch(`${server.url}/api/file/${other}/info`)).status).toBe(404);
+
+    // A report dismissed: the file stays online.
+    const kept = await upload(owner, 'harmless.txt', 'harmless\n');
+    await server.app.runtime.core.reports.create(
+      kept,
+      { type: 'other', description: 'I do not like it' },
+      { ip: '127.0.0.77', userId: null },
+    );
+    await page.goto(`${server.url}/admin/reports`);
+    const report = page.getByTestId('report').filter({ hasText: 'harmless.txt' });
+    await report.getByRole('button', { name: 'Dismiss' }).click();
+    await confirmAction(page, 'Dismiss', 'not abuse');
+    await page.getByText('Dismissed the report of harmless.txt.').waitFor();
+    expect(await page.getByTestId('report').filter({ hasText: 'harmless.txt' }).count()).toBe(0);
+    await page.getByLabel('Show').selectOption('dismissed');
+    await page.getByTestId('report').filter({ hasText: 'harmless.txt' }).waitFor();
+    expect(page.url()).toContain('status=dismissed');
+    expect((await fetch(`${server.url}/u/${kept}`)).status).toBe(200);
+    expect(problems).toEqual([]);
+    await context.close();
+  });
+
+  it('creates an invite link to copy; the invite is listed', async () => {
+    const { context, page, problems } = await newPage(browser);
+    await loggedIn(context, adminKey);
+    await page.goto(`${server.url}/admin/invites`);
+    await page.getByLabel('Valid for (days)').fill('3');
+    await page.getByRole('button', { name: 'Create invite link' }).click();
+    const url = await page.getByTestId('invite-url').inputValue();
+    expect(url).toMatch(new RegExp(`^${server.url}/register\\?invite=[A-Za-z0-9]+$`));
+    await page.getByRole('button', { name: 'Copy link' }).waitFor();
+    const list = (await adminApi('/invites')) as { invites: Array<{ expires: string }> };
+    expect(list.invites.length).toBeGreaterThan(0);
+    await page.getByRole('table').getByText('Open').first().waitFor();
+    // The link opens the registration page with the code filled in.
+    const reg = await fetch(url);
+    expect(reg.status).toBe(200);
+    expect(problems).toEqual([]);
+    await context.close();
+  });
+
   it('the audit log lists the actions, newest first, with pages and a filter', async () => {
     const { audit } = server.app.runtime.core;
     for (let i = 0; i < 55; i++) {
@@ -312,14 +425,24 @@ describe.skipIf(skip !== null)('the admin area in a real browser', () => {
     await page.goto(`${server.url}/admin/audit`);
     const table = page.getByTestId('audit-table');
     await table.waitFor();
-    expect(await table.locator('tbody tr').count()).toBe(50);
-    // The newest is the last one recorded.
-    expect(await table.locator('tbody tr').first().textContent()).toContain('bulk 54');
+    const bulk = async () =>
+      (await table.locator('tbody tr td.reason').allTextContents()).filter((t) =>
+        t.startsWith('bulk '),
+      );
+    // The newest first: the first page is 50 of these 55 (recorded last, in the same moments).
+    const first = await bulk();
+    expect(first).toHaveLength(50);
     const total = (await adminApi('/audit?limit=1')).total as number;
     await page.getByText(`1–50 of ${total}`).waitFor();
     await page.getByRole('button', { name: 'Older →' }).click();
     await page.getByText(`51–${Math.min(100, total)} of ${total}`).waitFor();
     expect(page.url()).toContain('offset=50');
+    // The next page starts with the other 5, none of the first page's again.
+    const second = (await bulk()).slice(0, 5);
+    expect(second).toHaveLength(5);
+    expect(new Set([...first, ...second]).size).toBe(55);
+    await page.getByRole('button', { name: '← Newer' }).click();
+    await page.getByText(`1–50 of ${total}`).waitFor();
 
     await page.getByLabel('Target ID').fill('f7');
     await page.getByRole('button', { name: 'Filter' }).click();

@@ -10,6 +10,8 @@ export interface AdminAction {
   danger?: boolean;
   /** Ask for the abuse type, starting with this one. */
   abuseType?: string;
+  /** The reason is also shown on the file's page (blocks). */
+  publicReason?: boolean;
   /** Offer "also block the files with these bytes" (POST /api/admin/hashes block_files). */
   blockFiles?: boolean;
   run: (fields: { reason: string; type: string; block_files: boolean }) => Promise<unknown>;

@@ -129,6 +129,7 @@ export interface InstanceLimits {
   daily_upload_quota: number;
   max_files: number;
   anonymous_daily_uploads_per_ip: number;
+  anonymous_daily_upload_bytes_per_ip?: number;
   max_file_size: number;
   file_expiry_days: number;
 }
