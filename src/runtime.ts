@@ -261,7 +261,9 @@ async function createLimits(
     onFlushed: (ids) => ids.forEach((id) => files.forget(id)),
     ...clock,
   });
-  await inactivity.loadExempt();
+  // Read now so the first answers know them; failing (`stowage migrate` on a new store has no
+  // tables yet) leaves it to the next read, a minute later at most.
+  await inactivity.loadExempt().catch(() => {});
   return {
     quota,
     inactivity,

@@ -345,7 +345,8 @@ describe.skipIf(skip !== null)('account pages in a real browser', () => {
     await upload(key, 'usage.bin', 'x'.repeat(2500));
     await page.goto(`${server.url}/account/settings`);
     await page.getByText('2.50 kB').waitFor();
-    await page.getByText('of unlimited').waitFor();
+    // The account's storage quota (STOWAGE_USER_STORAGE_QUOTA, 20 GB by default).
+    await page.getByText(/2\.50 kB of 20(\.0)? GB/).waitFor();
     await page.getByText('Largest file').waitFor();
 
     // A change needs the current password: a wrong one is said next to its field.

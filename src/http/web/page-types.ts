@@ -70,6 +70,12 @@ export interface AboutProps extends CommonProps {
     urlUploads: boolean;
     /** Files per multi-file request (zips, info). */
     maxIdsPerRequest: number;
+    /** Bytes an account may keep (0 = unlimited). */
+    storageQuota: number;
+    /** Uploads without an account per address and day (0 = unlimited). */
+    anonDailyUploads: number;
+    /** Days without a download after which a file is deleted (0 = never). */
+    fileExpiryDays: number;
   };
   version: string;
 }
