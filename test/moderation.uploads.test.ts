@@ -109,3 +109,37 @@ describe('the uploader address', () => {
     expect(await ipOf(chv.image.id_encoded)).toBe('198.51.100.24');
   });
 });
+
+describe('a disabled account', () => {
+  it('cannot upload on any dialect (pixeldrain: 403 account_banned) nor log in', async () => {
+    const { accounts, adminUsers } = s.app.runtime.core;
+    await accounts.createUser('banned', 'a password 123', false);
+    const k = (await accounts.createKey('banned', 'test', '127.0.0.1')).key;
+    const id = (await accounts.userByName('banned')).id;
+    await adminUsers.setFlags(id, { disabled: true }, CLI_ACTOR, 'spam');
+    const put = await fetch(`${s.url}/api/file/a.txt`, {
+      method: 'PUT',
+      body: 'x',
+      headers: { authorization: basic(k) },
+    });
+    expect(put.status).toBe(403);
+    expect(await put.json()).toMatchObject({ value: 'account_banned' });
+    const form = new FormData();
+    form.append('file[1]', new Blob(['x']), 'x.txt');
+    form.append('apikey', k);
+    const fb = await fetch(`${s.url}/api/v2.2.0/file/upload`, { method: 'POST', body: form });
+    expect(await fb.json()).toMatchObject({ status: 'error', error_id: 'user/api-login-failed' });
+    const chv = await fetch(`${s.url}/api/1/upload`, {
+      method: 'POST',
+      body: new URLSearchParams({ key: k, source: Buffer.from('x').toString('base64') }),
+    });
+    expect(chv.status).toBe(400);
+    expect(await chv.json()).toMatchObject({ error: { message: 'Request denied', code: 401 } });
+    const login = await fetch(`${s.url}/api/user/login`, {
+      method: 'POST',
+      body: new URLSearchParams({ username: 'banned', password: 'a password 123' }),
+    });
+    expect(login.status).toBe(403);
+    expect(await login.json()).toMatchObject({ value: 'account_banned' });
+  });
+});

@@ -7,6 +7,7 @@ import { CoreError } from '../core/errors.js';
 import { migrate } from '../storage/db.js';
 import { serve } from './serve.js';
 import { registerLimitsCommands } from './cli-limits.js';
+import { cliMessage, packageVersion, registerAdminCommands } from './cli-admin.js';
 
 const program = new Command();
 program
@@ -14,6 +15,7 @@ program
   .description(
     'Self-hosted file sharing: the pixeldrain, FileBin and Chevereto upload APIs on one server',
   )
+  .version(packageVersion(), '-V, --version', 'print the version')
   .showHelpAfterError();
 
 const dataDirOption = () =>
@@ -103,6 +105,8 @@ user
   });
 
 registerLimitsCommands(program, user, { withRuntime, dataDirOption });
+// Moderation: file, hash, report, audit, and user list|show|disable|enable|delete|set-role|passwd.
+registerAdminCommands(program, user, withRuntime, dataDirOption);
 
 const key = program.command('key').description('manage API keys');
 key
@@ -230,7 +234,7 @@ program
 
 program.parseAsync(process.argv).catch((err: unknown) => {
   if (err instanceof ConfigError || err instanceof CoreError) {
-    console.error(`stowage: ${err.message}`);
+    console.error(`stowage: ${err instanceof CoreError ? cliMessage(err) : err.message}`);
     process.exit(2);
   }
   console.error(err);
