@@ -189,8 +189,10 @@ describe.skipIf(skip !== null)('the admin area in a real browser', () => {
     expect(stranger.problems).toEqual([]);
     await stranger.context.close();
 
-    // The file's details say so, and unblocking brings it back.
-    await page.goto(`${server.url}/admin/files?file=${id}`);
+    // The file's details say so (reached from its page), and unblocking brings it back.
+    await page.goto(`${server.url}/u/${id}`);
+    await page.getByRole('link', { name: 'Manage as admin' }).click();
+    await page.waitForURL(`${server.url}/admin/files?file=${id}`);
     const details = page.getByTestId('file-details');
     expect(await details.getByTestId('admin-abuse-type').textContent()).toBe(
       'Personal information published without consent (doxing)',
@@ -265,7 +267,7 @@ describe.skipIf(skip !== null)('the admin area in a real browser', () => {
     await context.close();
   });
 
-  it('disables a user from the users section; they can no longer use their key', async () => {
+  it('disables a user, exempts them from hotlinking, makes them admin, deletes them', async () => {
     const username = `victim${counter++}`;
     const key = await createUserWithKey(server, username);
     expect(
@@ -293,6 +295,34 @@ describe.skipIf(skip !== null)('the admin area in a real browser', () => {
     };
     expect(users.users.find((u) => u.username === username)?.disabled).toBe(true);
     await screenshot(page, 'admin-user');
+
+    // Hotlinking exemption and the admin role, each through its dialog; then deletion.
+    await details.getByRole('button', { name: 'Allow hotlinking' }).click();
+    await confirmAction(page, 'Allow', 'a partner');
+    await details.getByRole('button', { name: 'Stop allowing hotlinking' }).waitFor();
+    await details.getByRole('button', { name: 'Make admin' }).click();
+    await confirmAction(page, 'Make admin', 'new moderator');
+    await details.getByRole('button', { name: 'Remove admin' }).waitFor();
+    const after = (await adminApi(`/users?q=${username}`)) as {
+      users: Array<{ username: string; is_admin: boolean; hotlink_exempt: boolean; id: string }>;
+    };
+    const row = after.users.find((u) => u.username === username)!;
+    expect(row).toMatchObject({ is_admin: true, hotlink_exempt: true });
+    await details.getByRole('button', { name: 'Delete' }).click();
+    await confirmAction(page, 'Delete account', 'gone');
+    await details.getByText(`Deleted ${username}.`).waitFor();
+    const gone = await fetch(`${server.url}/api/admin/users/${row.id}`, {
+      headers: { Authorization: basic(adminKey) },
+    });
+    expect(gone.status).toBe(404);
+
+    // Admins cannot lock themselves out from here: no disable, role or delete buttons.
+    const me = (await server.app.runtime.core.accounts.userByName('boss')).id;
+    await page.goto(`${server.url}/admin/users?user=${me}`);
+    await details.getByRole('button', { name: 'Allow hotlinking' }).waitFor();
+    for (const name of ['Disable', 'Remove admin', 'Delete']) {
+      expect(await details.getByRole('button', { name, exact: true }).count(), name).toBe(0);
+    }
     expect(problems).toEqual([]);
     await context.close();
   });
