@@ -440,6 +440,43 @@ describe.skipIf(skip !== null)('the admin area in a real browser', () => {
     await context.close();
   });
 
+  it('works on a phone, in the dark theme: no page wider than the screen', async () => {
+    const owner = await createUserWithKey(server, `phone${counter++}`);
+    const id = await upload(
+      owner,
+      `a rather long file name for a small screen ${'x'.repeat(60)}.txt`,
+      'phone\n',
+    );
+    await server.app.runtime.core.reports.create(
+      id,
+      { type: 'gore', description: 'y'.repeat(300) },
+      { ip: '127.0.0.88', userId: null },
+    );
+    const { context, page, problems } = await newPage(browser, {
+      viewport: { width: 390, height: 844 },
+    });
+    await loggedIn(context, adminKey);
+    await context.addCookies([{ name: 'theme', value: 'dark', url: server.url }]);
+    for (const path of [
+      '/admin',
+      '/admin/reports',
+      `/admin/files?file=${id}`,
+      `/admin/files?q=${id}`,
+      '/admin/users',
+      '/admin/audit',
+    ]) {
+      await page.goto(`${server.url}${path}`);
+      await page.waitForLoadState('networkidle');
+      const width = await page.evaluate(() => document.documentElement.scrollWidth);
+      expect(width, path).toBeLessThanOrEqual(390);
+    }
+    await page.goto(`${server.url}/admin/reports`);
+    await page.getByTestId('report').first().waitFor();
+    await screenshot(page, 'admin-reports-mobile');
+    expect(problems).toEqual([]);
+    await context.close();
+  });
+
   it('the audit log lists the actions, newest first, with pages and a filter', async () => {
     const { audit } = server.app.runtime.core;
     for (let i = 0; i < 55; i++) {
