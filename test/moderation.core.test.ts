@@ -54,6 +54,25 @@ describe('reporter addresses', () => {
     expect(await reporterIps.runOnce()).toBe(1);
     expect((await reports.get(young.id)).reporterIp).toBe(await reports.hashIp('192.0.2.51'));
   });
+
+  it('a client whose address was hashed gets resource_already_exists over HTTP', async () => {
+    const { reports, reporterIps } = s.app.runtime.core;
+    const id = await upload('reported from this host');
+    const r = await reports.create(
+      id,
+      { type: 'gore', description: '' },
+      { ip: '127.0.0.1', userId: null },
+    );
+    now += 31 * DAY;
+    await reporterIps.runOnce();
+    expect((await reports.get(r.id)).reporterIp).toMatch(/^sha256:/);
+    const again = await fetch(`${s.url}/api/file/${id}/report_abuse`, {
+      method: 'POST',
+      body: new URLSearchParams({ type: 'gore' }),
+    });
+    expect(again.status).toBe(400);
+    expect(await again.json()).toMatchObject({ value: 'resource_already_exists' });
+  });
 });
 
 describe('blocks and the record cache', () => {
@@ -89,5 +108,22 @@ describe('blocks and the record cache', () => {
       createdBy: 'cli',
       createdAt: now,
     });
+  });
+});
+
+describe('report resolution', () => {
+  it('resolves the reports of a file deleted meanwhile (nothing to block)', async () => {
+    const { reports, blocks } = s.app.runtime.core;
+    const id = await upload('deleted before review');
+    const r = await reports.create(
+      id,
+      { type: 'other', description: '' },
+      { ip: '192.0.2.60', userId: null },
+    );
+    await blocks.deleteFile(id, 'spam', CLI_ACTOR);
+    const done = await reports.resolve(r.id, 'block', CLI_ACTOR, 'late');
+    expect(done).toMatchObject({ status: 'resolved', resolvedBy: 'cli', resolution: 'blocked' });
+    const dismissed = await reports.resolve(r.id, 'dismiss', CLI_ACTOR);
+    expect(dismissed.status).toBe('dismissed');
   });
 });

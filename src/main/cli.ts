@@ -8,6 +8,7 @@ import { migrate } from '../storage/db.js';
 import { serve } from './serve.js';
 import { registerLimitsCommands } from './cli-limits.js';
 import { cliMessage, packageVersion, registerAdminCommands } from './cli-admin.js';
+import { registerUserCommands } from './cli-users.js';
 
 const program = new Command();
 program
@@ -106,7 +107,8 @@ user
 
 registerLimitsCommands(program, user, { withRuntime, dataDirOption });
 // Moderation: file, hash, report, audit, and user list|show|disable|enable|delete|set-role|passwd.
-registerAdminCommands(program, user, withRuntime, dataDirOption);
+registerAdminCommands(program, withRuntime, dataDirOption);
+registerUserCommands(user, withRuntime, dataDirOption);
 
 const key = program.command('key').description('manage API keys');
 key

@@ -104,16 +104,13 @@ export class KyselyReportRepository implements ReportRepository {
     by: { at: number; name: string; resolution: string },
   ): Promise<string[]> {
     return this.db.transaction().execute(async (trx) => {
-      let q = trx.selectFrom('abuse_reports').select('id').where('status', '=', 'open');
+      // A file's open reports; named reports whatever their state (one acted on after all).
+      let q = trx.selectFrom('abuse_reports').select('id');
       q =
         'ids' in which
           ? q.where('id', 'in', [...which.ids, ''])
-          : q.where('file_id', '=', which.fileId);
+          : q.where('file_id', '=', which.fileId).where('status', '=', 'open');
       const ids = (await q.execute()).map((r) => r.id);
-      if ('ids' in which) {
-        // Explicit ids are closed whatever their state (a dismissed report acted on after all).
-        ids.splice(0, ids.length, ...which.ids);
-      }
       if (ids.length === 0) return [];
       await trx
         .updateTable('abuse_reports')

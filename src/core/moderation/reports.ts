@@ -61,7 +61,7 @@ export interface ReportRepository {
   list(query: ReportQuery): Promise<{ reports: AbuseReport[]; total: number }>;
   /** Whether a report on this file came from any of these addresses (raw or hashed). */
   existsFrom(fileId: string, reporterIps: readonly string[]): Promise<boolean>;
-  /** Close open reports (these ids, or all of a file's); the ids changed. */
+  /** Close reports: these ids (whatever their state), or a file's open ones; the ids closed. */
   close(
     which: { ids: readonly string[] } | { fileId: string },
     status: Exclude<ReportStatus, 'open'>,
@@ -206,11 +206,12 @@ export class ReportService {
     };
     let closed: string[];
     if (action === 'block') {
-      const exists = await this.files.get(report.fileId).then(
+      // The file may be gone (deleted, expired) or blocked already: then only the reports close.
+      const blockable = await this.files.get(report.fileId).then(
         (f) => !f.abuseType,
         () => false,
       );
-      if (exists)
+      if (blockable)
         await this.blocks.block(report.fileId, report.type, reason, actor, { report: report.id });
       closed = await this.repo.close({ fileId: report.fileId }, 'resolved', by);
       // This one too, even if it was closed before (a dismissed report acted on after all).
