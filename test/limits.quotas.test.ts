@@ -1,4 +1,5 @@
 import http from 'node:http';
+import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { basic, createUserWithKey, startServer, type TestServer } from './helpers.js';
 import { request } from './rules-helpers.js';
@@ -222,6 +223,29 @@ describe('Chevereto', () => {
       error: { message: 'No space left on storage', code: 104 },
       status_txt: 'Bad Request',
     });
+  });
+
+  it('a resized upload counts once', async () => {
+    const png = await sharp({
+      create: { width: 64, height: 64, channels: 3, background: '#336699' },
+    })
+      .png()
+      .toBuffer();
+    for (let i = 0; i < 2; i++) {
+      const body = new URLSearchParams({
+        key: GUEST,
+        source: png.toString('base64'),
+        width: '16',
+      }).toString();
+      const r = await request(`${s.url}/api/1/upload`, {
+        method: 'POST',
+        from: '127.0.0.22',
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        body,
+      });
+      expect(r.status, r.body.toString()).toBe(200);
+      expect((r.json().image as { width: number }).width).toBe(16);
+    }
   });
 
   it('the guest key’s uploads count per address: flood protection (130)', async () => {

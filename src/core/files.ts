@@ -47,6 +47,8 @@ export interface UploadInput {
   accept?: (mimeType: string) => void;
   /** The client address the upload came from (kept for admins' search and anonymous limits). */
   uploaderIp?: string | null;
+  /** The quotas already admitted these bytes (a resized copy replacing an admitted upload). */
+  admitted?: boolean;
 }
 
 /** Length bounds of a generated id (both at most MAX_ID_LENGTH). */
@@ -228,7 +230,7 @@ export class FileService {
       throw new CoreError('no_file', 'The file does not exist or is empty');
     }
     const owner = input.anonymous ? null : input.uploader;
-    if (this.gate) {
+    if (this.gate && !input.admitted) {
       try {
         await this.gate.admit(owner, input.uploaderIp ?? null, staged.size);
       } catch (err) {

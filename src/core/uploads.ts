@@ -66,6 +66,8 @@ export class UploadService {
             name,
             expiresAt,
             accept: undefined,
+            // Smaller than the original, which passed the quotas and is removed next.
+            admitted: true,
           });
           await this.files.remove(file);
           ({ file, deleteKey } = next);

@@ -3,7 +3,7 @@ import { MemoryState } from '../../state/memory-state.js';
 import type { Principal } from '../accounts.js';
 import { CoreError } from '../errors.js';
 import type { UserRecord } from '../records.js';
-import { QuotaService } from './quota.js';
+import { clientKey, QuotaService } from './quota.js';
 import type { LimitsRepository } from './records.js';
 
 const DAY = 24 * 3600 * 1000;
@@ -113,5 +113,26 @@ describe('QuotaService', () => {
     expect(await codeOf(quota.admit(null, '10.0.0.2', 1))).toBe('anonymous_upload_limit');
     tick(DAY);
     expect(await codeOf(quota.admit(null, '10.0.0.1', 100))).toBeNull();
+  });
+});
+
+describe('clientKey', () => {
+  it('keys IPv4 by address and IPv6 by its /64', () => {
+    expect(clientKey('203.0.113.7')).toBe('203.0.113.7');
+    expect(clientKey('::ffff:203.0.113.7')).toBe('203.0.113.7');
+    expect(clientKey('2001:db8:0:12:aaaa::1')).toBe('2001:db8:0:12::/64');
+    expect(clientKey('2001:0db8:0000:0012:ffff:ffff:ffff:ffff')).toBe('2001:db8:0:12::/64');
+    expect(clientKey('2001:db8::1')).toBe('2001:db8:0:0::/64');
+    expect(clientKey('::1')).toBe('0:0:0:0::/64');
+  });
+
+  it('shares one budget within a /64', async () => {
+    const { quota } = setup();
+    expect(await codeOf(quota.admit(null, '2001:db8:1:2::a', 10))).toBeNull();
+    expect(await codeOf(quota.admit(null, '2001:db8:1:2::b', 10))).toBeNull();
+    expect(await codeOf(quota.admit(null, '2001:db8:1:2:ffff::c', 10))).toBe(
+      'anonymous_upload_limit',
+    );
+    expect(await codeOf(quota.admit(null, '2001:db8:1:3::a', 10))).toBeNull();
   });
 });

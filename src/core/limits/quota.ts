@@ -1,3 +1,4 @@
+import net from 'node:net';
 import type { Principal } from '../accounts.js';
 import { CoreError } from '../errors.js';
 import type { UploadGate } from '../files.js';
@@ -118,9 +119,10 @@ export class QuotaService implements UploadGate {
   }
 
   /** The address's counters; `count`: add this upload to them when it fits. */
-  private async checkAddress(ip: string, bytes: number, count: boolean): Promise<void> {
+  private async checkAddress(address: string, bytes: number, count: boolean): Promise<void> {
     const { anonUploads, anonBytes } = this.opts.defaults;
     if (anonUploads <= 0 && anonBytes <= 0) return;
+    const ip = clientKey(address);
     const files = await this.state.increment(`anon-up:n:${ip}`, DAY_MS, 0);
     const sent = await this.state.increment(`anon-up:b:${ip}`, DAY_MS, 0);
     if (anonUploads > 0 && files.count + 1 > anonUploads) {
@@ -134,6 +136,26 @@ export class QuotaService implements UploadGate {
       if (bytes > 0) await this.state.increment(`anon-up:b:${ip}`, DAY_MS, bytes);
     }
   }
+}
+
+/**
+ * Whose budget an address uses: an IPv4 address itself; an IPv6 address's /64 (one subscriber's
+ * network: a client can pick any address in it).
+ */
+export function clientKey(address: string): string {
+  const v4 = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(address);
+  if (v4) return v4[1]!;
+  if (!net.isIPv6(address)) return address;
+  const [head = '', tail = ''] = address.toLowerCase().split('::');
+  const left = head ? head.split(':') : [];
+  const right = tail ? tail.split(':') : [];
+  const groups = address.includes('::')
+    ? [...left, ...Array<string>(8 - left.length - right.length).fill('0'), ...right]
+    : left;
+  return `${groups
+    .slice(0, 4)
+    .map((g) => g.replace(/^0+(?=.)/, ''))
+    .join(':')}::/64`;
 }
 
 function limitReached(max: number, kind: 'files' | 'bytes', resetMs: number): CoreError {
