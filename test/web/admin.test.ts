@@ -124,6 +124,10 @@ describe.skipIf(skip !== null)('the admin area in a real browser', () => {
     }
     await page.goto(`${server.url}/admin`);
     await page.getByTestId('stats').waitFor();
+    const stats = await adminApi('/stats');
+    expect(await page.getByTestId('stat-users').textContent()).toBe(String(stats.users));
+    expect(await page.getByTestId('stat-files').textContent()).toBe(String(stats.files));
+    await page.getByTestId('instance-limits').getByText('60 days without a download').waitFor();
     await screenshot(page, 'admin-overview');
     expect(problems).toEqual([]);
     await context.close();
