@@ -195,6 +195,16 @@ describe.skipIf(skip !== null)('the admin area in a real browser', () => {
 
     // The file's details say so (reached from its page), and unblocking brings it back.
     await page.goto(`${server.url}/u/${id}`);
+    // Admins see the notice too, and may still download the file.
+    await page.getByRole('region', { name: 'This file has been blocked' }).waitFor();
+    expect(await page.getByRole('link', { name: 'Download' }).getAttribute('href')).toBe(
+      `/api/file/${id}?download`,
+    );
+    const asAdmin = await fetch(`${server.url}/api/file/${id}?download`, {
+      headers: { Authorization: basic(adminKey) },
+    });
+    expect(asAdmin.status).toBe(200);
+    expect(await asAdmin.text()).toBe('the reported bytes\n');
     await page.getByRole('link', { name: 'Manage as admin' }).click();
     await page.waitForURL(`${server.url}/admin/files?file=${id}`);
     const details = page.getByTestId('file-details');
