@@ -49,6 +49,7 @@ export async function buildApp(
     ...(metrics ? { metrics: { metrics, scrape } } : {}),
   });
   await reportMedia(runtime, server);
+  runtime.core.scanning?.useLogger(server.log);
   let metricsServer: MetricsServer | null = null;
   const app: App = {
     server,

@@ -10,6 +10,7 @@ import {
   TRAFFIC_ENV,
   type TrafficConfig,
 } from './config-traffic.js';
+import { loadScanConfig, SCAN_DEFAULTS, SCAN_ENV, type ScanConfig } from './config-scan.js';
 import {
   loadModerationConfig,
   MODERATION_DEFAULTS,
@@ -24,10 +25,10 @@ import {
 } from './config-limits.js';
 
 export { ConfigError, parseSize };
-export type { TrafficConfig, LimitsConfig };
+export type { TrafficConfig, ScanConfig, LimitsConfig };
 
 /** The whole runtime configuration, in one typed object passed down explicitly. */
-export interface Config extends TrafficConfig, ModerationConfig, LimitsConfig {
+export interface Config extends TrafficConfig, ScanConfig, ModerationConfig, LimitsConfig {
   host: string;
   port: number;
   /** Root of the embedded storage: SQLite database, blobs, staging area. */
@@ -123,6 +124,7 @@ export type ConfigInput = Partial<
 
 const ENV: Record<keyof Config, string> = {
   ...TRAFFIC_ENV,
+  ...SCAN_ENV,
   ...MODERATION_ENV,
   ...LIMITS_ENV,
   host: 'STOWAGE_HOST',
@@ -170,6 +172,7 @@ const ENV: Record<keyof Config, string> = {
 
 export const DEFAULTS: Config = {
   ...TRAFFIC_DEFAULTS,
+  ...SCAN_DEFAULTS,
   ...MODERATION_DEFAULTS,
   ...LIMITS_DEFAULTS,
   host: '127.0.0.1',
@@ -373,6 +376,7 @@ export function loadConfig(input: ConfigInput = {}, env: NodeJS.ProcessEnv = pro
   loadScaleOut(c, pick);
   loadChevereto(c, pick);
   loadTrafficConfig(c, pick, c.port);
+  loadScanConfig(c, pick);
   loadModerationConfig(c, pick);
   loadLimitsConfig(c, pick);
   return c;

@@ -40,6 +40,8 @@ import { KyselySeriesRepository } from './storage/series-repository.js';
 import { LiveStats } from './core/traffic/live-stats.js';
 import { noTelemetry, type Telemetry } from './core/telemetry.js';
 import { ReportingBlobStore } from './metrics/blob-store.js';
+import { createScanning } from './scan/index.js';
+import type { VirusScanner } from './core/scanning/index.js';
 import { AuditLog } from './core/moderation/audit.js';
 import { KyselyAuditRepository } from './storage/audit-repository.js';
 import { createModeration } from './moderation-wiring.js';
@@ -82,6 +84,13 @@ export interface RuntimeOptions {
   now?: () => number;
   /** Where monitoring events go (the metrics adapter when STOWAGE_METRICS is on). */
   telemetry?: Telemetry;
+  /**
+   * With STOWAGE_CLAMAV: scan stored files' blobs and run the catch-up sweep (default: as
+   * sweepExpired, i.e. serving processes; the CLI scans only when asked, `stowage scan`).
+   */
+  scanUploads?: boolean;
+  /** Replace the virus scanner (tests). */
+  virusScanner?: VirusScanner;
 }
 
 /** Wire the core to the embedded adapters (SQLite + local disk). */
@@ -96,7 +105,8 @@ export async function createRuntime(config: Config, opts: RuntimeOptions): Promi
     const state = await openSharedState(config, opts.now);
     // Moderation's upload hook (blocked hashes) needs the block service, made after the files.
     let screen: (sha256: string) => Promise<void> = async () => {};
-    const files = new FileService(new KyselyFileRepository(db), blobs, {
+    const fileRepo = new KyselyFileRepository(db);
+    const files = new FileService(fileRepo, blobs, {
       maxFileSize: config.maxFileSize,
       allowAnonymousUploads: config.allowAnonymousUploads,
       redirectDownloads: config.s3Redirect,
@@ -165,12 +175,25 @@ export async function createRuntime(config: Config, opts: RuntimeOptions): Promi
       ...(opts.now ? { now: opts.now } : {}),
     });
     seriesRollup.start();
+    const scanning = createScanning(config, {
+      db,
+      blobs,
+      fileRepo,
+      files,
+      locks: new KyselyLockRepository(db),
+      serve: opts.scanUploads ?? opts.sweepExpired ?? false,
+      telemetry,
+      ...(opts.now ? { now: opts.now } : {}),
+      ...(opts.virusScanner ? { scanner: opts.virusScanner } : {}),
+    });
     const probes: Partial<Record<Dependency, Probe>> = {
       database: () => sql`select 1`.execute(db),
       ...(blobs.ping ? { blob_store: () => blobs.ping!() } : {}),
       ...(state.ping ? { redis: () => state.ping!() } : {}),
+      ...(scanning ? { clamav: () => scanning.scanner.ping() } : {}),
     };
-    const readiness = new Readiness(probes);
+    // clamd down is reported, not "not ready": uploads work, and their scans wait for it.
+    const readiness = new Readiness(probes, 2000, ['clamav']);
     const rules = createRules(config, db, state, traffic, users, telemetry, opts.now);
     const moderation = createModeration({
       config,
@@ -202,6 +225,8 @@ export async function createRuntime(config: Config, opts: RuntimeOptions): Promi
         seriesRollup,
         liveStats,
         rules,
+        scanning: scanning?.service ?? null,
+        scanSweep: scanning?.sweep ?? null,
         audit,
         ...moderation,
         limits,
@@ -212,6 +237,7 @@ export async function createRuntime(config: Config, opts: RuntimeOptions): Promi
       db,
       blobs,
       close: async () => {
+        await scanning?.close();
         await expiry.stop();
         await seriesRollup.stop();
         await moderation.reporterIps.stop();
@@ -314,7 +340,7 @@ function createRules(
         ? {
             hotlinkingEnabled: u.hotlinkingEnabled ?? false,
             hotlinkExempt: u.hotlinkExempt ?? false,
-            isAdmin: u.isAdmin,
+            admin: u.isAdmin,
           }
         : null;
     },
@@ -326,6 +352,7 @@ function createRules(
       ipTransferLimit: config.ipTransferLimit,
       ipLimitAction: config.ipLimitAction,
       ipSpeedLimit: config.ipSpeedLimit,
+      virusAction: config.clamavAction,
       ...(now ? { now } : {}),
     },
   );

@@ -119,3 +119,34 @@ describe('a blocked file', () => {
     expect(entries[0]).toMatchObject({ actorName: 'cli', reason: 'mistake' });
   });
 });
+
+describe('a blocked file that the virus scanner also flagged', () => {
+  it('answers the admin block (its type and message); unblocked, the malware rule again', async () => {
+    const infected = await upload('eicar.txt', 'pretend this is infected');
+    const { db, core } = s.app.runtime;
+    const sha = (await core.files.get(infected)).blobKey;
+    await db
+      .updateTable('blobs')
+      .set({ scan_status: 'infected', scan_signature: 'Test.Sig' })
+      .where('key', '=', sha)
+      .execute();
+    core.files.forget(infected);
+    await core.blocks.block(infected, 'terrorism', 'both', CLI_ACTOR);
+    const r = await get(`/api/file/${infected}`);
+    expect(r.status).toBe(451);
+    const body = (await r.json()) as { message: string; extra: { type: string } };
+    expect(body.extra.type).toBe('terrorism');
+    expect(body.message).toMatch(/administrators/);
+    const info = (await (await get(`/api/file/${infected}/info`)).json()) as Record<string, string>;
+    expect(info.abuse_type).toBe('terrorism');
+    expect(info.availability_message).toMatch(/administrators/);
+    await core.blocks.unblock(infected, '', CLI_ACTOR);
+    const after = (await (await get(`/api/file/${infected}/info`)).json()) as Record<
+      string,
+      string
+    >;
+    expect(after.abuse_type).toBe('malware');
+    expect(after.abuse_reporter_name).toBe('');
+    expect((await get(`/api/file/${infected}`)).status).toBe(403);
+  });
+});

@@ -10,6 +10,7 @@ import type { Readiness } from './readiness.js';
 import type { RulesService, SeriesRollup, SeriesService, TrafficService } from './traffic/index.js';
 import type { LiveStats } from './traffic/live-stats.js';
 import type { Telemetry } from './telemetry.js';
+import type { ScanService, ScanSweep } from './scanning/index.js';
 import type { AuditLog } from './moderation/audit.js';
 import type { ReportService } from './moderation/reports.js';
 import type { BlockService } from './moderation/blocks.js';
@@ -46,6 +47,10 @@ export interface Core {
   seriesRollup: SeriesRollup;
   /** Live counters for the viewer's file_stats websocket (one poll timer for all subscriptions). */
   liveStats: LiveStats;
+  /** Virus scanning of stored blobs (null: STOWAGE_CLAMAV unset). */
+  scanning: ScanService | null;
+  /** Scans blobs left without a result (on an interval in serving processes; one node at a time). */
+  scanSweep: ScanSweep | null;
   /** Every admin action (who, what, when, why). */
   audit: AuditLog;
   /** Abuse reports (anyone files them, admins resolve them). */

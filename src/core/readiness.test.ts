@@ -17,6 +17,15 @@ describe('Readiness', () => {
     });
   });
 
+  it('an optional dependency (clamav) down is reported without making the node unready', async () => {
+    const r = new Readiness(
+      { database: async () => 1, clamav: () => Promise.reject(new Error('ENOENT')) },
+      20,
+      ['clamav'],
+    );
+    expect(await r.check()).toEqual({ ready: true, checks: { database: 'ok', clamav: 'down' } });
+  });
+
   it('is ready when every probe answers, and concurrent checks share one round of probes', async () => {
     let calls = 0;
     const r = new Readiness({

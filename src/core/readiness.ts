@@ -1,5 +1,5 @@
 /** What `GET /api/health/ready` reports: each backend this process needs, probed cheaply. */
-export type Dependency = 'database' | 'blob_store' | 'redis';
+export type Dependency = 'database' | 'blob_store' | 'redis' | 'clamav';
 
 export type Probe = () => Promise<unknown>;
 
@@ -17,6 +17,8 @@ export class Readiness {
   constructor(
     private readonly probes: Partial<Record<Dependency, Probe>>,
     private readonly timeoutMs = 2000,
+    /** Reported but not needed to be ready (clamav: uploads work without it, scans wait). */
+    private readonly optional: readonly Dependency[] = [],
   ) {}
 
   private inFlight: Promise<ReadinessReport> | null = null;
@@ -32,7 +34,8 @@ export class Readiness {
     const results = await Promise.all(entries.map(([, probe]) => this.within(probe)));
     const checks: ReadinessReport['checks'] = {};
     entries.forEach(([name], i) => (checks[name] = results[i] ? 'ok' : 'down'));
-    return { ready: results.every(Boolean), checks };
+    const ready = entries.every(([name], i) => results[i] || this.optional.includes(name));
+    return { ready, checks };
   }
 
   private within(probe: Probe): Promise<boolean> {

@@ -19,7 +19,14 @@ export type TelemetryEvent =
   /** A download was refused by the hotlink rule. */
   | 'hotlink_refused'
   /** A download was refused or slowed by a per-IP limit (labels: limit = downloads|transfer|speed). */
-  | 'ip_limit_refused';
+  | 'ip_limit_refused'
+  /**
+   * A virus scan ended (labels: status = clean|infected|unscanned|error), or could not start
+   * (status = unavailable: the scanner could not be reached).
+   */
+  | 'virus_scan'
+  /** A download of an infected file was refused (labels: value = the refusal). */
+  | 'malware_refused';
 
 export type TelemetryLabels = Readonly<Record<string, string>>;
 

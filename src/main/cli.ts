@@ -9,6 +9,7 @@ import { serve } from './serve.js';
 import { registerLimitsCommands } from './cli-limits.js';
 import { cliMessage, packageVersion, registerAdminCommands } from './cli-admin.js';
 import { registerUserCommands } from './cli-users.js';
+import { addScanCommand } from './scan-command.js';
 
 const program = new Command();
 program
@@ -233,6 +234,8 @@ program
       }
     });
   });
+
+addScanCommand(program, dataDirOption, withRuntime);
 
 program.parseAsync(process.argv).catch((err: unknown) => {
   if (err instanceof ConfigError || err instanceof CoreError) {

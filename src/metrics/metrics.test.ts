@@ -31,6 +31,10 @@ describe('MetricsTelemetry', () => {
     t.event('captcha_failed');
     t.event('hotlink_refused');
     t.event('ip_limit_refused', { limit: 'transfer' });
+    t.event('virus_scan', { status: 'infected' });
+    t.event('virus_scan', { status: 'unavailable' });
+    t.event('virus_scan', { status: '<script>' });
+    t.event('malware_refused', { value: 'virus_detected_captcha_required' });
     t.gauge('active_uploads', 1);
     t.gauge('websocket_subscribers', 3);
     t.gauge('websocket_subscribers', -1);
@@ -44,6 +48,12 @@ describe('MetricsTelemetry', () => {
     expect(x.get('stowage_captcha_solutions_total', { result: 'failed' })).toBe(2);
     expect(x.get('stowage_hotlink_refusals_total')).toBe(1);
     expect(x.get('stowage_ip_limit_refusals_total', { limit: 'transfer' })).toBe(1);
+    expect(x.get('stowage_virus_scans_total', { status: 'infected' })).toBe(1);
+    expect(x.get('stowage_virus_scans_total', { status: 'unavailable' })).toBe(1);
+    expect(x.get('stowage_virus_scans_total', { status: 'other' })).toBe(1);
+    expect(
+      x.get('stowage_malware_refusals_total', { value: 'virus_detected_captcha_required' }),
+    ).toBe(1);
     expect(x.get('stowage_active_uploads')).toBe(1);
     expect(x.get('stowage_websocket_subscribers')).toBe(2);
     expect(x.get('stowage_metrics_processes')).toBe(1);

@@ -88,6 +88,18 @@ export class Metrics {
     help: 'Downloads refused by the hotlink rule',
     registers: [this.registry],
   });
+  readonly virusScans = new Counter({
+    name: 'stowage_virus_scans_total',
+    help: 'Virus scans, by result (clean, infected, unscanned, error; unavailable: clamd unreachable)',
+    labelNames: ['status'] as const,
+    registers: [this.registry],
+  });
+  readonly malwareRefusals = new Counter({
+    name: 'stowage_malware_refusals_total',
+    help: 'Downloads of infected files refused, by answer (virus_detected_captcha_required, unavailable_for_legal_reasons)',
+    labelNames: ['value'] as const,
+    registers: [this.registry],
+  });
   readonly ipLimitRefusals = new Counter({
     name: 'stowage_ip_limit_refusals_total',
     help: 'Downloads refused or slowed by a per-IP limit, by limit (downloads, transfer, speed)',

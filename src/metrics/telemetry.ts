@@ -5,6 +5,11 @@ import { DIALECTS, type Dialect, type Metrics } from './registry.js';
 /** Label values come from code, but are bounded anyway: a series per value lives forever. */
 const IP_LIMITS = new Set(['downloads', 'transfer', 'speed']);
 const OP = /^[a-z_]{1,32}$/;
+const SCAN_STATUSES = new Set(['clean', 'infected', 'unscanned', 'error', 'unavailable']);
+const MALWARE_REFUSALS = new Set([
+  'virus_detected_captcha_required',
+  'unavailable_for_legal_reasons',
+]);
 
 function dialectOf(labels: TelemetryLabels | undefined): Dialect | 'other' {
   const d = labels?.dialect;
@@ -43,6 +48,16 @@ export class MetricsTelemetry implements Telemetry {
       case 'ip_limit_refused': {
         const limit = labels?.limit;
         m.ipLimitRefusals.labels(limit && IP_LIMITS.has(limit) ? limit : 'other').inc();
+        return;
+      }
+      case 'virus_scan': {
+        const status = labels?.status;
+        m.virusScans.labels(status && SCAN_STATUSES.has(status) ? status : 'other').inc();
+        return;
+      }
+      case 'malware_refused': {
+        const value = labels?.value;
+        m.malwareRefusals.labels(value && MALWARE_REFUSALS.has(value) ? value : 'other').inc();
         return;
       }
     }

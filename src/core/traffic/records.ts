@@ -71,6 +71,6 @@ export interface AccountFlags {
   hotlinkingEnabled: boolean;
   /** The operator exempts this account's downloads from the hotlink rule. */
   hotlinkExempt: boolean;
-  /** An admin: downloads files blocked by admins (absent: false). */
-  isAdmin?: boolean;
+  /** An administrator (passes STOWAGE_CLAMAV_ACTION=block). */
+  admin?: boolean;
 }

@@ -21,7 +21,12 @@ export type Availability =
   | 'hotlink_detected'
   | 'download_limit_exceeded'
   | 'transfer_limit_exceeded'
-  /** Blocked by an admin (abuse_type set): everyone but admins, the owner too (a takedown). */
+  /** The virus scanner flagged the file (STOWAGE_CLAMAV_ACTION=captcha). */
+  | 'virus_detected_captcha_required'
+  /**
+   * Blocked: by an admin (abuse_type set; everyone but admins, the owner too: a takedown), or an
+   * infected file under STOWAGE_CLAMAV_ACTION=block (`extra.type` malware).
+   */
   | 'unavailable_for_legal_reasons';
 
 export interface RulesOptions {
@@ -36,6 +41,11 @@ export interface RulesOptions {
   /** Bytes per second once a client is slowed. */
   ipSpeedLimit: number;
   now?: () => number;
+  /**
+   * Downloads of a file the virus scanner flagged: a captcha for everyone but the owner (refused
+   * without the captcha), or `block`: 451 for everyone but the owner and admins. Default captcha.
+   */
+  virusAction?: 'captcha' | 'block';
   /** How long a solved captcha lets that client download that file (default 1 h). */
   grantMs?: number;
   /** How long account flags are cached (default 10 s). */
@@ -151,6 +161,11 @@ export class RulesService {
         limit: d.refused.includes('download') ? 'downloads' : 'transfer',
       });
     else if (d.speedLimit > 0) this.telemetry.event('ip_limit_refused', { limit: 'speed' });
+    else if (
+      d.refused === 'virus_detected_captcha_required' ||
+      d.refused === 'unavailable_for_legal_reasons'
+    )
+      this.telemetry.event('malware_refused', { value: d.refused });
     return d;
   }
 
@@ -226,9 +241,13 @@ export class RulesService {
     use: boolean,
   ): Promise<Admission> {
     if (file.abuseType) return this.decideBlocked(who);
+    const ok: Admission = { refused: '', exempt: false, speedLimit: 0 };
+    if (file.scanStatus === 'infected') {
+      const refused = await this.malwareRule(file, who, payload, use);
+      if (refused) return { ...ok, refused };
+    }
     const hotlinked = this.hotlinked(file);
     const ipOver = this.overIpLimit(who.client);
-    const ok: Admission = { refused: '', exempt: false, speedLimit: 0 };
     // The common case costs nothing: no rule applies and nothing needs to be exempt.
     if (!hotlinked && ipOver === null && !file.ownerId && !payload) return ok;
     const exempt = await this.exempt(file, who);
@@ -265,12 +284,38 @@ export class RulesService {
   /** A file blocked by an admin: served to admins only; no captcha lifts it. */
   private async decideBlocked(who: Downloader): Promise<Admission> {
     const userId = typeof who.userId === 'function' ? await who.userId() : who.userId;
-    const admin = userId ? ((await this.flagsOf(userId))?.isAdmin ?? false) : false;
+    const admin = userId ? ((await this.flagsOf(userId))?.admin ?? false) : false;
     return {
       refused: admin ? '' : 'unavailable_for_legal_reasons',
       exempt: admin,
       speedLimit: 0,
     };
+  }
+
+  /**
+   * A file the virus scanner flagged (apart from the other rules: no account flag lifts it). The
+   * owner always passes; `block`: admins too, nobody else; `captcha`: a captcha solved for this
+   * file and client lets a person through (without the captcha on, nobody else passes).
+   */
+  private async malwareRule(
+    file: FileRecord,
+    who: Downloader,
+    payload: string | null,
+    use: boolean,
+  ): Promise<Availability | 'captcha_failed' | null> {
+    const userId = typeof who.userId === 'function' ? await who.userId() : who.userId;
+    if (userId && userId === file.ownerId) return null;
+    if (this.opts.virusAction === 'block' || !this.captchaOn) {
+      if (userId && (await this.flagsOf(userId))?.admin) return null;
+      return 'unavailable_for_legal_reasons';
+    }
+    if (payload && use) {
+      // Used here; the rules below see the grant (a replayed payload of a granted client).
+      const verdict = await this.useCaptcha(payload, who.client, file.id);
+      return verdict === 'failed' ? 'captcha_failed' : null;
+    }
+    if (await this.granted(`file:${file.id}`, who.client)) return null;
+    return 'virus_detected_captcha_required';
   }
 
   private overIpLimit(client: string): 'downloads' | 'transfer' | null {

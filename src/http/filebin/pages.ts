@@ -83,7 +83,23 @@ function isText(file: FileRecord): boolean {
 
 type IdReq = FastifyRequest<{ Params: { id: string; action?: string } }>;
 
-export function registerPages(app: FastifyInstance, core: Core, _config: Config): void {
+export function registerPages(app: FastifyInstance, core: Core, config: Config): void {
+  // An infected file's bytes are not served here (FileBin has no captcha): the viewer, /u/{id},
+  // is where a person can get them (pixeldrain's download rules). Null when none is infected.
+  const malware = (reply: FastifyReply, files: readonly FileRecord[]): FastifyReply | null => {
+    const f = files.find((x) => x.scanStatus === 'infected');
+    if (!f) return null;
+    const block = config.clamavAction === 'block';
+    return sendErrorPage(
+      reply,
+      block ? 451 : 403,
+      'Error',
+      `This file has been marked as malware by our scanning systems.${
+        block ? '' : ` To download it anyway, open /u/${f.id} and fill in the captcha.`
+      }`,
+    );
+  };
+
   const lookup = async (id: string): Promise<FileRecord | null> => {
     try {
       return await core.files.get(id);
@@ -94,6 +110,8 @@ export function registerPages(app: FastifyInstance, core: Core, _config: Config)
   };
 
   const raw = async (req: IdReq, reply: FastifyReply, file: FileRecord, asText = false) => {
+    const refused = malware(reply, [file]);
+    if (refused) return refused;
     const served: FileRecord = asText ? { ...file, mimeType: 'text/plain; charset=utf-8' } : file;
     reply.hijack();
     reply.raw.setHeader('Content-Security-Policy', RAW_CSP);
@@ -123,6 +141,8 @@ export function registerPages(app: FastifyInstance, core: Core, _config: Config)
     const files = view.entries.map((e) => e.file);
     if (files.length === 0) return notFound(reply);
     if (files.some((f) => f.abuseType)) return blocked(reply);
+    const refused = malware(reply, files);
+    if (refused) return refused;
     if (tar) {
       const total = files.reduce((n, f) => n + f.size, 0);
       if (total > MAX_TAR) {
@@ -161,6 +181,8 @@ export function registerPages(app: FastifyInstance, core: Core, _config: Config)
     const file = await lookup(req.params.id);
     if (!file) return notFound(reply);
     if (file.abuseType) return blocked(reply);
+    const refused = malware(reply, [file]);
+    if (refused) return refused;
     if (isText(file)) {
       return sendHtml(reply, textPage(file, (await core.files.readBytes(file)).toString('utf8')));
     }

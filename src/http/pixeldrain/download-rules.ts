@@ -41,11 +41,18 @@ export const RULE_ERRORS: Record<Exclude<Availability, ''> | 'captcha_failed', P
     value: 'transfer_limit_exceeded',
     message: 'Your IP address has downloaded too much data today. Try again tomorrow',
   },
+  virus_detected_captcha_required: {
+    status: 403,
+    value: 'virus_detected_captcha_required',
+    message:
+      'This file has been marked as malware by our scanning systems. To avoid infecting other systems through automated downloads we require you to enter a captcha. The captcha entry is available on the download page',
+  },
   unavailable_for_legal_reasons: {
     status: 451,
     value: 'unavailable_for_legal_reasons',
     message:
-      'This file has been blocked by the administrators of this server and can no longer be downloaded',
+      'This file has been marked as malware by our scanning systems and cannot be downloaded',
+    extra: { type: 'malware' },
   },
   captcha_failed: {
     status: 424,
@@ -54,7 +61,18 @@ export const RULE_ERRORS: Record<Exclude<Availability, ''> | 'captcha_failed', P
   },
 };
 
-/** The refusal as pixeldrain answers it; a blocked file's carries `extra.type`, its abuse type. */
+/** The 451 of a file blocked by an admin (RULE_ERRORS' 451 is an infected file's, `block` mode). */
+const ADMIN_BLOCKED: PdError = {
+  status: 451,
+  value: 'unavailable_for_legal_reasons',
+  message:
+    'This file has been blocked by the administrators of this server and can no longer be downloaded',
+};
+
+/**
+ * The refusal as pixeldrain answers it. A 451 for a file blocked by an admin says so and carries
+ * `extra.type`, its abuse type; otherwise (an infected file in `block` mode) RULE_ERRORS' own.
+ */
 export function ruleError(
   refused: Exclude<Admission['refused'], ''>,
   files: readonly FileRecord[],
@@ -62,7 +80,7 @@ export function ruleError(
   const e = RULE_ERRORS[refused];
   if (refused !== 'unavailable_for_legal_reasons') return e;
   const type = files.find((f) => f.abuseType)?.abuseType;
-  return type ? { ...e, extra: { type } } : e;
+  return type ? { ...ADMIN_BLOCKED, extra: { type } } : e;
 }
 
 /** FileInfo's `availability` and `availability_message` for one downloader. */
@@ -71,8 +89,15 @@ export interface AvailabilityFields {
   availability_message: string;
 }
 
-export function availabilityFields(a: Availability): AvailabilityFields {
-  return { availability: a, availability_message: a ? RULE_ERRORS[a].message : '' };
+export function availabilityFields(
+  a: Availability,
+  /** The file: a 451 of an admin block has its own message. */
+  file?: FileRecord,
+): AvailabilityFields {
+  return {
+    availability: a,
+    availability_message: a ? ruleError(a, file ? [file] : []).message : '',
+  };
 }
 
 /**
@@ -86,6 +111,7 @@ export async function availabilityOf(
 ): Promise<AvailabilityFields> {
   return availabilityFields(
     await core.rules.availability(file, { client: who.client, userId: who.userId ?? null }),
+    file,
   );
 }
 

@@ -35,8 +35,8 @@ export function fileInfo(
     delete_after_downloads: 0,
     availability: availability.availability,
     availability_message: availability.availability_message,
-    // Blocked by an admin (from reports, or directly): pixeldrain's fields for a takedown.
-    abuse_type: file.abuseType ?? '',
+    // Blocked by an admin (from reports, or directly), else `malware` for an infected file.
+    abuse_type: file.abuseType || abuseTypeOf(file),
     abuse_reporter_name: file.abuseType ? BLOCKED_BY : '',
     can_edit: canEdit,
     can_download: true,
@@ -44,6 +44,11 @@ export function fileInfo(
     allow_video_player: true,
     download_speed_limit: 0,
   };
+}
+
+/** `malware` when the virus scanner flagged the content (the rules decide who may download it). */
+function abuseTypeOf(file: FileRecord): string {
+  return file.scanStatus === 'infected' ? 'malware' : '';
 }
 
 /**

@@ -480,8 +480,9 @@ const CHECK = {
 };
 const CHECKS = {
   type: 'object',
-  description: 'The backends this node uses; `redis` only when configured',
-  properties: { database: CHECK, blob_store: CHECK, redis: CHECK },
+  description:
+    'The backends this node uses; `redis` and `clamav` only when configured (`clamav` down is reported but does not make the node unready: uploads work, their scans wait)',
+  properties: { database: CHECK, blob_store: CHECK, redis: CHECK, clamav: CHECK },
   required: ['database'],
 };
 
