@@ -45,11 +45,14 @@ describe.skipIf(skip !== null)('accessibility of the pages (axe-core)', () => {
   let key: string;
   let fileId: string;
   let listId: string;
+  let blockedId: string;
+  let userId: string;
 
   beforeAll(async () => {
     server = await startServer();
     browser = await launch();
-    key = await createUserWithKey(server, 'a11yuser');
+    // An admin: the admin area's pages are checked too.
+    key = await createUserWithKey(server, 'a11yuser', { admin: true });
     const png = await sharp({ create: { width: 40, height: 30, channels: 3, background: '#48c' } })
       .png()
       .toBuffer();
@@ -72,6 +75,24 @@ describe.skipIf(skip !== null)('accessibility of the pages (axe-core)', () => {
       body: JSON.stringify({ title: 'Mine', files: ids.map((id) => ({ id })) }),
     });
     listId = ((await l.json()) as { id: string }).id;
+    // A blocked file (its page shows why) and a report to review.
+    const b = await fetch(`${server.url}/api/file/blocked.txt`, {
+      method: 'PUT',
+      body: 'blocked\n',
+      headers: { Authorization: basic(key) },
+    });
+    blockedId = ((await b.json()) as { id: string }).id;
+    const { core } = server.app.runtime;
+    await core.reports.create(
+      fileId,
+      { type: 'gore', description: 'A report' },
+      {
+        ip: '127.0.0.9',
+        userId: null,
+      },
+    );
+    await core.blocks.block(blockedId, 'copyright', 'A notice', { userId: null, name: 'cli' });
+    userId = (await core.accounts.userByName('a11yuser')).id;
   });
   afterAll(async () => {
     await browser?.close();
@@ -87,10 +108,20 @@ describe.skipIf(skip !== null)('accessibility of the pages (axe-core)', () => {
     ['register', () => '/register', false],
     ['about', () => '/about', false],
     ['404', () => '/u/nosuchfile', false],
+    ['blocked file', () => `/u/${blockedId}`, false],
     ['my files', () => '/account', true],
     ['my lists', () => '/account/lists', true],
     ['API keys', () => '/account/keys', true],
     ['settings', () => '/account/settings', true],
+    ['admin overview', () => '/admin', true],
+    ['admin reports', () => '/admin/reports', true],
+    ['admin files', () => `/admin/files?q=pic`, true],
+    ['admin file details', () => `/admin/files?file=${fileId}`, true],
+    ['admin hashes', () => '/admin/hashes', true],
+    ['admin users', () => '/admin/users', true],
+    ['admin user details', () => `/admin/users?user=${userId}`, true],
+    ['admin invites', () => '/admin/invites', true],
+    ['admin audit log', () => '/admin/audit', true],
   ];
 
   for (const theme of ['light', 'dark']) {

@@ -2,6 +2,7 @@
 import type { Component } from 'svelte';
 import { render as renderComponent } from 'svelte/server';
 import About from './pages/About.svelte';
+import Admin from './pages/Admin.svelte';
 import Account from './pages/Account.svelte';
 import Auth from './pages/Auth.svelte';
 import ErrorPage from './pages/Error.svelte';
@@ -17,6 +18,7 @@ const PAGES: Record<PageName, Component<any>> = {
   auth: Auth,
   about: About,
   error: ErrorPage,
+  admin: Admin,
 };
 
 export function render(page: PageName, props: Record<string, unknown>) {

@@ -4,6 +4,7 @@ import type { Core } from '../../core/index.js';
 import { MAX_IDS_PER_REQUEST } from '../../core/files.js';
 import { packageVersion } from '../openapi.js';
 import { registerAccountPages } from './account.page.js';
+import { registerAdminPages } from './admin.page.js';
 import { createPages, type Pages } from './pages.js';
 import { ASSET, page } from './schemas.js';
 import { registerViewer } from './viewer.page.js';
@@ -48,6 +49,7 @@ export async function webUi(
 
   registerViewer(app, pages);
   registerAccountPages(app, pages);
+  registerAdminPages(app, pages);
   return pages;
 }
 

@@ -1,7 +1,7 @@
 // The data contract between the server's page routes and the Svelte pages (web/src): what each
 // page is rendered with on the server and hydrated with in the browser. Types only.
 
-export type PageName = 'home' | 'viewer' | 'account' | 'auth' | 'about' | 'error';
+export type PageName = 'home' | 'viewer' | 'account' | 'auth' | 'about' | 'error' | 'admin';
 
 export type Theme = 'auto' | 'light' | 'dark';
 
@@ -86,6 +86,13 @@ export interface ErrorProps extends CommonProps {
   message: string;
 }
 
+/** The admin area's sections (/admin/{tab}; /admin is the overview). */
+export type AdminTab = 'overview' | 'reports' | 'files' | 'hashes' | 'users' | 'invites' | 'audit';
+
+export interface AdminProps extends CommonProps {
+  tab: AdminTab;
+}
+
 export interface PagePropsMap {
   home: CommonProps;
   viewer: ViewerProps;
@@ -93,4 +100,5 @@ export interface PagePropsMap {
   auth: AuthProps;
   about: AboutProps;
   error: ErrorProps;
+  admin: AdminProps;
 }

@@ -1,4 +1,4 @@
-// Keyboard shortcuts of the viewer pages (pixeldrain's: a/d/←/→, s, Shift+S, c, q/Escape):
+// Keyboard shortcuts of the viewer pages (pixeldrain's: a/d/←/→, s, Shift+S, c, r, q/Escape):
 // ignored while typing, with a modifier held, or while a dialog is open.
 
 export function shortcutTarget(e: KeyboardEvent): boolean {
