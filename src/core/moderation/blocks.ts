@@ -2,7 +2,7 @@ import { CoreError, invalidInput } from '../errors.js';
 import type { FileService } from '../files.js';
 import type { FileRecord } from '../records.js';
 import type { Actor, AuditLog } from './audit.js';
-import { ABUSE_TYPES } from './reports.js';
+import { ABUSE_TYPES } from './abuse-types.js';
 
 export interface FileBlock {
   abuseType: string;

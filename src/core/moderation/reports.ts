@@ -5,20 +5,7 @@ import { newId } from '../ids.js';
 import type { SharedState } from '../shared-state.js';
 import type { Actor, AuditLog } from './audit.js';
 import type { BlockService } from './blocks.js';
-
-/** The report types pixeldrain's viewer offers (spec 2.1), plus copyright and other. */
-export const ABUSE_TYPES = [
-  'terrorism',
-  'gore',
-  'child_abuse',
-  'zoophilia',
-  'revenge_porn',
-  'doxing',
-  'malware',
-  'copyright',
-  'other',
-] as const;
-export type AbuseType = (typeof ABUSE_TYPES)[number];
+import { ABUSE_TYPES } from './abuse-types.js';
 
 export const REPORT_STATUSES = ['open', 'resolved', 'dismissed'] as const;
 export type ReportStatus = (typeof REPORT_STATUSES)[number];

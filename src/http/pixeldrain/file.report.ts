@@ -1,6 +1,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Core } from '../../core/index.js';
-import { ABUSE_TYPES, DESCRIPTION_MAX } from '../../core/moderation/reports.js';
+import { ABUSE_TYPES } from '../../core/moderation/abuse-types.js';
+import { DESCRIPTION_MAX } from '../../core/moderation/reports.js';
 import { readForm } from '../common/form.js';
 import { principalOf } from './auth.js';
 import { sendPdError, toPdErrorUnwrapped } from './errors.js';
