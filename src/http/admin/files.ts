@@ -8,7 +8,7 @@ import { sendPdError, toPdErrorUnwrapped as toPdError } from '../pixeldrain/erro
 import { FORM_MAX_BYTES, sendJson } from '../pixeldrain/respond.js';
 import { errors, json, TAGS } from '../pixeldrain/schemas.js';
 import { auditJson, AUDIT_ENTRY } from './audit.js';
-import { actorOf, adminOf, iso } from './guard.js';
+import { actorOf, iso, theAdmin } from './guard.js';
 import {
   ADMIN_FILE,
   adminFileJson,
@@ -69,7 +69,6 @@ export function registerAdminFiles(app: FastifyInstance, core: Core): void {
       reply: FastifyReply,
     ) => {
       try {
-        await adminOf(core, req);
         const by = req.query.by || undefined;
         if (by !== undefined && !(FILE_SEARCH_BY as readonly string[]).includes(by))
           throw invalidInput([{ field: 'by', problem: 'invalid_enum', allowed: FILE_SEARCH_BY }]);
@@ -111,7 +110,6 @@ export function registerAdminFiles(app: FastifyInstance, core: Core): void {
     },
     async (req: IdReq, reply: FastifyReply) => {
       try {
-        await adminOf(core, req);
         const file = await adminFile(core, req.params.id);
         const end = Math.ceil(core.files.clock() / DAY_MS) * DAY_MS;
         const [reports, audit, s] = await Promise.all([
@@ -166,7 +164,7 @@ export function registerAdminFiles(app: FastifyInstance, core: Core): void {
       },
       async (req: IdReq, reply: FastifyReply) => {
         try {
-          const admin = await adminOf(core, req);
+          const admin = theAdmin(req);
           const { fields } = await readForm(req.raw, reply.raw, FORM_MAX_BYTES);
           const withFile = await act(req.params.id, fields, admin);
           return sendJson(reply, {

@@ -1,4 +1,4 @@
-import type { FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Principal } from '../../core/accounts.js';
 import { CoreError } from '../../core/errors.js';
 import type { Core } from '../../core/index.js';
@@ -14,6 +14,25 @@ export async function adminOf(core: Core, req: FastifyRequest): Promise<Principa
   const principal = await principalOf(core, req, 'required');
   if (!principal?.isAdmin) throw new CoreError('forbidden', 'This is for administrators only');
   return principal!;
+}
+
+const admins = new WeakMap<FastifyRequest, Principal>();
+
+/**
+ * Guard every route of the admin plugin at once (a route added later cannot forget it): the
+ * caller must be an admin before any handler runs. Refusals go to the dialect's error handler.
+ */
+export function guardAdmins(app: FastifyInstance, core: Core): void {
+  app.addHook('preHandler', async (req) => {
+    admins.set(req, await adminOf(core, req));
+  });
+}
+
+/** The admin of a request that passed `guardAdmins`. */
+export function theAdmin(req: FastifyRequest): Principal {
+  const p = admins.get(req);
+  if (!p) throw new Error('an admin route outside the admin guard');
+  return p;
 }
 
 /** The audit log's actor for an admin request. */

@@ -4,7 +4,7 @@ import { readForm } from '../common/form.js';
 import { sendPdError, toPdErrorUnwrapped as toPdError } from '../pixeldrain/errors.js';
 import { FORM_MAX_BYTES, sendJson } from '../pixeldrain/respond.js';
 import { errors, json, TAGS } from '../pixeldrain/schemas.js';
-import { actorOf, adminOf, iso } from './guard.js';
+import { actorOf, iso, theAdmin } from './guard.js';
 import { adminForm, boolField, pageOf, PAGE_QUERY, SUCCESS } from './json.js';
 
 const ADMIN_ERRORS = { 401: 'authentication_required', 403: 'forbidden' };
@@ -48,7 +48,6 @@ export function registerAdminHashes(app: FastifyInstance, core: Core): void {
       reply: FastifyReply,
     ) => {
       try {
-        await adminOf(core, req);
         const { limit, offset } = pageOf(req.query);
         const { hashes, total } = await core.blocks.listHashes(limit, offset);
         return sendJson(reply, {
@@ -88,7 +87,7 @@ export function registerAdminHashes(app: FastifyInstance, core: Core): void {
     },
     async (req: FastifyRequest, reply: FastifyReply) => {
       try {
-        const admin = await adminOf(core, req);
+        const admin = theAdmin(req);
         const { fields } = await readForm(req.raw, reply.raw, FORM_MAX_BYTES);
         await core.blocks.blockHash(fields.sha256 ?? '', fields.reason ?? '', actorOf(admin), {
           blockFiles: boolField(fields, 'block_files') ?? false,
@@ -118,7 +117,7 @@ export function registerAdminHashes(app: FastifyInstance, core: Core): void {
     },
     async (req: FastifyRequest<{ Params: { sha256: string } }>, reply: FastifyReply) => {
       try {
-        const admin = await adminOf(core, req);
+        const admin = theAdmin(req);
         const { fields } = await readForm(req.raw, reply.raw, FORM_MAX_BYTES);
         await core.blocks.unblockHash(req.params.sha256, fields.reason ?? '', actorOf(admin));
         return sendJson(reply, { success: true });

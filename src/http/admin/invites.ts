@@ -7,7 +7,7 @@ import { PdFailure, sendPdError, toPdError } from '../pixeldrain/errors.js';
 import { FORM_MAX_BYTES, sendJson } from '../pixeldrain/respond.js';
 import { errors, form, json, str, TAGS } from '../pixeldrain/schemas.js';
 import { originOf } from '../web/sharex.js';
-import { actorOf, adminOf, iso } from './guard.js';
+import { actorOf, iso, theAdmin } from './guard.js';
 
 const INVITE = {
   type: 'object',
@@ -52,7 +52,6 @@ export function registerAdminInvites(app: FastifyInstance, core: Core, config: C
     },
     async (req: FastifyRequest<Paging>, reply: FastifyReply) => {
       try {
-        await adminOf(core, req);
         const limit = Math.min(500, Math.max(1, Number(req.query.limit ?? 50) || 50));
         const offset = Math.max(0, Number(req.query.offset ?? 0) || 0);
         const { invites, total } = await core.limits.invites.list(limit, offset);
@@ -108,7 +107,7 @@ export function registerAdminInvites(app: FastifyInstance, core: Core, config: C
     },
     async (req: FastifyRequest, reply: FastifyReply) => {
       try {
-        const admin = await adminOf(core, req);
+        const admin = theAdmin(req);
         const { fields } = await readForm(req.raw, reply.raw, FORM_MAX_BYTES);
         const raw = (fields.days ?? '').trim();
         const days = raw === '' ? INVITE_DEFAULT_DAYS : Number(raw);

@@ -7,7 +7,7 @@ import { readForm } from '../common/form.js';
 import { PdFailure, sendPdError, toPdError } from '../pixeldrain/errors.js';
 import { FORM_MAX_BYTES, sendJson } from '../pixeldrain/respond.js';
 import { errors, form, idParam, json, str, TAGS } from '../pixeldrain/schemas.js';
-import { actorOf, adminOf } from './guard.js';
+import { actorOf, theAdmin } from './guard.js';
 
 const LIMITS = {
   type: 'object',
@@ -111,7 +111,7 @@ export function registerAdminLimits(app: FastifyInstance, core: Core, config: Co
     },
     async (req: FastifyRequest<{ Params: { id: string } }>, reply: FastifyReply) => {
       try {
-        const admin = await adminOf(core, req);
+        const admin = theAdmin(req);
         const { fields } = await readForm(req.raw, reply.raw, FORM_MAX_BYTES);
         const changes: LimitChanges = {};
         const storage = limitField(fields, 'storage_quota');
@@ -174,7 +174,6 @@ export function registerAdminLimits(app: FastifyInstance, core: Core, config: Co
     },
     async (req: FastifyRequest, reply: FastifyReply) => {
       try {
-        await adminOf(core, req);
         return sendJson(reply, {
           registration: config.registration,
           anonymous_uploads: config.allowAnonymousUploads,

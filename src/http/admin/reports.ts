@@ -6,7 +6,7 @@ import { readForm } from '../common/form.js';
 import { sendPdError, toPdErrorUnwrapped as toPdError } from '../pixeldrain/errors.js';
 import { FORM_MAX_BYTES, sendJson } from '../pixeldrain/respond.js';
 import { errors, json, TAGS } from '../pixeldrain/schemas.js';
-import { actorOf, adminOf } from './guard.js';
+import { actorOf, theAdmin } from './guard.js';
 import { adminForm, pageOf, PAGE_QUERY, REPORT, reportsJson } from './json.js';
 
 const ADMIN_ERRORS = { 401: 'authentication_required', 403: 'forbidden' };
@@ -43,7 +43,6 @@ export function registerAdminReports(app: FastifyInstance, core: Core): void {
       reply: FastifyReply,
     ) => {
       try {
-        await adminOf(core, req);
         const status = req.query.status || 'open';
         if (status !== 'all' && !(REPORT_STATUSES as readonly string[]).includes(status))
           throw invalidInput([
@@ -85,7 +84,7 @@ export function registerAdminReports(app: FastifyInstance, core: Core): void {
     },
     async (req: FastifyRequest<{ Params: { id: string } }>, reply: FastifyReply) => {
       try {
-        const admin = await adminOf(core, req);
+        const admin = theAdmin(req);
         const { fields } = await readForm(req.raw, reply.raw, FORM_MAX_BYTES);
         const report = await core.reports.resolve(
           req.params.id,

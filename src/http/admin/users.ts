@@ -6,7 +6,7 @@ import { sendPdError, toPdErrorUnwrapped as toPdError } from '../pixeldrain/erro
 import { FORM_MAX_BYTES, sendJson } from '../pixeldrain/respond.js';
 import { errors, json, TAGS } from '../pixeldrain/schemas.js';
 import { AUDIT_ENTRY, auditJson } from './audit.js';
-import { actorOf, adminOf } from './guard.js';
+import { actorOf, theAdmin } from './guard.js';
 import {
   ADMIN_FILE,
   adminFileJson,
@@ -58,7 +58,6 @@ export function registerAdminUsers(app: FastifyInstance, core: Core): void {
       reply: FastifyReply,
     ) => {
       try {
-        await adminOf(core, req);
         const { users, total } = await core.adminSearch.users(req.query.q ?? '', pageOf(req.query));
         return sendJson(reply, { users: users.map(adminUserJson), total });
       } catch (err) {
@@ -92,7 +91,6 @@ export function registerAdminUsers(app: FastifyInstance, core: Core): void {
     },
     async (req: IdReq, reply: FastifyReply) => {
       try {
-        await adminOf(core, req);
         const user = await adminUser(core, req.params.id);
         const [files, audit] = await Promise.all([
           core.adminSearch.filesOf(user.user.id, 50),
@@ -139,7 +137,7 @@ export function registerAdminUsers(app: FastifyInstance, core: Core): void {
     },
     async (req: IdReq, reply: FastifyReply) => {
       try {
-        const admin = await adminOf(core, req);
+        const admin = theAdmin(req);
         const { fields } = await readForm(req.raw, reply.raw, FORM_MAX_BYTES);
         const flags = {
           disabled: boolField(fields, 'disabled'),
@@ -175,7 +173,7 @@ export function registerAdminUsers(app: FastifyInstance, core: Core): void {
     },
     async (req: IdReq, reply: FastifyReply) => {
       try {
-        const admin = await adminOf(core, req);
+        const admin = theAdmin(req);
         const { fields } = await readForm(req.raw, reply.raw, FORM_MAX_BYTES);
         await core.adminUsers.delete(req.params.id, actorOf(admin), fields.reason ?? '');
         return sendJson(reply, { success: true });
