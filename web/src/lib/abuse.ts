@@ -1,18 +1,9 @@
 // The abuse types of pixeldrain's report_abuse (spec 2.8) and of a block, in plain words.
 
-export const ABUSE_TYPES = [
-  'terrorism',
-  'gore',
-  'child_abuse',
-  'zoophilia',
-  'revenge_porn',
-  'doxing',
-  'malware',
-  'copyright',
-  'other',
-] as const;
+import type { AbuseType } from '../../../src/core/moderation/abuse-types.js';
 
-export type AbuseType = (typeof ABUSE_TYPES)[number];
+// The list itself is the server's (the values it accepts), shared rather than copied.
+export { ABUSE_TYPES, type AbuseType } from '../../../src/core/moderation/abuse-types.js';
 
 export const ABUSE_LABELS: Record<AbuseType, string> = {
   terrorism: 'Terrorism or violent extremism',
