@@ -193,6 +193,13 @@ export class Stowage extends Server {
           // rows download one file from 64 addresses and never view it, which the default
           // (10 downloads, 3x the views) rightly refuses.
           STOWAGE_HOTLINK_MIN_DOWNLOADS: '1000',
+          // The bench uploads thousands of files from one address and the soak from one account:
+          // no per-address budget, and account limits far away (so their checks still run).
+          STOWAGE_ANON_DAILY_UPLOADS: '0',
+          STOWAGE_ANON_DAILY_UPLOAD_BYTES: '0',
+          STOWAGE_USER_STORAGE_QUOTA: '1000000GB',
+          STOWAGE_USER_DAILY_UPLOAD: '1000000GB',
+          STOWAGE_USER_MAX_FILES: '1000000000',
           ...extraEnv,
         },
       },
