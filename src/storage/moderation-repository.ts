@@ -199,6 +199,15 @@ export class KyselyBlockRepository implements BlockRepository {
     return Number(r.numDeletedRows) > 0;
   }
 
+  async someHashes(limit: number): Promise<string[]> {
+    const rows = await this.db
+      .selectFrom('blocked_hashes')
+      .select('blob_key')
+      .limit(limit)
+      .execute();
+    return rows.map((r) => r.blob_key);
+  }
+
   async isHashBlocked(sha256: string): Promise<boolean> {
     const row = await this.db
       .selectFrom('blocked_hashes')

@@ -5,6 +5,7 @@ import {
   abuseTypeOf,
   BlockService,
   normalizeSha256,
+  SCREEN_REFRESH_MS,
   type BlockedHash,
   type BlockRepository,
 } from './blocks.js';
@@ -25,8 +26,15 @@ class MemoryBlocks implements BlockRepository {
   async deleteHash(sha: string) {
     return this.hashes.delete(sha);
   }
+  queries = 0;
   async isHashBlocked(sha: string) {
+    this.queries++;
     return this.hashes.has(sha);
+  }
+  reads = 0;
+  async someHashes(limit: number) {
+    this.reads++;
+    return [...this.hashes.keys()].slice(0, limit);
   }
   async listHashes() {
     return { hashes: [...this.hashes.values()], total: this.hashes.size };
@@ -85,5 +93,21 @@ describe('blocks', () => {
       code: 'not_found',
     });
     expect(rows.map((r) => r.action)).toEqual(['hash.block', 'hash.unblock']);
+  });
+
+  it("screens from a set in memory: one read per refresh, other nodes' blocks seen after it", async () => {
+    let now = 1000;
+    const repo = new MemoryBlocks();
+    const blocks = new BlockService(repo, {} as FileService, audit().log, { now: () => now });
+    const sha = 'ef'.repeat(32);
+    for (let i = 0; i < 5; i++) await blocks.screen(sha);
+    expect(repo.reads).toBe(1);
+    expect(repo.queries).toBe(0);
+    // Blocked by another node (straight into the table): refused once the set is read again.
+    repo.hashes.set(sha, { sha256: sha, reason: '', createdAt: now, createdBy: 'x' });
+    await expect(blocks.screen(sha)).resolves.toBeUndefined();
+    now += SCREEN_REFRESH_MS;
+    await expect(blocks.screen(sha)).rejects.toMatchObject({ code: 'content_blocked' });
+    expect(repo.reads).toBe(2);
   });
 });

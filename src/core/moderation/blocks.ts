@@ -28,11 +28,17 @@ export interface BlockRepository {
   insertHash(hash: BlockedHash): Promise<boolean>;
   deleteHash(sha256: string): Promise<boolean>;
   isHashBlocked(sha256: string): Promise<boolean>;
+  /** Up to `limit` blocked hashes (any order). */
+  someHashes(limit: number): Promise<string[]>;
   /** Newest first. */
   listHashes(limit: number, offset: number): Promise<{ hashes: BlockedHash[]; total: number }>;
 }
 
 const SHA256 = /^[0-9a-f]{64}$/;
+/** How long the uploads' set of blocked hashes is used before it is read again. */
+export const SCREEN_REFRESH_MS = 2000;
+/** More blocked hashes than this are not kept in memory: each upload asks the database. */
+const SCREEN_MAX_KEPT = 100_000;
 
 /** A SHA-256 as hex, lower case; invalid_input if it is not one. */
 export function normalizeSha256(raw: string): string {
@@ -60,6 +66,9 @@ export function abuseTypeOf(raw: string | undefined): string {
  */
 export class BlockService {
   private readonly now: () => number;
+  /** Blocked hashes known here (null: too many to keep, ask the database), and when read. */
+  private known: { hashes: Set<string> | null; at: number } | null = null;
+  private reading: Promise<Set<string> | null> | null = null;
 
   constructor(
     private readonly repo: BlockRepository,
@@ -131,6 +140,7 @@ export class BlockService {
       createdAt: this.now(),
       createdBy: actor.name,
     });
+    this.known?.hashes?.add(sha256);
     let blocked = 0;
     if (opts.blockFiles) {
       const ids = await this.repo.fileIdsWithContent(sha256);
@@ -148,6 +158,7 @@ export class BlockService {
     const sha256 = normalizeSha256(raw);
     if (!(await this.repo.deleteHash(sha256)))
       throw new CoreError('not_found', 'This hash is not blocked');
+    this.known?.hashes?.delete(sha256);
     await this.audit.record(actor, 'hash.unblock', { type: 'hash', id: sha256 }, reason);
   }
 
@@ -155,9 +166,30 @@ export class BlockService {
     return this.repo.listHashes(Math.min(Math.max(1, limit), 500), Math.max(0, offset));
   }
 
-  /** The upload hook (FileServiceOptions.screen): content_blocked for a blocked SHA-256. */
+  /**
+   * The upload hook (FileServiceOptions.screen): content_blocked for a blocked SHA-256. Uploads
+   * ask a set kept in memory (blocked hashes are few: admins add them by hand), read again at most
+   * every SCREEN_REFRESH_MS, so a hash blocked on another node is refused there within that time
+   * (on this node at once). Past SCREEN_MAX_KEPT hashes each upload asks the database.
+   */
   async screen(sha256: string): Promise<void> {
-    if (await this.repo.isHashBlocked(sha256))
+    const hashes = await this.blockedHashes();
+    const blocked = hashes ? hashes.has(sha256) : await this.repo.isHashBlocked(sha256);
+    if (blocked)
       throw new CoreError('content_blocked', 'This content has been blocked on this server');
+  }
+
+  private async blockedHashes(): Promise<Set<string> | null> {
+    const at = this.now();
+    if (this.known && at - this.known.at < SCREEN_REFRESH_MS) return this.known.hashes;
+    this.reading ??= this.repo
+      .someHashes(SCREEN_MAX_KEPT + 1)
+      .then((list) => {
+        const hashes = list.length > SCREEN_MAX_KEPT ? null : new Set(list);
+        this.known = { hashes, at };
+        return hashes;
+      })
+      .finally(() => (this.reading = null));
+    return this.reading;
   }
 }
