@@ -7,6 +7,7 @@ import fsp from 'node:fs/promises';
 import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
+import { pipeline } from 'node:stream/promises';
 import { buildApp } from '../src/app.js';
 import { loadConfig } from '../src/config.js';
 import { ClamdScanner } from '../src/scan/clamd.js';
@@ -23,10 +24,10 @@ function cpuSeconds(pid: number): number {
 }
 
 async function randomFile(file: string, mib: number): Promise<void> {
-  const out = fs.createWriteStream(file);
-  for (let i = 0; i < mib; i++)
-    if (!out.write(randomBytes(MiB))) await new Promise((r) => out.once('drain', r));
-  await new Promise<void>((r, j) => out.end((e?: Error | null) => (e ? j(e) : r())));
+  // pipeline: a failing write (a full disk) rejects instead of an unhandled 'error' event.
+  await pipeline(async function* () {
+    for (let i = 0; i < mib; i++) yield randomBytes(MiB);
+  }, fs.createWriteStream(file));
 }
 
 function put(url: string, file: string): Promise<number> {
