@@ -10,6 +10,12 @@ import {
   TRAFFIC_ENV,
   type TrafficConfig,
 } from './config-traffic.js';
+import {
+  loadScaleOutConfig,
+  SCALEOUT_DEFAULTS,
+  SCALEOUT_ENV,
+  type ScaleOutConfig,
+} from './config-scaleout.js';
 import { loadScanConfig, SCAN_DEFAULTS, SCAN_ENV, type ScanConfig } from './config-scan.js';
 import {
   loadModerationConfig,
@@ -25,10 +31,11 @@ import {
 } from './config-limits.js';
 
 export { ConfigError, parseSize };
-export type { TrafficConfig, ScanConfig, LimitsConfig, ModerationConfig };
+export type { ScaleOutConfig, TrafficConfig, ScanConfig, LimitsConfig, ModerationConfig };
 
 /** The whole runtime configuration, in one typed object passed down explicitly. */
-export interface Config extends TrafficConfig, ScanConfig, LimitsConfig, ModerationConfig {
+export interface Config
+  extends ScaleOutConfig, TrafficConfig, ScanConfig, LimitsConfig, ModerationConfig {
   host: string;
   port: number;
   /** Root of the embedded storage: SQLite database, blobs, staging area. */
@@ -63,27 +70,6 @@ export interface Config extends TrafficConfig, ScanConfig, LimitsConfig, Moderat
   cheveretoThumbSize: number;
   /** Chevereto `medium`: width in pixels (only for wider originals). */
   cheveretoMediumWidth: number;
-  /** PostgreSQL connection URL; null = the embedded SQLite database in dataDir. */
-  databaseUrl: string | null;
-  /** PostgreSQL schema to use (created if missing); null = the server's default search path. */
-  databaseSchema: string | null;
-  /** PostgreSQL connections per process. */
-  databasePoolSize: number;
-  /** Where file bytes live: the local data dir, or an S3-compatible bucket. */
-  storage: 'fs' | 's3';
-  s3Bucket: string | null;
-  s3Region: string;
-  /** Endpoint of a non-AWS store (MinIO, Ceph, R2, Garage...); null = AWS. */
-  s3Endpoint: string | null;
-  s3ForcePathStyle: boolean;
-  /** Object key prefix inside the bucket (e.g. "stowage/"). */
-  s3Prefix: string;
-  /** Downloads answer with a redirect to a presigned URL instead of passing the bytes through. */
-  s3Redirect: boolean;
-  /** SDK request checksums: AWS's default, or only where required (older S3-compatible stores). */
-  s3Checksums: 'when_supported' | 'when_required';
-  /** Redis URL for state shared between nodes (rate limits, de-duplication); null = in-process. */
-  redisUrl: string | null;
   /** Fetch uploads from URLs (Chevereto `source=https://…`). Off by default. */
   urlUploads: boolean;
   /** Hosts or CIDRs URL uploads may reach although private (e.g. 10.0.0.0/8, files.lan). */
@@ -142,18 +128,7 @@ const ENV: Record<keyof Config, string> = {
   mediaTimeoutMs: 'STOWAGE_MEDIA_TIMEOUT_MS',
   cheveretoThumbSize: 'STOWAGE_CHEVERETO_THUMB_SIZE',
   cheveretoMediumWidth: 'STOWAGE_CHEVERETO_MEDIUM_WIDTH',
-  databaseUrl: 'STOWAGE_DATABASE_URL',
-  databaseSchema: 'STOWAGE_DATABASE_SCHEMA',
-  databasePoolSize: 'STOWAGE_DATABASE_POOL_SIZE',
-  storage: 'STOWAGE_STORAGE',
-  s3Bucket: 'STOWAGE_S3_BUCKET',
-  s3Region: 'STOWAGE_S3_REGION',
-  s3Endpoint: 'STOWAGE_S3_ENDPOINT',
-  s3ForcePathStyle: 'STOWAGE_S3_FORCE_PATH_STYLE',
-  s3Prefix: 'STOWAGE_S3_PREFIX',
-  s3Redirect: 'STOWAGE_S3_REDIRECT',
-  s3Checksums: 'STOWAGE_S3_CHECKSUMS',
-  redisUrl: 'STOWAGE_REDIS_URL',
+  ...SCALEOUT_ENV,
   urlUploads: 'STOWAGE_URL_UPLOADS',
   urlUploadsAllow: 'STOWAGE_URL_UPLOADS_ALLOW',
   urlUploadsTimeoutMs: 'STOWAGE_URL_UPLOADS_TIMEOUT_MS',
@@ -190,18 +165,7 @@ export const DEFAULTS: Config = {
   mediaTimeoutMs: 30_000,
   cheveretoThumbSize: 160,
   cheveretoMediumWidth: 500,
-  databaseUrl: null,
-  databaseSchema: null,
-  databasePoolSize: 10,
-  storage: 'fs',
-  s3Bucket: null,
-  s3Region: 'us-east-1',
-  s3Endpoint: null,
-  s3ForcePathStyle: false,
-  s3Prefix: '',
-  s3Redirect: false,
-  s3Checksums: 'when_supported',
-  redisUrl: null,
+  ...SCALEOUT_DEFAULTS,
   urlUploads: false,
   urlUploadsAllow: [],
   urlUploadsTimeoutMs: 30_000,
@@ -373,7 +337,7 @@ export function loadConfig(input: ConfigInput = {}, env: NodeJS.ProcessEnv = pro
   const trust = pick('trustProxy');
   if (trust) c.trustProxy = parseTrustProxy(trust.setting, trust.value);
   loadConnections(c, pick);
-  loadScaleOut(c, pick);
+  loadScaleOutConfig(c, pick);
   loadChevereto(c, pick);
   loadTrafficConfig(c, pick, c.port);
   loadScanConfig(c, pick);
@@ -387,38 +351,6 @@ function kebab(k: string): string {
 }
 
 type Pick = Picker<keyof Config>;
-
-function parseUrl(setting: string, raw: string, protocols: string[]): string {
-  let u: URL;
-  try {
-    u = new URL(raw);
-  } catch {
-    throw new ConfigError(
-      setting,
-      `expected a URL (${protocols.join(', ')}), got "${redact(raw)}"`,
-    );
-  }
-  if (!protocols.includes(u.protocol)) {
-    throw new ConfigError(
-      setting,
-      `expected a ${protocols.join(' or ')} URL, got "${redact(raw)}"`,
-    );
-  }
-  return raw;
-}
-
-/** Never echo a password from a connection URL into logs. */
-function redact(raw: string): string {
-  return raw.replace(/\/\/([^:/@]+):[^@/]*@/, '//$1:***@');
-}
-
-function oneOf<T extends string>(setting: string, raw: string, values: readonly T[]): T {
-  const v = raw.trim().toLowerCase();
-  if (!(values as readonly string[]).includes(v)) {
-    throw new ConfigError(setting, `expected one of ${values.join(', ')}; got "${raw}"`);
-  }
-  return v as T;
-}
 
 /** Timeouts and connection caps of the HTTP server. */
 function loadConnections(c: Config, pick: Pick): void {
@@ -437,56 +369,6 @@ function loadConnections(c: Config, pick: Pick): void {
       // Behind a reverse proxy every connection comes from the proxy's address.
       c.maxConnectionsPerIp = 0;
     }
-  }
-}
-
-/** PostgreSQL, S3 and Redis: the scale-out stack (all optional; the embedded defaults stay). */
-function loadScaleOut(c: Config, pick: Pick): void {
-  const db = pick('databaseUrl');
-  if (db) c.databaseUrl = parseUrl(db.setting, String(db.value), ['postgres:', 'postgresql:']);
-  const schema = pick('databaseSchema');
-  if (schema) {
-    const v = String(schema.value);
-    if (!/^[a-z_][a-z0-9_]{0,62}$/.test(v)) {
-      throw new ConfigError(schema.setting, `expected a lower-case SQL identifier, got "${v}"`);
-    }
-    c.databaseSchema = v;
-  }
-  const pool = pick('databasePoolSize');
-  if (pool) c.databasePoolSize = parseInteger(pool.setting, pool.value as string | number, 1, 1000);
-  const storage = pick('storage');
-  if (storage) c.storage = oneOf(storage.setting, String(storage.value), ['fs', 's3'] as const);
-  const bucket = pick('s3Bucket');
-  if (bucket) c.s3Bucket = String(bucket.value).trim() || null;
-  const region = pick('s3Region');
-  if (region) c.s3Region = String(region.value).trim();
-  const endpoint = pick('s3Endpoint');
-  if (endpoint)
-    c.s3Endpoint = parseUrl(endpoint.setting, String(endpoint.value), ['http:', 'https:']);
-  const pathStyle = pick('s3ForcePathStyle');
-  if (pathStyle)
-    c.s3ForcePathStyle = parseBool(pathStyle.setting, pathStyle.value as string | boolean);
-  const prefix = pick('s3Prefix');
-  if (prefix) {
-    const v = String(prefix.value);
-    if (!/^[A-Za-z0-9._/-]{0,200}$/.test(v) || v.startsWith('/')) {
-      throw new ConfigError(prefix.setting, `expected a key prefix such as "stowage/", got "${v}"`);
-    }
-    c.s3Prefix = v;
-  }
-  const redirect = pick('s3Redirect');
-  if (redirect) c.s3Redirect = parseBool(redirect.setting, redirect.value as string | boolean);
-  const checksums = pick('s3Checksums');
-  if (checksums) {
-    c.s3Checksums = oneOf(checksums.setting, String(checksums.value), [
-      'when_supported',
-      'when_required',
-    ] as const);
-  }
-  const redis = pick('redisUrl');
-  if (redis) c.redisUrl = parseUrl(redis.setting, String(redis.value), ['redis:', 'rediss:']);
-  if (c.storage === 's3' && !c.s3Bucket) {
-    throw new ConfigError(ENV.s3Bucket, 'required when STOWAGE_STORAGE=s3');
   }
 }
 
