@@ -295,6 +295,7 @@ export const TAGS = {
   account: 'account',
   misc: 'misc',
   admin: 'admin',
+  filesystem: 'filesystem',
 } as const;
 
 /** Path parameter `id` (or another name). */
