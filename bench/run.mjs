@@ -41,6 +41,7 @@ import {
   writeResults,
 } from './lib/report.mjs';
 import { Nginx, Stowage } from './lib/servers.mjs';
+import { fsAccount, measureFilesystem, renderFilesystem } from './lib/filesystem.mjs';
 import { measureThumbnails, renderThumbnails } from './lib/thumbs.mjs';
 import { measureBrowserUpload, measureWebPages, renderWeb } from './lib/web.mjs';
 import {
@@ -72,6 +73,11 @@ const THUMBS_ONLY = env.BENCH_THUMBS_ONLY === '1';
 const WEB = env.BENCH_WEB !== '0';
 const WEB_ONLY = env.BENCH_WEB_ONLY === '1';
 const WEB_UPLOAD_GIB = intEnv('BENCH_WEB_UPLOAD_GIB', 2, 0);
+const FS = env.BENCH_FS !== '0';
+const FS_ONLY = env.BENCH_FS_ONLY === '1';
+const FS_FILE_BYTES = intEnv('BENCH_FS_FILE_BYTES', 20 * KiB, 1);
+const FS_STAT_REPEATS = intEnv('BENCH_FS_STAT_REPEATS', 20, 1);
+const FS_DELETE_ROUNDS = intEnv('BENCH_FS_DELETE_ROUNDS', 3, 1);
 // --stack pg-s3: Stowage on PostgreSQL + s3rver + Redis instead of SQLite + local disk.
 const STACK = stackArg(process.argv.slice(2));
 const SERVERS = (env.BENCH_SERVERS || 'nginx,stowage')
@@ -81,6 +87,16 @@ const SERVERS = (env.BENCH_SERVERS || 'nginx,stowage')
 
 const ALL_METRICS = [
   { key: 'putBig', label: `PUT ${BIG_LABEL} (MB/s)`, field: 'mbps', target: 0.9 },
+  // The filesystem's PUT: compared with nginx's PUT of the round, and with Stowage's own
+  // PUT /api/file of the round (issue 16: within 5%).
+  {
+    key: 'putFsBig',
+    label: `PUT ${BIG_LABEL} /api/filesystem/me/big.bin (MB/s)`,
+    field: 'mbps',
+    target: 0.9,
+    nginxKey: 'putBig',
+    versus: { key: 'putBig', label: 'PUT /api/file', target: 0.95 },
+  },
   { key: 'getBig', label: `GET ${BIG_LABEL} (MB/s)`, field: 'mbps', target: 0.9 },
   { key: 'getSmall', label: `GET 4 KiB, ${CONNECTIONS} conn (req/s)`, field: 'okRps', target: 0.3 },
   {
@@ -91,12 +107,17 @@ const ALL_METRICS = [
   },
   { key: 'putSmall', label: `PUT 4 KiB, ${CONNECTIONS} conn (req/s)`, field: 'okRps', target: 1.0 },
 ];
-// BENCH_ONLY: a comma-separated list of row keys (putBig, getBig, getSmall, getSmallMulti, putSmall).
+// BENCH_ONLY: a comma-separated list of row keys (putBig, putFsBig, getBig, getSmall,
+// getSmallMulti, putSmall); putFsBig brings putBig along (its ratio is to PUT /api/file).
 const ONLY = (env.BENCH_ONLY || '')
   .split(',')
   .map((s) => s.trim())
   .filter(Boolean);
-const METRICS = ONLY.length ? ALL_METRICS.filter((m) => ONLY.includes(m.key)) : ALL_METRICS;
+const METRICS = ONLY.length
+  ? ALL_METRICS.filter(
+      (m) => ONLY.includes(m.key) || (m.key === 'putBig' && ONLY.includes('putFsBig')),
+    )
+  : ALL_METRICS;
 const runs = (key) => METRICS.some((m) => m.key === key);
 /** Target for the peak RSS of the largest single Stowage process. */
 const RSS_LIMIT_MIB = 150;
@@ -154,25 +175,41 @@ async function runRound(r, ctx) {
       rec.servers[name].processes = 1 + descendants(servers[name].pid).length;
       rec.servers[name].idle = treeRss(servers[name].pid);
     }
+    // The filesystem's PUT needs an account (made through the API, untimed).
+    if (runs('putFsBig') && servers.stowage)
+      servers.stowage.auth = await fsAccount(servers.stowage.port);
 
-    // 1. big PUT, input re-read right before each run, upload deleted right after
-    for (const name of runs('putBig') ? order : []) {
+    // 1. big PUT, input re-read right before each run, upload deleted right after. Stowage's
+    // two PUTs (/api/file, /api/filesystem) alternate their order between rounds too.
+    const bigPuts = (name) => {
+      const keys = ['putBig', 'putFsBig'].filter(
+        (k) => runs(k) && (name === 'stowage' || k === 'putBig'),
+      );
+      return r % 2 === 0 ? keys : keys.reverse();
+    };
+    for (const name of order) {
       const s = servers[name];
-      await measure(rec.servers[name], s, 'putBig', async () => {
-        reread(ctx.input);
-        syncDisks();
-        const sampler = new RssSampler(s.pid).start();
-        let res;
-        try {
-          res = await s.putBig(ctx.input, BIG, r + 1);
-        } finally {
-          rec.servers[name].putBigRss = sampler.stop();
-        }
-        await s.remove(res.handle);
-        const mbps = Math.round(BIG / res.seconds / 1e6);
-        log(`${name} PUT ${BIG_LABEL}: ${mbps} MB/s (${res.seconds.toFixed(2)} s)`);
-        return { mbps, seconds: round2(res.seconds), status: res.status };
-      });
+      for (const key of bigPuts(name)) {
+        await measure(rec.servers[name], s, key, async () => {
+          reread(ctx.input);
+          syncDisks();
+          const sampler = new RssSampler(s.pid).start();
+          let res;
+          try {
+            res =
+              key === 'putBig'
+                ? await s.putBig(ctx.input, BIG, r + 1)
+                : await s.putFsBig(ctx.input, BIG, s.auth);
+          } finally {
+            rec.servers[name][`${key}Rss`] = sampler.stop();
+          }
+          await s.remove(res.handle);
+          const mbps = Math.round(BIG / res.seconds / 1e6);
+          const what = key === 'putBig' ? '' : ' /api/filesystem';
+          log(`${name} PUT ${BIG_LABEL}${what}: ${mbps} MB/s (${res.seconds.toFixed(2)} s)`);
+          return { mbps, seconds: round2(res.seconds), status: res.status };
+        });
+      }
     }
 
     // 2. big GET: upload, flush, measure, delete
@@ -203,9 +240,9 @@ async function runRound(r, ctx) {
         };
       });
     }
-    for (const name of runs('putBig') || runs('getBig') ? order : []) {
+    for (const name of runs('putBig') || runs('putFsBig') || runs('getBig') ? order : []) {
       const x = rec.servers[name];
-      Object.assign(x, combinedPeaks(x.putBigRss, x.getBigRss));
+      Object.assign(x, combinedPeaks(x.putBigRss, x.putFsBigRss, x.getBigRss));
     }
 
     // 3. 4 KiB GET with wrk
@@ -307,6 +344,32 @@ async function runThumbnails(runDir) {
 }
 
 // ---------------------------------------------------------------------------------------------
+// the filesystem API (Stowage alone): stat of 10,000 children, recursive deletes of 10,000 nodes
+
+async function runFilesystem(runDir, stack) {
+  const dir = path.join(runDir, 'stowage-fs');
+  let server = null;
+  try {
+    server = await Stowage.start(dir, {
+      cli: STOWAGE_CLI,
+      workers: WORKERS,
+      env: stack ? await stack.envForNewServer() : {},
+    });
+    return await measureFilesystem(server, {
+      fileBytes: FS_FILE_BYTES,
+      statRepeats: FS_STAT_REPEATS,
+      deleteRounds: FS_DELETE_ROUNDS,
+    });
+  } catch (err) {
+    log(`filesystem: ERROR ${err.message}`);
+    return { error: err.message };
+  } finally {
+    if (server) await server.stop();
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
 // the web UI (Stowage alone): viewer page latency, page weights, a big upload from the browser
 
 async function runWeb(runDir, wrk) {
@@ -359,6 +422,28 @@ async function main() {
     const t = await runThumbnails(createRunDir());
     console.log(`\n${renderThumbnails(t)}`);
     if (t.error) process.exitCode = 1;
+    return;
+  }
+  if (FS_ONLY) {
+    if (!fs.existsSync(STOWAGE_CLI)) {
+      console.error(`bench: ${STOWAGE_CLI} not found; build first (npm run build)`);
+      process.exit(1);
+    }
+    const runDir = createRunDir();
+    const stack = STACK === 'pg-s3' ? await startPgS3() : null;
+    let f;
+    try {
+      f = await runFilesystem(runDir, stack);
+    } finally {
+      await stack?.stop();
+    }
+    const where = STACK === 'pg-s3' ? 'PostgreSQL + s3rver + Redis' : 'SQLite + local disk';
+    const environment = collectEnvironment({ nginx: 'true', wrk: 'true', workers: WORKERS });
+    console.log(
+      `\nmachine: ${environment.nproc} CPUs (${environment.cpu}), load ${environment.loadAvgAtStart[0]} at start; ` +
+        `stowage workers ${WORKERS}; stack ${where}\n${renderFilesystem(f)}`,
+    );
+    if (f.error) process.exitCode = 1;
     return;
   }
   if (WEB_ONLY) {
@@ -416,8 +501,12 @@ async function main() {
   const ctx = { nginx, wrk, input, runDir, small: crypto.randomBytes(SMALL), stack };
 
   const rounds = [];
+  let filesystem = null;
   try {
     for (let r = 0; r < ROUNDS; r++) rounds.push(await runRound(r, ctx));
+    if (FS && !ONLY.length && SERVERS.includes('stowage')) {
+      filesystem = await runFilesystem(runDir, stack);
+    }
   } finally {
     await stack?.stop();
   }
@@ -438,6 +527,7 @@ async function main() {
   console.log(
     `\n${machine}\n${setup}\n\n${renderTable(summary, VIEW)}\n\n${renderNotes(summary, VIEW)}`,
   );
+  if (filesystem) console.log(`\n${renderFilesystem(filesystem)}`);
   if (thumbnails) console.log(`\n${renderThumbnails(thumbnails)}`);
   if (web) console.log(`\n${renderWeb(web)}`);
 
@@ -446,12 +536,18 @@ async function main() {
     finishedAt,
     environment,
     config,
-    summary: { ...summary, ...(thumbnails ? { thumbnails } : {}), ...(web ? { web } : {}) },
+    summary: {
+      ...summary,
+      ...(filesystem ? { filesystem } : {}),
+      ...(thumbnails ? { thumbnails } : {}),
+      ...(web ? { web } : {}),
+    },
     rounds,
   });
   console.log(`\nresults: ${path.relative(ROOT, outFile)}`);
 
   const errors = failedMeasurements(rounds);
+  if (filesystem?.error) errors.push('stowage filesystem');
   if (thumbnails?.error) errors.push('stowage thumbnails');
   if (web?.error || web?.upload?.error) errors.push('stowage web UI');
   if (errors.length) {

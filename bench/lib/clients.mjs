@@ -89,8 +89,11 @@ export function reread(file) {
 // ---------------------------------------------------------------------------------------------
 // big transfers
 
-/** Stream a file from disk as a PUT body; the clock stops when the response has arrived. */
-export function streamPut(port, urlPath, file, size) {
+/**
+ * Stream a file from disk as a PUT body; the clock stops when the response has arrived.
+ * `headers`: extra request headers (Authorization for the filesystem's PUT).
+ */
+export function streamPut(port, urlPath, file, size, headers = {}) {
   return new Promise((resolve, reject) => {
     let settled = false;
     const settle = (err, value) => {
@@ -107,7 +110,7 @@ export function streamPut(port, urlPath, file, size) {
       method: 'PUT',
       path: urlPath,
       agent: false,
-      headers: { 'Content-Length': size, 'Content-Type': 'application/octet-stream' },
+      headers: { ...headers, 'Content-Length': size, 'Content-Type': 'application/octet-stream' },
     });
     const timer = setTimeout(() => {
       req.destroy();

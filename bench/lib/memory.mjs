@@ -168,3 +168,22 @@ export function combinedPeaks(...results) {
   }
   return out;
 }
+
+/**
+ * CPU time (user + system, ms) used so far by a process and its descendants, from
+ * /proc/PID/stat (clock ticks of 10 ms). On a busy machine a request's wall time includes
+ * waiting for a CPU; its server CPU time does not.
+ */
+export function treeCpuMs(pid) {
+  let ticks = 0;
+  for (const p of [pid, ...descendants(pid)]) {
+    try {
+      const stat = fs.readFileSync(`/proc/${p}/stat`, 'latin1');
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      ticks += Number(fields[11]) + Number(fields[12]); // utime, stime (fields 14 and 15)
+    } catch {
+      // exited
+    }
+  }
+  return ticks * 10;
+}

@@ -22,17 +22,18 @@ export function summarize(rounds, { servers, metrics, rssLimitMiB }) {
   const summary = {};
   const both = servers.includes('nginx') && servers.includes('stowage');
   for (const m of metrics) {
+    // A row may take nginx's figure from another row (the filesystem's PUT: nginx's PUT).
+    const keyOf = (name) => (name === 'nginx' && m.nginxKey ? m.nginxKey : m.key);
     const per = {};
     for (const name of servers) {
-      per[name] = median(rounds.map((r) => r.servers[name]?.[m.key]?.[m.field]));
+      per[name] = median(rounds.map((r) => r.servers[name]?.[keyOf(name)]?.[m.field]));
     }
-    const ratios = both
-      ? rounds.map((r) => {
-          const a = r.servers.stowage?.[m.key]?.[m.field];
-          const b = r.servers.nginx?.[m.key]?.[m.field];
-          return typeof a === 'number' && typeof b === 'number' && b > 0 ? a / b : null;
-        })
-      : [];
+    const ratioOf = (r, aKey, bName, bKey) => {
+      const a = r.servers.stowage?.[aKey]?.[m.field];
+      const b = r.servers[bName]?.[bKey]?.[m.field];
+      return typeof a === 'number' && typeof b === 'number' && b > 0 ? a / b : null;
+    };
+    const ratios = both ? rounds.map((r) => ratioOf(r, m.key, 'nginx', keyOf('nginx'))) : [];
     const valid = ratios.filter((x) => x !== null);
     const ratio = median(valid);
     const s = { ...per, ratios: ratios.map((x) => (x === null ? null : round2(x))), ratio };
@@ -40,6 +41,22 @@ export function summarize(rounds, { servers, metrics, rssLimitMiB }) {
     s.ratioMax = valid.length ? Math.max(...valid) : null;
     s.target = m.target;
     s.met = ratio === null ? null : ratio >= m.target;
+    // ... and be compared with another of Stowage's rows of the same round (PUT /api/file).
+    if (m.versus && servers.includes('stowage')) {
+      const vs = rounds.map((r) => ratioOf(r, m.key, 'stowage', m.versus.key));
+      const ok = vs.filter((x) => x !== null);
+      const v = median(ok);
+      s.versus = {
+        key: m.versus.key,
+        label: m.versus.label,
+        ratios: vs.map((x) => (x === null ? null : round2(x))),
+        ratio: v === null ? null : round2(v),
+        ratioMin: ok.length ? round2(Math.min(...ok)) : null,
+        ratioMax: ok.length ? round2(Math.max(...ok)) : null,
+        target: m.versus.target,
+        met: v === null ? null : v >= m.versus.target,
+      };
+    }
     if (RATE_KEYS.has(m.key)) {
       for (const name of servers) {
         const runs = rounds.map((r) => r.servers[name]?.[m.key]).filter((x) => x && !x.error);
@@ -131,6 +148,15 @@ export function renderTable(summary, { servers, metrics, bigLabel, rssLimitMiB }
 
 export function renderNotes(summary, { servers, metrics }) {
   const notes = [];
+  for (const m of metrics.filter((x) => summary[x.key]?.versus)) {
+    const v = summary[m.key].versus;
+    const range =
+      v.ratios.length > 1 ? ` [${v.ratioMin?.toFixed(2)}–${v.ratioMax?.toFixed(2)}]` : '';
+    notes.push(
+      `${m.label} / ${v.label} of the same round: ${v.ratio === null ? '–' : v.ratio.toFixed(2)}${range}, ` +
+        `target >= ${v.target}: ${v.met === null ? '–' : v.met ? 'yes' : 'NO'}`,
+    );
+  }
   for (const key of metrics.map((m) => m.key).filter((k) => RATE_KEYS.has(k))) {
     const s = summary[key];
     const parts = servers.map((name) => {

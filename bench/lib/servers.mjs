@@ -9,6 +9,7 @@ import net from 'node:net';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { describe, request, streamPut } from './clients.mjs';
+import { fsCall } from './filesystem.mjs';
 import { descendants } from './memory.mjs';
 import {
   BENCH_DIR,
@@ -228,7 +229,19 @@ export class Stowage extends Server {
   getPath(handle) {
     return `/api/file/${encodeURIComponent(handle.id)}`;
   }
+  /** PUT /api/filesystem/me/big.bin with an account's key (see fsAccount). */
+  async putFsBig(file, size, auth) {
+    const urlPath = '/api/filesystem/me/big.bin';
+    const res = await streamPut(this.port, urlPath, file, size, { Authorization: auth });
+    if (res.status !== 200) throw new Error(`PUT ${urlPath}: ${describe(res)}`);
+    return { seconds: res.seconds, status: res.status, handle: { fsPath: urlPath, auth } };
+  }
   async remove(handle) {
+    if (handle.fsPath) {
+      const res = await fsCall(false, this.port, 'DELETE', handle.fsPath, { auth: handle.auth });
+      if (res.status !== 200) throw new Error(`DELETE ${handle.fsPath}: ${describe(res)}`);
+      return;
+    }
     const q = `?key=${encodeURIComponent(handle.deleteKey)}`;
     const res = await request(this.port, 'DELETE', `${this.getPath(handle)}${q}`);
     if (res.status !== 200) throw new Error(`DELETE ${this.getPath(handle)}: ${describe(res)}`);
