@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { request } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { basic, createUserWithKey, startServer, type TestServer } from './helpers.js';
@@ -202,6 +202,39 @@ describe('filesystem API', () => {
     );
     await fetch(fs('/me/same2.bin'), { method: 'DELETE', headers: auth() });
     expect(await refs()).toBeUndefined();
+  });
+
+  it('releases the blobs of a recursive delete by how many references each loses', async () => {
+    const db = server.app.runtime.db;
+    const blobs = server.app.runtime.blobs;
+    const sha = (b: Buffer) => createHash('sha256').update(b).digest('hex');
+    // Over the inline size: each content is a stored object.
+    const [a, b, c] = [randomBytes(20_000), randomBytes(20_000), randomBytes(20_000)];
+    const row = (b: Buffer) =>
+      db
+        .selectFrom('blobs')
+        .select(['refcount', 'location'])
+        .where('key', '=', sha(b))
+        .executeTakeFirst();
+    expect((await put('/me/rel/x/a1.bin?make_parents=true', a)).status).toBe(200);
+    await put('/me/rel/x/a2.bin', a);
+    await put('/me/keep-a.bin', a);
+    await put('/me/rel/b1.bin', b);
+    await put('/me/rel/x/b2.bin', b);
+    await put('/me/rel/c.bin', c);
+    expect(Number((await row(a))?.refcount)).toBe(3);
+    const gone = [(await row(b))!.location, (await row(c))!.location];
+    for (const loc of gone) expect(await blobs.stat(loc)).not.toBeNull();
+
+    const res = await fetch(fs('/me/rel?recursive=true'), { method: 'DELETE', headers: auth() });
+    expect(res.status).toBe(200);
+    // a loses two of its three references; b both of its own, c its only one.
+    expect(Number((await row(a))?.refcount)).toBe(1);
+    expect(await row(b)).toBeUndefined();
+    expect(await row(c)).toBeUndefined();
+    for (const loc of gone) expect(await blobs.stat(loc)).toBeNull();
+    const kept = await fetch(fs('/me/keep-a.bin'), { headers: auth() });
+    expect(Buffer.from(await kept.arrayBuffer()).equals(a)).toBe(true);
   });
 
   it('shares a directory by id: readable by anyone, writable by no stranger', async () => {

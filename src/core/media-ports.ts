@@ -156,8 +156,11 @@ export interface MediaRepository {
   insertDerived(rec: DerivedRecord): Promise<DerivedRecord | null>;
   /** Forget one derived record (its stored object went missing). */
   deleteDerived(blobKey: string, variant: string, location: string): Promise<void>;
-  /** The blob is gone: delete its media row and derived records; returns the locations to delete. */
-  releaseBlob(blobKey: string): Promise<string[]>;
+  /**
+   * The blobs are gone: delete their media rows and derived records (of those not stored again
+   * meanwhile); returns the locations to delete.
+   */
+  releaseBlobs(blobKeys: readonly string[]): Promise<string[]>;
   /** Derived records whose blob is gone (left by a crash), deleted; returns their locations. */
   sweepOrphans(limit: number): Promise<string[]>;
 }

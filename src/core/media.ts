@@ -40,6 +40,8 @@ const FRAME_SPEC: RenderSpec = {
 };
 /** Content that failed to render is not tried again on every request (per process, bounded). */
 const FAILED_MEMORY = 10_000;
+/** Released blobs forgotten per transaction (see MediaService.flushReleased). */
+const RELEASE_BATCH = 500;
 
 export interface MediaOptions {
   /** Media jobs running at once (decodes, renders, probes). */
@@ -114,6 +116,9 @@ export class MediaService {
   private readonly memory = new ImageMemory(MEMORY_CACHE_BYTES);
   private readonly icons = new Map<string, Promise<Buffer>>();
   private readonly failed = new Set<string>();
+  /** Released blobs whose media rows and derived images are still to be removed. */
+  private readonly releasing = new Set<string>();
+  private releaseFlushing = false;
   /** Background writes and deletes (stored thumbnails, released blobs): awaited by idle/close. */
   private readonly tasks = new Set<Promise<unknown>>();
   private closed = false;
@@ -587,14 +592,36 @@ export class MediaService {
   private onBlobReleased(blobKey: string): void {
     this.memory.deletePrefix(`${blobKey}/`);
     this.failed.delete(blobKey);
-    this.track(
-      (async () => {
-        const locations = await this.repo.releaseBlob(blobKey);
-        for (const loc of locations) await this.blobs.delete(loc);
-      })().catch((err) =>
-        this.log.error({ blob: blobKey, error: errorText(err) }, 'media: cleanup failed'),
-      ),
-    );
+    // Gathered: a recursive delete releases thousands of blobs at once, and one transaction per
+    // blob (three statements each) kept the database busy for seconds.
+    this.releasing.add(blobKey);
+    if (!this.releaseFlushing) {
+      this.releaseFlushing = true;
+      this.track(this.flushReleased());
+    }
+  }
+
+  /** Forget what was derived from released blobs, RELEASE_BATCH blobs per transaction. */
+  private async flushReleased(): Promise<void> {
+    try {
+      // The releases of one delete arrive over a few turns of the event loop.
+      await new Promise((resolve) => setImmediate(resolve));
+      while (this.releasing.size > 0) {
+        const keys = [...this.releasing].slice(0, RELEASE_BATCH);
+        for (const k of keys) this.releasing.delete(k);
+        try {
+          const locations = await this.repo.releaseBlobs(keys);
+          for (const loc of locations) await this.blobs.delete(loc);
+        } catch (err) {
+          this.log.error(
+            { blob: keys[0], blobs: keys.length, error: errorText(err) },
+            'media: cleanup failed',
+          );
+        }
+      }
+    } finally {
+      this.releaseFlushing = false;
+    }
   }
 
   /** Remove derived images whose content is gone (left by a crash). Run once at start. */

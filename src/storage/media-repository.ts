@@ -163,16 +163,24 @@ export class KyselyMediaRepository implements MediaRepository {
     );
   }
 
-  async releaseBlob(blobKey: string): Promise<string[]> {
+  async releaseBlobs(blobKeys: readonly string[]): Promise<string[]> {
+    if (blobKeys.length === 0) return [];
     return this.writes.run(async (trx) => {
       // The same content uploaded again in the meantime: what was derived from it still holds.
-      if (await this.blobExists(trx, blobKey)) return [];
+      const alive = await trx
+        .selectFrom('blobs')
+        .select('key')
+        .where('key', 'in', [...blobKeys])
+        .execute();
+      const stored = new Set(alive.map((r) => r.key));
+      const gone = blobKeys.filter((k) => !stored.has(k));
+      if (gone.length === 0) return [];
       const rows = await trx
         .deleteFrom('derived_images')
-        .where('blob_key', '=', blobKey)
+        .where('blob_key', 'in', gone)
         .returning('location')
         .execute();
-      await trx.deleteFrom('media').where('blob_key', '=', blobKey).execute();
+      await trx.deleteFrom('media').where('blob_key', 'in', gone).execute();
       return rows.map((r) => r.location);
     });
   }

@@ -9,7 +9,7 @@ import { displayPath, need, resolveBucket, type BucketView, type FsCaller } from
 import { FsError } from './errors.js';
 import { ancestorsOf, checkLimits, isWithin, join, type FsPath } from './paths.js';
 import { writeFile, type PutOptions } from './put.js';
-import type { FsChange, FsNodeRecord, FsRepository, Permissions } from './types.js';
+import type { FsChange, FsNodeRecord, FsRepository, Permissions, ReleasedBlob } from './types.js';
 
 export type { FsCaller, BucketView } from './access.js';
 export type { PutOptions } from './put.js';
@@ -44,6 +44,8 @@ export interface FilesystemOptions {
 
 /** The change log covers 30 days; a query may span no more. */
 export const CHANGE_LOG_SPAN = 30 * 24 * 3600 * 1000;
+/** Blobs whose bytes are removed at once after a delete (see FilesystemService.release). */
+const RELEASE_CONCURRENCY = 16;
 /** How many nodes one zip of a directory may hold. */
 export const MAX_ZIP_NODES = 10_000;
 
@@ -263,7 +265,7 @@ export class FilesystemService {
       recursive: opts.recursive,
       now: this.now(),
     });
-    for (const b of released) await this.files.releaseBlob(b.key, b.location);
+    await this.release(released);
   }
 
   /** Add existing files (by id, from `/api/file` uploads) to a directory: no bytes copied. */
@@ -343,7 +345,25 @@ export class FilesystemService {
       now: this.now(),
       wholeTree: true,
     });
-    for (const b of released) await this.files.releaseBlob(b.key, b.location);
+    await this.release(released);
+  }
+
+  /**
+   * Remove the bytes of blobs no row references any more. A recursive delete can free thousands:
+   * a few at a time overlap the storage round trips (a local unlink waits for a thread of the
+   * pool, an S3 DELETE for the network); one by one, 10,000 of them took seconds.
+   */
+  private async release(released: readonly ReleasedBlob[]): Promise<void> {
+    let next = 0;
+    const worker = async () => {
+      while (next < released.length) {
+        const b = released[next++]!;
+        await this.files.releaseBlob(b.key, b.location);
+      }
+    };
+    await Promise.all(
+      Array.from({ length: Math.min(RELEASE_CONCURRENCY, released.length) }, worker),
+    );
   }
 
   /** Drop change-log entries older than the span the API serves. */

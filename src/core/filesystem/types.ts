@@ -101,6 +101,10 @@ export interface FsRepository {
   /** The nodes at these paths (ancestors for a stat), in no particular order. */
   getMany(ownerId: string, paths: readonly string[]): Promise<FsNodeRecord[]>;
   byShareId(shareId: string): Promise<FsNodeRecord | null>;
+  /**
+   * A directory's children, for its listing: up to 10,000 nodes in one query, so their blobs are
+   * not read (`blobLocation` and `scanStatus` are null; `get` a file to send or thumbnail it).
+   */
   children(parentId: string): Promise<FsNodeRecord[]>;
   /** The caller's shared nodes. */
   sharedBy(ownerId: string): Promise<FsNodeRecord[]>;
