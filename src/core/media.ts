@@ -607,7 +607,11 @@ export class MediaService {
       // The releases of one delete arrive over a few turns of the event loop.
       await new Promise((resolve) => setImmediate(resolve));
       while (this.releasing.size > 0) {
-        const keys = [...this.releasing].slice(0, RELEASE_BATCH);
+        const keys: string[] = [];
+        for (const k of this.releasing) {
+          keys.push(k);
+          if (keys.length === RELEASE_BATCH) break;
+        }
         for (const k of keys) this.releasing.delete(k);
         try {
           const locations = await this.repo.releaseBlobs(keys);
