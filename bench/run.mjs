@@ -16,7 +16,7 @@
 // memory.mjs (RSS/PSS sampling), report.mjs (summary, table, JSON), thumbs.mjs (thumbnails of a
 // 12 MP JPEG, Stowage alone), util.mjs (shared helpers).
 
-import { stackArg, startPgS3 } from './lib/stack.mjs';
+import { stackArg, stackLabel, startPgS3 } from './lib/stack.mjs';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -78,7 +78,8 @@ const FS_ONLY = env.BENCH_FS_ONLY === '1';
 const FS_FILE_BYTES = intEnv('BENCH_FS_FILE_BYTES', 20 * KiB, 1);
 const FS_STAT_REPEATS = intEnv('BENCH_FS_STAT_REPEATS', 20, 1);
 const FS_DELETE_ROUNDS = intEnv('BENCH_FS_DELETE_ROUNDS', 3, 1);
-// --stack pg-s3: Stowage on PostgreSQL + s3rver + Redis instead of SQLite + local disk.
+// --stack pg-s3: Stowage on PostgreSQL + s3rver + Redis instead of SQLite + local disk; --stack
+// pg: PostgreSQL + Redis, blobs on local disk.
 const STACK = stackArg(process.argv.slice(2));
 const SERVERS = (env.BENCH_SERVERS || 'nginx,stowage')
   .split(',')
@@ -430,14 +431,14 @@ async function main() {
       process.exit(1);
     }
     const runDir = createRunDir();
-    const stack = STACK === 'pg-s3' ? await startPgS3() : null;
+    const stack = STACK === 'embedded' ? null : await startPgS3({ s3: STACK === 'pg-s3' });
     let f;
     try {
       f = await runFilesystem(runDir, stack);
     } finally {
       await stack?.stop();
     }
-    const where = STACK === 'pg-s3' ? 'PostgreSQL + s3rver + Redis' : 'SQLite + local disk';
+    const where = stackLabel(STACK);
     const environment = collectEnvironment({ nginx: 'true', wrk: 'true', workers: WORKERS });
     console.log(
       `\nmachine: ${environment.nproc} CPUs (${environment.cpu}), load ${environment.loadAvgAtStart[0]} at start; ` +
@@ -497,7 +498,7 @@ async function main() {
   }
   const input = runs('putBig') || runs('getBig') ? inputFile(BIG, BIG_LABEL) : null;
   const runDir = createRunDir();
-  const stack = STACK === 'pg-s3' ? await startPgS3() : null;
+  const stack = STACK === 'embedded' ? null : await startPgS3({ s3: STACK === 'pg-s3' });
   const ctx = { nginx, wrk, input, runDir, small: crypto.randomBytes(SMALL), stack };
 
   const rounds = [];
@@ -519,7 +520,7 @@ async function main() {
   const machine =
     `machine: ${environment.nproc} CPUs (${environment.cpu}), ${environment.memGiB} GiB RAM, ` +
     `${environment.kernel}; node ${environment.node}; ${environment.nginx}; ` +
-    `${environment.wrk}; stowage workers ${WORKERS}; stack ${STACK === 'pg-s3' ? 'PostgreSQL + s3rver + Redis' : 'SQLite + local disk'}`;
+    `${environment.wrk}; stowage workers ${WORKERS}; stack ${stackLabel(STACK)}`;
   const setup =
     `run: ${ROUNDS} round(s) interleaved (order reversed every round), ${BIG_LABEL} transfers, ` +
     `wrk -t${WRK_THREADS} -c${CONNECTIONS} -d${WRK_SECONDS}s; ratio = median of per-round ` +

@@ -15,12 +15,23 @@ export function stackArg(argv) {
   const i = argv.indexOf('--stack');
   const v =
     i >= 0 ? argv[i + 1] : (argv.find((a) => a.startsWith('--stack='))?.slice(8) ?? 'embedded');
-  if (!['embedded', 'pg-s3'].includes(v))
-    throw new Error(`--stack: expected embedded or pg-s3, got ${v}`);
+  if (!['embedded', 'pg-s3', 'pg'].includes(v))
+    throw new Error(`--stack: expected embedded, pg-s3 or pg, got ${v}`);
   return v;
 }
 
-export async function startPgS3() {
+/** What a stack is, for the reports. */
+export function stackLabel(stack) {
+  if (stack === 'pg-s3') return 'PostgreSQL + s3rver + Redis';
+  if (stack === 'pg') return 'PostgreSQL + Redis + local disk';
+  return 'SQLite + local disk';
+}
+
+/**
+ * `--stack pg` (`{ s3: false }`): PostgreSQL and Redis, blobs on local disk (the database's share
+ * of the figures, without s3rver's: it is a test server, slow at thousands of objects).
+ */
+export async function startPgS3({ s3: withS3 = true } = {}) {
   const pgUrl = process.env.BENCH_PG || 'postgres://postgres@127.0.0.1:5432/test';
   const redisUrl = process.env.BENCH_REDIS || 'redis://127.0.0.1:6379';
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'stowage-bench-s3-'));
@@ -39,6 +50,13 @@ export async function startPgS3() {
     async envForNewServer() {
       const name = `bench_${randomBytes(5).toString('hex')}`;
       schemas.push(name);
+      if (!withS3) {
+        return {
+          STOWAGE_DATABASE_URL: pgUrl,
+          STOWAGE_DATABASE_SCHEMA: name,
+          STOWAGE_REDIS_URL: redisUrl,
+        };
+      }
       await client.send(new CreateBucketCommand({ Bucket: name.replace('_', '-') }));
       return {
         STOWAGE_DATABASE_URL: pgUrl,
