@@ -220,6 +220,61 @@ describe('rclone pixeldrain backend replay', () => {
     const ones = entries.filter((e) => !e.dir && e.object.base.path === 'a/one.txt');
     expect(ones).toHaveLength(1);
     expect(ones[0]!.dir ? null : ones[0]!.object.base.modified?.ns).toBe(ms(file.mtime));
+
+    // Same size and SHA-256, another mtime: equal() sets the mtime (POST action=update modified=).
+    const newer = {
+      ns: local.files.find((x) => x.remote === 'top.txt')!.mtime.ns + 5_000_000_007n,
+      offsetMin: 0,
+    };
+    const touched: LocalTree = {
+      dirs: local.dirs,
+      files: changed.files.map((x) => (x.remote === 'top.txt' ? { ...x, mtime: newer } : x)),
+    };
+    const t = await rcloneCopy(opt, touched, 'upd');
+    expect([t.errors, t.uploaded.length, t.modTimesSet]).toEqual([[], 0, ['top.txt']]);
+    expect(trace(t.f).filter((l) => !l.startsWith('GET'))).toEqual([
+      'POST /api/filesystem/me/upd/top.txt 2xx',
+    ]);
+    const set = answer(t.f, 'POST');
+    expect(set).toMatchObject({ type: 'file', path: '/me/upd/top.txt', file_size: 10 });
+    expect(nodeNs(set.modified)).toBe(ms(newer));
+    expect((await t.f.newObject('top.txt')).base.modified?.ns).toBe(ms(newer));
+  });
+
+  it('names are kept byte for byte: a literal %2F, NFC and NFD, a 4-byte emoji, a dot file', async () => {
+    const { f } = await PixeldrainFs.newFs(opt, 'names');
+    const names = [
+      'a%2Fb%20c.txt',
+      'caf\u00e9.txt',
+      'cafe\u0301.txt',
+      'emoji \u{1F600}.txt',
+      '.hidden',
+      'x..y',
+    ];
+    for (const [i, name] of names.entries()) {
+      const o = await f.put(name, Buffer.from(`n${i}`), {
+        ns: 1_600_000_000_000_000_000n,
+        offsetMin: 0,
+      });
+      expect(answer(f, 'PUT'), name).toMatchObject({
+        type: 'file',
+        path: `/me/names/${name}`,
+        name,
+        file_size: 2,
+      });
+      expect(o.base.path).toBe(name);
+    }
+    expect(f.calls.find((c) => c.method === 'PUT')!.url).toBe(
+      '/api/filesystem/me/names/a%252Fb%2520c.txt?make_parents=true&modified=2020-09-13T12%3A26%3A40Z',
+    );
+    expect(
+      (await f.list('')).map((e) => (e.dir ? `${e.remote}/` : e.object.base.path)).sort(),
+    ).toEqual([...names].sort());
+    for (const [i, name] of names.entries()) {
+      expect((await f.read((await f.newObject(name)).base.path)).bytes.toString(), name).toBe(
+        `n${i}`,
+      );
+    }
   });
 
   it('`rclone ls` / `lsjson -R` / `hashsum sha256`: one ?stat per directory, paths stripped of /me/<root>/', async () => {
