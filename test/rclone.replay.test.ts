@@ -111,6 +111,13 @@ describe('rclone pixeldrain backend replay', () => {
       last.status < 300 || (last.json as { value?: string }).value === 'node_already_exists',
     ).toBe(true);
 
+    // `rclone mkdir remote:` (the bucket root): mkdirall on /me/ must not fail.
+    const top = (await PixeldrainFs.newFs(opt, '')).f;
+    await top.mkdir('');
+    expect(trace(top).at(-1)).toMatch(
+      /^POST \/api\/filesystem\/me\/ (2xx|400 node_already_exists)$/,
+    );
+
     const special = (await PixeldrainFs.newFs(opt, 'mk/spé cial #?%')).f;
     await special.mkdir('');
     expect(trace(special).slice(1)).toEqual([
