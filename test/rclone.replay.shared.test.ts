@@ -247,6 +247,15 @@ describe('rclone pixeldrain backend replay: metadata, empty dirs, ChangeNotify, 
     ]);
     expect(answer(mine, 'POST')).toMatchObject({ type: 'dir', path: `/${id}/d` });
     expect((await owner.newObject('share/d/up.txt')).base.fileSize).toBe(2);
+    // moveto within that remote: the rename target starts with the shared id, not `me`.
+    const moved = await mine.move(up, 'sub dir/moved.txt');
+    expect(trace(mine).at(-1)).toBe(`POST /api/filesystem/${id}/d/up.txt 2xx`);
+    expect(answer(mine, 'POST')).toMatchObject({
+      type: 'file',
+      path: `/${id}/d/sub dir/moved.txt`,
+    });
+    expect(moved.base.path).toBe('sub dir/moved.txt');
+    expect((await owner.newObject('share/d/sub dir/moved.txt')).base.fileSize).toBe(2);
 
     // `rclone link --unlink`: shared=false, no id any more, the bucket is gone for everyone.
     expect(await owner.publicLink('share', true)).toBe('');
