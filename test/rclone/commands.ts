@@ -15,7 +15,8 @@ export interface LocalFile {
   remote: string;
   data: Buffer;
   mtime: GoTime;
-  btime: GoTime;
+  /** Birth time; null where statx has none (rclone's local backend then sends no btime). */
+  btime: GoTime | null;
   mode: bigint;
   sha256: string;
 }
@@ -47,7 +48,7 @@ export async function readLocalTree(root: string, offsetMin: number): Promise<Lo
           remote,
           data,
           mtime: { ns: st.mtimeNs, offsetMin },
-          btime: { ns: st.birthtimeNs, offsetMin },
+          btime: st.birthtimeNs > 0n ? { ns: st.birthtimeNs, offsetMin } : null,
           mode: st.mode,
           sha256: createHash('sha256').update(data).digest('hex'),
         });
@@ -151,7 +152,7 @@ export async function rcloneCopy(
     const meta: Record<string, string> = flags.metadata
       ? {
           mtime: formatRFC3339Nano(file.mtime),
-          btime: formatRFC3339Nano(file.btime),
+          ...(file.btime ? { btime: formatRFC3339Nano(file.btime) } : {}),
           mode: file.mode.toString(8),
         }
       : {};
