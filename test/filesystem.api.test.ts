@@ -282,7 +282,7 @@ describe('filesystem API', () => {
     const entries = (await log.json()) as { path: string; action: string; type: string }[];
     expect(entries).toContainEqual(
       expect.objectContaining({
-        path: '/me/find/Holiday-Photo.jpg',
+        path: '/find/Holiday-Photo.jpg',
         action: 'created',
         type: 'file',
       }),
