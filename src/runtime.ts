@@ -240,8 +240,11 @@ export async function createRuntime(config: Config, opts: RuntimeOptions): Promi
         filesystem,
         ...moderation,
       },
-      integrity: new IntegrityService(new KyselyIntegrityRepository(db), blobs, (id) =>
-        files.deleteAsAdmin(id),
+      integrity: new IntegrityService(
+        new KyselyIntegrityRepository(db),
+        blobs,
+        (id) => files.deleteAsAdmin(id),
+        (ownerId, path) => filesystem.removeNode(ownerId, path),
       ),
       db,
       blobs,
