@@ -355,6 +355,11 @@ export class FilesystemService {
     for (const b of released) await this.files.releaseBlob(b.key, b.location);
   }
 
+  /** How many file nodes an account's tree holds and their total size. */
+  usageOf(userId: string): Promise<{ count: number; bytes: number }> {
+    return this.repo.usageOf(userId);
+  }
+
   /** Drop change-log entries older than the span the API serves. */
   pruneChanges(): Promise<number> {
     return this.repo.pruneChanges(this.now() - CHANGE_LOG_SPAN);
