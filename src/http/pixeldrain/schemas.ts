@@ -7,7 +7,7 @@
  * handlers emit.
  */
 
-type Schema = Record<string, unknown>;
+export type Schema = Record<string, unknown>;
 
 export const str = (description: string, more: Schema = {}): Schema => ({
   type: 'string',
