@@ -346,6 +346,20 @@ export class FilesystemService {
     for (const b of released) await this.files.releaseBlob(b.key, b.location);
   }
 
+  /**
+   * Administration (`stowage gc --fix`): delete one node of any tree, releasing its blob; a
+   * directory with what it holds.
+   */
+  async removeNode(ownerId: string, path: string): Promise<void> {
+    const released = await this.repo.delete(ownerId, path, { recursive: true, now: this.now() });
+    for (const b of released) await this.files.releaseBlob(b.key, b.location);
+  }
+
+  /** How many file nodes an account's tree holds and their total size. */
+  usageOf(userId: string): Promise<{ count: number; bytes: number }> {
+    return this.repo.usageOf(userId);
+  }
+
   /** Drop change-log entries older than the span the API serves. */
   pruneChanges(): Promise<number> {
     return this.repo.pruneChanges(this.now() - CHANGE_LOG_SPAN);
