@@ -116,8 +116,8 @@ export function registerUserAccount(app: FastifyInstance, core: Core, config: Co
           price_per_tb_bandwidth: 0,
           monthly_transfer_cap: -1,
           file_viewer_branding: false,
-          filesystem_access: false,
-          filesystem_storage_limit: 0,
+          filesystem_access: true,
+          filesystem_storage_limit: limits.storage,
         },
         // Files and the filesystem's file nodes both use the account's space (the quotas count
         // both); the filesystem's share apart.
