@@ -265,4 +265,19 @@ describe('stowage gc and migrate-storage', () => {
     const gc = await runCli(['gc', ...dd()], { env: { ...s3env(), STOWAGE_STORAGE: 's3' } });
     expect(gc.stdout).toContain('ok: the database and the blob store agree');
   });
+
+  it('user delete removes the account’s tree: the blobs only its nodes held go, from the bucket too; shared ones stay', async () => {
+    const env = { ...s3env(), STOWAGE_STORAGE: 's3' };
+    const before = await refcounts();
+    expect(before.get(sha(files[0]!.body))).toBe(3);
+    const r = await runCli(['user', 'delete', 'alice', ...dd()], { env });
+    expect(r.code, r.stderr).toBe(0);
+    const after = await refcounts();
+    expect(after.has(sha(nodes[0]!.body))).toBe(false); // big.bin
+    expect(after.has(sha(nodes[1]!.body))).toBe(false); // small.txt
+    expect(after.get(sha(files[0]!.body))).toBe(2); // files 0 and 3 keep it
+    // No object left behind in the bucket (--min-age 0: none is taken for an upload in flight).
+    const gc = await runCli(['gc', '--min-age', '0', ...dd()], { env });
+    expect(gc.stdout).toContain('ok: the database and the blob store agree');
+  });
 });

@@ -91,6 +91,35 @@ describe('gc and file nodes', () => {
     ]);
     expect(await blobOf(shared)).toEqual({ refcount: 2, inStore: true });
   });
+
+  it('a node whose bytes are missing is reported by owner and path; fixing deletes it', async () => {
+    const key = await createUserWithKey(s, 'lostuser');
+    const lost = randomBytes(60_000);
+    await putNode(key, '/x/lost.bin', lost);
+    const row = await s.app.runtime.db
+      .selectFrom('blobs')
+      .select('location')
+      .where('key', '=', sha(lost))
+      .executeTakeFirstOrThrow();
+    await s.app.runtime.blobs.delete(row.location);
+    const report = await s.app.runtime.integrity.gc({ fix: true, minAgeMs: 3_600_000 });
+    const userId = (await s.app.runtime.core.accounts.userByName('lostuser')).id;
+    expect(report.missing).toEqual([
+      {
+        key: sha(lost),
+        location: row.location,
+        fileIds: [],
+        nodes: [{ ownerId: userId, owner: 'lostuser', path: '/x/lost.bin' }],
+      },
+    ]);
+    expect(await blobOf(lost)).toBeNull();
+    const stat = await fetch(`${s.url}/api/filesystem/me/x/lost.bin?stat`, { headers: auth(key) });
+    expect(stat.status).toBe(404);
+    // The directory it was in stays.
+    expect((await fetch(`${s.url}/api/filesystem/me/x?stat`, { headers: auth(key) })).status).toBe(
+      200,
+    );
+  });
 });
 
 describe('account deletion', () => {
