@@ -17,6 +17,7 @@ export function sortNodes(nodes: readonly FsNode[], key: SortKey, dir: SortDir):
   };
   return [...nodes].sort((a, b) => {
     if (a.type !== b.type) return a.type === 'dir' ? -1 : 1;
-    return sign * (cmp(a, b) || byName(a, b));
+    // Equal sizes or times: by name, A to Z.
+    return key === 'name' ? sign * byName(a, b) : sign * cmp(a, b) || byName(a, b);
   });
 }
