@@ -78,12 +78,29 @@ describe.skipIf(skip !== null)('the directory browser in a real browser', () => 
     await page.waitForURL(`${server.url}/d/me/${encodeURIComponent(folder)}`);
     expect(await page.getByRole('heading', { level: 1 }).textContent()).toBe(folder);
     await page.getByText('This folder is empty.').waitFor();
-    const text = 'Sunny days.\n'.repeat(100_000); // 1.2 MB: several progress events
+    const text = 'Sunny days.\n'.repeat(100_000); // 1.2 MB
+    // Chromium's own upload throttling: a real upload in flight, slow enough to watch.
+    const cdp = await context.newCDPSession(page);
+    const throttle = (uploadThroughput: number) =>
+      cdp.send('Network.emulateNetworkConditions', {
+        offline: false,
+        latency: 0,
+        downloadThroughput: -1,
+        uploadThroughput,
+      });
+    await cdp.send('Network.enable');
+    await throttle(300_000);
     await page.getByLabel('Upload files').setInputFiles({
       name: 'notes.txt',
       mimeType: 'text/plain',
       buffer: Buffer.from(text),
     });
+    const uploading = page.locator('li[data-state="uploading"]').filter({ hasText: 'notes.txt' });
+    await uploading.getByText(/^[\d.]+ (kB|MB)\/s$/).waitFor();
+    const sent = Number(await uploading.getByRole('progressbar').getAttribute('value'));
+    expect(sent).toBeGreaterThan(0);
+    expect(sent).toBeLessThan(text.length);
+    await throttle(-1);
     const item = page.locator('li[data-state="done"]').filter({ hasText: 'notes.txt' });
     await item.waitFor();
     const bar = page.getByRole('progressbar', { name: 'Upload progress of notes.txt' });
