@@ -11,6 +11,8 @@ import type { Core } from './core/index.js';
 import { sql } from 'kysely';
 import { migrate, openDatabase, type Db } from './storage/db.js';
 import { Readiness, type Dependency, type Probe } from './core/readiness.js';
+import { KyselyFsRepository } from './storage/fs-repository.js';
+import { FilesystemService } from './core/filesystem/index.js';
 import { KyselyFileRepository } from './storage/file-repository.js';
 import { KyselyListRepository } from './storage/list-repository.js';
 import { KyselyMediaRepository } from './storage/media-repository.js';
@@ -138,7 +140,13 @@ export async function createRuntime(config: Config, opts: RuntimeOptions): Promi
         windowMs: 60_000,
       }),
     });
-    accounts.onDeleteUser((userId) => files.deleteAllOwnedBy(userId));
+    const filesystem = new FilesystemService(new KyselyFsRepository(db), files, accounts, {
+      ...(opts.now ? { now: opts.now } : {}),
+    });
+    accounts.onDeleteUser(async (userId) => {
+      await filesystem.deleteTreeOf(userId);
+      await files.deleteAllOwnedBy(userId);
+    });
     const lists = new ListService(new KyselyListRepository(db), {
       allowAnonymous: config.allowAnonymousUploads,
     });
@@ -229,6 +237,7 @@ export async function createRuntime(config: Config, opts: RuntimeOptions): Promi
         scanSweep: scanning?.sweep ?? null,
         audit,
         limits,
+        filesystem,
         ...moderation,
       },
       integrity: new IntegrityService(new KyselyIntegrityRepository(db), blobs, (id) =>

@@ -611,6 +611,49 @@ export class FileService {
     }
   }
 
+  /** The largest upload accepted, in bytes. */
+  get maxFileSize(): number {
+    return this.opts.maxFileSize;
+  }
+
+  /**
+   * The quotas and the content screen for staged bytes published elsewhere than as a file (a
+   * filesystem node): throws to refuse; the caller discards.
+   */
+  async admitStaged(
+    owner: Principal | null,
+    ip: string | null,
+    staged: StagedUpload,
+  ): Promise<void> {
+    await this.gate?.admit(owner, ip, staged.size);
+    await this.opts.screen?.(staged.blob.key);
+  }
+
+  /** The quotas for content referenced again (a filesystem import): throws to refuse. */
+  async admitBytes(owner: Principal, bytes: number): Promise<void> {
+    await this.gate?.admit(owner, null, bytes);
+  }
+
+  /**
+   * The last reference on a blob went elsewhere (a filesystem node): its bytes are removed (now, or
+   * later if the store cannot be reached) and what was derived from it may go.
+   */
+  async releaseBlob(key: string, location: string): Promise<void> {
+    this.smallBlobs.delete(key);
+    if (location !== INLINE_LOCATION) await this.deferredDeletes.delete(location);
+    this.emit('blobReleased', key);
+  }
+
+  /** A copy of bytes that lost a race to an identical one: nothing references it. */
+  async discardCopy(location: string): Promise<void> {
+    await this.deferredDeletes.delete(location);
+  }
+
+  /** Content stored by another path than an upload of a file (scans and media run for it). */
+  announceStored(file: FileRecord): void {
+    this.emit('stored', file);
+  }
+
   /** Drop a file's cached metadata (its counters were written, it changed elsewhere). */
   forget(id: string): void {
     this.cache.delete(id);

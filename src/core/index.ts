@@ -18,6 +18,7 @@ import type { BlockService } from './moderation/blocks.js';
 import type { AdminSearch } from './moderation/admin-search.js';
 import type { AdminUsers } from './moderation/admin-users.js';
 import type { ReporterIpHasher } from './moderation/reporter-ips.js';
+import type { FilesystemService } from './filesystem/index.js';
 
 /** Everything the adapters (HTTP dialects, CLI) may call. */
 export interface Core {
@@ -65,4 +66,6 @@ export interface Core {
   adminUsers: AdminUsers;
   /** Hashes reporters' addresses after 30 days (on an interval in serving processes). */
   reporterIps: ReporterIpHasher;
+  /** pixeldrain's filesystem: each account's tree of directories and files, and shares of it. */
+  filesystem: FilesystemService;
 }

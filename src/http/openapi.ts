@@ -59,6 +59,11 @@ export async function registerOpenApi(
         { name: 'files', description: 'pixeldrain: upload, download, info, delete, rename' },
         { name: 'lists', description: 'pixeldrain: lists (albums) of files' },
         { name: 'account', description: 'pixeldrain: accounts, log-in, API keys' },
+        {
+          name: 'filesystem',
+          description:
+            'pixeldrain: the filesystem API, each account’s tree of directories and files (`/me`) and shared nodes (`/{id}`, public link /d/{id}), as rclone uses it',
+        },
         { name: 'misc', description: 'Health and client configuration files' },
         {
           name: 'FileBin',

@@ -22,6 +22,7 @@ import * as m0006 from './migrations/0006_traffic.js';
 import * as m0007 from './migrations/0007_traffic_series.js';
 import * as m0008 from './migrations/0008_rules.js';
 import * as m0009 from './migrations/0009_moderation.js';
+import * as m0010 from './migrations/0010_filesystem.js';
 import type { Database } from './schema.js';
 
 /** Migrations are compiled in (no directory scanning), so they work from src/ and dist/ alike. */
@@ -35,6 +36,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '0007_traffic_series': m0007,
   '0008_rules': m0008,
   '0009_moderation': m0009,
+  '0010_filesystem': m0010,
 };
 
 class StaticProvider implements MigrationProvider {

@@ -23,6 +23,8 @@ export interface Database {
   abuse_reports: AbuseReportsTable;
   audit_log: AuditLogTable;
   invites: InvitesTable;
+  fs_nodes: FsNodesTable;
+  fs_changes: FsChangesTable;
 }
 
 /** Instance-wide values shared by every node (the captcha's HMAC key). */
@@ -252,4 +254,39 @@ export interface InvitesTable {
   expires_at: number;
   used_at: number | null;
   used_by: string | null;
+}
+
+/** The filesystem API's nodes (0010). */
+export interface FsNodesTable {
+  id: string;
+  owner_id: string;
+  parent_id: string | null;
+  /** Relative to the owner's root: '' is the root, '/docs/a.txt' a file. */
+  path: string;
+  name: string;
+  type: 'dir' | 'file';
+  depth: number;
+  created_at: number;
+  modified_at: number;
+  updated_at: number;
+  mode: number;
+  size: Generated<number>;
+  blob_key: string | null;
+  mime_type: string | null;
+  share_id: string | null;
+  link_permissions: string | null;
+  user_permissions: string | null;
+  password_permissions: string | null;
+  properties: string | null;
+}
+
+/** The filesystem's change log (0010). */
+export interface FsChangesTable {
+  id: string;
+  owner_id: string;
+  at: number;
+  path: string;
+  path_new: Generated<string>;
+  action: string;
+  type: string;
 }

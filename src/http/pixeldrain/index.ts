@@ -1,3 +1,4 @@
+import { registerFilesystem } from './filesystem/index.js';
 import type { FastifyInstance } from 'fastify';
 import type { Config } from '../../config.js';
 import type { Core } from '../../core/index.js';
@@ -72,6 +73,9 @@ export async function pixeldrainApi(
   registerUserSession(app, core, secureCookies);
   registerUserAccount(app, core, config);
   registerUserFiles(app, core);
+
+  // The filesystem API (issue 16).
+  registerFilesystem(app, core);
 
   // Traffic time series (issue 14).
   registerFileTimeseries(app, core);

@@ -7,7 +7,7 @@
  * handlers emit.
  */
 
-type Schema = Record<string, unknown>;
+export type Schema = Record<string, unknown>;
 
 export const str = (description: string, more: Schema = {}): Schema => ({
   type: 'string',
@@ -295,6 +295,7 @@ export const TAGS = {
   account: 'account',
   misc: 'misc',
   admin: 'admin',
+  filesystem: 'filesystem',
 } as const;
 
 /** Path parameter `id` (or another name). */
