@@ -11,7 +11,7 @@ import {
   parentOf,
   pathOfPage,
   zipUrl,
-} from '../../web/src/lib/filesystem/fs.js';
+} from '../../web/src/lib/filesystem/paths.js';
 import { sortNodes } from '../../web/src/lib/filesystem/sort.js';
 
 const node = (name: string, type: 'file' | 'dir', size: number, modified: string): FsNode => ({

@@ -10,7 +10,7 @@ import { originOf } from './sharex.js';
  * path's stat, which the first script also sets as pixeldrain's `window.initial_node`.
  */
 export function registerFilesystemPage(app: FastifyInstance, pages: Pages): void {
-  const { config } = pages;
+  const { core, config } = pages;
 
   app.get('/d/*', { schema: DIRECTORY }, async (req: FastifyRequest, reply: FastifyReply) => {
     const segments = segmentsOf(req.url);
@@ -20,7 +20,7 @@ export function registerFilesystemPage(app: FastifyInstance, pages: Pages): void
     if (segments[0] === 'me' && !visitor) {
       return reply.redirect(`/login?redirect=${encodeURIComponent(req.url)}`, 303);
     }
-    const result = await statForPage(app, req, segments);
+    const result = await statForPage(core, req, segments);
     if (!result.ok) {
       if (result.status === 401 && segments[0] === 'me')
         return reply.redirect(`/login?redirect=${encodeURIComponent(req.url)}`, 303);

@@ -1,5 +1,5 @@
 // The order of a directory's listing: folders first, then by the chosen column.
-import type { FsNode } from './fs';
+import type { FsNode } from '../../../../src/http/web/page-types.js';
 
 export type SortKey = 'name' | 'size' | 'modified';
 export type SortDir = 'asc' | 'desc';
