@@ -137,6 +137,7 @@ describe.skipIf(skip !== null)('the directory browser in a real browser', () => 
     await page.getByRole('link', { name: 'notes.txt', exact: true }).click();
     await page.waitForURL(/\/notes\.txt$/);
     await expect.poll(() => page.getByTestId('text-content').textContent()).toBe(text);
+    await screenshot(page, 'fs-file');
     expect(await page.getByRole('link', { name: 'Download' }).getAttribute('href')).toBe(
       `/api/filesystem/me/${encodeURIComponent(folder)}/notes.txt?attach`,
     );
