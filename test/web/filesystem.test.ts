@@ -96,6 +96,14 @@ describe.skipIf(skip !== null)('the directory browser in a real browser', () => 
     await page.waitForURL(`${server.url}/d/me/${encodeURIComponent(folder)}`);
     expect(await page.getByRole('heading', { level: 1 }).textContent()).toBe(folder);
     await page.getByText('This folder is empty.').waitFor();
+    // The browser's back and forward buttons move between the folders shown.
+    await page.goBack();
+    await page.waitForURL(`${server.url}/d/me`);
+    await row(page, folder).waitFor();
+    expect(await page.getByRole('heading', { level: 1 }).textContent()).toBe('My files');
+    await page.goForward();
+    await page.getByText('This folder is empty.').waitFor();
+    expect(await page.getByRole('heading', { level: 1 }).textContent()).toBe(folder);
     const text = `${'Sunny days. '.repeat(50)}\n`.repeat(1000); // 601 kB
     // Chromium's own upload throttling: a real upload in flight, slow enough to watch.
     const cdp = await context.newCDPSession(page);
@@ -165,6 +173,7 @@ describe.skipIf(skip !== null)('the directory browser in a real browser', () => 
     await share.getByRole('button', { name: 'Copy link' }).click();
     expect(await page.evaluate(() => navigator.clipboard.readText())).toBe(link);
     await share.getByRole('button', { name: 'Close' }).click();
+    expect(await row(page, folder).textContent()).toContain('shared');
     await screenshot(page, 'fs-root');
 
     // Logged out, the link shows the folder, read only, and its file.
@@ -249,6 +258,18 @@ describe.skipIf(skip !== null)('the directory browser in a real browser', () => 
       .poll(() => thumb.evaluate((el: HTMLImageElement) => el.complete && el.naturalWidth > 0))
       .toBe(true);
     await screenshot(page, 'fs-grid');
+
+    // The tile's menu: share the image, then stop sharing it; its link then leads nowhere.
+    const tile = page.locator('.grid li[data-path="/me/archive/green.png"]');
+    await tile.getByLabel('Actions for green.png').click();
+    await tile.getByRole('button', { name: 'Share' }).click();
+    const share = page.getByTestId('share-dialog');
+    await share.getByRole('button', { name: 'Make a public link' }).click();
+    const link = (await share.getByTestId('share-link').getAttribute('href'))!;
+    expect((await fetch(link)).status).toBe(200);
+    await share.getByRole('button', { name: 'Stop sharing' }).click();
+    await share.getByRole('button', { name: 'Make a public link' }).waitFor();
+    expect((await fetch(link, { headers: { Accept: 'text/html' } })).status).toBe(404);
     expect(problems).toEqual([]);
     await context.close();
   });
