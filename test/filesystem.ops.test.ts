@@ -227,6 +227,6 @@ describe('the change log', () => {
       headers: auth(key),
     });
     expect(r.status).toBe(200);
-    expect(((await r.json()) as { path: string }[]).map((c) => c.path)).toEqual(['/me/young.txt']);
+    expect(((await r.json()) as { path: string }[]).map((c) => c.path)).toEqual(['/young.txt']);
   });
 });
