@@ -315,7 +315,7 @@ describe('filesystem API', () => {
     const entries = (await log.json()) as { path: string; action: string; type: string }[];
     expect(entries).toContainEqual(
       expect.objectContaining({
-        path: '/me/find/Holiday-Photo.jpg',
+        path: '/find/Holiday-Photo.jpg',
         action: 'created',
         type: 'file',
       }),
@@ -389,3 +389,44 @@ function rawRequest(
     req.end(key ? 'x' : undefined);
   });
 }
+
+describe('filesystem API: writable shares', () => {
+  it('let anyone with the link write where anonymous uploads are accepted, else only accounts', async () => {
+    for (const allowAnonymousUploads of [true, false]) {
+      const server = await startServer({ allowAnonymousUploads });
+      try {
+        const key = await createUserWithKey(server, 'sharer');
+        const friend = await createUserWithKey(server, 'friend');
+        const fs = (path: string) => `${server.url}/api/filesystem${path}`;
+        await fetch(fs('/me/drop'), {
+          method: 'POST',
+          headers: { authorization: basic(key) },
+          body: new URLSearchParams({ action: 'mkdir' }),
+        });
+        const shared = await fetch(fs('/me/drop'), {
+          method: 'POST',
+          headers: { authorization: basic(key) },
+          body: new URLSearchParams({
+            action: 'update',
+            shared: 'true',
+            link_permissions: JSON.stringify({ read: true, write: true }),
+          }),
+        });
+        const { id } = (await shared.json()) as { id: string };
+        const anon = await fetch(fs(`/${id}/anon.txt`), { method: 'PUT', body: 'anon' });
+        expect(anon.status).toBe(allowAnonymousUploads ? 200 : 401);
+        const named = await fetch(fs(`/${id}/named.txt`), {
+          method: 'PUT',
+          headers: { authorization: basic(friend) },
+          body: 'named',
+        });
+        expect(named.status).toBe(200);
+        const list = await fetch(fs('/me/drop?stat'), { headers: { authorization: basic(key) } });
+        const names = ((await list.json()) as Stat).children.map((n) => n.name);
+        expect(names).toEqual(allowAnonymousUploads ? ['anon.txt', 'named.txt'] : ['named.txt']);
+      } finally {
+        await server.close();
+      }
+    }
+  });
+});
