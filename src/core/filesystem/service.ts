@@ -372,7 +372,7 @@ export class FilesystemService {
    */
   async removeNode(ownerId: string, path: string): Promise<void> {
     const released = await this.repo.delete(ownerId, path, { recursive: true, now: this.now() });
-    for (const b of released) await this.files.releaseBlob(b.key, b.location);
+    await this.release(released);
   }
 
   /** How many file nodes an account's tree holds and their total size. */
