@@ -229,6 +229,37 @@ export class KyselyFsRepository implements FsRepository {
     return rows.map((r) => nodeOf(r));
   }
 
+  statOf(
+    ownerId: string,
+    path: string,
+    ancestors: readonly string[],
+  ): Promise<{ node: FsNodeRecord; ancestors: FsNodeRecord[]; children: FsNodeRecord[] } | null> {
+    const read = async (trx: Trx) => {
+      const node = await this.getIn(trx, ownerId, path);
+      if (!node) return null;
+      const above =
+        ancestors.length === 0
+          ? []
+          : await this.select(trx)
+              .where('fs_nodes.owner_id', '=', ownerId)
+              .where('fs_nodes.path', 'in', [...ancestors])
+              .execute();
+      const children =
+        node.type === 'dir'
+          ? await this.select(trx).where('fs_nodes.parent_id', '=', node.id).execute()
+          : [];
+      return {
+        node,
+        ancestors: above.map((r) => nodeOf(r)),
+        children: children.map((r) => nodeOf(r)),
+      };
+    };
+    // PostgreSQL: one snapshot for the three reads (READ COMMITTED would take one each). SQLite:
+    // the transaction holds the one connection, so no write commits between them.
+    const trx = this.db.transaction();
+    return (this.pg ? trx.setIsolationLevel('repeatable read') : trx).execute(read);
+  }
+
   async byShareId(shareId: string): Promise<FsNodeRecord | null> {
     const row = await this.select().where('fs_nodes.share_id', '=', shareId).executeTakeFirst();
     return row ? nodeOf(row) : null;

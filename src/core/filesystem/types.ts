@@ -101,6 +101,15 @@ export interface FsRepository {
   /** The nodes at these paths (ancestors for a stat), in no particular order. */
   getMany(ownerId: string, paths: readonly string[]): Promise<FsNodeRecord[]>;
   byShareId(shareId: string): Promise<FsNodeRecord | null>;
+  /**
+   * A node, the nodes at `ancestors` (those that exist) and its children, read in one snapshot:
+   * a move or delete committing meanwhile is seen wholly or not at all.
+   */
+  statOf(
+    ownerId: string,
+    path: string,
+    ancestors: readonly string[],
+  ): Promise<{ node: FsNodeRecord; ancestors: FsNodeRecord[]; children: FsNodeRecord[] } | null>;
   children(parentId: string): Promise<FsNodeRecord[]>;
   /** The caller's shared nodes. */
   sharedBy(ownerId: string): Promise<FsNodeRecord[]>;
