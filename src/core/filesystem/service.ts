@@ -322,7 +322,10 @@ export class FilesystemService {
   async filesForZip(
     caller: FsCaller,
     p: FsPath,
-  ): Promise<{ located: Located; files: { name: string; file: FileRecord }[] }> {
+  ): Promise<{
+    located: Located;
+    files: { name: string; file: FileRecord; node: FsNodeRecord }[];
+  }> {
     const located = await this.get(caller, p);
     const { view, node } = located;
     if (node.type !== 'dir') throw new FsError('node_is_not_a_directory');
@@ -332,7 +335,11 @@ export class FilesystemService {
     }
     return {
       located,
-      files: nodes.map((n) => ({ name: n.path.slice(node.path.length + 1), file: asFile(n) })),
+      files: nodes.map((n) => ({
+        name: n.path.slice(node.path.length + 1),
+        file: asFile(n),
+        node: n,
+      })),
     };
   }
 
