@@ -11,8 +11,8 @@ import type { Core } from './core/index.js';
 import { sql } from 'kysely';
 import { migrate, openDatabase, type Db } from './storage/db.js';
 import { Readiness, type Dependency, type Probe } from './core/readiness.js';
-import { KyselyFsRepository } from './storage/fs-repository.js';
-import { FilesystemService } from './core/filesystem/index.js';
+import { createFilesystem } from './filesystem-wiring.js';
+import { CHANGE_LOG_PRUNE_MS } from './core/filesystem/prune.js';
 import { KyselyFileRepository } from './storage/file-repository.js';
 import { KyselyListRepository } from './storage/list-repository.js';
 import { KyselyMediaRepository } from './storage/media-repository.js';
@@ -140,7 +140,12 @@ export async function createRuntime(config: Config, opts: RuntimeOptions): Promi
         windowMs: 60_000,
       }),
     });
-    const filesystem = new FilesystemService(new KyselyFsRepository(db), files, accounts, {
+    // The change log is pruned where expired files are swept: serving processes, one node at a time.
+    const { filesystem, fsChangePrune } = createFilesystem({
+      db,
+      files,
+      accounts,
+      intervalMs: opts.sweepExpired ? CHANGE_LOG_PRUNE_MS : 0,
       ...(opts.now ? { now: opts.now } : {}),
     });
     accounts.onDeleteUser(async (userId) => {
@@ -238,10 +243,14 @@ export async function createRuntime(config: Config, opts: RuntimeOptions): Promi
         audit,
         limits,
         filesystem,
+        fsChangePrune,
         ...moderation,
       },
-      integrity: new IntegrityService(new KyselyIntegrityRepository(db), blobs, (id) =>
-        files.deleteAsAdmin(id),
+      integrity: new IntegrityService(
+        new KyselyIntegrityRepository(db),
+        blobs,
+        (id) => files.deleteAsAdmin(id),
+        (ownerId, path) => filesystem.removeNode(ownerId, path),
       ),
       db,
       blobs,
@@ -250,6 +259,7 @@ export async function createRuntime(config: Config, opts: RuntimeOptions): Promi
         await expiry.stop();
         await seriesRollup.stop();
         await moderation.reporterIps.stop();
+        await fsChangePrune.stop();
         await media.close();
         files.close();
         await liveStats.close();

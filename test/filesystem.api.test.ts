@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { request } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CLI_ACTOR } from '../src/core/moderation/audit.js';
 import { basic, createUserWithKey, startServer, type TestServer } from './helpers.js';
 
 type Node = { type: string; path: string; name: string; link_permissions?: unknown };
@@ -282,7 +283,7 @@ describe('filesystem API', () => {
     const entries = (await log.json()) as { path: string; action: string; type: string }[];
     expect(entries).toContainEqual(
       expect.objectContaining({
-        path: '/me/find/Holiday-Photo.jpg',
+        path: '/find/Holiday-Photo.jpg',
         action: 'created',
         type: 'file',
       }),
@@ -356,3 +357,90 @@ function rawRequest(
     req.end(key ? 'x' : undefined);
   });
 }
+
+describe('filesystem API: writable shares', () => {
+  it('let anyone with the link write where anonymous uploads are accepted, else only accounts', async () => {
+    for (const allowAnonymousUploads of [true, false]) {
+      const server = await startServer({ allowAnonymousUploads });
+      try {
+        const key = await createUserWithKey(server, 'sharer');
+        const friend = await createUserWithKey(server, 'friend');
+        const fs = (path: string) => `${server.url}/api/filesystem${path}`;
+        await fetch(fs('/me/drop'), {
+          method: 'POST',
+          headers: { authorization: basic(key) },
+          body: new URLSearchParams({ action: 'mkdir' }),
+        });
+        const shared = await fetch(fs('/me/drop'), {
+          method: 'POST',
+          headers: { authorization: basic(key) },
+          body: new URLSearchParams({
+            action: 'update',
+            shared: 'true',
+            link_permissions: JSON.stringify({ read: true, write: true }),
+          }),
+        });
+        const { id } = (await shared.json()) as { id: string };
+        const anon = await fetch(fs(`/${id}/anon.txt`), { method: 'PUT', body: 'anon' });
+        expect(anon.status).toBe(allowAnonymousUploads ? 200 : 401);
+        const named = await fetch(fs(`/${id}/named.txt`), {
+          method: 'PUT',
+          headers: { authorization: basic(friend) },
+          body: 'named',
+        });
+        expect(named.status).toBe(200);
+        const list = await fetch(fs('/me/drop?stat'), { headers: { authorization: basic(key) } });
+        const names = ((await list.json()) as Stat).children.map((n) => n.name);
+        expect(names).toEqual(allowAnonymousUploads ? ['anon.txt', 'named.txt'] : ['named.txt']);
+      } finally {
+        await server.close();
+      }
+    }
+  });
+});
+
+describe('filesystem API: blocked content', () => {
+  it('is served to admins only, as a file, a thumbnail or in a zip', async () => {
+    const server = await startServer();
+    try {
+      const key = await createUserWithKey(server, 'holder');
+      const admin = await createUserWithKey(server, 'boss', { admin: true });
+      const fs = (path: string) => `${server.url}/api/filesystem${path}`;
+      const body = 'bytes an admin will block';
+      await fetch(fs('/me/box/bad.txt?make_parents=true'), {
+        method: 'PUT',
+        headers: { authorization: basic(key) },
+        body,
+      });
+      const sha = createHash('sha256').update(body).digest('hex');
+      await server.app.runtime.core.blocks.blockHash(sha, 'test', CLI_ACTOR);
+      for (const q of ['', '?thumbnail']) {
+        const res = await fetch(fs(`/me/box/bad.txt${q}`), {
+          headers: { authorization: basic(key) },
+        });
+        expect(res.status).toBe(451);
+        expect((await res.json()).value).toBe('unavailable_for_legal_reasons');
+      }
+      const zip = await fetch(fs('/me/box?bulk_download'), {
+        headers: { authorization: basic(key) },
+      });
+      expect(zip.status).toBe(451);
+      await zip.arrayBuffer();
+      // The stat still lists it: its owner can see and delete what was taken down.
+      const stat = await fetch(fs('/me/box?stat'), { headers: { authorization: basic(key) } });
+      expect(((await stat.json()) as Stat).children.map((n) => n.name)).toEqual(['bad.txt']);
+      const shared = await fetch(fs('/me/box'), {
+        method: 'POST',
+        headers: { authorization: basic(key) },
+        body: new URLSearchParams({ action: 'update', shared: 'true' }),
+      });
+      const { id } = (await shared.json()) as { id: string };
+      const byAdmin = await fetch(fs(`/${id}/bad.txt`), {
+        headers: { authorization: basic(admin) },
+      });
+      expect(await byAdmin.text()).toBe(body);
+    } finally {
+      await server.close();
+    }
+  });
+});

@@ -1,3 +1,4 @@
+import { connect } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { basic, createUserWithKey, startServer, type TestServer } from './helpers.js';
 
@@ -168,5 +169,29 @@ describe('a Content-Type that cannot be parsed', () => {
       expect(r.status).toBe(400);
       expect(await r.json()).toMatchObject({ status_code: 400, error: { code: 400 } });
     }
+  });
+});
+
+describe('a CONNECT request (a proxy method)', () => {
+  let server: TestServer;
+  beforeAll(async () => {
+    server = await startServer();
+  });
+  afterAll(() => server.close());
+
+  it('is answered 405 and closed, not dropped unanswered', async () => {
+    const url = new URL(server.url);
+    const answer = await new Promise<string>((resolve, reject) => {
+      const socket = connect(Number(url.port), url.hostname, () =>
+        socket.write('CONNECT /api/file/abc HTTP/1.1\r\nHost: x\r\n\r\n'),
+      );
+      let got = '';
+      socket.setEncoding('utf8');
+      socket.on('data', (d: string) => (got += d));
+      socket.on('end', () => resolve(got));
+      socket.on('error', reject);
+    });
+    expect(answer).toMatch(/^HTTP\/1\.1 405 /);
+    expect((await fetch(`${server.url}/api/health`)).status).toBe(200);
   });
 });

@@ -11,7 +11,7 @@ import { defineConfig } from 'vite';
 const here = path.dirname(fileURLToPath(import.meta.url));
 // STOWAGE_WEB_OUT: another output folder (parallel builds; the server reads STOWAGE_WEB_DIR).
 const out = path.resolve(process.env.STOWAGE_WEB_OUT ?? path.join(here, '../dist/web'));
-export const PAGES = ['home', 'viewer', 'account', 'auth', 'about', 'error', 'admin'];
+export const PAGES = ['home', 'viewer', 'account', 'auth', 'about', 'error', 'admin', 'filesystem'];
 
 export default defineConfig(({ isSsrBuild }) => ({
   root: here,

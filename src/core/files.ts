@@ -616,6 +616,11 @@ export class FileService {
     return this.opts.maxFileSize;
   }
 
+  /** Whether uploads without an account are accepted at all. */
+  get allowsAnonymousUploads(): boolean {
+    return this.opts.allowAnonymousUploads;
+  }
+
   /**
    * The quotas and the content screen for staged bytes published elsewhere than as a file (a
    * filesystem node): throws to refuse; the caller discards.

@@ -19,6 +19,7 @@ import type { AdminSearch } from './moderation/admin-search.js';
 import type { AdminUsers } from './moderation/admin-users.js';
 import type { ReporterIpHasher } from './moderation/reporter-ips.js';
 import type { FilesystemService } from './filesystem/index.js';
+import type { ChangeLogPruner } from './filesystem/prune.js';
 
 /** Everything the adapters (HTTP dialects, CLI) may call. */
 export interface Core {
@@ -68,4 +69,6 @@ export interface Core {
   reporterIps: ReporterIpHasher;
   /** pixeldrain's filesystem: each account's tree of directories and files, and shares of it. */
   filesystem: FilesystemService;
+  /** Drops the filesystem's change log past 30 days (hourly in serving processes; one node at a time). */
+  fsChangePrune: ChangeLogPruner;
 }

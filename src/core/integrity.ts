@@ -3,28 +3,48 @@ import { CoreError } from './errors.js';
 
 /** What the metadata says about stored bytes (port; Kysely adapter in src/storage). */
 export interface IntegrityRepository {
-  /** Every blob row with the number of files that actually reference it. */
-  blobRows(): Promise<{ key: string; location: string; refcount: number; files: number }[]>;
+  /** Every blob row with the number of files and of file nodes that actually reference it. */
+  blobRows(): Promise<BlobRow[]>;
   /** Locations of derived images (thumbnails...), which live in the blob store too. */
   derivedLocations(): Promise<string[]>;
   setRefcount(key: string, refcount: number): Promise<void>;
-  /** Remove a blob row nothing references (refcount 0, no files). */
+  /** Remove a blob row nothing references (no file, no file node). */
   deleteBlobRow(key: string): Promise<void>;
   /** The files whose content is this blob. */
   fileIdsOfBlob(key: string): Promise<string[]>;
+  /** The file nodes (filesystem API) whose content is this blob. */
+  nodesOfBlob(key: string): Promise<NodeRef[]>;
   /** Point a blob row at a new location, if it still holds `from` (resumable migration). */
   moveBlob(key: string, from: string, to: string): Promise<boolean>;
   /** Drop derived-image rows (they are caches, regenerated on demand). */
   clearDerived(): Promise<number>;
 }
 
+export interface BlobRow {
+  key: string;
+  location: string;
+  refcount: number;
+  /** Rows of `files` with this content. */
+  files: number;
+  /** File nodes (`fs_nodes`) with this content. */
+  nodes: number;
+}
+
+/** A file node: its owner, and its path in the owner's tree ('/docs/a.txt'). */
+export interface NodeRef {
+  ownerId: string;
+  /** The owner's username, to show. */
+  owner: string;
+  path: string;
+}
+
 export interface GcReport {
   /** Stored objects no row references (older than the grace period). */
   orphans: string[];
-  /** Blob rows whose bytes are missing from the store, with the files they break. */
-  missing: { key: string; location: string; fileIds: string[] }[];
-  /** Blob rows whose reference count disagrees with their files. */
-  miscounted: { key: string; recorded: number; actual: number }[];
+  /** Blob rows whose bytes are missing from the store, with the files and nodes they break. */
+  missing: { key: string; location: string; fileIds: string[]; nodes: NodeRef[] }[];
+  /** Blob rows whose reference count disagrees with their files and file nodes. */
+  miscounted: { key: string; recorded: number; actual: number; files: number; nodes: number }[];
   /** Stored objects younger than the grace period (maybe an upload in flight): left alone. */
   young: number;
   /** Uploads in progress or abandoned (staging files, incomplete multipart uploads); null: unknown. */
@@ -36,6 +56,8 @@ export interface GcReport {
 
 /** Removes a file through the normal delete path (used to drop files whose bytes are gone). */
 export type FileRemover = (fileId: string) => Promise<void>;
+/** Removes a file node through the filesystem's delete path (its bytes are gone). */
+export type NodeRemover = (ownerId: string, path: string) => Promise<void>;
 
 /**
  * Consistency between metadata and blob store: `gc` (report, and with `fix` repair) and storage
@@ -47,6 +69,7 @@ export class IntegrityService {
     private readonly repo: IntegrityRepository,
     private readonly blobs: BlobStore,
     private readonly removeFile: FileRemover,
+    private readonly removeNode: NodeRemover,
     private readonly now: () => number = Date.now,
   ) {}
 
@@ -80,12 +103,23 @@ export class IntegrityService {
             key: r.key,
             location: r.location,
             fileIds: await this.repo.fileIdsOfBlob(r.key),
+            nodes: await this.repo.nodesOfBlob(r.key),
           });
           continue;
         }
       }
-      if (r.refcount !== r.files)
-        miscounted.push({ key: r.key, recorded: r.refcount, actual: r.files });
+      // Files and file nodes both hold references: a count of files alone would call a blob that
+      // only nodes hold unreferenced.
+      const actual = r.files + r.nodes;
+      if (r.refcount !== actual) {
+        miscounted.push({
+          key: r.key,
+          recorded: r.refcount,
+          actual,
+          files: r.files,
+          nodes: r.nodes,
+        });
+      }
     }
 
     const report: GcReport = {
@@ -105,8 +139,9 @@ export class IntegrityService {
     }
     for (const location of orphans) await this.blobs.delete(location);
     for (const m of missing) {
-      // The bytes are gone: the files cannot be served. Deleting them releases the row.
+      // The bytes are gone: the files and nodes cannot be served. Deleting them releases the row.
       for (const id of m.fileIds) await this.removeFile(id).catch(() => {});
+      for (const n of m.nodes) await this.removeNode(n.ownerId, n.path).catch(() => {});
     }
     for (const c of miscounted) {
       if (c.actual > 0) await this.repo.setRefcount(c.key, c.actual);

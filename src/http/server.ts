@@ -57,6 +57,12 @@ export async function createServer(
   // Timeouts (silence, not duration) and connection caps: STOWAGE_*_TIMEOUT_MS, *_CONNECTIONS*.
   guardConnections(app.server, config);
   deferExpectContinue(app.server);
+  // CONNECT (a proxy's method) never reaches the routes: Node hands the socket to 'connect'
+  // listeners and, with none, drops it unanswered. This is no proxy: say so and close.
+  app.server.on('connect', (_req, socket: import('node:stream').Duplex) => {
+    socket.on('error', () => socket.destroy());
+    socket.end('HTTP/1.1 405 Method Not Allowed\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
+  });
   // A client may half-close its socket (FIN) once its request is sent and still wait for the
   // answer. Node's default treats that FIN as an abort: it destroys the request still being read
   // or answered and ends the socket, so a slow handler's answer never goes out. With half-open

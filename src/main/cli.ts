@@ -152,11 +152,11 @@ key
 program
   .command('gc')
   .description(
-    'check that the database and the blob store agree: objects no file uses, files whose bytes are missing, wrong reference counts',
+    'check that the database and the blob store agree: objects no file or file node uses, files and nodes whose bytes are missing, wrong reference counts',
   )
   .option(
     '--fix',
-    'repair: delete unused objects, unservable files and uploads abandoned by dead processes, correct the counts',
+    'repair: delete unused objects, unservable files and file nodes, and uploads abandoned by dead processes, correct the counts',
   )
   .option(
     '--min-age <seconds>',
@@ -171,16 +171,20 @@ program
     await withRuntime(opts, async (rt) => {
       const r = await rt.integrity.gc({ fix: !!opts.fix, minAgeMs: minAge * 1000 });
       const broken = r.missing.reduce((n, m) => n + m.fileIds.length, 0);
+      const brokenNodes = r.missing.reduce((n, m) => n + m.nodes.length, 0);
       console.log(`unused objects (no file, older than ${minAge} s): ${r.orphans.length}`);
       for (const o of r.orphans) console.log(`  ${o}`);
       console.log(
-        `missing objects (files without their bytes): ${r.missing.length}, ${broken} file(s)`,
+        `missing objects (files without their bytes): ${r.missing.length}, ${broken} file(s), ${brokenNodes} node(s)`,
       );
-      for (const m of r.missing)
-        console.log(`  ${m.key} at ${m.location}: ${m.fileIds.join(', ')}`);
+      for (const m of r.missing) {
+        // Files by id, file nodes (filesystem API) as owner:path.
+        const users = [...m.fileIds, ...m.nodes.map((n) => `node ${n.owner}:${n.path}`)];
+        console.log(`  ${m.key} at ${m.location}: ${users.join(', ')}`);
+      }
       console.log(`wrong reference counts: ${r.miscounted.length}`);
       for (const c of r.miscounted)
-        console.log(`  ${c.key}: recorded ${c.recorded}, files ${c.actual}`);
+        console.log(`  ${c.key}: recorded ${c.recorded}, files ${c.files}, nodes ${c.nodes}`);
       console.log(`young unused objects left alone: ${r.young}`);
       console.log(
         `uploads in progress or abandoned: ${r.pendingUploads ?? 'unknown (the store does not list them)'}`,

@@ -1,28 +1,38 @@
 import { sql } from 'kysely';
-import type { IntegrityRepository } from '../core/integrity.js';
+import type { BlobRow, IntegrityRepository, NodeRef } from '../core/integrity.js';
 import type { Db } from './db.js';
 import { num } from './schema.js';
 
 export class KyselyIntegrityRepository implements IntegrityRepository {
   constructor(private readonly db: Db) {}
 
-  async blobRows(): Promise<{ key: string; location: string; refcount: number; files: number }[]> {
+  async blobRows(): Promise<BlobRow[]> {
+    // One statement, so each row's count and its references are read at the same moment; the
+    // (blob_key) indexes of files and fs_nodes answer the subqueries.
     const rows = await this.db
       .selectFrom('blobs')
-      .leftJoin('files', 'files.blob_key', 'blobs.key')
       .select((eb) => [
         'blobs.key',
         'blobs.location',
         'blobs.refcount',
-        eb.fn.count('files.id').as('files'),
+        eb
+          .selectFrom('files')
+          .select((f) => f.fn.countAll().as('n'))
+          .whereRef('files.blob_key', '=', 'blobs.key')
+          .as('files'),
+        eb
+          .selectFrom('fs_nodes')
+          .select((f) => f.fn.countAll().as('n'))
+          .whereRef('fs_nodes.blob_key', '=', 'blobs.key')
+          .as('nodes'),
       ])
-      .groupBy(['blobs.key', 'blobs.location', 'blobs.refcount'])
       .execute();
     return rows.map((r) => ({
       key: r.key,
       location: r.location,
       refcount: num(r.refcount),
-      files: num(r.files),
+      files: num(r.files ?? 0),
+      nodes: num(r.nodes ?? 0),
     }));
   }
 
@@ -48,6 +58,15 @@ export class KyselyIntegrityRepository implements IntegrityRepository {
           ),
         ),
       )
+      .where(({ not, exists, selectFrom }) =>
+        not(
+          exists(
+            selectFrom('fs_nodes')
+              .select(sql.lit(1).as('one'))
+              .whereRef('fs_nodes.blob_key', '=', 'blobs.key'),
+          ),
+        ),
+      )
       .execute();
   }
 
@@ -58,6 +77,18 @@ export class KyselyIntegrityRepository implements IntegrityRepository {
       .where('blob_key', '=', key)
       .execute();
     return rows.map((r) => r.id);
+  }
+
+  async nodesOfBlob(key: string): Promise<NodeRef[]> {
+    const rows = await this.db
+      .selectFrom('fs_nodes')
+      .innerJoin('users', 'users.id', 'fs_nodes.owner_id')
+      .select(['fs_nodes.owner_id', 'users.username', 'fs_nodes.path'])
+      .where('fs_nodes.blob_key', '=', key)
+      .orderBy('users.username')
+      .orderBy('fs_nodes.path')
+      .execute();
+    return rows.map((r) => ({ ownerId: r.owner_id, owner: r.username, path: r.path }));
   }
 
   async moveBlob(key: string, from: string, to: string): Promise<boolean> {

@@ -9,23 +9,46 @@ export class KyselyLimitsRepository implements LimitsRepository {
   constructor(private readonly db: Db) {}
 
   async usageOf(ownerId: string): Promise<{ count: number; bytes: number }> {
-    const row = await this.db
-      .selectFrom('files')
-      .select((eb) => [eb.fn.countAll().as('count'), eb.fn.sum('size').as('bytes')])
-      .where('owner_id', '=', ownerId)
-      .executeTakeFirstOrThrow();
-    return { count: num(row.count), bytes: num(row.bytes ?? 0) };
+    const [files, nodes] = await Promise.all([
+      this.db
+        .selectFrom('files')
+        .select((eb) => [eb.fn.countAll().as('count'), eb.fn.sum('size').as('bytes')])
+        .where('owner_id', '=', ownerId)
+        .executeTakeFirstOrThrow(),
+      // The account's file nodes (filesystem API) hold content as its files do.
+      this.db
+        .selectFrom('fs_nodes')
+        .select((eb) => [eb.fn.countAll().as('count'), eb.fn.sum('size').as('bytes')])
+        .where('owner_id', '=', ownerId)
+        .where('type', '=', 'file')
+        .executeTakeFirstOrThrow(),
+    ]);
+    return {
+      count: num(files.count) + num(nodes.count),
+      bytes: num(files.bytes ?? 0) + num(nodes.bytes ?? 0),
+    };
   }
 
   async uploadedSince(ownerId: string, since: number): Promise<number> {
-    // The (owner_id, created_at) index (0009) answers this with a range scan.
-    const row = await this.db
-      .selectFrom('files')
-      .select((eb) => eb.fn.sum<number | string>('size').as('bytes'))
-      .where('owner_id', '=', ownerId)
-      .where('created_at', '>=', since)
-      .executeTakeFirstOrThrow();
-    return num(row.bytes ?? 0);
+    const [files, nodes] = await Promise.all([
+      // The (owner_id, created_at) index (0009) answers this with a range scan.
+      this.db
+        .selectFrom('files')
+        .select((eb) => eb.fn.sum<number | string>('size').as('bytes'))
+        .where('owner_id', '=', ownerId)
+        .where('created_at', '>=', since)
+        .executeTakeFirstOrThrow(),
+      // File nodes by when their content was last written (a PUT over a node writes it anew);
+      // the owner's nodes are read through the (owner_id, path) index.
+      this.db
+        .selectFrom('fs_nodes')
+        .select((eb) => eb.fn.sum<number | string>('size').as('bytes'))
+        .where('owner_id', '=', ownerId)
+        .where('type', '=', 'file')
+        .where('updated_at', '>=', since)
+        .executeTakeFirstOrThrow(),
+    ]);
+    return num(files.bytes ?? 0) + num(nodes.bytes ?? 0);
   }
 
   async listInactive(cutoff: number, limit: number): Promise<FileRecord[]> {

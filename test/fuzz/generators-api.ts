@@ -278,6 +278,9 @@ function genReads(rng: Rng, fx: Fixtures): FuzzRequest {
     `/res/${segment(rng, nastyName(rng))}`,
     `/api/docs/${segment(rng, nastyName(rng))}`,
     `/api/${segment(rng, nastyName(rng))}`,
+    `/api/filesystem/${rng.pick(['me', someId(rng, fx), '%', ''])}/${segment(rng, nastyName(rng))}?${rng.pick(['stat', 'attach', 'bulk_download', 'thumbnail&width=x&height=99999', `search=${rng.str(rng.int(0, 120))}&limit=${rng.pick(['0', '5', '1e9', 'x'])}`, `change_log&start=${rng.pick(['x', '0', '2020-01-01T00:00:00Z'])}&end=%`, ''])}`,
+    `/api/filesystem${rng.pick(['', '/', '/me', '/me/', '//..//', '/me/%2e%2e/x', '/me/a%00b'])}`,
+    `/d/${segment(rng, nastyName(rng))}`,
   ]);
   const headers: Headers = [...credentials(rng, fx)];
   if (rng.chance(0.2))
@@ -303,6 +306,15 @@ function genAccount(rng: Rng, fx: Fixtures): FuzzRequest {
     ],
     ['DELETE', `/api/file/${encodeURIComponent(someId(rng, fx))}?key=${rng.str(rng.int(0, 50))}`],
     ['POST', '/logout'],
+    ['POST', `/api/filesystem/me/${segment(rng, nastyName(rng))}`],
+    [
+      'DELETE',
+      `/api/filesystem/me/${segment(rng, nastyName(rng))}?recursive=${rng.pick(['true', 'x'])}`,
+    ],
+    [
+      'PUT',
+      `/api/filesystem/${rng.pick(['me', someId(rng, fx)])}/${segment(rng, nastyName(rng))}?make_parents=${rng.pick(['true', '1', ''])}&modified=${rng.pick(['x', '2024-02-30T99:00:00Z', '1e20', ''])}&mode=${rng.pick(['644', '9999', '-1', ''])}`,
+    ],
   ] as const);
   // Password changes, deletes and logouts use the spare key: they may lock it out.
   const headers: Headers = [
@@ -316,6 +328,9 @@ function genAccount(rng: Rng, fx: Fixtures): FuzzRequest {
       : '',
     rng.chance(0.3)
       ? `action=${rng.pick(['rename', 'copy', 'x', '%'])}&name=${encodeURIComponent(nastyName(rng).replace(/[\ud800-\udfff]/g, ''))}`
+      : '',
+    rng.chance(0.3)
+      ? `action=${rng.pick(['mkdir', 'mkdirall', 'rename', 'update', 'import'])}&target=${encodeURIComponent(rng.pick(['/me/x', '/me', '/me/../..', nastyName(rng).replace(/[\ud800-\udfff]/g, '')]))}&files=${encodeURIComponent(rng.pick(['[]', '["x"]', '{', 'null']))}&link_permissions=${encodeURIComponent(rng.pick(['{', '[]', '{"read":1}', 'null', '']))}&user_permissions=${encodeURIComponent(rng.pick(['{"a":{}}', '{"a":1}', '"x"']))}&shared=${rng.pick(['true', 'x'])}&mode=${rng.pick(['7777', 'x'])}`
       : '',
   ]
     .filter(Boolean)

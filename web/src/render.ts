@@ -6,6 +6,7 @@ import Admin from './pages/Admin.svelte';
 import Account from './pages/Account.svelte';
 import Auth from './pages/Auth.svelte';
 import ErrorPage from './pages/Error.svelte';
+import Filesystem from './pages/Filesystem.svelte';
 import Home from './pages/Home.svelte';
 import Viewer from './pages/Viewer.svelte';
 import type { PageName } from '../../src/http/web/page-types.js';
@@ -19,6 +20,7 @@ const PAGES: Record<PageName, Component<any>> = {
   about: About,
   error: ErrorPage,
   admin: Admin,
+  filesystem: Filesystem,
 };
 
 export function render(page: PageName, props: Record<string, unknown>) {

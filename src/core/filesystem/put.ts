@@ -61,6 +61,10 @@ export async function writeFile(
 ): Promise<FsNodeRecord> {
   const { files } = deps;
   const { opts } = req;
+  // A share may let anyone write, but not where the operator accepts no anonymous uploads.
+  if (!req.principal && !files.allowsAnonymousUploads) {
+    throw new CoreError('authentication_required', 'An API key is required to upload files');
+  }
   if (opts.declaredSize !== null && opts.declaredSize > files.maxFileSize) {
     throw new CoreError('file_too_large', 'The file you tried to upload is too large', {
       max_size: files.maxFileSize,

@@ -312,25 +312,28 @@ export class FilesystemService {
     return found.map((n) => displayPath(view, n.path));
   }
 
-  /** Changes below the bucket's root between two times (at most 30 days apart). */
+  /**
+   * Changes below a directory between two times (at most 30 days apart), with paths relative to
+   * that directory (`/sub/a.txt`), as rclone's ChangeNotify reads them; a path outside it is ''.
+   */
   async changeLog(caller: FsCaller, p: FsPath, start: number, end: number): Promise<FsChange[]> {
     const { view, node } = await this.get(caller, p);
     if (end - start > CHANGE_LOG_SPAN) throw new FsError('log_timespan_too_long');
     const changes = await this.repo.changes(view.ownerId, start, end, 10_000);
+    const rel = (path: string) => (isWithin(path, node.path) ? path.slice(node.path.length) : '');
     return changes
       .filter((c) => isWithin(c.path, node.path) || (c.pathNew && isWithin(c.pathNew, node.path)))
-      .map((c) => ({
-        ...c,
-        path: isWithin(c.path, view.base) ? displayPath(view, c.path) : '',
-        pathNew: c.pathNew && isWithin(c.pathNew, view.base) ? displayPath(view, c.pathNew) : '',
-      }));
+      .map((c) => ({ ...c, path: rel(c.path), pathNew: c.pathNew ? rel(c.pathNew) : '' }));
   }
 
   /** The files below a directory (a zip of it), with paths relative to it. */
   async filesForZip(
     caller: FsCaller,
     p: FsPath,
-  ): Promise<{ located: Located; files: { name: string; file: FileRecord }[] }> {
+  ): Promise<{
+    located: Located;
+    files: { name: string; file: FileRecord; node: FsNodeRecord }[];
+  }> {
     const located = await this.get(caller, p);
     const { view, node } = located;
     if (node.type !== 'dir') throw new FsError('node_is_not_a_directory');
@@ -340,7 +343,11 @@ export class FilesystemService {
     }
     return {
       located,
-      files: nodes.map((n) => ({ name: n.path.slice(node.path.length + 1), file: asFile(n) })),
+      files: nodes.map((n) => ({
+        name: n.path.slice(node.path.length + 1),
+        file: asFile(n),
+        node: n,
+      })),
     };
   }
 
@@ -352,6 +359,20 @@ export class FilesystemService {
       wholeTree: true,
     });
     for (const b of released) await this.files.releaseBlob(b.key, b.location);
+  }
+
+  /**
+   * Administration (`stowage gc --fix`): delete one node of any tree, releasing its blob; a
+   * directory with what it holds.
+   */
+  async removeNode(ownerId: string, path: string): Promise<void> {
+    const released = await this.repo.delete(ownerId, path, { recursive: true, now: this.now() });
+    for (const b of released) await this.files.releaseBlob(b.key, b.location);
+  }
+
+  /** How many file nodes an account's tree holds and their total size. */
+  usageOf(userId: string): Promise<{ count: number; bytes: number }> {
+    return this.repo.usageOf(userId);
   }
 
   /** Drop change-log entries older than the span the API serves. */

@@ -37,9 +37,10 @@ export interface QuotaOptions {
  *
  * - Accounts: bytes stored (the sum of their files' sizes, as pixeldrain's storage_space_used),
  *   bytes uploaded in the last 24 hours (a rolling window over the files' creation times, read
- *   with the (owner_id, created_at) index: a deleted file no longer counts), and files kept. Each
- *   limit is the account's override (users.*; -1 = unlimited) or the instance default. Admins
- *   have none.
+ *   with the (owner_id, created_at) index: a deleted file no longer counts), and files kept. The
+ *   file nodes of the account's filesystem tree count as its files do (their size; their content's
+ *   last write, `updated_at`, for the 24 hours). Each limit is the account's override (users.*;
+ *   -1 = unlimited) or the instance default. Admins have none.
  * - Uploads without an account: a count and a byte budget per client address and day, in the
  *   shared state (so every node sees the same counters); a day is a fixed window that starts with
  *   the address's first upload.

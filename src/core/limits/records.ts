@@ -2,9 +2,15 @@ import type { FileRecord } from '../records.js';
 
 /** Storage port of the limits: usage queries and the inactivity timer. */
 export interface LimitsRepository {
-  /** How many files a user has and their total size (pixeldrain's storage_space_used). */
+  /**
+   * How many files a user keeps and their total size (pixeldrain's storage_space_used): the
+   * account's files and the file nodes of its filesystem tree.
+   */
   usageOf(ownerId: string): Promise<{ count: number; bytes: number }>;
-  /** Total size of the user's files created at or after `since` (still stored). */
+  /**
+   * Total size of the user's files created at or after `since` and of its file nodes whose content
+   * was written since then (both still stored).
+   */
   uploadedSince(ownerId: string, since: number): Promise<number>;
   /**
    * Files whose inactivity timer (`last_download_at`) is at or before `cutoff` and whose owner (if

@@ -7,7 +7,7 @@
  * handlers emit.
  */
 
-type Schema = Record<string, unknown>;
+export type Schema = Record<string, unknown>;
 
 export const str = (description: string, more: Schema = {}): Schema => ({
   type: 'string',
@@ -194,10 +194,10 @@ export const PD_COMPONENTS = [
       email_verified: always(false),
       otp_enabled: always(false),
       subscription: SUBSCRIPTION,
-      storage_space_used: int('Bytes used by the caller’s files'),
-      filesystem_storage_used: int('Always 0'),
+      storage_space_used: int('Bytes used by the caller’s files and filesystem file nodes'),
+      filesystem_storage_used: int('Bytes used by the caller’s filesystem file nodes'),
       file_count: int('Number of files owned'),
-      filesystem_node_count: int('Always 0'),
+      filesystem_node_count: int('Number of file nodes in the caller’s filesystem'),
       is_admin: bool('Administrator'),
       balance_micro_eur: int('Always 0'),
       hotlinking_enabled: bool(

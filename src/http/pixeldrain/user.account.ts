@@ -90,7 +90,10 @@ export function registerUserAccount(app: FastifyInstance, core: Core, config: Co
       const principal = await callerOf(core, req);
       requireAccess(principal, 'read_own');
       const user = await core.accounts.userById(principal.userId);
-      const usage = await core.files.usageOf(user.id);
+      const [usage, nodes] = await Promise.all([
+        core.files.usageOf(user.id),
+        core.filesystem.usageOf(user.id),
+      ]);
       // The account's real limits (-1 = unlimited; file_expiry_days 0 = files never expire).
       const limits = core.limits.quota.limitsOf(user);
       const expiryDays = user.expiryExempt ? 0 : core.limits.inactivity.days;
@@ -113,13 +116,15 @@ export function registerUserAccount(app: FastifyInstance, core: Core, config: Co
           price_per_tb_bandwidth: 0,
           monthly_transfer_cap: -1,
           file_viewer_branding: false,
-          filesystem_access: false,
-          filesystem_storage_limit: 0,
+          filesystem_access: true,
+          filesystem_storage_limit: limits.storage,
         },
-        storage_space_used: usage.bytes,
-        filesystem_storage_used: 0,
+        // Files and the filesystem's file nodes both use the account's space (the quotas count
+        // both); the filesystem's share apart.
+        storage_space_used: usage.bytes + nodes.bytes,
+        filesystem_storage_used: nodes.bytes,
         file_count: usage.count,
-        filesystem_node_count: 0,
+        filesystem_node_count: nodes.count,
         is_admin: user.isAdmin,
         balance_micro_eur: 0,
         hotlinking_enabled: user.hotlinkingEnabled ?? false,

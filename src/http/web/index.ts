@@ -5,6 +5,7 @@ import { MAX_IDS_PER_REQUEST } from '../../core/files.js';
 import { packageVersion } from '../openapi.js';
 import { registerAccountPages } from './account.page.js';
 import { registerAdminPages } from './admin.page.js';
+import { registerFilesystemPage } from './filesystem.page.js';
 import { createPages, type Pages } from './pages.js';
 import { ASSET, page } from './schemas.js';
 import { registerViewer } from './viewer.page.js';
@@ -50,6 +51,7 @@ export async function webUi(
   registerViewer(app, pages);
   registerAccountPages(app, pages);
   registerAdminPages(app, pages);
+  registerFilesystemPage(app, pages);
   return pages;
 }
 

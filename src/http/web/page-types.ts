@@ -1,7 +1,8 @@
 // The data contract between the server's page routes and the Svelte pages (web/src): what each
 // page is rendered with on the server and hydrated with in the browser. Types only.
 
-export type PageName = 'home' | 'viewer' | 'account' | 'auth' | 'about' | 'error' | 'admin';
+export type PageName =
+  'home' | 'viewer' | 'account' | 'auth' | 'about' | 'error' | 'admin' | 'filesystem';
 
 export type Theme = 'auto' | 'light' | 'dark';
 
@@ -93,6 +94,48 @@ export interface AdminProps extends CommonProps {
   tab: AdminTab;
 }
 
+/** A node's access for the visitor (pixeldrain's permission object). */
+export interface FsPermissions {
+  owner: boolean;
+  read: boolean;
+  write: boolean;
+  delete: boolean;
+}
+
+/** pixeldrain's filesystem node (spec 5): `path` starts with the bucket (`/me/…`, `/{id}/…`). */
+export interface FsNode {
+  type: 'file' | 'dir';
+  path: string;
+  name: string;
+  created: string;
+  modified: string;
+  mode_octal: string;
+  file_size: number;
+  file_type: string;
+  sha256_sum: string;
+  /** The public id, only when shared (`/d/{id}`). */
+  id?: string;
+  [key: string]: unknown;
+}
+
+/** The stat of a path (`GET /api/filesystem/{path}?stat`), also `window.initial_node`. */
+export interface FsStat {
+  /** The nodes from the bucket's root to the node itself. */
+  path: FsNode[];
+  /** Index of the node itself in `path`. */
+  base_index: number;
+  children: FsNode[];
+  permissions: FsPermissions;
+  context: Record<string, unknown>;
+}
+
+export interface FilesystemProps extends CommonProps {
+  /** pixeldrain's `window.initial_node`: the stat of the page's path. */
+  initial_node: FsStat;
+  /** The origin shared links use. */
+  origin: string;
+}
+
 export interface PagePropsMap {
   home: CommonProps;
   viewer: ViewerProps;
@@ -101,4 +144,5 @@ export interface PagePropsMap {
   about: AboutProps;
   error: ErrorProps;
   admin: AdminProps;
+  filesystem: FilesystemProps;
 }

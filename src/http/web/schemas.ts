@@ -39,6 +39,12 @@ export const LIST_VIEWER = page(
   param('id', 'List id'),
 );
 
+export const DIRECTORY = page(
+  'Directory browser',
+  'A directory or file of the filesystem API: `/d/me/…` is the logged-in user’s tree (303 to /login otherwise), `/d/{id}/…` a shared node. The first script sets `window.initial_node` to the path’s stat (as `GET /api/filesystem/{path}?stat`).',
+  param('*', 'The bucket (`me` or a shared id) and the path, each component percent-encoded'),
+);
+
 export const ACCOUNT = page(
   'Account pages',
   'Files, lists, API keys and settings of the logged-in user; 303 to /login when logged out.',

@@ -6,6 +6,7 @@ declare global {
   interface Window {
     page_props?: Record<string, unknown>;
     viewer_data?: unknown;
+    initial_node?: unknown;
   }
 }
 
@@ -14,5 +15,7 @@ export function boot(page: Component<any>): void {
   const props: Record<string, unknown> = { ...window.page_props };
   // The viewer's data travels in pixeldrain's global (download tools parse it), not twice.
   if (window.viewer_data !== undefined) props.viewer_data = window.viewer_data;
+  // The directory page's stat travels in pixeldrain's `window.initial_node`.
+  if (window.initial_node !== undefined) props.initial_node = window.initial_node;
   hydrate(page, { target: document.getElementById('app')!, props });
 }

@@ -1,4 +1,4 @@
-// One upload through PUT /api/file/{name}. XMLHttpRequest, because fetch reports no upload
+// One upload through PUT /api/file/{name} (or another raw-body PUT, e.g. the filesystem's). XMLHttpRequest, because fetch reports no upload
 // progress; send(File) streams the file from disk, so memory does not grow with its size.
 
 export interface UploadedFile {
@@ -11,8 +11,8 @@ export interface UploadedFile {
   [key: string]: unknown;
 }
 
-export interface UploadHandle {
-  promise: Promise<UploadedFile>;
+export interface UploadHandle<T = UploadedFile> {
+  promise: Promise<T>;
   abort(): void;
 }
 
@@ -31,15 +31,24 @@ export function uploadFile(
   name: string,
   onProgress: (sent: number, total: number) => void,
 ): UploadHandle {
+  return putWithProgress<UploadedFile>(`/api/file/${encodeURIComponent(name)}`, body, onProgress);
+}
+
+/** PUT `body` to `url` with upload progress; resolves with the JSON answer. */
+export function putWithProgress<T>(
+  url: string,
+  body: Blob,
+  onProgress: (sent: number, total: number) => void,
+): UploadHandle<T> {
   const xhr = new XMLHttpRequest();
-  const promise = new Promise<UploadedFile>((resolve, reject) => {
-    xhr.open('PUT', `/api/file/${encodeURIComponent(name)}`);
+  const promise = new Promise<T>((resolve, reject) => {
+    xhr.open('PUT', url);
     xhr.withCredentials = true;
     xhr.responseType = 'json';
     xhr.upload.onprogress = (e) => onProgress(e.loaded, e.lengthComputable ? e.total : body.size);
     xhr.onload = () => {
       const res = xhr.response as Record<string, unknown> | null;
-      if (xhr.status >= 200 && xhr.status < 300 && res) resolve(res as UploadedFile);
+      if (xhr.status >= 200 && xhr.status < 300 && res) resolve(res as T);
       else
         reject(
           new UploadError(

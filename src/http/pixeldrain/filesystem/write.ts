@@ -25,11 +25,14 @@ type Query = Record<string, string | string[] | undefined>;
 const one = (v: string | string[] | undefined): string | undefined =>
   Array.isArray(v) ? v[v.length - 1] : v;
 
-/** Octal permission bits ("644", "0755"). */
+/**
+ * Permission bits in octal: "644", "0755", or a whole st_mode as rclone sends it ("100644": the
+ * file type bits are dropped, the node's type is its own).
+ */
 function parseMode(v: string | undefined): number | undefined {
   if (v === undefined || v === '') return undefined;
-  if (!/^0?[0-7]{1,4}$/.test(v)) throw new FsError('invalid_value', 'mode must be octal (644)');
-  return parseInt(v, 8);
+  if (!/^[0-7]{1,7}$/.test(v)) throw new FsError('invalid_value', 'mode must be octal (644)');
+  return parseInt(v, 8) & 0o7777;
 }
 
 function parseBool(v: string | undefined, field: string): boolean | undefined {

@@ -30,7 +30,7 @@ export const STATE_LABEL: Record<ItemState, string> = {
 
 let nextKey = 1;
 
-export class UploadItem {
+export class UploadItem<R = UploadedFile> {
   readonly key = nextKey++;
   readonly name: string;
   readonly size: number;
@@ -41,8 +41,8 @@ export class UploadItem {
   /** Bytes per second, smoothed; 0 while unknown. */
   speed = $state(0);
   error = $state('');
-  result: UploadedFile | null = $state.raw(null);
-  handle: UploadHandle | null = null;
+  result: R | null = $state.raw(null);
+  handle: UploadHandle<R> | null = null;
   readonly meter = new SpeedMeter();
 
   constructor(blob: Blob, name: string) {
@@ -71,25 +71,31 @@ export class UploadItem {
   }
 }
 
-export interface QueueOptions {
+export interface QueueOptions<R = UploadedFile> {
   /** Uploads at a time. */
   concurrency?: number;
   /** Largest file the instance accepts, in bytes. */
   maxFileSize: number;
   /** Told of every finished upload (history, announcements). */
-  onChange?: (item: UploadItem) => void;
+  onChange?: (item: UploadItem<R>) => void;
+  /** Where an item goes (default: PUT /api/file/{name}). */
+  upload?: (
+    blob: Blob,
+    name: string,
+    onProgress: (sent: number, total: number) => void,
+  ) => UploadHandle<R>;
 }
 
-export class UploadQueue {
-  items: UploadItem[] = $state([]);
+export class UploadQueue<R = UploadedFile> {
+  items: UploadItem<R>[] = $state([]);
   private readonly concurrency: number;
   private ticker: ReturnType<typeof setInterval> | null = null;
 
-  constructor(private readonly opts: QueueOptions) {
+  constructor(private readonly opts: QueueOptions<R>) {
     this.concurrency = opts.concurrency ?? 3;
   }
 
-  get done(): UploadItem[] {
+  get done(): UploadItem<R>[] {
     return this.items.filter((i) => i.state === 'done' && i.result);
   }
 
@@ -102,11 +108,13 @@ export class UploadQueue {
   }
 
   /** Queue files (or a Blob with a name); too-large ones are refused at once. */
-  add(files: Iterable<File> | Array<{ blob: Blob; name: string }>): UploadItem[] {
-    const added: UploadItem[] = [];
+  add(files: Iterable<File> | Array<{ blob: Blob; name: string }>): UploadItem<R>[] {
+    const added: UploadItem<R>[] = [];
     for (const f of files) {
       const item =
-        f instanceof File ? new UploadItem(f, f.name || 'file') : new UploadItem(f.blob, f.name);
+        f instanceof File
+          ? new UploadItem<R>(f, f.name || 'file')
+          : new UploadItem<R>(f.blob, f.name);
       if (item.size > this.opts.maxFileSize) {
         item.state = 'refused';
         item.error = `${formatSize(item.size)} is more than this instance accepts (${formatSize(
@@ -120,7 +128,7 @@ export class UploadQueue {
     return added;
   }
 
-  cancel(item: UploadItem): void {
+  cancel(item: UploadItem<R>): void {
     if (!item.canCancel) return;
     const handle = item.handle;
     item.handle = null; // the abort's rejection below is then ignored
@@ -130,7 +138,7 @@ export class UploadQueue {
     this.pump();
   }
 
-  retry(item: UploadItem): void {
+  retry(item: UploadItem<R>): void {
     if (!item.canRetry) return;
     item.state = 'queued';
     item.error = '';
@@ -145,8 +153,8 @@ export class UploadQueue {
   }
 
   /** Delete an anonymous upload with its delete key. */
-  async deleteUploaded(item: UploadItem): Promise<void> {
-    const r = item.result;
+  async deleteUploaded(item: UploadItem<R>): Promise<void> {
+    const r = item.result as UploadedFile | null;
     if (!r?.deleteKey || item.state !== 'done') return;
     await api(`/file/${encodeURIComponent(r.id)}?key=${encodeURIComponent(r.deleteKey)}`, {
       method: 'DELETE',
@@ -174,13 +182,15 @@ export class UploadQueue {
     else this.stopTicker();
   }
 
-  private start(item: UploadItem): void {
+  private start(item: UploadItem<R>): void {
     item.state = 'uploading';
     item.sent = 0;
     item.speed = 0;
     item.error = '';
     item.meter.reset(performance.now());
-    const handle = uploadFile(item.blob, item.name, (sent) => {
+    const put =
+      this.opts.upload ?? (uploadFile as unknown as NonNullable<QueueOptions<R>['upload']>);
+    const handle = put(item.blob, item.name, (sent) => {
       if (item.handle !== handle) return;
       item.sent = Math.min(sent, item.size);
       item.speed = item.meter.add(performance.now(), item.sent);
