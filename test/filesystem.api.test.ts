@@ -1,6 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { request } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CLI_ACTOR } from '../src/core/moderation/audit.js';
 import { basic, createUserWithKey, startServer, type TestServer } from './helpers.js';
 
 type Node = { type: string; path: string; name: string; link_permissions?: unknown };
@@ -427,6 +428,52 @@ describe('filesystem API: writable shares', () => {
       } finally {
         await server.close();
       }
+    }
+  });
+});
+
+describe('filesystem API: blocked content', () => {
+  it('is served to admins only, as a file, a thumbnail or in a zip', async () => {
+    const server = await startServer();
+    try {
+      const key = await createUserWithKey(server, 'holder');
+      const admin = await createUserWithKey(server, 'boss', { admin: true });
+      const fs = (path: string) => `${server.url}/api/filesystem${path}`;
+      const body = 'bytes an admin will block';
+      await fetch(fs('/me/box/bad.txt?make_parents=true'), {
+        method: 'PUT',
+        headers: { authorization: basic(key) },
+        body,
+      });
+      const sha = createHash('sha256').update(body).digest('hex');
+      await server.app.runtime.core.blocks.blockHash(sha, 'test', CLI_ACTOR);
+      for (const q of ['', '?thumbnail']) {
+        const res = await fetch(fs(`/me/box/bad.txt${q}`), {
+          headers: { authorization: basic(key) },
+        });
+        expect(res.status).toBe(451);
+        expect((await res.json()).value).toBe('unavailable_for_legal_reasons');
+      }
+      const zip = await fetch(fs('/me/box?bulk_download'), {
+        headers: { authorization: basic(key) },
+      });
+      expect(zip.status).toBe(451);
+      await zip.arrayBuffer();
+      // The stat still lists it: its owner can see and delete what was taken down.
+      const stat = await fetch(fs('/me/box?stat'), { headers: { authorization: basic(key) } });
+      expect(((await stat.json()) as Stat).children.map((n) => n.name)).toEqual(['bad.txt']);
+      const shared = await fetch(fs('/me/box'), {
+        method: 'POST',
+        headers: { authorization: basic(key) },
+        body: new URLSearchParams({ action: 'update', shared: 'true' }),
+      });
+      const { id } = (await shared.json()) as { id: string };
+      const byAdmin = await fetch(fs(`/${id}/bad.txt`), {
+        headers: { authorization: basic(admin) },
+      });
+      expect(await byAdmin.text()).toBe(body);
+    } finally {
+      await server.close();
     }
   });
 });

@@ -2,7 +2,14 @@ import { sql, type Expression, type Kysely, type Selectable, type SqlBool } from
 import { randomBytes } from 'node:crypto';
 import { INLINE_LOCATION } from '../core/blob-store.js';
 import { FsError } from '../core/filesystem/errors.js';
-import { LIMITS, checkLimits, depthOf, nameOf, parentOf } from '../core/filesystem/paths.js';
+import {
+  LIMITS,
+  ancestorsOf,
+  checkLimits,
+  depthOf,
+  nameOf,
+  parentOf,
+} from '../core/filesystem/paths.js';
 import {
   BlobGone,
   type FileWrite,
@@ -14,8 +21,8 @@ import {
   type ReleasedBlob,
 } from '../core/filesystem/types.js';
 import type { FileRecord } from '../core/records.js';
-import { isRetryableConflict } from './db-errors.js';
-import type { Db } from './db.js';
+import { isRetryableConflict, isUniqueViolation } from './db-errors.js';
+import { isPostgres, type Db } from './db.js';
 import { num, type Database } from './schema.js';
 import { JobRefused, WriteBatcher } from './write-batcher.js';
 
@@ -72,33 +79,82 @@ const UNREF_CHUNK = 500;
  * a group-committed batch): checks first, then writes, and a refusal rolls back only its own
  * statements. Paths are whole strings, so a subtree is "path equals, or starts with path + '/'",
  * compared with substr/length the database computes (the same character counting on both sides).
+ *
+ * Concurrency: on SQLite write transactions run one at a time. On PostgreSQL (READ COMMITTED,
+ * several processes) each write first locks the nodes it relies on: the ancestors of the paths it
+ * writes (FOR SHARE: they must stay where they are until it commits) and the node it changes
+ * (FOR UPDATE). A move or delete of a directory thus waits for writes below it to commit and then
+ * sees them, or they wait for it and then find the directory gone; two writers of one node take
+ * turns, each reading what the other committed.
  */
 export class KyselyFsRepository implements FsRepository {
   private readonly writes: WriteBatcher;
+  private readonly pg: boolean;
 
   constructor(private readonly db: Db) {
     this.writes = new WriteBatcher(db);
+    this.pg = isPostgres(db);
   }
 
   private tx<T>(fn: (trx: Trx) => Promise<T>): Promise<T> {
     return this.writes.run(async (trx) => {
-      await sql`savepoint fs_op`.execute(trx);
-      try {
-        const out = await fn(trx);
-        await sql`release savepoint fs_op`.execute(trx);
-        return out;
-      } catch (err) {
+      for (let attempt = 1; ; attempt++) {
+        await sql`savepoint fs_op`.execute(trx);
         try {
-          await sql`rollback to savepoint fs_op`.execute(trx);
+          const out = await fn(trx);
           await sql`release savepoint fs_op`.execute(trx);
-        } catch {
-          throw err;
+          return out;
+        } catch (err) {
+          try {
+            await sql`rollback to savepoint fs_op`.execute(trx);
+            await sql`release savepoint fs_op`.execute(trx);
+          } catch {
+            throw err;
+          }
+          // A deadlock aborts the batch, which runs again.
+          if (isRetryableConflict(err)) throw err;
+          // Another process made a node at the same path meanwhile (PostgreSQL): the checks run
+          // again and now see it (each statement reads what is committed).
+          if (isUniqueViolation(err) && attempt < 3) continue;
+          // Anything else fails this operation alone.
+          throw new JobRefused(err);
         }
-        // A deadlock aborts the batch, which runs again; anything else fails this operation alone.
-        if (isRetryableConflict(err)) throw err;
-        throw new JobRefused(err);
       }
     });
+  }
+
+  /**
+   * PostgreSQL: lock the existing nodes at these paths (a write's ancestors) so that they are
+   * neither moved nor deleted before this transaction commits. Locked top-down (by depth), as every
+   * write does, which keeps deadlocks rare (PostgreSQL breaks those, and the batch runs again).
+   */
+  private async lockShared(trx: Trx, ownerId: string, paths: readonly string[]): Promise<void> {
+    if (!this.pg || paths.length === 0) return;
+    await trx
+      .selectFrom('fs_nodes')
+      .select('id')
+      .where('owner_id', '=', ownerId)
+      .where('path', 'in', [...new Set(paths)])
+      .orderBy('depth')
+      .forShare()
+      .execute();
+  }
+
+  /**
+   * The node at a path, locked for this transaction (PostgreSQL: FOR UPDATE; a concurrent writer
+   * of it commits first, and what is read is what it left).
+   */
+  private async lockNode(trx: Trx, ownerId: string, path: string): Promise<FsNodeRecord | null> {
+    if (this.pg) {
+      await trx
+        .selectFrom('fs_nodes')
+        .select('id')
+        .where('owner_id', '=', ownerId)
+        .where('path', '=', path)
+        .forUpdate()
+        .execute();
+    }
+    return this.getIn(trx, ownerId, path);
   }
 
   private select(db: Trx = this.db) {
@@ -177,19 +233,47 @@ export class KyselyFsRepository implements FsRepository {
     return rows.map((r) => nodeOf(r));
   }
 
+  statOf(
+    ownerId: string,
+    path: string,
+    ancestors: readonly string[],
+  ): Promise<{ node: FsNodeRecord; ancestors: FsNodeRecord[]; children: FsNodeRecord[] } | null> {
+    const read = async (trx: Trx) => {
+      const node = await this.getIn(trx, ownerId, path);
+      if (!node) return null;
+      const above =
+        ancestors.length === 0
+          ? []
+          : await this.select(trx)
+              .where('fs_nodes.owner_id', '=', ownerId)
+              .where('fs_nodes.path', 'in', [...ancestors])
+              .execute();
+      const children = node.type === 'dir' ? await this.listing(trx, node.id) : [];
+      return {
+        node,
+        ancestors: above.map((r) => nodeOf(r)),
+        children: children.map((r) => nodeOf(r)),
+      };
+    };
+    // PostgreSQL: one snapshot for the three reads (READ COMMITTED would take one each). SQLite:
+    // the transaction holds the one connection, so no write commits between them.
+    const trx = this.db.transaction();
+    return (this.pg ? trx.setIsolationLevel('repeatable read') : trx).execute(read);
+  }
+
   async byShareId(shareId: string): Promise<FsNodeRecord | null> {
     const row = await this.select().where('fs_nodes.share_id', '=', shareId).executeTakeFirst();
     return row ? nodeOf(row) : null;
   }
 
-  async children(parentId: string): Promise<FsNodeRecord[]> {
+  /** A directory's children without their blobs' rows (see FsRepository.children). */
+  private listing(db: Trx, parentId: string) {
     // No join with blobs: 10,000 lookups by key were more than half of a big listing's query.
-    const rows = await this.db
-      .selectFrom('fs_nodes')
-      .selectAll()
-      .where('parent_id', '=', parentId)
-      .execute();
-    return rows.map((r) => nodeOf(r));
+    return db.selectFrom('fs_nodes').selectAll().where('parent_id', '=', parentId).execute();
+  }
+
+  async children(parentId: string): Promise<FsNodeRecord[]> {
+    return (await this.listing(this.db, parentId)).map((r) => nodeOf(r));
   }
 
   async sharedBy(ownerId: string): Promise<FsNodeRecord[]> {
@@ -321,7 +405,10 @@ export class KyselyFsRepository implements FsRepository {
     paths: readonly string[],
     fields: { now: number; mode: number; exclusiveLast: boolean; newId(): string },
   ): Promise<FsNodeRecord> {
-    return this.tx((trx) => this.makeDirs(trx, ownerId, paths, fields));
+    return this.tx(async (trx) => {
+      await this.lockShared(trx, ownerId, ancestorsOf(paths[paths.length - 1] ?? ''));
+      return this.makeDirs(trx, ownerId, paths, fields);
+    });
   }
 
   /** Missing parents of `path` (when asked to make them), else the parent must exist. */
@@ -415,8 +502,9 @@ export class KyselyFsRepository implements FsRepository {
   putFile(w: FileWrite): Promise<FileWriteResult> {
     return this.tx(async (trx) => {
       checkLimits(w.path);
+      await this.lockShared(trx, w.ownerId, ancestorsOf(w.path));
       await this.ensureParents(trx, w.ownerId, w.path, w);
-      const existing = await this.getIn(trx, w.ownerId, w.path);
+      const existing = await this.lockNode(trx, w.ownerId, w.path);
       if (existing?.type === 'dir') {
         throw new FsError('node_is_a_directory', 'A directory exists at this path');
       }
@@ -483,7 +571,8 @@ export class KyselyFsRepository implements FsRepository {
       if (from === '' || to === '') {
         throw new FsError('cannot_modify_root_dir', 'The root directory cannot be moved');
       }
-      const node = await this.getIn(trx, ownerId, from);
+      await this.lockShared(trx, ownerId, [...ancestorsOf(from), ...ancestorsOf(to)]);
+      const node = await this.lockNode(trx, ownerId, from);
       if (!node) throw new FsError('path_not_found', 'The node to move does not exist');
       if (to === from) return node;
       if (to.startsWith(`${from}/`)) {
@@ -553,7 +642,8 @@ export class KyselyFsRepository implements FsRepository {
     now: number,
   ): Promise<FsNodeRecord> {
     return this.tx(async (trx) => {
-      const node = await this.getIn(trx, ownerId, path);
+      await this.lockShared(trx, ownerId, ancestorsOf(path));
+      const node = await this.lockNode(trx, ownerId, path);
       if (!node) throw new FsError('path_not_found', 'The node does not exist');
       const json = (v: unknown) => (v === null ? null : JSON.stringify(v));
       const set: Partial<Record<keyof Database['fs_nodes'], unknown>> = {};
@@ -593,7 +683,8 @@ export class KyselyFsRepository implements FsRepository {
       if (path === '' && !opts.wholeTree) {
         throw new FsError('cannot_modify_root_dir', 'The root cannot be deleted');
       }
-      const node = await this.getIn(trx, ownerId, path);
+      if (path !== '') await this.lockShared(trx, ownerId, ancestorsOf(path));
+      const node = await this.lockNode(trx, ownerId, path);
       if (!node && opts.wholeTree) return [];
       if (!node) throw new FsError('path_not_found', 'The node does not exist');
       if (node.type === 'dir' && !opts.recursive) {
@@ -609,23 +700,16 @@ export class KyselyFsRepository implements FsRepository {
           });
         }
       }
-      const refs = await trx
-        .selectFrom('fs_nodes')
-        .select((eb) => ['blob_key', eb.fn.countAll().as('n')])
-        .where('owner_id', '=', ownerId)
-        .where(this.within(path))
-        .where('blob_key', 'is not', null)
-        .groupBy('blob_key')
-        .execute();
-      await trx
+      // The references dropped are counted from the rows this statement deleted.
+      const gone = await trx
         .deleteFrom('fs_nodes')
         .where('owner_id', '=', ownerId)
         .where(this.within(path))
+        .returning('blob_key')
         .execute();
-      const released = await this.unrefBlobs(
-        trx,
-        new Map(refs.map((r) => [r.blob_key!, num(r.n)])),
-      );
+      const refs = new Map<string, number>();
+      for (const { blob_key: k } of gone) if (k) refs.set(k, (refs.get(k) ?? 0) + 1);
+      const released = await this.unrefBlobs(trx, refs);
       await this.change(trx, ownerId, {
         at: opts.now,
         path,
@@ -644,6 +728,7 @@ export class KyselyFsRepository implements FsRepository {
     opts: { now: number; newId(): string },
   ): Promise<void> {
     return this.tx(async (trx) => {
+      await this.lockShared(trx, ownerId, [...ancestorsOf(dir), dir]);
       const parent = await this.getIn(trx, ownerId, dir);
       if (!parent) throw new FsError('path_not_found', 'The directory does not exist');
       if (parent.type !== 'dir') throw new FsError('node_is_not_a_directory');

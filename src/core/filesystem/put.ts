@@ -24,6 +24,11 @@ export interface PutOptions {
   /** The size the request declares (refused early when over the limit). */
   declaredSize: number | null;
   uploaderIp: string | null;
+  /**
+   * Called once every check that needs no body has passed, right before the body is read (the
+   * HTTP layer answers `Expect: 100-continue` there, so a refused client never sends the body).
+   */
+  beforeBody?: () => void;
 }
 
 /** Concurrent writers of one new path: one insert wins, the others overwrite after it. */
@@ -72,6 +77,7 @@ export async function writeFile(
     ip: opts.uploaderIp,
     anonymous: !req.view.isOwner,
   });
+  opts.beforeBody?.();
   const staged = await files.stage(req.body);
   try {
     await files.admitStaged(payer, opts.uploaderIp, staged);

@@ -94,13 +94,21 @@ export class FilesystemService {
     return located;
   }
 
-  /** The node, its ancestors within the bucket and, for a directory, its children: three queries. */
+  /**
+   * The node, its ancestors within the bucket and, for a directory, its children: three queries in
+   * one snapshot, so a concurrent move is seen wholly or not at all.
+   */
   async stat(caller: FsCaller, p: FsPath): Promise<FsStat> {
-    const { view, node } = await this.get(caller, p);
-    const wanted = ancestorsOf(node.path).filter((a) => isWithin(a, view.base) && a !== node.path);
-    const found = new Map((await this.repo.getMany(view.ownerId, wanted)).map((n) => [n.path, n]));
+    const view = await this.view(caller, p.bucket);
+    need(view, 'read');
+    if (view.isOwner && caller.principal) requireAccess(caller.principal, 'read_own');
+    const full = this.full(view, p);
+    const wanted = ancestorsOf(full).filter((a) => isWithin(a, view.base) && a !== full);
+    const snap = await this.repo.statOf(view.ownerId, full, wanted);
+    if (!snap) throw new FsError('path_not_found', 'The path does not exist');
+    const { node, children } = snap;
+    const found = new Map(snap.ancestors.map((n) => [n.path, n]));
     const path = [...wanted.flatMap((a) => found.get(a) ?? []), node];
-    const children = node.type === 'dir' ? await this.repo.children(node.id) : [];
     children.sort((a, b) =>
       a.type !== b.type
         ? a.type === 'dir'
@@ -324,7 +332,10 @@ export class FilesystemService {
   async filesForZip(
     caller: FsCaller,
     p: FsPath,
-  ): Promise<{ located: Located; files: { name: string; file: FileRecord }[] }> {
+  ): Promise<{
+    located: Located;
+    files: { name: string; file: FileRecord; node: FsNodeRecord }[];
+  }> {
     const located = await this.get(caller, p);
     const { view, node } = located;
     if (node.type !== 'dir') throw new FsError('node_is_not_a_directory');
@@ -334,7 +345,11 @@ export class FilesystemService {
     }
     return {
       located,
-      files: nodes.map((n) => ({ name: n.path.slice(node.path.length + 1), file: asFile(n) })),
+      files: nodes.map((n) => ({
+        name: n.path.slice(node.path.length + 1),
+        file: asFile(n),
+        node: n,
+      })),
     };
   }
 

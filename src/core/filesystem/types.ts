@@ -102,6 +102,16 @@ export interface FsRepository {
   getMany(ownerId: string, paths: readonly string[]): Promise<FsNodeRecord[]>;
   byShareId(shareId: string): Promise<FsNodeRecord | null>;
   /**
+   * A node, the nodes at `ancestors` (those that exist) and its children, read in one snapshot:
+   * a move or delete committing meanwhile is seen wholly or not at all. The children are a
+   * listing (see `children`): their blobs are not read.
+   */
+  statOf(
+    ownerId: string,
+    path: string,
+    ancestors: readonly string[],
+  ): Promise<{ node: FsNodeRecord; ancestors: FsNodeRecord[]; children: FsNodeRecord[] } | null>;
+  /**
    * A directory's children, for its listing: up to 10,000 nodes in one query, so their blobs are
    * not read (`blobLocation` and `scanStatus` are null; `get` a file to send or thumbnail it).
    */

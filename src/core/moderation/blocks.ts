@@ -173,10 +173,14 @@ export class BlockService {
    * (on this node at once). Past SCREEN_MAX_KEPT hashes each upload asks the database.
    */
   async screen(sha256: string): Promise<void> {
-    const hashes = await this.blockedHashes();
-    const blocked = hashes ? hashes.has(sha256) : await this.repo.isHashBlocked(sha256);
-    if (blocked)
+    if (await this.isBlocked(sha256))
       throw new CoreError('content_blocked', 'This content has been blocked on this server');
+  }
+
+  /** Whether a SHA-256 is blocked (the same set as `screen`: filesystem nodes are served by it). */
+  async isBlocked(sha256: string): Promise<boolean> {
+    const hashes = await this.blockedHashes();
+    return hashes ? hashes.has(sha256) : this.repo.isHashBlocked(sha256);
   }
 
   private async blockedHashes(): Promise<Set<string> | null> {

@@ -4,13 +4,14 @@ import {
   FsError,
   parseRawPath,
   type FsCaller,
+  type FsNodeRecord,
   type FsPath,
 } from '../../../core/filesystem/index.js';
 import type { Core } from '../../../core/index.js';
 import { logFailure } from '../../common/logging.js';
 import { sendFile } from '../../common/send-file.js';
 import { sendZip } from '../../common/zip.js';
-import { sendPdError, writePdError } from '../errors.js';
+import { sendPdError, writePdError, type PdError } from '../errors.js';
 import { sendJson } from '../respond.js';
 import { callerOf, flag, rawFsPath } from './caller.js';
 import { toFsPdError } from './errors.js';
@@ -73,19 +74,8 @@ export async function handleGet(core: Core, req: FastifyRequest, reply: FastifyR
     if (node.type === 'dir' || flag(q, 'stat')) {
       return sendJson(reply, await statFor(core, caller, p));
     }
-    // An infected file is kept from everyone but its owner (they may need to see what it is).
-    if (node.scanStatus === 'infected' && !view.isOwner) {
-      return sendJson(
-        reply,
-        {
-          success: false,
-          value: 'unavailable_for_legal_reasons',
-          message: 'This file was found to contain malware and cannot be downloaded',
-          extra: { type: 'malware' },
-        },
-        451,
-      );
-    }
+    const refused = await refusal(core, caller, view.isOwner, node);
+    if (refused) return sendPdError(reply, refused);
     const file = asFile(node);
     reply.hijack();
     try {
@@ -106,6 +96,35 @@ export async function handleGet(core: Core, req: FastifyRequest, reply: FastifyR
   }
 }
 
+/**
+ * Why a file node's bytes may not go to this caller: content an admin blocked (to everyone but
+ * admins), or found infected (to everyone but the owner, who may need to see what it is).
+ */
+async function refusal(
+  core: Core,
+  caller: FsCaller,
+  isOwner: boolean,
+  node: FsNodeRecord,
+): Promise<PdError | null> {
+  if (node.blobKey && !caller.principal?.isAdmin && (await core.blocks.isBlocked(node.blobKey))) {
+    return {
+      status: 451,
+      value: 'unavailable_for_legal_reasons',
+      message: 'This content has been blocked on this server',
+      extra: { type: 'other' },
+    };
+  }
+  if (node.scanStatus === 'infected' && !isOwner) {
+    return {
+      status: 451,
+      value: 'unavailable_for_legal_reasons',
+      message: 'This file was found to contain malware and cannot be downloaded',
+      extra: { type: 'malware' },
+    };
+  }
+  return null;
+}
+
 async function sendDirZip(
   core: Core,
   req: FastifyRequest,
@@ -114,6 +133,10 @@ async function sendDirZip(
   p: FsPath,
 ) {
   const { located, files } = await core.filesystem.filesForZip(caller, p);
+  for (const { node } of files) {
+    const refused = await refusal(core, caller, located.view.isOwner, node);
+    if (refused) return sendPdError(reply, refused);
+  }
   const name = p.parts.length > 0 ? located.node.name : located.view.bucket;
   reply.hijack();
   try {
@@ -142,8 +165,10 @@ async function sendThumbnail(
   q: Query,
 ) {
   const { w, h } = core.media.thumbnailSize(one(q.width), one(q.height));
-  const { node } = await core.filesystem.get(caller, p);
+  const { view, node } = await core.filesystem.get(caller, p);
   if (node.type === 'dir') throw new FsError('node_is_a_directory');
+  const refused = await refusal(core, caller, view.isOwner, node);
+  if (refused) return sendPdError(reply, refused);
   const thumb = await core.media.thumbnail(asFile(node), w, h);
   return reply
     .header('ETag', thumb.etag)

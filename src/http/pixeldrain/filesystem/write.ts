@@ -72,8 +72,6 @@ export async function handlePut(core: Core, req: FastifyRequest, reply: FastifyR
     const created = parseTime(one(q.created), 'created');
     const mode = parseMode(one(q.mode));
     const shared = parseBool(one(q.shared), 'shared');
-    await core.filesystem.writable(caller, p);
-    acceptBody(req.raw, reply.raw);
     let at = await core.filesystem.put(caller, p, req.raw, {
       makeParents: flag(q, 'make_parents'),
       ...(modified !== undefined ? { modified } : {}),
@@ -81,6 +79,8 @@ export async function handlePut(core: Core, req: FastifyRequest, reply: FastifyR
       ...(mode !== undefined ? { mode } : {}),
       declaredSize: declaredLength(req),
       uploaderIp: req.ip,
+      // Only once the declared size and the quotas are checked: "100 Continue", then the body.
+      beforeBody: () => acceptBody(req.raw, reply.raw),
     });
     if (shared !== undefined && at.view.isOwner) {
       at = await core.filesystem.update(caller, p, { shared });
