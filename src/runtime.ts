@@ -260,6 +260,7 @@ export async function createRuntime(config: Config, opts: RuntimeOptions): Promi
         await seriesRollup.stop();
         await moderation.reporterIps.stop();
         await fsChangePrune.stop();
+        await filesystem.close();
         await media.close();
         files.close();
         await liveStats.close();

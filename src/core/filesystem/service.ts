@@ -46,6 +46,8 @@ export interface FilesystemOptions {
 export const CHANGE_LOG_SPAN = 30 * 24 * 3600 * 1000;
 /** Blobs whose bytes are removed at once after a delete (see FilesystemService.release). */
 const RELEASE_CONCURRENCY = 16;
+/** Freed blobs a delete removes before it answers; more go in the background. */
+const RELEASE_INLINE_MAX = 256;
 /** How many nodes one zip of a directory may hold. */
 export const MAX_ZIP_NODES = 10_000;
 
@@ -58,6 +60,7 @@ const nodeId = () => newId(16);
  */
 export class FilesystemService {
   private readonly now: () => number;
+  private readonly releasing = new Set<Promise<void>>();
 
   constructor(
     private readonly repo: FsRepository,
@@ -366,19 +369,29 @@ export class FilesystemService {
   /**
    * Remove the bytes of blobs no row references any more. A recursive delete can free thousands:
    * a few at a time overlap the storage round trips (a local unlink waits for a thread of the
-   * pool, an S3 DELETE for the network); one by one, 10,000 of them took seconds.
+   * pool, an S3 DELETE for the network). The rows are gone, so the delete has happened: past a
+   * few hundred blobs the request answers at once and the bytes go in the background (retried by
+   * DeferredDeletes; `close` waits for them; what a stop leaves is unreferenced, found by gc).
    */
   private async release(released: readonly ReleasedBlob[]): Promise<void> {
     let next = 0;
     const worker = async () => {
       while (next < released.length) {
         const b = released[next++]!;
-        await this.files.releaseBlob(b.key, b.location);
+        await this.files.releaseBlob(b.key, b.location).catch(() => {});
       }
     };
-    await Promise.all(
+    const all = Promise.all(
       Array.from({ length: Math.min(RELEASE_CONCURRENCY, released.length) }, worker),
-    );
+    ).then(() => {});
+    if (released.length <= RELEASE_INLINE_MAX) return all;
+    this.releasing.add(all);
+    void all.finally(() => this.releasing.delete(all));
+  }
+
+  /** Wait for the removals of freed bytes still under way (a stopping process). */
+  async close(): Promise<void> {
+    await Promise.all([...this.releasing]);
   }
 
   /**
