@@ -1,6 +1,4 @@
-import { sql, type Expression, type Kysely, type Selectable, type SqlBool } from 'kysely';
-import { randomBytes } from 'node:crypto';
-import { INLINE_LOCATION } from '../core/blob-store.js';
+import { sql } from 'kysely';
 import { FsError } from '../core/filesystem/errors.js';
 import {
   LIMITS,
@@ -11,68 +9,28 @@ import {
   parentOf,
 } from '../core/filesystem/paths.js';
 import {
-  BlobGone,
   type FileWrite,
   type FileWriteResult,
-  type FsChange,
   type FsNodeRecord,
   type FsRepository,
-  type NodeType,
   type ReleasedBlob,
 } from '../core/filesystem/types.js';
 import type { FileRecord } from '../core/records.js';
 import { isRetryableConflict, isUniqueViolation } from './db-errors.js';
-import { isPostgres, type Db } from './db.js';
+import type { Db } from './db.js';
 import { num, type Database } from './schema.js';
 import { JobRefused, WriteBatcher } from './write-batcher.js';
-
-type Trx = Kysely<Database>;
-
-const parseJson = <T>(s: string | null): T | null => {
-  if (!s) return null;
-  try {
-    return JSON.parse(s) as T;
-  } catch {
-    return null;
-  }
-};
-
-/** A node's row, with its blob's location and scan status when joined (see `children`). */
-type NodeRow = Selectable<Database['fs_nodes']> & {
-  location?: string | null;
-  scan_status?: string | null;
-};
-
-function nodeOf(r: NodeRow): FsNodeRecord {
-  return {
-    id: r.id,
-    ownerId: r.owner_id,
-    parentId: r.parent_id,
-    path: r.path,
-    name: r.name,
-    type: r.type,
-    depth: num(r.depth),
-    createdAt: num(r.created_at),
-    modifiedAt: num(r.modified_at),
-    updatedAt: num(r.updated_at),
-    mode: num(r.mode),
-    size: num(r.size ?? 0),
-    blobKey: r.blob_key,
-    blobLocation: r.location ?? null,
-    mimeType: r.mime_type,
-    shareId: r.share_id,
-    linkPermissions: parseJson(r.link_permissions),
-    userPermissions: parseJson(r.user_permissions),
-    passwordPermissions: parseJson(r.password_permissions),
-    properties: parseJson(r.properties),
-    scanStatus: r.scan_status ?? null,
-  };
-}
-
-const changeId = () => randomBytes(12).toString('base64url');
-
-/** Keys per statement when references are dropped (well under both databases' parameter limits). */
-const UNREF_CHUNK = 500;
+import { KyselyFsReads } from './fs-reads.js';
+import {
+  below,
+  getNode,
+  parentFor,
+  recordChange,
+  refBlob,
+  unrefBlobs,
+  within,
+  type Trx,
+} from './fs-sql.js';
 
 /**
  * The filesystem's trees on SQLite and PostgreSQL. Every write is one transaction (a savepoint in
@@ -87,13 +45,12 @@ const UNREF_CHUNK = 500;
  * sees them, or they wait for it and then find the directory gone; two writers of one node take
  * turns, each reading what the other committed.
  */
-export class KyselyFsRepository implements FsRepository {
+export class KyselyFsRepository extends KyselyFsReads implements FsRepository {
   private readonly writes: WriteBatcher;
-  private readonly pg: boolean;
 
-  constructor(private readonly db: Db) {
+  constructor(db: Db) {
+    super(db);
     this.writes = new WriteBatcher(db);
-    this.pg = isPostgres(db);
   }
 
   private tx<T>(fn: (trx: Trx) => Promise<T>): Promise<T> {
@@ -154,34 +111,7 @@ export class KyselyFsRepository implements FsRepository {
         .forUpdate()
         .execute();
     }
-    return this.getIn(trx, ownerId, path);
-  }
-
-  private select(db: Trx = this.db) {
-    return db
-      .selectFrom('fs_nodes')
-      .leftJoin('blobs', 'blobs.key', 'fs_nodes.blob_key')
-      .selectAll('fs_nodes')
-      .select(['blobs.location', 'blobs.scan_status']);
-  }
-
-  /** Strictly below `base` ('' is the root: everything but the root). */
-  private below(base: string): Expression<SqlBool> {
-    if (base === '') return sql<SqlBool>`fs_nodes.path <> ''`;
-    return sql<SqlBool>`substr(fs_nodes.path, 1, length(cast(${base} as text)) + 1) = cast(${base} as text) || '/'`;
-  }
-
-  private within(base: string): Expression<SqlBool> {
-    if (base === '') return sql<SqlBool>`1 = 1`;
-    return sql<SqlBool>`(fs_nodes.path = ${base} or ${this.below(base)})`;
-  }
-
-  private async getIn(db: Trx, ownerId: string, path: string): Promise<FsNodeRecord | null> {
-    const row = await this.select(db)
-      .where('fs_nodes.owner_id', '=', ownerId)
-      .where('fs_nodes.path', '=', path)
-      .executeTakeFirst();
-    return row ? nodeOf(row) : null;
+    return getNode(trx, ownerId, path);
   }
 
   async root(ownerId: string, now: number, newId: () => string): Promise<FsNodeRecord> {
@@ -211,143 +141,6 @@ export class KyselyFsRepository implements FsRepository {
     return made;
   }
 
-  get(ownerId: string, path: string): Promise<FsNodeRecord | null> {
-    return this.getIn(this.db, ownerId, path);
-  }
-
-  async hasBlob(key: string): Promise<boolean> {
-    const row = await this.db
-      .selectFrom('blobs')
-      .select('key')
-      .where('key', '=', key)
-      .executeTakeFirst();
-    return row !== undefined;
-  }
-
-  async getMany(ownerId: string, paths: readonly string[]): Promise<FsNodeRecord[]> {
-    if (paths.length === 0) return [];
-    const rows = await this.select()
-      .where('fs_nodes.owner_id', '=', ownerId)
-      .where('fs_nodes.path', 'in', [...paths])
-      .execute();
-    return rows.map((r) => nodeOf(r));
-  }
-
-  statOf(
-    ownerId: string,
-    path: string,
-    ancestors: readonly string[],
-  ): Promise<{ node: FsNodeRecord; ancestors: FsNodeRecord[]; children: FsNodeRecord[] } | null> {
-    const read = async (trx: Trx) => {
-      const node = await this.getIn(trx, ownerId, path);
-      if (!node) return null;
-      const above =
-        ancestors.length === 0
-          ? []
-          : await this.select(trx)
-              .where('fs_nodes.owner_id', '=', ownerId)
-              .where('fs_nodes.path', 'in', [...ancestors])
-              .execute();
-      const children = node.type === 'dir' ? await this.listing(trx, node.id) : [];
-      return {
-        node,
-        ancestors: above.map((r) => nodeOf(r)),
-        children: children.map((r) => nodeOf(r)),
-      };
-    };
-    // PostgreSQL: one snapshot for the three reads (READ COMMITTED would take one each). SQLite:
-    // the transaction holds the one connection, so no write commits between them.
-    const trx = this.db.transaction();
-    return (this.pg ? trx.setIsolationLevel('repeatable read') : trx).execute(read);
-  }
-
-  async byShareId(shareId: string): Promise<FsNodeRecord | null> {
-    const row = await this.select().where('fs_nodes.share_id', '=', shareId).executeTakeFirst();
-    return row ? nodeOf(row) : null;
-  }
-
-  /** A directory's children without their blobs' rows (see FsRepository.children). */
-  private listing(db: Trx, parentId: string) {
-    // No join with blobs: 10,000 lookups by key were more than half of a big listing's query.
-    return db.selectFrom('fs_nodes').selectAll().where('parent_id', '=', parentId).execute();
-  }
-
-  async children(parentId: string): Promise<FsNodeRecord[]> {
-    return (await this.listing(this.db, parentId)).map((r) => nodeOf(r));
-  }
-
-  async sharedBy(ownerId: string): Promise<FsNodeRecord[]> {
-    const rows = await this.select()
-      .where('fs_nodes.owner_id', '=', ownerId)
-      .where('fs_nodes.share_id', 'is not', null)
-      .orderBy('fs_nodes.path')
-      .execute();
-    return rows.map((r) => nodeOf(r));
-  }
-
-  async search(
-    ownerId: string,
-    base: string,
-    term: string,
-    limit: number,
-  ): Promise<FsNodeRecord[]> {
-    const pattern = `%${term.toLowerCase().replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
-    const rows = await this.select()
-      .where('fs_nodes.owner_id', '=', ownerId)
-      .where(this.below(base))
-      .where(sql<SqlBool>`lower(fs_nodes.name) like ${pattern} escape '\\'`)
-      .orderBy('fs_nodes.path')
-      .limit(limit)
-      .execute();
-    return rows.map((r) => nodeOf(r));
-  }
-
-  async filesUnder(ownerId: string, base: string, limit: number): Promise<FsNodeRecord[]> {
-    const rows = await this.select()
-      .where('fs_nodes.owner_id', '=', ownerId)
-      .where('fs_nodes.type', '=', 'file')
-      .where(this.below(base))
-      .orderBy('fs_nodes.path')
-      .limit(limit)
-      .execute();
-    return rows.map((r) => nodeOf(r));
-  }
-
-  /** The directory a new child goes into: it must exist and be a directory, with room left. */
-  private async parentFor(trx: Trx, ownerId: string, path: string): Promise<FsNodeRecord> {
-    const parent = await this.getIn(trx, ownerId, parentOf(path));
-    if (!parent) throw new FsError('path_not_found', 'The parent directory does not exist');
-    if (parent.type !== 'dir') {
-      throw new FsError('node_is_not_a_directory', 'A parent of this path is a file');
-    }
-    const row = await trx
-      .selectFrom('fs_nodes')
-      .select((eb) => eb.fn.countAll().as('n'))
-      .where('parent_id', '=', parent.id)
-      .executeTakeFirstOrThrow();
-    if (num(row.n) >= LIMITS.children) {
-      throw new FsError('too_many_children', 'The directory has 10,000 nodes already', {
-        max: LIMITS.children,
-      });
-    }
-    return parent;
-  }
-
-  private async change(trx: Trx, ownerId: string, c: FsChange): Promise<void> {
-    await trx
-      .insertInto('fs_changes')
-      .values({
-        id: changeId(),
-        owner_id: ownerId,
-        at: c.at,
-        path: c.path,
-        path_new: c.pathNew,
-        action: c.action,
-        type: c.type,
-      })
-      .execute();
-  }
-
   /** Directories along `path`'s ancestors that are missing, made (each parent checked). */
   private async makeDirs(
     trx: Trx,
@@ -358,7 +151,7 @@ export class KyselyFsRepository implements FsRepository {
     let last: FsNodeRecord | null = null;
     for (let i = 0; i < paths.length; i++) {
       const path = paths[i]!;
-      const existing = await this.getIn(trx, ownerId, path);
+      const existing = await getNode(trx, ownerId, path);
       if (existing) {
         if (i === paths.length - 1 && fields.exclusiveLast) {
           throw new FsError('node_already_exists', 'A node with this name already exists');
@@ -370,7 +163,7 @@ export class KyselyFsRepository implements FsRepository {
         continue;
       }
       checkLimits(path);
-      const parent = await this.parentFor(trx, ownerId, path);
+      const parent = await parentFor(trx, ownerId, path);
       await trx
         .insertInto('fs_nodes')
         .values({
@@ -387,14 +180,14 @@ export class KyselyFsRepository implements FsRepository {
           mode: fields.mode,
         })
         .execute();
-      await this.change(trx, ownerId, {
+      await recordChange(trx, ownerId, {
         at: fields.now,
         path,
         pathNew: '',
         action: 'created',
         type: 'dir',
       });
-      last = await this.getIn(trx, ownerId, path);
+      last = await getNode(trx, ownerId, path);
     }
     if (!last) throw new FsError('path_not_found');
     return last;
@@ -433,72 +226,6 @@ export class KyselyFsRepository implements FsRepository {
     });
   }
 
-  /** Take one reference on a blob (inserting its row when ours is the first); its location. */
-  private async refBlob(trx: Trx, w: FileWrite): Promise<string> {
-    const b = w.blob;
-    if (b.location === null) {
-      const row = await trx
-        .updateTable('blobs')
-        .set({ refcount: sql`refcount + 1` })
-        .where('key', '=', b.key)
-        .returning('location')
-        .executeTakeFirst();
-      if (!row) throw new BlobGone();
-      return row.location;
-    }
-    const row = await trx
-      .insertInto('blobs')
-      .values({
-        key: b.key,
-        location: b.inline ? INLINE_LOCATION : b.location,
-        size: b.size,
-        refcount: 1,
-        data: b.inline ?? null,
-        created_at: w.now,
-      })
-      .onConflict((oc) => oc.column('key').doUpdateSet({ refcount: sql`blobs.refcount + 1` }))
-      .returning('location')
-      .executeTakeFirstOrThrow();
-    return row.location;
-  }
-
-  /**
-   * Drop references on blobs (a count per key); those left with none are removed and returned.
-   * Set-based, so a recursive delete of 10,000 files is a few dozen statements, not 20,000: keys
-   * are grouped by how many references they lose (almost always 1), and each chunk of a group is
-   * one DELETE of the rows that reach zero and one UPDATE of the others (disjoint by refcount).
-   */
-  private async unrefBlobs(trx: Trx, counts: Map<string, number>): Promise<ReleasedBlob[]> {
-    const byCount = new Map<number, string[]>();
-    for (const [key, n] of counts) {
-      const keys = byCount.get(n);
-      if (keys) keys.push(key);
-      else byCount.set(n, [key]);
-    }
-    const released: ReleasedBlob[] = [];
-    for (const [n, keys] of byCount) {
-      for (let i = 0; i < keys.length; i += UNREF_CHUNK) {
-        const chunk = keys.slice(i, i + UNREF_CHUNK);
-        const gone = await trx
-          .deleteFrom('blobs')
-          .where('key', 'in', chunk)
-          .where('refcount', '<=', n)
-          .returning(['key', 'location'])
-          .execute();
-        for (const row of gone) released.push({ key: row.key, location: row.location });
-        if (gone.length < chunk.length) {
-          await trx
-            .updateTable('blobs')
-            .set({ refcount: sql`refcount - ${n}` })
-            .where('key', 'in', chunk)
-            .where('refcount', '>', n)
-            .execute();
-        }
-      }
-    }
-    return released;
-  }
-
   putFile(w: FileWrite): Promise<FileWriteResult> {
     return this.tx(async (trx) => {
       checkLimits(w.path);
@@ -508,8 +235,8 @@ export class KyselyFsRepository implements FsRepository {
       if (existing?.type === 'dir') {
         throw new FsError('node_is_a_directory', 'A directory exists at this path');
       }
-      const parent = existing ? null : await this.parentFor(trx, w.ownerId, w.path);
-      const location = await this.refBlob(trx, w);
+      const parent = existing ? null : await parentFor(trx, w.ownerId, w.path);
+      const location = await refBlob(trx, w);
       let released: ReleasedBlob | null = null;
       if (existing) {
         await trx
@@ -526,7 +253,7 @@ export class KyselyFsRepository implements FsRepository {
           .where('id', '=', existing.id)
           .execute();
         if (existing.blobKey) {
-          [released = null] = await this.unrefBlobs(trx, new Map([[existing.blobKey, 1]]));
+          [released = null] = await unrefBlobs(trx, new Map([[existing.blobKey, 1]]));
         }
       } else {
         await trx
@@ -549,14 +276,14 @@ export class KyselyFsRepository implements FsRepository {
           })
           .execute();
       }
-      await this.change(trx, w.ownerId, {
+      await recordChange(trx, w.ownerId, {
         at: w.now,
         path: w.path,
         pathNew: '',
         action: existing ? 'updated' : 'created',
         type: 'file',
       });
-      const node = await this.getIn(trx, w.ownerId, w.path);
+      const node = await getNode(trx, w.ownerId, w.path);
       return { node: node!, location, released };
     });
   }
@@ -580,12 +307,12 @@ export class KyselyFsRepository implements FsRepository {
       }
       checkLimits(to);
       await this.ensureParents(trx, ownerId, to, opts);
-      const existing = await this.getIn(trx, ownerId, to);
+      const existing = await getNode(trx, ownerId, to);
       if (existing) throw new FsError('node_already_exists', 'A node exists at the target path');
       const parent =
         parentOf(to) === parentOf(from)
-          ? await this.getIn(trx, ownerId, parentOf(to))
-          : await this.parentFor(trx, ownerId, to);
+          ? await getNode(trx, ownerId, parentOf(to))
+          : await parentFor(trx, ownerId, to);
       const delta = depthOf(to) - depthOf(from);
       if (node.type === 'dir') {
         // The subtree's new paths must keep within the limits too.
@@ -593,7 +320,7 @@ export class KyselyFsRepository implements FsRepository {
           .selectFrom('fs_nodes')
           .select((eb) => [eb.fn.max('depth').as('depth')])
           .where('owner_id', '=', ownerId)
-          .where(this.below(from))
+          .where(below(from))
           .executeTakeFirst();
         if (deepest?.depth !== null && deepest?.depth !== undefined) {
           if (num(deepest.depth) + delta > LIMITS.depth) {
@@ -603,7 +330,7 @@ export class KyselyFsRepository implements FsRepository {
             .selectFrom('fs_nodes')
             .select('path')
             .where('owner_id', '=', ownerId)
-            .where(this.below(from))
+            .where(below(from))
             .orderBy(sql`length(path)`, 'desc')
             .limit(1)
             .executeTakeFirst();
@@ -616,7 +343,7 @@ export class KyselyFsRepository implements FsRepository {
             depth: sql`depth + ${delta}`,
           })
           .where('owner_id', '=', ownerId)
-          .where(this.below(from))
+          .where(below(from))
           .execute();
       }
       await trx
@@ -624,14 +351,14 @@ export class KyselyFsRepository implements FsRepository {
         .set({ path: to, name: nameOf(to), parent_id: parent!.id, depth: depthOf(to) })
         .where('id', '=', node.id)
         .execute();
-      await this.change(trx, ownerId, {
+      await recordChange(trx, ownerId, {
         at: opts.now,
         path: from,
         pathNew: to,
         action: 'moved',
         type: node.type,
       });
-      return (await this.getIn(trx, ownerId, to))!;
+      return (await getNode(trx, ownerId, to))!;
     });
   }
 
@@ -662,7 +389,7 @@ export class KyselyFsRepository implements FsRepository {
           .set(set as never)
           .where('id', '=', node.id)
           .execute();
-        await this.change(trx, ownerId, {
+        await recordChange(trx, ownerId, {
           at: now,
           path,
           pathNew: '',
@@ -670,7 +397,7 @@ export class KyselyFsRepository implements FsRepository {
           type: node.type,
         });
       }
-      return (await this.getIn(trx, ownerId, path))!;
+      return (await getNode(trx, ownerId, path))!;
     });
   }
 
@@ -704,13 +431,13 @@ export class KyselyFsRepository implements FsRepository {
       const gone = await trx
         .deleteFrom('fs_nodes')
         .where('owner_id', '=', ownerId)
-        .where(this.within(path))
+        .where(within(path))
         .returning('blob_key')
         .execute();
       const refs = new Map<string, number>();
       for (const { blob_key: k } of gone) if (k) refs.set(k, (refs.get(k) ?? 0) + 1);
-      const released = await this.unrefBlobs(trx, refs);
-      await this.change(trx, ownerId, {
+      const released = await unrefBlobs(trx, refs);
+      await recordChange(trx, ownerId, {
         at: opts.now,
         path,
         pathNew: '',
@@ -729,16 +456,16 @@ export class KyselyFsRepository implements FsRepository {
   ): Promise<void> {
     return this.tx(async (trx) => {
       await this.lockShared(trx, ownerId, [...ancestorsOf(dir), dir]);
-      const parent = await this.getIn(trx, ownerId, dir);
+      const parent = await getNode(trx, ownerId, dir);
       if (!parent) throw new FsError('path_not_found', 'The directory does not exist');
       if (parent.type !== 'dir') throw new FsError('node_is_not_a_directory');
       for (const f of files) {
         const path = `${dir}/${f.name}`;
         checkLimits(path);
-        if (await this.getIn(trx, ownerId, path)) {
+        if (await getNode(trx, ownerId, path)) {
           throw new FsError('node_already_exists', `"${f.name}" exists in this directory`);
         }
-        await this.parentFor(trx, ownerId, path);
+        await parentFor(trx, ownerId, path);
         const ref = await trx
           .updateTable('blobs')
           .set({ refcount: sql`refcount + 1` })
@@ -765,7 +492,7 @@ export class KyselyFsRepository implements FsRepository {
             mime_type: f.mimeType,
           })
           .execute();
-        await this.change(trx, ownerId, {
+        await recordChange(trx, ownerId, {
           at: opts.now,
           path,
           pathNew: '',
@@ -774,40 +501,5 @@ export class KyselyFsRepository implements FsRepository {
         });
       }
     });
-  }
-
-  async changes(ownerId: string, start: number, end: number, limit: number): Promise<FsChange[]> {
-    const rows = await this.db
-      .selectFrom('fs_changes')
-      .selectAll()
-      .where('owner_id', '=', ownerId)
-      .where('at', '>=', start)
-      .where('at', '<=', end)
-      .orderBy('at')
-      .orderBy('id')
-      .limit(limit)
-      .execute();
-    return rows.map((r) => ({
-      at: num(r.at),
-      path: r.path,
-      pathNew: r.path_new,
-      action: r.action as FsChange['action'],
-      type: r.type as NodeType,
-    }));
-  }
-
-  async pruneChanges(before: number): Promise<number> {
-    const res = await this.db.deleteFrom('fs_changes').where('at', '<', before).executeTakeFirst();
-    return Number(res.numDeletedRows);
-  }
-
-  async usageOf(ownerId: string): Promise<{ count: number; bytes: number }> {
-    const row = await this.db
-      .selectFrom('fs_nodes')
-      .select((eb) => [eb.fn.countAll().as('count'), eb.fn.sum('size').as('bytes')])
-      .where('owner_id', '=', ownerId)
-      .where('type', '=', 'file')
-      .executeTakeFirstOrThrow();
-    return { count: num(row.count), bytes: num(row.bytes ?? 0) };
   }
 }
