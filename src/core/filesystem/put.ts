@@ -5,6 +5,7 @@ import { CoreError, isUnavailable } from '../errors.js';
 import type { FileService, StagedUpload } from '../files.js';
 import { detectMediaType } from '../media-type.js';
 import type { BucketView } from './access.js';
+import { asFile } from './as-file.js';
 import { FsError } from './errors.js';
 import { nameOf } from './paths.js';
 import {
@@ -132,7 +133,7 @@ async function publish(
   if (blob.inline) {
     try {
       const out = await write({ ...ref, location: INLINE_LOCATION, inline: blob.inline });
-      files.announceStored(storedFile(out.node, out.location));
+      files.announceStored(asFile(out.node, out.location));
       return out;
     } catch (err) {
       throw unwrap(err);
@@ -149,7 +150,7 @@ async function publish(
     const out = await write({ ...ref, location: ours });
     // The same content was published concurrently and won: ours is referenced by nothing.
     if (out.location !== ours) await files.discardCopy(ours);
-    files.announceStored(storedFile(out.node, out.location));
+    files.announceStored(asFile(out.node, out.location));
     return out;
   } catch (err) {
     // Unless the connection was lost (the commit may have happened), our copy is unreferenced.
@@ -175,24 +176,4 @@ function unwrap(err: unknown): unknown {
   return new CoreError('storage_failed', 'Something went wrong while saving the file', undefined, {
     cause: err,
   });
-}
-
-function storedFile(node: FsNodeRecord, location: string) {
-  return {
-    id: node.id,
-    name: node.name,
-    size: node.size,
-    mimeType: node.mimeType ?? 'application/octet-stream',
-    blobKey: node.blobKey ?? '',
-    blobLocation: location,
-    ownerId: node.ownerId,
-    deleteKeyHash: null,
-    createdAt: node.createdAt,
-    lastViewAt: node.createdAt,
-    views: 0,
-    downloads: 0,
-    bandwidthUsed: 0,
-    bandwidthPaid: 0,
-    scanStatus: node.scanStatus ?? null,
-  };
 }

@@ -6,6 +6,7 @@ import type { FileService } from '../files.js';
 import { newId } from '../ids.js';
 import type { FileRecord } from '../records.js';
 import { displayPath, need, resolveBucket, type BucketView, type FsCaller } from './access.js';
+import { asFile } from './as-file.js';
 import { FsError } from './errors.js';
 import { ancestorsOf, checkLimits, isWithin, join, type FsPath } from './paths.js';
 import { writeFile, type PutOptions } from './put.js';
@@ -418,29 +419,4 @@ export class FilesystemService {
     if (caller.principal?.userId === view.ownerId) return caller.principal.username;
     return (await this.accounts.userById(view.ownerId)).username;
   }
-}
-
-/**
- * A file node as the file record the sending, media and scanning code take: its bytes, type and
- * times (Last-Modified is the node's modification time).
- */
-export function asFile(node: FsNodeRecord): FileRecord {
-  return {
-    id: node.id,
-    name: node.name,
-    size: node.size,
-    mimeType: node.mimeType ?? 'application/octet-stream',
-    blobKey: node.blobKey ?? '',
-    blobLocation: node.blobLocation ?? '',
-    ownerId: node.ownerId,
-    deleteKeyHash: null,
-    createdAt: node.modifiedAt,
-    lastViewAt: node.modifiedAt,
-    views: 0,
-    downloads: 0,
-    bandwidthUsed: 0,
-    bandwidthPaid: 0,
-    expiresAt: null,
-    scanStatus: node.scanStatus ?? null,
-  };
 }
