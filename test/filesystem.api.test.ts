@@ -500,3 +500,42 @@ describe('filesystem API: blocked content', () => {
     }
   });
 });
+
+describe('filesystem API: download rules', () => {
+  it('apply the per-IP download limit to strangers downloading shared nodes, not to the owner', async () => {
+    const server = await startServer({ ipDownloadLimit: 2 });
+    try {
+      const key = await createUserWithKey(server, 'sharer');
+      const fs = (path: string) => `${server.url}/api/filesystem${path}`;
+      const owner = { authorization: basic(key) };
+      await fetch(fs('/me/pub/a.txt?make_parents=true'), {
+        method: 'PUT',
+        headers: owner,
+        body: 'a',
+      });
+      const shared = await fetch(fs('/me/pub'), {
+        method: 'POST',
+        headers: owner,
+        body: new URLSearchParams({ action: 'update', shared: 'true' }),
+      });
+      const { id } = (await shared.json()) as { id: string };
+      const statuses: number[] = [];
+      for (let i = 0; i < 3; i++) {
+        const res = await fetch(fs(`/${id}/a.txt`));
+        statuses.push(res.status);
+        await res.arrayBuffer();
+      }
+      expect(statuses).toEqual([200, 200, 403]);
+      const refused = await fetch(fs(`/${id}/a.txt`));
+      expect((await refused.json()).value).toBe('ip_download_limited_captcha_required');
+      const zip = await fetch(fs(`/${id}?bulk_download`));
+      expect(zip.status).toBe(403);
+      await zip.arrayBuffer();
+      const own = await fetch(fs('/me/pub/a.txt'), { headers: owner });
+      expect(own.status).toBe(200);
+      expect(await own.text()).toBe('a');
+    } finally {
+      await server.close();
+    }
+  });
+});

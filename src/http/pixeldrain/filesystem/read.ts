@@ -11,6 +11,7 @@ import type { Core } from '../../../core/index.js';
 import { logFailure } from '../../common/logging.js';
 import { sendFile } from '../../common/send-file.js';
 import { sendZip } from '../../common/zip.js';
+import { admitDownload, admitZip, RULE_ERRORS } from '../download-rules.js';
 import { sendPdError, writePdError, type PdError } from '../errors.js';
 import { sendJson } from '../respond.js';
 import { callerOf, flag, rawFsPath } from './caller.js';
@@ -70,13 +71,18 @@ export async function handleGet(core: Core, req: FastifyRequest, reply: FastifyR
     }
     if (flag(q, 'bulk_download')) return await sendDirZip(core, req, reply, caller, p);
     if ('thumbnail' in q) return await sendThumbnail(core, reply, caller, p, q);
-    const { view, node } = await core.filesystem.get(caller, p);
+    const { node } = await core.filesystem.get(caller, p);
     if (node.type === 'dir' || flag(q, 'stat')) {
       return sendJson(reply, await statFor(core, caller, p));
     }
-    const refused = await refusal(core, caller, view.isOwner, node);
+    const refused = await blocked(core, caller, node);
     if (refused) return sendPdError(reply, refused);
     const file = asFile(node);
+    // The download rules of /api/file: per-IP limits (captcha or slowed), the malware captcha
+    // (the owner is exempt). The hotlink rule needs view counts, which nodes do not keep.
+    const admitted = await admitDownload(core, req, file);
+    if (!admitted.ok) return sendPdError(reply, admitted.error);
+    const { exempt, speedLimit } = admitted.admission;
     reply.hijack();
     try {
       await sendFile(req.raw, reply.raw, file, {
@@ -84,6 +90,8 @@ export async function handleGet(core: Core, req: FastifyRequest, reply: FastifyR
         readBytes: (range) => core.files.readBytes(file, range),
         openStream: (range) => core.files.openStream(file, range),
         openReader: () => core.files.openReader(file),
+        onSent: (bytes) => core.rules.transferred(req.ip, bytes, exempt),
+        ...(speedLimit > 0 ? { bytesPerSecond: speedLimit } : {}),
       });
     } catch (err) {
       logFailure(req, reply, err, 'filesystem download failed');
@@ -96,33 +104,16 @@ export async function handleGet(core: Core, req: FastifyRequest, reply: FastifyR
   }
 }
 
-/**
- * Why a file node's bytes may not go to this caller: content an admin blocked (to everyone but
- * admins), or found infected (to everyone but the owner, who may need to see what it is).
- */
-async function refusal(
-  core: Core,
-  caller: FsCaller,
-  isOwner: boolean,
-  node: FsNodeRecord,
-): Promise<PdError | null> {
-  if (node.blobKey && !caller.principal?.isAdmin && (await core.blocks.isBlocked(node.blobKey))) {
-    return {
-      status: 451,
-      value: 'unavailable_for_legal_reasons',
-      message: 'This content has been blocked on this server',
-      extra: { type: 'other' },
-    };
-  }
-  if (node.scanStatus === 'infected' && !isOwner) {
-    return {
-      status: 451,
-      value: 'unavailable_for_legal_reasons',
-      message: 'This file was found to contain malware and cannot be downloaded',
-      extra: { type: 'malware' },
-    };
-  }
-  return null;
+/** Content an admin blocked by its hash is served to admins only (its owner included). */
+async function blocked(core: Core, caller: FsCaller, node: FsNodeRecord): Promise<PdError | null> {
+  if (!node.blobKey || caller.principal?.isAdmin) return null;
+  if (!(await core.blocks.isBlocked(node.blobKey))) return null;
+  return {
+    status: 451,
+    value: 'unavailable_for_legal_reasons',
+    message: 'This content has been blocked on this server',
+    extra: { type: 'other' },
+  };
 }
 
 async function sendDirZip(
@@ -134,9 +125,15 @@ async function sendDirZip(
 ) {
   const { located, files } = await core.filesystem.filesForZip(caller, p);
   for (const { node } of files) {
-    const refused = await refusal(core, caller, located.view.isOwner, node);
+    const refused = await blocked(core, caller, node);
     if (refused) return sendPdError(reply, refused);
   }
+  const admitted = await admitZip(
+    core,
+    req,
+    files.map((f) => f.file),
+  );
+  if (!admitted.ok) return sendPdError(reply, admitted.error);
   const name = p.parts.length > 0 ? located.node.name : located.view.bucket;
   reply.hijack();
   try {
@@ -148,7 +145,12 @@ async function sendDirZip(
         name: entry,
         size: file.size,
         mtime: new Date(file.createdAt),
-        open: () => core.files.openStream(file),
+        open: async () => {
+          const stream = await core.files.openStream(file);
+          const exempt = admitted.admissions.get(file.id)?.exempt ?? false;
+          stream.on('data', (c: Buffer) => core.rules.transferred(req.ip, c.length, exempt));
+          return stream;
+        },
       })),
     );
   } catch (err) {
@@ -167,8 +169,12 @@ async function sendThumbnail(
   const { w, h } = core.media.thumbnailSize(one(q.width), one(q.height));
   const { view, node } = await core.filesystem.get(caller, p);
   if (node.type === 'dir') throw new FsError('node_is_a_directory');
-  const refused = await refusal(core, caller, view.isOwner, node);
+  const refused = await blocked(core, caller, node);
   if (refused) return sendPdError(reply, refused);
+  // No picture of an infected file for anyone but its owner.
+  if (node.scanStatus === 'infected' && !view.isOwner) {
+    return sendPdError(reply, RULE_ERRORS.virus_detected_captcha_required);
+  }
   const thumb = await core.media.thumbnail(asFile(node), w, h);
   return reply
     .header('ETag', thumb.etag)
