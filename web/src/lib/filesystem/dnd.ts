@@ -26,3 +26,33 @@ export function droppedPath(e: DragEvent, dir: string): string | null {
   if (!path || isWithin(dir, path) || parentOf(path) === dir) return null;
   return path;
 }
+
+/**
+ * The handlers of folders that take dropped nodes (rows, tiles, breadcrumbs): a directory accepts a
+ * dragged node where the viewer may write; `setOver` marks the folder under the pointer ('' none).
+ */
+export function folderDropTarget(opts: {
+  canWrite: () => boolean;
+  onmove: (from: string, toDir: string) => void;
+  setOver: (path: string) => void;
+}) {
+  const accepts = (e: DragEvent, node: FsNode) =>
+    opts.canWrite() && node.type === 'dir' && carriesNode(e);
+  return {
+    dragover(e: DragEvent, node: FsNode): void {
+      if (!accepts(e, node)) return;
+      e.preventDefault();
+      e.stopPropagation();
+      if (e.dataTransfer) e.dataTransfer.dropEffect = 'move';
+      opts.setOver(node.path);
+    },
+    drop(e: DragEvent, node: FsNode): void {
+      opts.setOver('');
+      if (!accepts(e, node)) return;
+      e.preventDefault();
+      e.stopPropagation();
+      const from = droppedPath(e, node.path);
+      if (from) opts.onmove(from, node.path);
+    },
+  };
+}
