@@ -534,6 +534,20 @@ describe('filesystem API: download rules', () => {
       const own = await fetch(fs('/me/pub/a.txt'), { headers: owner });
       expect(own.status).toBe(200);
       expect(await own.text()).toBe('a');
+      // Counted: the two strangers' downloads and the owner's, for the file and its directory.
+      const stats = { downloads: 3, transfer_free: 3, transfer_paid: 0 };
+      expect(
+        await (await fetch(fs('/me/pub/a.txt?download_stats'), { headers: owner })).json(),
+      ).toEqual(stats);
+      expect(await (await fetch(fs(`/${id}?download_stats`))).json()).toEqual(stats);
+      // Written to the node's row when the service stops (else every few seconds).
+      await server.app.runtime.core.filesystem.close();
+      const row = await server.app.runtime.db
+        .selectFrom('fs_nodes')
+        .select(['downloads', 'transfer'])
+        .where('name', '=', 'a.txt')
+        .executeTakeFirstOrThrow();
+      expect([Number(row.downloads), Number(row.transfer)]).toEqual([3, 3]);
     } finally {
       await server.close();
     }

@@ -1,7 +1,7 @@
 import { sql, type SqlBool } from 'kysely';
-import type { FsChange, FsNodeRecord, NodeType } from '../core/filesystem/types.js';
+import type { FsChange, FsNodeRecord, NodeTraffic, NodeType } from '../core/filesystem/types.js';
 import { isPostgres, type Db } from './db.js';
-import { below, getNode, nodeOf, selectNodes, type Trx } from './fs-sql.js';
+import { below, getNode, nodeOf, selectNodes, within, type Trx } from './fs-sql.js';
 import { num } from './schema.js';
 
 /** The filesystem repository's reads (its writes: fs-repository.ts), on SQLite and PostgreSQL. */
@@ -149,5 +149,20 @@ export class KyselyFsReads {
       .where('type', '=', 'file')
       .executeTakeFirstOrThrow();
     return { count: num(row.count), bytes: num(row.bytes ?? 0) };
+  }
+
+  async trafficOf(ownerId: string, path: string): Promise<NodeTraffic & { ids: string[] }> {
+    const rows = await this.db
+      .selectFrom('fs_nodes')
+      .select(['id', 'downloads', 'transfer'])
+      .where('owner_id', '=', ownerId)
+      .where('type', '=', 'file')
+      .where(within(path))
+      .execute();
+    return {
+      downloads: rows.reduce((n, r) => n + num(r.downloads), 0),
+      bytes: rows.reduce((n, r) => n + num(r.transfer), 0),
+      ids: rows.map((r) => r.id),
+    };
   }
 }

@@ -13,6 +13,7 @@ import {
   type FileWriteResult,
   type FsNodeRecord,
   type FsRepository,
+  type NodeTraffic,
   type ReleasedBlob,
 } from '../core/filesystem/types.js';
 import type { FileRecord } from '../core/records.js';
@@ -499,6 +500,21 @@ export class KyselyFsRepository extends KyselyFsReads implements FsRepository {
           action: 'created',
           type: 'file',
         });
+      }
+    });
+  }
+
+  addTraffic(deltas: ReadonlyMap<string, NodeTraffic>): Promise<void> {
+    return this.writes.run(async (trx) => {
+      for (const [id, d] of deltas) {
+        await trx
+          .updateTable('fs_nodes')
+          .set({
+            downloads: sql`downloads + ${d.downloads}`,
+            transfer: sql`transfer + ${d.bytes}`,
+          })
+          .where('id', '=', id)
+          .execute();
       }
     });
   }

@@ -271,6 +271,8 @@ export interface FsNodesTable {
   updated_at: number;
   mode: number;
   size: Generated<number>;
+  downloads: Generated<number>;
+  transfer: Generated<number>;
   blob_key: string | null;
   mime_type: string | null;
   share_id: string | null;

@@ -7,10 +7,18 @@ import { newId } from '../ids.js';
 import type { FileRecord } from '../records.js';
 import { displayPath, need, resolveBucket, type BucketView, type FsCaller } from './access.js';
 import { asFile } from './as-file.js';
+import { NodeTrafficCounter } from './traffic.js';
 import { FsError } from './errors.js';
 import { ancestorsOf, checkLimits, isWithin, join, type FsPath } from './paths.js';
 import { writeFile, type PutOptions } from './put.js';
-import type { FsChange, FsNodeRecord, FsRepository, Permissions, ReleasedBlob } from './types.js';
+import type {
+  FsChange,
+  FsNodeRecord,
+  FsRepository,
+  NodeTraffic,
+  Permissions,
+  ReleasedBlob,
+} from './types.js';
 
 export type { FsCaller, BucketView } from './access.js';
 export type { PutOptions } from './put.js';
@@ -41,6 +49,8 @@ export interface UpdateFields {
 
 export interface FilesystemOptions {
   now?: () => number;
+  /** How often counted downloads are written (0: only on close). */
+  trafficFlushMs?: number;
 }
 
 /** The change log covers 30 days; a query may span no more. */
@@ -62,6 +72,7 @@ const nodeId = () => newId(16);
 export class FilesystemService {
   private readonly now: () => number;
   private readonly releasing = new Set<Promise<void>>();
+  private readonly traffic: NodeTrafficCounter;
 
   constructor(
     private readonly repo: FsRepository,
@@ -70,6 +81,7 @@ export class FilesystemService {
     opts: FilesystemOptions = {},
   ) {
     this.now = opts.now ?? Date.now;
+    this.traffic = new NodeTrafficCounter(repo, opts.trafficFlushMs ?? 5000);
   }
 
   /** Resolve the bucket of a path for a caller. */
@@ -390,9 +402,23 @@ export class FilesystemService {
     void all.finally(() => this.releasing.delete(all));
   }
 
-  /** Wait for the removals of freed bytes still under way (a stopping process). */
+  /** Wait for the removals of freed bytes still under way, write counted downloads (a stop). */
   async close(): Promise<void> {
     await Promise.all([...this.releasing]);
+    await this.traffic.close();
+  }
+
+  /** Bytes of a file node sent (`starts`: a download begins with them). */
+  counted(nodeId: string, bytes: number, starts: boolean): void {
+    if (bytes > 0) this.traffic.count(nodeId, { downloads: starts ? 1 : 0, bytes });
+  }
+
+  /** Downloads and bytes sent of a file, or of every file in a directory (`?download_stats`). */
+  async downloadStats(caller: FsCaller, p: FsPath): Promise<NodeTraffic> {
+    const { view, node } = await this.get(caller, p);
+    const stored = await this.repo.trafficOf(view.ownerId, node.path);
+    const pending = this.traffic.pendingOf(stored.ids);
+    return { downloads: stored.downloads + pending.downloads, bytes: stored.bytes + pending.bytes };
   }
 
   /**

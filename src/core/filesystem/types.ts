@@ -43,6 +43,12 @@ export interface FsNodeRecord {
   scanStatus?: string | null;
 }
 
+/** Downloads started and bytes sent. */
+export interface NodeTraffic {
+  downloads: number;
+  bytes: number;
+}
+
 /** A change for the change log (rclone's ChangeNotify). */
 export interface FsChange {
   at: number;
@@ -118,6 +124,10 @@ export interface FsRepository {
   children(parentId: string): Promise<FsNodeRecord[]>;
   /** The caller's shared nodes. */
   sharedBy(ownerId: string): Promise<FsNodeRecord[]>;
+  /** Add downloads and bytes sent to file nodes (by id; a node gone meanwhile is skipped). */
+  addTraffic(deltas: ReadonlyMap<string, NodeTraffic>): Promise<void>;
+  /** Downloads and bytes sent of the node at `path`, or of all file nodes at and below it. */
+  trafficOf(ownerId: string, path: string): Promise<NodeTraffic & { ids: string[] }>;
   /** Nodes under `base` whose name contains `term` (case-insensitive), at most `limit`. */
   search(ownerId: string, base: string, term: string, limit: number): Promise<FsNodeRecord[]>;
   /** Every file node under `base` (for zips), in path order, at most `limit`. */

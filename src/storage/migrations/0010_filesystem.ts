@@ -28,6 +28,9 @@ export async function up(db: Kysely<any>): Promise<void> {
     // Unix permission bits (0o644 = 420).
     .addColumn('mode', 'integer', (c) => c.notNull())
     .addColumn('size', 'bigint', (c) => c.notNull().defaultTo(0))
+    // Downloads started and bytes sent of a file node (?download_stats).
+    .addColumn('downloads', 'bigint', (c) => c.notNull().defaultTo(0))
+    .addColumn('transfer', 'bigint', (c) => c.notNull().defaultTo(0))
     .addColumn('blob_key', 'varchar(128)', (c) => c.references('blobs.key'))
     .addColumn('mime_type', 'varchar(255)')
     // The public id of a shared node (its /d/{id} link); null when not shared.

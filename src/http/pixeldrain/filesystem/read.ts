@@ -11,7 +11,7 @@ import type { Core } from '../../../core/index.js';
 import { logFailure } from '../../common/logging.js';
 import { sendFile } from '../../common/send-file.js';
 import { sendZip } from '../../common/zip.js';
-import { admitDownload, admitZip, RULE_ERRORS } from '../download-rules.js';
+import { admitDownload, admitZip, RULE_ERRORS, startsDownload } from '../download-rules.js';
 import { sendPdError, writePdError, type PdError } from '../errors.js';
 import { sendJson } from '../respond.js';
 import { callerOf, flag, rawFsPath } from './caller.js';
@@ -69,6 +69,14 @@ export async function handleGet(core: Core, req: FastifyRequest, reply: FastifyR
         })),
       );
     }
+    if ('download_stats' in q) {
+      const stats = await core.filesystem.downloadStats(caller, p);
+      return sendJson(reply, {
+        downloads: stats.downloads,
+        transfer_free: stats.bytes,
+        transfer_paid: 0,
+      });
+    }
     if (flag(q, 'bulk_download')) return await sendDirZip(core, req, reply, caller, p);
     if ('thumbnail' in q) return await sendThumbnail(core, reply, caller, p, q);
     const { node } = await core.filesystem.get(caller, p);
@@ -83,6 +91,7 @@ export async function handleGet(core: Core, req: FastifyRequest, reply: FastifyR
     const admitted = await admitDownload(core, req, file);
     if (!admitted.ok) return sendPdError(reply, admitted.error);
     const { exempt, speedLimit } = admitted.admission;
+    const starts = startsDownload(req);
     reply.hijack();
     try {
       await sendFile(req.raw, reply.raw, file, {
@@ -90,7 +99,10 @@ export async function handleGet(core: Core, req: FastifyRequest, reply: FastifyR
         readBytes: (range) => core.files.readBytes(file, range),
         openStream: (range) => core.files.openStream(file, range),
         openReader: () => core.files.openReader(file),
-        onSent: (bytes) => core.rules.transferred(req.ip, bytes, exempt),
+        onSent: (bytes) => {
+          core.rules.transferred(req.ip, bytes, exempt);
+          core.filesystem.counted(node.id, bytes, starts);
+        },
         ...(speedLimit > 0 ? { bytesPerSecond: speedLimit } : {}),
       });
     } catch (err) {
@@ -148,7 +160,12 @@ async function sendDirZip(
         open: async () => {
           const stream = await core.files.openStream(file);
           const exempt = admitted.admissions.get(file.id)?.exempt ?? false;
-          stream.on('data', (c: Buffer) => core.rules.transferred(req.ip, c.length, exempt));
+          let sent = 0;
+          stream.on('data', (c: Buffer) => {
+            sent += c.length;
+            core.rules.transferred(req.ip, c.length, exempt);
+          });
+          stream.on('end', () => core.filesystem.counted(file.id, sent, true));
           return stream;
         },
       })),

@@ -98,7 +98,7 @@ export const BUCKETS_SCHEMA = {
 export const GET_SCHEMA = {
   summary: 'Read a path',
   description:
-    'A file: its bytes (ranges, conditionals; `?attach` as an attachment). A directory, or `?stat`: `{path, base_index, children, permissions, context}`. Also `?thumbnail&width&height` (16 to 256, multiples of 16), `?bulk_download` (a directory as a zip), `?search=&limit=` (an array of paths), `?change_log&start&end` (at most 30 days). The bucket is `me` (your tree) or a shared id.',
+    'A file: its bytes (ranges, conditionals; `?attach` as an attachment). A directory, or `?stat`: `{path, base_index, children, permissions, context}`. Also `?thumbnail&width&height` (16 to 256, multiples of 16), `?bulk_download` (a directory as a zip), `?search=&limit=` (an array of paths), `?change_log&start&end` (at most 30 days), `?download_stats`. The bucket is `me` (your tree) or a shared id.',
   tags: TAG,
   security: AUTH_OPTIONAL,
   params: PATH_PARAM,
@@ -114,6 +114,9 @@ export const GET_SCHEMA = {
       search: str('Names containing this (2 to 100 characters)'),
       limit: int('Search results, 1 to 1000 (10)'),
       change_log: bool('Changes between start and end'),
+      download_stats: bool(
+        '{downloads, transfer_free, transfer_paid} of a file, or of the files in a directory',
+      ),
       start: str('RFC 3339'),
       end: str('RFC 3339'),
     },
