@@ -2,7 +2,7 @@
 import type { AccountService } from './core/accounts.js';
 import type { FileService } from './core/files.js';
 import { FilesystemService } from './core/filesystem/index.js';
-import { ChangeLogPruner } from './core/filesystem/prune.js';
+import { changeLogPruner, type ChangeLogPruner } from './core/filesystem/prune.js';
 import type { Db } from './storage/db.js';
 import { KyselyFsRepository } from './storage/fs-repository.js';
 import { KyselyLockRepository } from './storage/lock-repository.js';
@@ -22,7 +22,7 @@ export function createFilesystem(deps: {
     deps.accounts,
     clock,
   );
-  const fsChangePrune = new ChangeLogPruner(filesystem, new KyselyLockRepository(deps.db), {
+  const fsChangePrune = changeLogPruner(filesystem, new KyselyLockRepository(deps.db), {
     intervalMs: deps.intervalMs,
     ...clock,
   });

@@ -11,32 +11,18 @@ export const CHANGE_LOG_PRUNE_MS = 3_600_000;
  * lease row says who), like the expiry sweep. Hourly: an entry lives at most an hour past its 30
  * days, and the log (not indexed by time alone) is scanned once an hour, not every minute.
  */
-export class ChangeLogPruner {
-  private readonly job: LeasedJob;
+export type ChangeLogPruner = LeasedJob;
 
-  constructor(
-    filesystem: { pruneChanges(): Promise<number> },
-    locks: LockRepository,
-    opts: { intervalMs: number; now?: () => number; onError?: (err: unknown) => void },
-  ) {
-    this.job = new LeasedJob(
-      FS_CHANGES_LOCK,
-      locks,
-      async (lease) => ((await lease()) ? filesystem.pruneChanges() : 0),
-      opts,
-    );
-  }
-
-  start(): void {
-    this.job.start();
-  }
-
-  /** One run if this node gets the lease: how many entries were dropped (0 if another has it). */
-  runOnce(): Promise<number> {
-    return this.job.runOnce();
-  }
-
-  stop(): Promise<void> {
-    return this.job.stop();
-  }
+export function changeLogPruner(
+  filesystem: { pruneChanges(): Promise<number> },
+  locks: LockRepository,
+  opts: { intervalMs: number; now?: () => number; onError?: (err: unknown) => void },
+): ChangeLogPruner {
+  // runOnce: how many entries were dropped (0 when another node holds the lease).
+  return new LeasedJob(
+    FS_CHANGES_LOCK,
+    locks,
+    async (lease) => ((await lease()) ? filesystem.pruneChanges() : 0),
+    opts,
+  );
 }
