@@ -29,13 +29,21 @@ import {
   loadLimitsConfig,
   type LimitsConfig,
 } from './config-limits.js';
+import { loadTusConfig, TUS_DEFAULTS, TUS_ENV, type TusConfig } from './config-tus.js';
 
 export { ConfigError, parseSize };
-export type { ScaleOutConfig, TrafficConfig, ScanConfig, LimitsConfig, ModerationConfig };
+export type {
+  ScaleOutConfig,
+  TrafficConfig,
+  ScanConfig,
+  LimitsConfig,
+  ModerationConfig,
+  TusConfig,
+};
 
 /** The whole runtime configuration, in one typed object passed down explicitly. */
 export interface Config
-  extends ScaleOutConfig, TrafficConfig, ScanConfig, LimitsConfig, ModerationConfig {
+  extends ScaleOutConfig, TrafficConfig, ScanConfig, LimitsConfig, ModerationConfig, TusConfig {
   host: string;
   port: number;
   /** Root of the embedded storage: SQLite database, blobs, staging area. */
@@ -113,6 +121,7 @@ const ENV: Record<keyof Config, string> = {
   ...SCAN_ENV,
   ...LIMITS_ENV,
   ...MODERATION_ENV,
+  ...TUS_ENV,
   host: 'STOWAGE_HOST',
   port: 'STOWAGE_PORT',
   dataDir: 'STOWAGE_DATA_DIR',
@@ -150,6 +159,7 @@ export const DEFAULTS: Config = {
   ...SCAN_DEFAULTS,
   ...LIMITS_DEFAULTS,
   ...MODERATION_DEFAULTS,
+  ...TUS_DEFAULTS,
   host: '127.0.0.1',
   port: 8080,
   dataDir: './data',
@@ -343,6 +353,7 @@ export function loadConfig(input: ConfigInput = {}, env: NodeJS.ProcessEnv = pro
   loadScanConfig(c, pick);
   loadLimitsConfig(c, pick);
   loadModerationConfig(c, pick);
+  loadTusConfig(c, pick);
   return c;
 }
 

@@ -65,6 +65,15 @@ export interface PutOptions {
   inlineMax?: number;
 }
 
+export interface AdoptOptions {
+  /** The size the upload declared; the bytes found must be exactly this long. */
+  size: number;
+  /** The SHA-256 (hex) computed while receiving, if the whole body went through one process. */
+  sha256?: string;
+  /** Bodies up to this size come back as `inline` bytes (and the upload's bytes are removed). */
+  inlineMax?: number;
+}
+
 /** The location recorded for blobs whose bytes live in the metadata (see `StagedBlob.inline`). */
 export const INLINE_LOCATION = 'inline';
 
@@ -128,6 +137,14 @@ export interface BlobStore {
    * `remove`; stores whose abandoned uploads expire by themselves leave it out.
    */
   abandonedUploads?(opts: { remove: boolean }): Promise<number>;
+  /**
+   * Optional: make bytes a resumable (tus) upload already wrote into this store's staging area a
+   * staged blob, without copying them through the process: `ref` is what the store's tus adapter
+   * names the upload by (a file under the local staging area; an object key on S3). `sha256` is
+   * given when the bytes were hashed as they arrived (else the store hashes them now). Commit moves
+   * them into place (rename after fdatasync; a server-side copy on S3); discard removes them.
+   */
+  adopt?(ref: string, opts: AdoptOptions): Promise<StagedBlob>;
   /** Optional: a cheap check that the store can be reached (readiness: a stat, HeadBucket). */
   ping?(): Promise<void>;
   close(): Promise<void>;
