@@ -40,7 +40,7 @@ function endpoint(): string {
   return new URL(TUS_PATH, location.href).href;
 }
 
-const loadTus = () => import('tus-js-client');
+const loadTus = () => import('./tus-client');
 
 /** The server's offset of an upload, null when it is gone (finished and expired, or deleted). */
 export async function uploadOffset(url: string): Promise<number | null> {
