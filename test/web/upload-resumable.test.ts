@@ -10,7 +10,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, BrowserContext, Locator, Page, Route } from 'playwright-core';
 import { startServer, tempDir, type TestServer } from '../helpers.js';
-import { browserUnavailable, launch, newPage, screenshot } from './browser.js';
+import { axeFindings, browserUnavailable, launch, newPage, screenshot } from './browser.js';
 
 const skip = browserUnavailable();
 if (skip) console.warn(`home/resumable upload (browser) suite skipped: ${skip}`);
@@ -64,7 +64,7 @@ class PatchGate {
           return;
         }
         this.passed++;
-        this.bytes += Number(route.request().headers()['content-length'] ?? 0);
+        this.bytes += bodySize(route);
         await route.continue().catch(() => undefined);
       },
     );
@@ -86,7 +86,7 @@ class PatchGate {
         continue;
       }
       this.passed++;
-      this.bytes += Number(route.request().headers()['content-length'] ?? 0);
+      this.bytes += bodySize(route);
       void route.continue().catch(() => undefined);
     }
   }
@@ -95,6 +95,13 @@ class PatchGate {
   drop(): void {
     this.held = [];
   }
+}
+
+/** Bytes in a request's body, as the browser sends it. */
+function bodySize(route: Route): number {
+  const body = route.request().postDataBuffer();
+  if (!body) throw new Error('a PATCH without a body');
+  return body.length;
 }
 
 /** The upload URLs this browser remembers (tus-js-client's localStorage entries). */
@@ -169,6 +176,7 @@ describe.skipIf(skip !== null)('home page: big files through tus in a real brows
       gate.release();
       await page.getByText('Connection lost, reconnecting…').waitFor();
       await screenshot(page, 'home-tus-reconnecting');
+      expect(await axeFindings(page)).toEqual([]);
 
       // Back on the same port and data: the upload goes on by itself and finishes.
       server = await startServer({ ...SETTINGS, port: Number(port) }, dataDir);
@@ -185,6 +193,24 @@ describe.skipIf(skip !== null)('home page: big files through tus in a real brows
     } finally {
       await server.close();
       await fs.rm(dataDir, { recursive: true, force: true });
+    }
+  });
+
+  it("shows the server's error (its pixeldrain JSON message) when tus refuses the upload", async () => {
+    const server = await startServer({ ...SETTINGS, userStorageQuota: 1024 * 1024 });
+    try {
+      const { context, page, problems } = await newPage(browser);
+      await registerAndLogin(context, server);
+      await page.goto(`${server.url}/`);
+      await page.getByLabel(/Choose files/).setInputFiles(filePath);
+      const r = await waitState(page, 'big-video.bin', 'failed');
+      const text = (await r.textContent()) ?? '';
+      expect(text).toContain('You have used all of your storage space');
+      expect(text).not.toContain('tus:'); // not tus-js-client's own wording
+      expect(await rememberedUrls(page)).toEqual([]);
+      expect(problems).toEqual([]);
+    } finally {
+      await server.close();
     }
   });
 
@@ -210,7 +236,10 @@ describe.skipIf(skip !== null)('home page: big files through tus in a real brows
       const [url] = await rememberedUrls(page);
       // The account's upload: the cookie opens it, nobody else.
       expect(await offsetOf(url!, await cookieHeader(context))).toBe(4 * CHUNK);
-      const anonymous = await fetch(url!, { method: 'HEAD', headers: { 'Tus-Resumable': '1.0.0' } });
+      const anonymous = await fetch(url!, {
+        method: 'HEAD',
+        headers: { 'Tus-Resumable': '1.0.0' },
+      });
       expect(anonymous.status).not.toBe(200);
 
       await page.reload();
@@ -222,6 +251,7 @@ describe.skipIf(skip !== null)('home page: big files through tus in a real brows
         `${Math.floor((4 * CHUNK * 100) / SIZE)}% of`,
       );
       await screenshot(page, 'home-tus-unfinished');
+      expect(await axeFindings(page)).toEqual([]);
 
       gate.release();
       await page.getByLabel(/Choose files/).setInputFiles(filePath);
@@ -263,11 +293,16 @@ describe.skipIf(skip !== null)('home page: big files through tus in a real brows
 
     it('pause and resume buttons', async () => {
       const { page, problems } = await newPage(browser, { viewport: { width: 375, height: 740 } });
+      const requested: string[] = [];
+      page.on('request', (req) => requested.push(req.url()));
       const gate = new PatchGate(2);
       await gate.install(page);
       await page.goto(`${server.url}/`);
+      expect(requested.some((u) => /\/res\/tus-client-[^/]*\.js$/.test(u))).toBe(false);
       await page.getByLabel(/Choose files/).setInputFiles(filePath);
       await gate.holding();
+      // Loaded for the big file only.
+      expect(requested.some((u) => /\/res\/tus-client-[^/]*\.js$/.test(u))).toBe(true);
       const [url] = await rememberedUrls(page);
 
       await page.getByRole('button', { name: 'Pause big-video.bin' }).click();
@@ -276,6 +311,7 @@ describe.skipIf(skip !== null)('home page: big files through tus in a real brows
       expect(await paused.textContent()).toContain('Paused');
       expect(await offsetOf(url!)).toBe(2 * CHUNK);
       await screenshot(page, 'home-tus-paused-phone');
+      expect(await axeFindings(page)).toEqual([]);
 
       gate.release();
       await page.getByRole('button', { name: 'Resume big-video.bin' }).click();
