@@ -20,11 +20,13 @@ import {
   inlineBlob,
   putFailure,
   type BlobStore,
+  type AdoptOptions,
   type ByteRange,
   type PutOptions,
   type StagedBlob,
 } from '../core/blob-store.js';
 import { CoreError } from '../core/errors.js';
+import { adoptS3Object } from './s3-adopt.js';
 import { DeferredDeletes } from '../core/deferred-deletes.js';
 
 export interface S3BlobStoreOptions {
@@ -37,6 +39,8 @@ export interface S3BlobStoreOptions {
   checksums: 'when_supported' | 'when_required';
   /** Explicit credentials (tests); otherwise the SDK's default chain (AWS_* variables, profiles, roles). */
   credentials?: { accessKeyId: string; secretAccessKey: string };
+  /** `adopt`'s server-side copy: multipart above `singleCopyMax` (5 GiB) in `partSize` parts (tests). */
+  adoptCopy?: { singleCopyMax?: number; partSize?: number };
 }
 
 /** Multipart part size: memory per upload is about queueSize × this. */
@@ -236,6 +240,24 @@ export class S3BlobStore implements BlobStore {
       if (sent) void this.cleanup.delete(location);
       throw putFailure(err, 'Something went wrong while storing the file');
     }
+  }
+
+  /**
+   * A completed resumable upload (`tus/<id>`, written by the tus adapter under the same prefix)
+   * becomes a staged blob: see `adoptS3Object` (a server-side copy on commit).
+   */
+  adopt(ref: string, opts: AdoptOptions): Promise<StagedBlob> {
+    return adoptS3Object(
+      {
+        client: this.client,
+        bucket: this.opts.bucket,
+        prefix: this.opts.prefix,
+        singleCopyMax: this.opts.adoptCopy?.singleCopyMax,
+        copyPartSize: this.opts.adoptCopy?.partSize,
+      },
+      ref,
+      opts,
+    );
   }
 
   private staged(location: string, sha256: string, size: number, head: Buffer): StagedBlob {
