@@ -43,6 +43,25 @@ export interface S3BlobStoreOptions {
   adoptCopy?: { singleCopyMax?: number; partSize?: number };
 }
 
+/** The SDK client settings of these options (shared with the tus adapter's client). */
+export function s3ClientConfig(
+  opts: Pick<
+    S3BlobStoreOptions,
+    'region' | 'endpoint' | 'forcePathStyle' | 'credentials' | 'checksums'
+  >,
+): S3ClientConfig {
+  return {
+    region: opts.region,
+    forcePathStyle: opts.forcePathStyle,
+    ...(opts.endpoint ? { endpoint: opts.endpoint } : {}),
+    ...(opts.credentials ? { credentials: opts.credentials } : {}),
+    requestChecksumCalculation:
+      opts.checksums === 'when_required' ? 'WHEN_REQUIRED' : 'WHEN_SUPPORTED',
+    responseChecksumValidation:
+      opts.checksums === 'when_required' ? 'WHEN_REQUIRED' : 'WHEN_SUPPORTED',
+  };
+}
+
 /** Multipart part size: memory per upload is about queueSize × this. */
 const PART_SIZE = 8 * 1024 * 1024;
 const QUEUE_SIZE = 2;
@@ -66,17 +85,7 @@ export class S3BlobStore implements BlobStore {
   private readonly cleanup = new DeferredDeletes(this);
 
   constructor(private readonly opts: S3BlobStoreOptions) {
-    const config: S3ClientConfig = {
-      region: opts.region,
-      forcePathStyle: opts.forcePathStyle,
-      ...(opts.endpoint ? { endpoint: opts.endpoint } : {}),
-      ...(opts.credentials ? { credentials: opts.credentials } : {}),
-      requestChecksumCalculation:
-        opts.checksums === 'when_required' ? 'WHEN_REQUIRED' : 'WHEN_SUPPORTED',
-      responseChecksumValidation:
-        opts.checksums === 'when_required' ? 'WHEN_REQUIRED' : 'WHEN_SUPPORTED',
-    };
-    this.client = new S3Client(config);
+    this.client = new S3Client(s3ClientConfig(opts));
   }
 
   private key(location: string): string {
