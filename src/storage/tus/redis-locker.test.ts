@@ -3,7 +3,7 @@ import { randomBytes } from 'node:crypto';
 import net from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
-import { RedisLocker, type RedisLockerOptions } from './redis-locker.js';
+import { RedisLocker, UPLOAD_LOCKED, type RedisLockerOptions } from './redis-locker.js';
 
 const REDIS_URL = process.env.STOWAGE_TEST_REDIS || 'redis://127.0.0.1:6379';
 
@@ -86,14 +86,14 @@ describe.skipIf(unavailable !== null)('RedisLocker (real Redis)', () => {
     await lb.unlock();
   });
 
-  it('times out with ERR_LOCK_TIMEOUT while a live holder keeps it (renewed past its ttl)', async () => {
+  it('times out with 423 while a live holder keeps it (renewed past its ttl)', async () => {
     const a = node();
     const b = node({ acquireTimeoutMs: 1500 });
     const id = uploadId();
     const la = a.newLock(id);
     await la.lock(never, () => {});
     // 1.5 s is 2.5 ttls: only renewal keeps the key alive that long.
-    await expect(b.newLock(id).lock(never, () => {})).rejects.toBe(ERRORS.ERR_LOCK_TIMEOUT);
+    await expect(b.newLock(id).lock(never, () => {})).rejects.toBe(UPLOAD_LOCKED);
     expect(await a.redis.exists(a.key(id))).toBe(1);
     await la.unlock();
   });
@@ -107,7 +107,7 @@ describe.skipIf(unavailable !== null)('RedisLocker (real Redis)', () => {
     const stop = new AbortController();
     const attempt = b.newLock(id).lock(stop.signal, () => {});
     setTimeout(() => stop.abort(), 50);
-    await expect(attempt).rejects.toBe(ERRORS.ERR_LOCK_TIMEOUT);
+    await expect(attempt).rejects.toBe(ERRORS.ABORTED);
     await la.unlock();
   });
 

@@ -13,13 +13,19 @@ if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) 
 return 0
 `;
 
+/** tusd's answer for an upload another request keeps locked (tus's own would be a 500). */
+export const UPLOAD_LOCKED = {
+  status_code: 423,
+  body: 'The upload is locked by another request\n',
+};
+
 export interface RedisLockerOptions {
   url: string;
   /** Key and channel prefix (the instance's Redis namespace, e.g. `stowage:public:`). */
   prefix: string;
   /** A lock whose holder stops renewing it (a dead process) is free after this long. */
   ttlMs?: number;
-  /** How long `lock` waits for a held lock before failing (tus: ERR_LOCK_TIMEOUT). */
+  /** How long `lock` waits for a held lock before failing (423, as tusd). */
   acquireTimeoutMs?: number;
   /** Between two attempts while waiting (a release notice wakes the waiter earlier). */
   retryMs?: number;
@@ -141,11 +147,11 @@ class RedisLock implements Lock {
     const deadline = Date.now() + locker.acquireTimeoutMs;
     let lastAsk = 0;
     for (;;) {
-      if (signal.aborted) throw ERRORS.ERR_LOCK_TIMEOUT;
+      if (signal.aborted) throw ERRORS.ABORTED;
       const got = await locker.redis.set(key, token, 'PX', locker.ttlMs, 'NX');
       if (got === 'OK') break;
       const now = Date.now();
-      if (now >= deadline) throw ERRORS.ERR_LOCK_TIMEOUT;
+      if (now >= deadline) throw UPLOAD_LOCKED;
       // The holder's request is cancelled once; asking again every second covers a lost message.
       if (now - lastAsk >= 1000) {
         lastAsk = now;

@@ -4,13 +4,13 @@ import { ERRORS, type KvStore } from '@tus/utils';
 import type { Redis } from 'ioredis';
 import { createHash, type Hash } from 'node:crypto';
 import { pipeline, Transform, type Readable } from 'node:stream';
+import type { ResumableBytes } from '../../core/resumable/records.js';
 import { isMissing } from '../s3-adopt.js';
+import { isUploadId, TUS_EXTENSIONS } from './file-store.js';
 import { s3ClientConfig, type S3BlobStoreOptions } from '../s3-blob-store.js';
 
 /** Where the tus objects live, under the store's prefix: never in `b/`, where blobs are listed. */
 export const TUS_AREA = 'tus/';
-/** Upload ids this store accepts (they become object keys). */
-const UPLOAD_ID = /^[A-Za-z0-9_-]{1,100}$/;
 /** Hash states kept for uploads in progress on this node (the oldest are forgotten beyond). */
 const MAX_HASHES = 10_000;
 
@@ -36,7 +36,7 @@ export type S3TusStoreOptions = Pick<
  * writes arrive here in order and are stored whole; `sha256Of` then hands it to adopt, which
  * otherwise reads the object once to hash it.
  */
-export class S3TusStore extends S3Store {
+export class S3TusStore extends S3Store implements ResumableBytes {
   private readonly hashes = new Map<string, { offset: number; hash: Hash }>();
   private readonly keyPrefix: string;
 
@@ -48,6 +48,7 @@ export class S3TusStore extends S3Store {
       expirationPeriodInMilliseconds: opts.expirationPeriodInMilliseconds ?? 0,
       ...(opts.cache ? { cache: opts.cache } : {}),
     });
+    this.extensions = [...TUS_EXTENSIONS];
     this.keyPrefix = opts.prefix + TUS_AREA;
     const keyPrefix = this.keyPrefix;
     this.client.middlewareStack.add(
@@ -70,7 +71,7 @@ export class S3TusStore extends S3Store {
   }
 
   /** What `BlobStore.adopt` takes for a completed upload. */
-  ref(id: string): string {
+  refOf(id: string): string {
     return TUS_AREA + id;
   }
 
@@ -87,7 +88,7 @@ export class S3TusStore extends S3Store {
   }
 
   override async create(upload: Parameters<S3Store['create']>[0]) {
-    if (!UPLOAD_ID.test(upload.id)) throw ERRORS.FILE_NOT_FOUND;
+    if (!isUploadId(upload.id)) throw ERRORS.FILE_NOT_FOUND;
     return super.create(upload);
   }
 
@@ -117,14 +118,13 @@ export class S3TusStore extends S3Store {
     return newOffset;
   }
 
-  /** Termination (tus DELETE): the multipart upload is aborted, every object removed. */
+  override async getUpload(id: string) {
+    if (!isUploadId(id)) throw ERRORS.FILE_NOT_FOUND;
+    return super.getUpload(id);
+  }
+
+  /** Termination, expiry, after adoption: everything of the upload goes; nothing there is fine. */
   override async remove(id: string): Promise<void> {
-    try {
-      await this.getMetadata(id);
-    } catch (err) {
-      if (isMissing(err)) throw ERRORS.FILE_NOT_FOUND;
-      throw err;
-    }
     await this.purge(id);
   }
 
@@ -134,7 +134,7 @@ export class S3TusStore extends S3Store {
    * and `.part`. Idempotent; fails only when S3 does (the sweeper tries again).
    */
   async purge(id: string): Promise<void> {
-    if (!UPLOAD_ID.test(id)) return;
+    if (!isUploadId(id)) return;
     let uploadId: string | undefined;
     try {
       uploadId = (await this.getMetadata(id))['upload-id'];
@@ -178,8 +178,8 @@ export class S3TusStore extends S3Store {
       });
       for (const o of page.Contents ?? []) {
         const name = o.Key?.slice(this.keyPrefix.length) ?? '';
-        const m = /^([A-Za-z0-9_-]{1,100})\.info$/.exec(name);
-        if (m && (o.LastModified?.getTime() ?? 0) < before) yield m[1]!;
+        const m = /^(.+)\.info$/.exec(name);
+        if (m && isUploadId(m[1]!) && (o.LastModified?.getTime() ?? 0) < before) yield m[1]!;
       }
       token = page.IsTruncated ? page.NextContinuationToken : undefined;
     } while (token);
