@@ -42,7 +42,6 @@ export interface RedisLockerOptions {
 export class RedisLocker implements Locker {
   readonly redis: Redis;
   private readonly sub: Redis;
-  private readonly subscribed: Promise<unknown>;
   /** Locks held by this process: upload id → the holder's requestRelease. */
   readonly held = new Map<string, RequestRelease>();
   /** Waiters of this process: upload id → wake-up callbacks. */
@@ -69,7 +68,8 @@ export class RedisLocker implements Locker {
     this.redis.on('error', () => {});
     this.sub.on('error', () => {});
     this.sub.on('message', (channel: string, id: string) => this.onMessage(channel, id));
-    this.subscribed = this.sub.subscribe(this.askChannel, this.releasedChannel).catch(() => {});
+    // Resubscribed by the client after a reconnect; a lost ask is repeated by the waiter.
+    this.sub.subscribe(this.askChannel, this.releasedChannel).catch(() => {});
   }
 
   private onMessage(channel: string, id: string): void {
@@ -91,7 +91,6 @@ export class RedisLocker implements Locker {
 
   /** Ask whoever holds `id`'s lock, on any node, to release it. */
   async ask(id: string): Promise<void> {
-    await this.subscribed;
     await this.redis.publish(this.askChannel, id);
   }
 
