@@ -155,7 +155,9 @@ describe.skipIf(skip !== null)('home page: big files through tus in a real brows
 
   it('survives the server going away mid-upload and coming back on the same port', async () => {
     const dataDir = await tempDir();
-    let server = await startServer(SETTINGS, dataDir);
+    const first = await startServer(SETTINGS, dataDir);
+    let firstRunning = true;
+    let server = first;
     const port = new URL(server.url).port;
     try {
       const { page, problems } = await newPage(browser);
@@ -171,15 +173,20 @@ describe.skipIf(skip !== null)('home page: big files through tus in a real brows
       expect(url).toMatch(new RegExp(`^${server.url}/api/tus/.+`));
       expect(await offsetOf(url!)).toBe(3 * CHUNK);
 
-      // The server stops; the held PATCH then finds nobody: the page says so and retries.
-      await server.close();
+      // The server stops (its data stays: the data dir, or on scale-out the schema and bucket);
+      // the held PATCH then finds nobody: the page says so and retries.
+      await first.app.close();
+      firstRunning = false;
       gate.release();
       await page.getByText('Connection lost, reconnecting…').waitFor();
       await screenshot(page, 'home-tus-reconnecting');
       expect(await axeFindings(page)).toEqual([]);
 
       // Back on the same port and data: the upload goes on by itself and finishes.
-      server = await startServer({ ...SETTINGS, port: Number(port) }, dataDir);
+      server = await startServer(
+        { ...SETTINGS, ...(first.stack?.config ?? {}), port: Number(port) },
+        dataDir,
+      );
       expect(server.url).toBe(`http://127.0.0.1:${port}`);
       const r = await waitState(page, 'big-video.bin', 'done');
       const id = await uploadedId(r, server.url);
@@ -191,7 +198,9 @@ describe.skipIf(skip !== null)('home page: big files through tus in a real brows
       expect(await rememberedUrls(page)).toEqual([]);
       expect(problems).toEqual([]);
     } finally {
-      await server.close();
+      if (firstRunning) await first.app.close();
+      if (server !== first) await server.close();
+      await first.stack?.cleanup();
       await fs.rm(dataDir, { recursive: true, force: true });
     }
   });
