@@ -331,6 +331,46 @@ describe.skipIf(skip !== null)('home page: big files through tus in a real brows
       expect(problems).toEqual([]);
     });
 
+    it("cancel, and forgetting an unfinished upload, delete the server's partial copy", async () => {
+      const { page, problems } = await newPage(browser);
+      page.on('dialog', (d) => void d.accept());
+      const gate = new PatchGate(1);
+      await gate.install(page);
+      await page.goto(`${server.url}/`);
+      await page.getByLabel(/Choose files/).setInputFiles(filePath);
+      await gate.holding();
+      const [cancelled] = await rememberedUrls(page);
+      expect(await offsetOf(cancelled!)).toBe(CHUNK);
+      await page.getByRole('button', { name: 'Cancel big-video.bin' }).click();
+      await waitState(page, 'big-video.bin', 'cancelled');
+      gate.drop();
+      await expect.poll(() => rememberedUrls(page)).toEqual([]);
+      const gone = await fetch(cancelled!, {
+        method: 'HEAD',
+        headers: { 'Tus-Resumable': '1.0.0' },
+      });
+      expect(gone.status).toBe(404);
+
+      // Another one left behind by a reload, then forgotten from the list.
+      await page.getByRole('button', { name: 'Retry big-video.bin' }).click();
+      await gate.holding();
+      const [left] = await rememberedUrls(page);
+      expect(left).not.toBe(cancelled);
+      await page.reload();
+      gate.drop();
+      const unfinished = page.getByRole('region', { name: 'Unfinished uploads' });
+      await unfinished.getByRole('button', { name: 'Forget big-video.bin' }).click();
+      await unfinished.waitFor({ state: 'detached' });
+      await expect.poll(() => rememberedUrls(page)).toEqual([]);
+      await expect
+        .poll(async () => {
+          const r = await fetch(left!, { method: 'HEAD', headers: { 'Tus-Resumable': '1.0.0' } });
+          return r.status;
+        })
+        .toBe(404);
+      expect(problems).toEqual([]);
+    });
+
     it('small files keep the one-request PUT; tus-js-client is not even loaded', async () => {
       const { page, problems } = await newPage(browser);
       const scripts: string[] = [];
