@@ -3,6 +3,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
+import { cleanOpenApi } from './openapi-clean.js';
 import type { FastifyInstance } from 'fastify';
 
 /** Where the generated document and its docs page are served. */
@@ -39,6 +40,14 @@ export function packageVersion(): string {
 const DESCRIPTION = `Stowage is a self-hosted file-sharing server that speaks existing upload APIs, so the clients people already use work against it unchanged. It has three dialects: **pixeldrain** (\`/api/file\`, \`/api/list\`, \`/api/user\`: documented here), **FileBin** and **Chevereto** (each documented here as it lands).
 
 pixeldrain conventions: replies are compact JSON with fields in the documented order (clients regex raw bodies); every error is \`{"success":false,"value":"…","message":"…"}\`, with \`extra\` for details and \`errors\` for \`multiple_errors\`. API keys go as the HTTP Basic **password** (any user name) or in the \`pd_auth_key\` cookie. Paths ending in \`_href\` are relative to \`/api\`.`;
+
+/**
+ * Paths documented with a literal segment: Chevereto's version is a number (its route's regex), which
+ * OpenAPI cannot tell from FileBin's `v…` at the same place.
+ */
+export const LITERAL_PATHS: Record<string, string> = {
+  '/api/{version}/{action}': '/api/1/{action}',
+};
 
 /**
  * @fastify/swagger (the document, built from every route's schema as routes are added: register
@@ -92,6 +101,11 @@ export async function registerOpenApi(
         },
       },
     },
+    transformObject: (documentObject) =>
+      cleanOpenApi(
+        (documentObject as { openapiObject: Record<string, unknown> }).openapiObject,
+        LITERAL_PATHS,
+      ),
     // Components are named by their $id (FileInfo, Error…), not def-0, def-1…
     refResolver: {
       buildLocalReference: (json, _baseUri, _fragment, i) =>
