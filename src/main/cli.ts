@@ -10,6 +10,7 @@ import { cliMessage, packageVersion, registerAdminCommands } from './cli-admin.j
 import { registerUserCommands } from './cli-users.js';
 import { addScanCommand } from './scan-command.js';
 import { registerLimitsCommands } from './cli-limits.js';
+import { registerClientCommands } from './client/index.js';
 
 const program = new Command();
 program
@@ -240,6 +241,8 @@ program
   });
 
 addScanCommand(program, dataDirOption, withRuntime);
+// The client (HTTP only, no data dir): upload, download, info, ls, rm, list, login, completion.
+registerClientCommands(program);
 
 program.parseAsync(process.argv).catch((err: unknown) => {
   if (err instanceof ConfigError || err instanceof CoreError) {
