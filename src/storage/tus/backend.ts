@@ -1,0 +1,7 @@
+import type { DataStore, Locker } from '@tus/utils';
+
+/** What the tus server (HTTP layer) writes an upload's bytes through and locks uploads with. */
+export interface TusBackend {
+  datastore: DataStore;
+  locker: Locker;
+}
