@@ -44,6 +44,10 @@ export class Interrupted extends ClientError {
   constructor() {
     super('interrupted', 'interrupted; run the same command again to resume', EXIT.interrupted);
   }
+
+  override line(): string {
+    return this.message;
+  }
 }
 
 /** Any thrown thing as a ClientError: network failures (fetch's TypeError and its cause) are 3. */

@@ -87,6 +87,13 @@ export function tusUpload(
       opts.signal.removeEventListener('abort', onAbort);
       fn();
     };
+    const storage = new FileUrlStorage(fingerprintStore());
+    /** Drop this upload's entries from the fingerprint store (it is done). */
+    const forget = async (url: string | null) => {
+      const prev = await upload.findPreviousUploads().catch(() => []);
+      for (const p of prev)
+        if (p.uploadUrl === url) await storage.removeUpload(p.urlStorageKey).catch(() => {});
+    };
     const input = fs.createReadStream(file.path);
     input.on('error', (err) => finish(() => reject(err)));
     const upload = new tus.Upload(input, {
@@ -95,9 +102,11 @@ export function tusUpload(
       chunkSize: opts.chunkSize,
       metadata: { filename: file.name },
       headers: api.authHeaders(),
-      urlStorage: new FileUrlStorage(fingerprintStore()),
+      urlStorage: storage,
       storeFingerprintForResuming: true,
-      removeFingerprintOnSuccess: true,
+      // Removed by onSuccess itself, awaited: tus-js-client does it without waiting, and the
+      // process may exit before the store's lock is released.
+      removeFingerprintOnSuccess: false,
       retryDelays: [0, 1000, 3000, 5000, 10000],
       onProgress: (sent) => opts.onProgress(sent),
       onAfterResponse: (req, res) => {
@@ -118,6 +127,7 @@ export function tusUpload(
               fileId = body.file_id ?? null;
             } else await res.body?.cancel();
           }
+          await forget(upload.url);
           if (!fileId)
             throw new ClientError(
               'no_file_id',
