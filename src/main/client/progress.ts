@@ -117,16 +117,22 @@ export class Progress {
     };
   }
 
-  /** A line on stderr (above the bars on a terminal). */
-  note(line: string): void {
-    if (this.multibar) this.multibar.log(line + '\n');
-    else process.stderr.write(line + '\n');
+  /** A line above the bars while they show (written at once), else on `stream`. */
+  private line(stream: NodeJS.WriteStream, line: string, aboveBars: boolean): void {
+    if (this.multibar?.isActive && aboveBars) {
+      this.multibar.log(line + '\n');
+      this.multibar.update();
+    } else stream.write(line + '\n');
   }
 
-  /** A result line on stdout. */
+  /** A line on stderr (above the bars on a terminal). */
+  note(line: string): void {
+    this.line(process.stderr, line, true);
+  }
+
+  /** A result line on stdout (above the bars when both are the same terminal). */
   result(line: string): void {
-    if (this.multibar && process.stdout.isTTY) this.multibar.log(line + '\n');
-    else process.stdout.write(line + '\n');
+    this.line(process.stdout, line, !!process.stdout.isTTY);
   }
 
   stop(): void {
