@@ -256,6 +256,51 @@ describe('stowage client commands', () => {
     }
   });
 
+  it('a download that breaks off: exit 3, the part kept, and the next run finishes it', async () => {
+    const data = randomBytes(2 * 1024 * 1024);
+    const up = await fetch(`${server.url}/api/file/cut.bin`, {
+      method: 'PUT',
+      body: data,
+      headers: { Authorization: basic(key) },
+    });
+    const { id } = (await up.json()) as { id: string };
+    const out = path.join(dir, 'cut.bin');
+    const proxy = await recordingProxy(server.url);
+    try {
+      // The info answer is small: only the download is cut.
+      proxy.cutResponseAfter = 700_000;
+      const r = await runCli(['download', id, '-o', out, '--url', proxy.url], {
+        env: withServer(),
+      });
+      expect(r.code).toBe(3);
+      expect(lines(r.stderr)).toEqual([
+        expect.stringMatching(/^stowage: network_error: the download broke off/),
+      ]);
+      // What arrived stays (what was still in the pipe when it broke may not have been written).
+      const kept = (await fs.stat(out)).size;
+      expect(kept).toBeGreaterThan(0);
+      expect(kept).toBeLessThanOrEqual(700_000);
+      expect(sha256(await fs.readFile(out))).toBe(sha256(data.subarray(0, kept)));
+
+      proxy.cutResponseAfter = null;
+      const again = await runCli(['download', id, '-o', out, '--url', proxy.url], {
+        env: withServer(),
+      });
+      expect(again.code, again.stderr).toBe(0);
+      expect(again.stdout).toMatch(/resumed at/);
+      expect(sha256(await fs.readFile(out))).toBe(sha256(data));
+      expect(proxy.requests.filter((q) => q.range).map((q) => q.range)).toEqual([`bytes=${kept}-`]);
+    } finally {
+      await proxy.close();
+    }
+
+    // An output that cannot be written: a local error, exit 1.
+    const nowhere = path.join(dir, 'no', 'such', 'folder', 'x.bin');
+    const w = await runCli(['download', id, '-o', nowhere], { env: withServer() });
+    expect(w.code).toBe(1);
+    expect(w.stderr).toBe('stowage: no_such_file: no such file or directory\n');
+  });
+
   it('info, rm and list', async () => {
     const b = path.join(dir, 'b.txt');
     const up = ndjson((await runCli(['upload', '--json', b, b], { env: withServer() })).stdout);

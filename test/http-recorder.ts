@@ -12,8 +12,9 @@ export interface Recorded {
 
 /**
  * A recording HTTP proxy in front of a test server: every request's method, path, Range header,
- * status and request body size, and, when `throttle` is set (bytes a second), request bodies are
- * passed on no faster than that (so a signal can land mid-upload).
+ * status and request body size. When `throttle` is set (bytes a second), request bodies are
+ * passed on no faster than that (so a signal can land mid-upload); when `cutResponseAfter` is set,
+ * answers break off after that many body bytes.
  */
 export async function recordingProxy(target: string): Promise<{
   url: string;
@@ -21,6 +22,8 @@ export async function recordingProxy(target: string): Promise<{
   /** Request body bytes received from clients so far (all requests). */
   bodyBytes(): number;
   throttle: number | null;
+  /** Response bodies stop after this many bytes, their connection dropped (null: whole). */
+  cutResponseAfter: number | null;
   close(): Promise<void>;
 }> {
   const to = new URL(target);
@@ -28,6 +31,7 @@ export async function recordingProxy(target: string): Promise<{
   let total = 0;
   const state = {
     throttle: null as number | null,
+    cutResponseAfter: null as number | null,
   };
   const server = http.createServer((req, res) => {
     const rec: Recorded = {
@@ -49,7 +53,23 @@ export async function recordingProxy(target: string): Promise<{
       (upRes) => {
         rec.status = upRes.statusCode ?? 0;
         res.writeHead(upRes.statusCode ?? 502, upRes.headers);
-        upRes.pipe(res);
+        const cut = state.cutResponseAfter;
+        if (cut === null) upRes.pipe(res);
+        else {
+          // Pass `cut` bytes of the body, then drop the connection (a network failure).
+          let sent = 0;
+          upRes.on('data', (chunk: Buffer) => {
+            if (sent >= cut) return;
+            const part = chunk.subarray(0, cut - sent);
+            sent += part.length;
+            if (sent < cut) res.write(part);
+            else {
+              upRes.destroy();
+              res.write(part, () => res.destroy());
+            }
+          });
+          upRes.on('end', () => res.end());
+        }
         upRes.on('error', () => res.destroy());
       },
     );
@@ -87,6 +107,12 @@ export async function recordingProxy(target: string): Promise<{
     },
     set throttle(v: number | null) {
       state.throttle = v;
+    },
+    get cutResponseAfter() {
+      return state.cutResponseAfter;
+    },
+    set cutResponseAfter(v: number | null) {
+      state.cutResponseAfter = v;
     },
     close: () =>
       new Promise<void>((resolve) => {

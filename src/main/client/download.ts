@@ -4,7 +4,7 @@ import path from 'node:path';
 import { Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { errorFromResponse, fileIdFrom, type Api } from './http.js';
-import { ClientError, EXIT, Interrupted, usageError } from './errors.js';
+import { asClientError, ClientError, EXIT, Interrupted, usageError } from './errors.js';
 import type { Progress } from './progress.js';
 
 export interface FileInfo {
@@ -151,6 +151,8 @@ export async function download(
         );
       } catch (err) {
         if (ctx.signal.aborted) throw new Interrupted();
+        // The output could not be written (no such folder, disk full…): a local problem.
+        if ((err as { syscall?: string }).syscall) throw asClientError(err);
         throw new ClientError(
           'network_error',
           `the download broke off: ${(err as Error).message}`,

@@ -59,6 +59,7 @@ export function asClientError(err: unknown): ClientError {
     EACCES: ['permission_denied', 'permission denied'],
     EISDIR: ['is_a_directory', 'is a directory'],
     ENOTDIR: ['not_a_directory', 'not a directory'],
+    ENOSPC: ['no_space', 'no space left on the device'],
   };
   const known = e?.code ? local[e.code] : undefined;
   if (known && !e.cause) return new ClientError(known[0], known[1], EXIT.usage);
