@@ -147,6 +147,49 @@ describe('stowage upload, resumable', () => {
     expect(JSON.parse(await fs.readFile(storeFile, 'utf8'))).toEqual({});
   });
 
+  it("a folder's large files go through tus and are imported into the folder, replacing a node", async () => {
+    const folder = path.join(dir, 'videos');
+    await fs.mkdir(folder, { recursive: true });
+    const big = randomBytes(1536 * 1024);
+    await fs.writeFile(path.join(folder, 'clip.bin'), big);
+    await fs.writeFile(path.join(folder, 'note.txt'), 'small');
+    const when = new Date('2024-02-04T18:34:13.466Z');
+    await fs.utimes(path.join(folder, 'clip.bin'), when, when);
+    // A node of that name already there: the upload replaces it, as PUT does.
+    await fetch(`${server.url}/api/filesystem/me/videos/clip.bin?make_parents=true`, {
+      method: 'PUT',
+      body: 'old',
+      headers: { Authorization: basic(key) },
+    });
+
+    const r = await runCli(['upload', '--json', folder], {
+      env: { ...env, STOWAGE_URL: server.url },
+    });
+    expect(r.code, r.stderr).toBe(0);
+    const out = r.stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as Record<string, unknown>);
+    expect(out.map((o) => [o.fs_path, o.method])).toEqual([
+      ['/me/videos/clip.bin', 'tus'],
+      ['/me/videos/note.txt', 'filesystem'],
+    ]);
+    const auth = { headers: { Authorization: basic(key) } };
+    const node = await fetch(`${server.url}/api/filesystem/me/videos/clip.bin`, auth);
+    expect(sha256(Buffer.from(await node.arrayBuffer()))).toBe(sha256(big));
+    const stat = (await (
+      await fetch(`${server.url}/api/filesystem/me/videos/clip.bin?stat`, auth)
+    ).json()) as {
+      path: Array<{ modified: string }>;
+    };
+    expect(stat.path.at(-1)?.modified).toBe(when.toISOString());
+    // The file that carried the bytes is gone from the account's files.
+    const files = (await (await fetch(`${server.url}/api/user/files`, auth)).json()) as {
+      files: Array<{ name: string }>;
+    };
+    expect(files.files.map((f) => f.name)).not.toContain('clip.bin');
+  });
+
   it('a tus upload refused by the server: its value in one line, exit 2', async () => {
     const file = path.join(dir, 'small.bin');
     await fs.writeFile(file, randomBytes(4096));

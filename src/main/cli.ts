@@ -54,8 +54,9 @@ program
   .addOption(dataDirOption())
   .option('--workers <n>', 'HTTP worker processes (env STOWAGE_WORKERS, default 1)')
   .action(async (opts: { host?: string; port?: string; dataDir?: string; workers?: string }) => {
+    const config = loadConfig(opts);
     const { serve } = await import('./serve.js');
-    await serve(loadConfig(opts));
+    await serve(config);
   });
 
 program
