@@ -4,6 +4,7 @@ import { Command, Option } from 'commander';
 import type { Runtime } from '../runtime.js';
 import { ConfigError, loadConfig, type ConfigInput } from '../config.js';
 import { CoreError } from '../core/errors.js';
+import { ListenError } from './listen-error.js';
 import { cliMessage, packageVersion, registerAdminCommands } from './cli-admin.js';
 import { registerUserCommands } from './cli-users.js';
 import { addScanCommand } from './scan-command.js';
@@ -252,6 +253,10 @@ addScanCommand(program, dataDirOption, withRuntime);
 registerClientCommands(program);
 
 program.parseAsync(process.argv).catch((err: unknown) => {
+  if (err instanceof ListenError) {
+    console.error(`stowage: ${err.message}`);
+    process.exit(1);
+  }
   if (err instanceof ConfigError || err instanceof CoreError) {
     console.error(`stowage: ${err instanceof CoreError ? cliMessage(err) : err.message}`);
     process.exit(2);
