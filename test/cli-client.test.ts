@@ -1,6 +1,8 @@
+import { execFile } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import fs from 'node:fs/promises';
 import path from 'node:path';
+import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   basic,
@@ -14,6 +16,7 @@ import { recordingProxy } from './http-recorder.js';
 
 // The client commands (src/main/client) as a child process against an in-process server.
 
+const execFileP = promisify(execFile);
 const ESC = '\u001b';
 const lines = (s: string) => s.split('\n').filter((l) => l.trim() !== '');
 const ndjson = (s: string) => lines(s).map((l) => JSON.parse(l) as Record<string, unknown>);
@@ -329,6 +332,16 @@ describe('stowage client commands', () => {
     const r = await runCli(['completion', 'bash'], { env });
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/complete .*-F _stowage stowage/);
+    // Sourced in bash, it completes commands and their options.
+    const script = path.join(dir, 'completion.bash');
+    await fs.writeFile(script, r.stdout);
+    const { stdout } = await execFileP('bash', [
+      '-c',
+      `source ${JSON.stringify(script)}
+       COMP_WORDS=(stowage dow); COMP_CWORD=1; _stowage; echo "\${COMPREPLY[*]}"
+       COMP_WORDS=(stowage upload --res); COMP_CWORD=2; _stowage; echo "\${COMPREPLY[*]}"`,
+    ]);
+    expect(stdout).toBe('download\n--resumable\n');
     expect(r.stdout).toMatch(
       /upload download info ls rm list login completion|upload\b.*download\b/,
     );
