@@ -2,6 +2,9 @@ import cluster from 'node:cluster';
 import { createRuntime } from '../runtime.js';
 import type { Config } from '../config.js';
 import { startIdleGc } from './idle-gc.js';
+import { ListenError } from './listen-error.js';
+
+export { ListenError };
 
 /** A worker that cannot listen exits with this code, and the primary stops instead of forking again. */
 const EXIT_CANNOT_LISTEN = 78;
@@ -22,8 +25,6 @@ export function listenFailure(err: unknown, config: Config): string | null {
   }
   return null;
 }
-
-export class ListenError extends Error {}
 
 /**
  * Run the server. With `workers` > 1 the primary prepares the store once (migrations, staging

@@ -84,11 +84,9 @@ export function registerTus(app: FastifyInstance, core: Core, tus: TusBackend | 
         }
         return finishedAnswer(reply, record, 204);
       }
-      // The upload expires its expiry after its last write: counted from the start and the end.
+      // The upload expires its expiry after its last write: counted from the start of this one
+      // (and from its end: see the tus server's store).
       await resumable.touch(record.id);
-      reply.raw.once('close', () => {
-        resumable.touch(record.id).catch(() => {});
-      });
       acceptBody(req.raw, reply.raw);
       return await handOver(req, reply, { principal, ip: req.ip, record });
     } catch (err) {
