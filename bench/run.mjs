@@ -98,6 +98,24 @@ const ALL_METRICS = [
     nginxKey: 'putBig',
     versus: { key: 'putBig', label: 'PUT /api/file', target: 0.95 },
   },
+  // tus (issue 17) with tus-js-client: its default chunking (one PATCH) and 64 MiB chunks, each
+  // compared with PUT /api/file of the round (within 10%).
+  {
+    key: 'putTusBig',
+    label: `tus ${BIG_LABEL}, one PATCH (MB/s)`,
+    field: 'mbps',
+    target: 0.9,
+    nginxKey: 'putBig',
+    versus: { key: 'putBig', label: 'PUT /api/file', target: 0.9 },
+  },
+  {
+    key: 'putTusChunked',
+    label: `tus ${BIG_LABEL}, 64 MiB chunks (MB/s)`,
+    field: 'mbps',
+    target: 0.9,
+    nginxKey: 'putBig',
+    versus: { key: 'putBig', label: 'PUT /api/file', target: 0.9 },
+  },
   { key: 'getBig', label: `GET ${BIG_LABEL} (MB/s)`, field: 'mbps', target: 0.9 },
   { key: 'getSmall', label: `GET 4 KiB, ${CONNECTIONS} conn (req/s)`, field: 'okRps', target: 0.3 },
   {
@@ -108,15 +126,18 @@ const ALL_METRICS = [
   },
   { key: 'putSmall', label: `PUT 4 KiB, ${CONNECTIONS} conn (req/s)`, field: 'okRps', target: 1.0 },
 ];
-// BENCH_ONLY: a comma-separated list of row keys (putBig, putFsBig, getBig, getSmall,
-// getSmallMulti, putSmall); putFsBig brings putBig along (its ratio is to PUT /api/file).
+// BENCH_ONLY: a comma-separated list of row keys (putBig, putFsBig, putTusBig, putTusChunked,
+// getBig, getSmall, getSmallMulti, putSmall); putFsBig and the tus rows bring putBig along (their
+// ratio is to PUT /api/file).
 const ONLY = (env.BENCH_ONLY || '')
   .split(',')
   .map((s) => s.trim())
   .filter(Boolean);
+const VERSUS_PUT = ['putFsBig', 'putTusBig', 'putTusChunked'];
 const METRICS = ONLY.length
   ? ALL_METRICS.filter(
-      (m) => ONLY.includes(m.key) || (m.key === 'putBig' && ONLY.includes('putFsBig')),
+      (m) =>
+        ONLY.includes(m.key) || (m.key === 'putBig' && VERSUS_PUT.some((k) => ONLY.includes(k))),
     )
   : ALL_METRICS;
 const runs = (key) => METRICS.some((m) => m.key === key);
@@ -183,7 +204,7 @@ async function runRound(r, ctx) {
     // 1. big PUT, input re-read right before each run, upload deleted right after. Stowage's
     // two PUTs (/api/file, /api/filesystem) alternate their order between rounds too.
     const bigPuts = (name) => {
-      const keys = ['putBig', 'putFsBig'].filter(
+      const keys = ['putBig', 'putFsBig', 'putTusBig', 'putTusChunked'].filter(
         (k) => runs(k) && (name === 'stowage' || k === 'putBig'),
       );
       return r % 2 === 0 ? keys : keys.reverse();
@@ -200,13 +221,24 @@ async function runRound(r, ctx) {
             res =
               key === 'putBig'
                 ? await s.putBig(ctx.input, BIG, r + 1)
-                : await s.putFsBig(ctx.input, BIG, s.auth);
+                : key === 'putFsBig'
+                  ? await s.putFsBig(ctx.input, BIG, s.auth)
+                  : await s.putTusBig(
+                      ctx.input,
+                      BIG,
+                      key === 'putTusChunked' ? 64 * MiB : undefined,
+                    );
           } finally {
             rec.servers[name][`${key}Rss`] = sampler.stop();
           }
           await s.remove(res.handle);
           const mbps = Math.round(BIG / res.seconds / 1e6);
-          const what = key === 'putBig' ? '' : ' /api/filesystem';
+          const what = {
+            putBig: '',
+            putFsBig: ' /api/filesystem',
+            putTusBig: ' tus',
+            putTusChunked: ' tus 64 MiB chunks',
+          }[key];
           log(`${name} PUT ${BIG_LABEL}${what}: ${mbps} MB/s (${res.seconds.toFixed(2)} s)`);
           return { mbps, seconds: round2(res.seconds), status: res.status };
         });
@@ -243,7 +275,10 @@ async function runRound(r, ctx) {
     }
     for (const name of runs('putBig') || runs('putFsBig') || runs('getBig') ? order : []) {
       const x = rec.servers[name];
-      Object.assign(x, combinedPeaks(x.putBigRss, x.putFsBigRss, x.getBigRss));
+      Object.assign(
+        x,
+        combinedPeaks(x.putBigRss, x.putFsBigRss, x.putTusBigRss, x.putTusChunkedRss, x.getBigRss),
+      );
     }
 
     // 3. 4 KiB GET with wrk

@@ -10,6 +10,7 @@ import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { describe, request, streamPut } from './clients.mjs';
 import { fsCall } from './filesystem.mjs';
+import { tusUpload } from './tus.mjs';
 import { descendants } from './memory.mjs';
 import {
   BENCH_DIR,
@@ -228,6 +229,11 @@ export class Stowage extends Server {
   }
   getPath(handle) {
     return `/api/file/${encodeURIComponent(handle.id)}`;
+  }
+  /** The same file through tus (tus-js-client; chunkSize undefined: one PATCH). */
+  async putTusBig(file, size, chunkSize) {
+    const res = await tusUpload(this.port, file, size, chunkSize);
+    return { seconds: res.seconds, status: 204, handle: res.handle };
   }
   /** PUT /api/filesystem/me/big.bin with an account's key (see fsAccount). */
   async putFsBig(file, size, auth) {

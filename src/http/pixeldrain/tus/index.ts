@@ -84,11 +84,9 @@ export function registerTus(app: FastifyInstance, core: Core, tus: TusBackend | 
         }
         return finishedAnswer(reply, record, 204);
       }
-      // The upload expires its expiry after its last write: counted from the start and the end.
+      // The upload expires its expiry after its last write: counted from the start of this one
+      // (and from its end: see the tus server's store).
       await resumable.touch(record.id);
-      reply.raw.once('close', () => {
-        resumable.touch(record.id).catch(() => {});
-      });
       acceptBody(req.raw, reply.raw);
       return await handOver(req, reply, { principal, ip: req.ip, record });
     } catch (err) {
@@ -183,10 +181,17 @@ async function handToTus(
   const writeHead = res.writeHead;
   res.writeHead = function (this: ServerResponse, status: number, ...rest: unknown[]) {
     decorate(status);
+    // The tus server's headers come as one flat [name, value, …] list, which wins over setHeader.
+    const raw = rest.find(Array.isArray) as string[] | undefined;
+    if (ctx.json && raw) {
+      for (let i = raw.length - 2; i >= 0; i -= 2) {
+        if (raw[i]!.toLowerCase() === 'content-type') raw.splice(i, 2);
+      }
+      raw.push('Content-Type', 'application/json; charset=utf-8');
+    }
     return (writeHead as (...a: unknown[]) => ServerResponse).apply(this, [status, ...rest]);
   } as typeof res.writeHead;
   const decorate = (status: number) => {
-    if (ctx.json) res.setHeader('Content-Type', 'application/json; charset=utf-8');
     if (status >= 400 && (req.method === 'POST' || req.method === 'PATCH')) {
       closeAfterResponse(raw, res);
     }

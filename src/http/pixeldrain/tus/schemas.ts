@@ -2,6 +2,12 @@ import { AUTH_OPTIONAL, errors, idParam, json, TAGS } from '../schemas.js';
 
 const ID = idParam('The upload id (the last segment of the Location the creation answered)');
 
+/** An answer whose facts are in its headers. */
+const NO_BODY = (description: string) => ({
+  description,
+  content: { 'text/plain': { schema: { type: 'string', maxLength: 0 } } },
+});
+
 const TUS_NOTE =
   'tus 1.0.0 (https://tus.io/protocols/resumable-upload): the request is handed to @tus/server as is; protocol errors are answered in plain text as tus says, other refusals (credentials, quotas, size) in the pixeldrain JSON error shape.';
 
@@ -11,7 +17,7 @@ export const TUS_SCHEMAS = {
     summary: 'tus: server capabilities',
     description: `Tus-Version 1.0.0, Tus-Extension creation,creation-with-upload,termination,expiration, Tus-Max-Size (the server's maximum file size). ${TUS_NOTE}`,
     tags: [TAGS.files],
-    response: { 204: { description: 'Capabilities in the headers', type: 'null' } },
+    response: { 204: NO_BODY('Capabilities in the headers') },
   },
   create: {
     summary: 'tus: create a resumable upload',
@@ -39,8 +45,11 @@ export const TUS_SCHEMAS = {
     security: AUTH_OPTIONAL,
     params: ID,
     response: {
-      200: { description: 'Offsets in the headers', type: 'null' },
-      404: { description: 'No such upload (or not yours, or expired)', type: 'null' },
+      200: NO_BODY('Offsets in the headers'),
+      ...errors({
+        401: 'authentication_failed',
+        404: 'not_found (no such upload, not yours, expired)',
+      }),
     },
   },
   patch: {

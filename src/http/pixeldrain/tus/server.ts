@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { Server } from '@tus/server';
-import { ERRORS } from '@tus/utils';
+import type { Readable } from 'node:stream';
+import { ERRORS, type DataStore } from '@tus/utils';
 import { CoreError } from '../../../core/errors.js';
 import type { Core } from '../../../core/index.js';
 import type { ResumableService } from '../../../core/resumable/index.js';
@@ -29,7 +30,7 @@ function isTusError(err: unknown): err is { status_code: number; body: string } 
 export function createTusServer(core: Core, resumable: ResumableService, tus: TusBackend): Server {
   return new Server({
     path: TUS_PATH,
-    datastore: tus.datastore,
+    datastore: touching(tus.datastore, resumable),
     locker: tus.locker,
     maxSize: resumable.maxSize,
     // Location: /api/tus/<id>, resolved by clients against the URL they posted to (no Host trust).
@@ -76,5 +77,29 @@ export function createTusServer(core: Core, resumable: ResumableService, tus: Tu
 function tooLarge(max: number): CoreError {
   return new CoreError('file_too_large', 'The file you tried to upload is too large', {
     max_size: max,
+  });
+}
+
+/**
+ * The store, with every write followed by the core's touch (the upload expires its expiry after
+ * its last write), before the tus server answers the PATCH.
+ */
+function touching(store: DataStore, resumable: ResumableService): DataStore {
+  return new Proxy(store, {
+    get(target, prop) {
+      if (prop === 'write') {
+        return async (stream: Readable, id: string, offset: number) => {
+          try {
+            return await target.write(stream, id, offset);
+          } finally {
+            await resumable.touch(id).catch(() => {});
+          }
+        };
+      }
+      const value: unknown = Reflect.get(target, prop, target);
+      return typeof value === 'function'
+        ? (value as (...a: unknown[]) => unknown).bind(target)
+        : value;
+    },
   });
 }
