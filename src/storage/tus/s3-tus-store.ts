@@ -3,7 +3,7 @@ import { S3Store } from '@tus/s3-store';
 import { ERRORS, type KvStore } from '@tus/utils';
 import type { Redis } from 'ioredis';
 import { createHash, type Hash } from 'node:crypto';
-import { pipeline, Transform, type Readable } from 'node:stream';
+import { pipeline, Readable, Transform } from 'node:stream';
 import type { ResumableBytes } from '../../core/resumable/records.js';
 import { isMissing } from '../s3-adopt.js';
 import { isUploadId, TUS_EXTENSIONS } from './file-store.js';
@@ -89,7 +89,10 @@ export class S3TusStore extends S3Store implements ResumableBytes {
 
   override async create(upload: Parameters<S3Store['create']>[0]) {
     if (!isUploadId(upload.id)) throw ERRORS.FILE_NOT_FOUND;
-    return super.create(upload);
+    const created = await super.create(upload);
+    // An empty upload is complete at once: its (empty) object is made now, as a write would.
+    if (upload.size === 0) await this.write(Readable.from([]), upload.id, 0);
+    return created;
   }
 
   override async write(src: Readable, id: string, offset: number): Promise<number> {
