@@ -22,6 +22,8 @@ export type S3TusStoreOptions = Pick<
   cache?: KvStore<MetadataValue>;
   /** Part size of the multipart upload (S3: at least 5 MiB; the last part may be smaller). */
   partSize?: number;
+  /** Parts uploaded at once per upload (each spooled to a temp file of `partSize`). */
+  maxConcurrentPartUploads?: number;
   /** tus expiration period passed to the S3Store (0: the server announces no expiry itself). */
   expirationPeriodInMilliseconds?: number;
 };
@@ -45,6 +47,9 @@ export class S3TusStore extends S3Store implements ResumableBytes {
       s3ClientConfig: { ...s3ClientConfig(opts), bucket: opts.bucket },
       partSize: opts.partSize ?? 8 * 1024 * 1024,
       useTags: false,
+      // Parts are spooled to temp files and sent this many at a time; the body waits for a slot
+      // (the default, 60, let a fast client park 480 MiB of parts on disk).
+      maxConcurrentPartUploads: opts.maxConcurrentPartUploads ?? 4,
       expirationPeriodInMilliseconds: opts.expirationPeriodInMilliseconds ?? 0,
       ...(opts.cache ? { cache: opts.cache } : {}),
     });
