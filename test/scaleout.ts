@@ -6,7 +6,7 @@ import { Redis } from 'ioredis';
 import S3rver from 's3rver';
 import type { ConfigInput } from '../src/config.js';
 import { tempDir } from './helpers.js';
-import { extendS3rver } from './s3rver-multipart.js';
+import { extendS3rver } from '../bench/lib/s3rver-multipart.mjs';
 
 /**
  * The scale-out test stack: PostgreSQL (STOWAGE_TEST_PG, default the local server), Redis

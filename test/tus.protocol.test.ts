@@ -1,4 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
+import { Readable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { basic, createUserWithKey, storedLocations, type TestServer } from './helpers.js';
 import { ON_SCALE_OUT } from './scaleout.js';
@@ -11,10 +12,12 @@ const OFFSET_STREAM = { 'Content-Type': 'application/offset+octet-stream' };
 describe.skipIf(ON_SCALE_OUT)('tus protocol', () => {
   let server: TestServer;
   let auth: { Authorization: string };
+  let key: string;
 
   beforeAll(async () => {
     server = await startTusServer({ maxFileSize: MAX });
-    auth = { Authorization: basic(await createUserWithKey(server, 'alice')) };
+    key = await createUserWithKey(server, 'alice');
+    auth = { Authorization: basic(key) };
   });
   afterAll(async () => {
     await server?.close();
@@ -221,6 +224,41 @@ describe.skipIf(ON_SCALE_OUT)('tus protocol', () => {
     const bad = await create(10, { 'Upload-Metadata': tusMetadata({ filename: 'a\u0000b' }) });
     expect(bad.status).toBeGreaterThanOrEqual(400);
     expect(bad.status).toBeLessThan(500);
+  });
+
+  it('an upload whose bytes are all in but not published (a crash) is published by HEAD', async () => {
+    const data = randomBytes(80_000);
+    const url = server.url + (await create(data.length)).headers.get('location')!;
+    const id = url.split('/').pop()!;
+    // The bytes arrive, the process dies before onUploadFinish: written straight to the store.
+    await server.app.runtime.tus!.datastore.write(Readable.from([data]), id, 0);
+    const h = await head(url);
+    expect(h.status).toBe(200);
+    const fileId = h.headers.get('stowage-file-id');
+    expect(fileId).toBeTruthy();
+    const file = await fetch(`${server.url}/api/file/${fileId}`);
+    expect(Buffer.from(await file.arrayBuffer()).equals(data)).toBe(true);
+    expect(
+      ((await (await fetch(url, { headers: auth })).json()) as { file_id: string }).file_id,
+    ).toBe(fileId);
+  });
+
+  it('two requests finishing one upload at once publish one file', async () => {
+    const data = randomBytes(60_000);
+    const url = server.url + (await create(data.length)).headers.get('location')!;
+    const id = url.split('/').pop()!;
+    await server.app.runtime.tus!.datastore.write(Readable.from([data]), id, 0);
+    const resumable = server.app.runtime.core.resumable!;
+    const alice = await server.app.runtime.core.accounts.authenticate(key);
+    const [a, b] = await Promise.all([
+      resumable.finish(id, alice, '127.0.0.1'),
+      resumable.finish(id, alice, '127.0.0.1'),
+    ]);
+    expect(a.fileId).toBe(b.fileId);
+    const mine = (await (
+      await fetch(`${server.url}/api/user/files`, { headers: auth })
+    ).json()) as { files: { id: string }[] };
+    expect(mine.files.filter((f) => f.id === a.fileId || f.id === b.fileId)).toHaveLength(1);
   });
 
   it('unknown upload ids (and hostile ones) are 404', async () => {

@@ -10,6 +10,7 @@ import path from 'node:path';
 import { Redis } from 'ioredis';
 import pg from 'pg';
 import S3rver from 's3rver';
+import { extendS3rver } from './s3rver-multipart.mjs';
 
 export function stackArg(argv) {
   const i = argv.indexOf('--stack');
@@ -36,6 +37,8 @@ export async function startPgS3({ s3: withS3 = true } = {}) {
   const redisUrl = process.env.BENCH_REDIS || 'redis://127.0.0.1:6379';
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'stowage-bench-s3-'));
   const s3 = new S3rver({ address: '127.0.0.1', port: 0, silent: true, directory: dir });
+  // ListParts, AbortMultipartUpload, UploadPartCopy: tus uploads on S3 need them.
+  extendS3rver(s3, dir);
   const { port } = await s3.run();
   const endpoint = `http://127.0.0.1:${port}`;
   const client = new S3Client({

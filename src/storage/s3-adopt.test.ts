@@ -169,9 +169,10 @@ describe('S3BlobStore.adopt', () => {
     await expect(staged.commit()).rejects.toThrow(/settled/);
   });
 
-  it('a missing object: not_found; a size other than declared: storage_failed, nothing removed', async () => {
+  it('a missing object, a size other than declared: storage_failed, nothing removed', async () => {
     await expect(store.adopt('tus/nothere', { size: 10 })).rejects.toMatchObject({
-      code: 'not_found',
+      code: 'storage_failed',
+      message: 'The upload has no bytes',
     });
     const body = randomBytes(1000);
     const ref = await upload(body);
@@ -183,7 +184,10 @@ describe('S3BlobStore.adopt', () => {
 
   it('refuses references outside the upload area', async () => {
     for (const ref of ['b/' + 'a'.repeat(32), 'tus/../b/x', 'tus/a/b', '../tus/x', 'tus/']) {
-      await expect(store.adopt(ref, { size: 1 })).rejects.toMatchObject({ code: 'not_found' });
+      await expect(store.adopt(ref, { size: 1 })).rejects.toMatchObject({
+        code: 'storage_failed',
+        message: 'invalid upload reference',
+      });
     }
     expect(commands).toEqual([]);
   });

@@ -44,14 +44,14 @@ export async function adoptS3Object(
   ref: string,
   opts: AdoptOptions,
 ): Promise<StagedBlob> {
-  if (!TUS_REF.test(ref)) throw new CoreError('not_found', 'invalid upload reference');
+  if (!TUS_REF.test(ref)) throw new CoreError('storage_failed', 'invalid upload reference');
   const source = ctx.prefix + ref;
   let size: number;
   try {
     const head = await ctx.client.send(new HeadObjectCommand({ Bucket: ctx.bucket, Key: source }));
     size = head.ContentLength ?? 0;
   } catch (err) {
-    if (isMissing(err)) throw new CoreError('not_found', 'the upload has no bytes in the store');
+    if (isMissing(err)) throw new CoreError('storage_failed', 'The upload has no bytes');
     throw new CoreError(
       'storage_failed',
       'Something went wrong while storing the file',

@@ -104,10 +104,12 @@ export class S3BlobStore implements BlobStore {
     if (cleanStaging) await this.abortStaleUploads().catch(() => {});
   }
 
+  /** Multipart uploads of `put`s in progress (or left by a crash), and unfinished tus uploads. */
   async pendingUploads(): Promise<number | null> {
     try {
       let n = 0;
       for await (const _upload of this.multipartUploads()) n++;
+      for await (const _upload of this.multipartUploads('tus/')) n++;
       return n;
     } catch (err) {
       // Some S3-compatible servers (s3rver) do not list multipart uploads.
@@ -136,15 +138,18 @@ export class S3BlobStore implements BlobStore {
     return aborted;
   }
 
-  /** Every unfinished multipart upload of our blobs, all pages of the listing. */
-  private async *multipartUploads() {
+  /**
+   * Every unfinished multipart upload of our blobs (or, `tus/`, of resumable uploads, which live
+   * as long as their clients keep writing: never aborted here), all pages of the listing.
+   */
+  private async *multipartUploads(area: 'b/' | 'tus/' = 'b/') {
     let keyMarker: string | undefined;
     let uploadIdMarker: string | undefined;
     for (;;) {
       const page = await this.client.send(
         new ListMultipartUploadsCommand({
           Bucket: this.opts.bucket,
-          Prefix: this.opts.prefix + 'b/',
+          Prefix: this.opts.prefix + area,
           KeyMarker: keyMarker,
           UploadIdMarker: uploadIdMarker,
         }),

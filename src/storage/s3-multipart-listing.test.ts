@@ -51,19 +51,23 @@ describe('S3BlobStore multipart upload listing', () => {
     { Uploads: [{ Key: 'pre/b/3', UploadId: 'u3', Initiated: old }], IsTruncated: false },
   ];
 
-  it('counts the uploads of every page, continuing from the markers', async () => {
-    const { store, listed } = scripted(PAGES);
-    expect(await store.pendingUploads()).toBe(3);
-    expect(listed).toHaveLength(2);
+  it('counts the uploads of every page, continuing from the markers; unfinished tus uploads too', async () => {
+    const tus = { Uploads: [{ Key: 'pre/tus/x', UploadId: 't1', Initiated: old }] };
+    const { store, listed } = scripted([...PAGES, tus]);
+    expect(await store.pendingUploads()).toBe(4);
+    expect(listed).toHaveLength(3);
     expect(listed[0]).toMatchObject({ Bucket: 'b', Prefix: 'pre/b/', KeyMarker: undefined });
     expect(listed[1]).toMatchObject({ KeyMarker: 'pre/b/2', UploadIdMarker: 'u2' });
+    expect(listed[2]).toMatchObject({ Prefix: 'pre/tus/', KeyMarker: undefined });
     await store.close();
   });
 
   it('aborts the stale uploads of every page and keeps fresh ones', async () => {
-    const { store, aborted } = scripted(PAGES);
+    const { store, aborted, listed } = scripted(PAGES);
     expect(await store.abortStaleUploads(24 * 3600_000)).toBe(2);
     expect(aborted).toEqual(['u1', 'u3']);
+    // Only blobs' uploads: a resumable upload may rightly be older than a day.
+    expect(listed.every((l) => l.Prefix === 'pre/b/')).toBe(true);
     await store.close();
   });
 });

@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { Principal } from '../accounts.js';
 import type { BlobStore } from '../blob-store.js';
 import { CoreError } from '../errors.js';
@@ -38,6 +39,8 @@ export interface Finished {
 }
 
 const SWEEP_BATCH = 200;
+/** A publication (adopt + publishStaged) not done after this long is taken over. */
+const CLAIM_STALE_MS = 10 * 60_000;
 
 /**
  * Resumable (tus) uploads: who may create one (the same checks as any upload, before any byte:
@@ -136,6 +139,11 @@ export class ResumableService {
   async finish(id: string, caller: Principal | null, ip: string | null): Promise<Finished> {
     const r = await this.get(id, caller);
     if (r.fileId) return { fileId: r.fileId };
+    const now = this.now();
+    if (!(await this.repo.claim(id, now, now - CLAIM_STALE_MS))) {
+      // Another request is publishing it (a HEAD that found it complete, the last PATCH).
+      return { fileId: await this.fileOf(id) };
+    }
     const anonymous = r.ownerId === null;
     try {
       const blob = await this.adopt(r);
@@ -154,6 +162,31 @@ export class ResumableService {
       await this.repo.delete(id).catch(() => {});
       throw err;
     }
+  }
+
+  /** Wait for the request publishing an upload to record its file. */
+  private async fileOf(id: string): Promise<string> {
+    for (let waited = 0; waited < CLAIM_STALE_MS; waited += 100) {
+      const r = await this.repo.get(id);
+      if (!r) throw notFound();
+      if (r.fileId) return r.fileId;
+      await sleep(100);
+    }
+    throw new CoreError('storage_failed', 'The upload is still being published');
+  }
+
+  /**
+   * An unfinished upload whose bytes are all in (its last PATCH was cut off right after them, or
+   * the process died before publishing): publish it now. null when it is not complete.
+   */
+  async finishIfComplete(
+    record: ResumableRecord,
+    offset: number,
+    caller: Principal | null,
+    ip: string | null,
+  ): Promise<Finished | null> {
+    if (record.fileId || offset !== record.length) return null;
+    return this.finish(record.id, caller, ip);
   }
 
   private async adopt(r: ResumableRecord) {

@@ -13,6 +13,7 @@ export interface ResumableRecord {
   expiresAt: number;
   /** The file it became (null while unfinished). */
   fileId: string | null;
+  /** When its publication started (set before fileId; see `ResumableRepository.claim`). */
   finishedAt: number | null;
 }
 
@@ -27,6 +28,11 @@ export interface ResumableRepository {
   pendingOf(owner: PendingOwner, now: number): Promise<{ count: number; bytes: number }>;
   /** Push an unfinished upload's expiry (a write happened). */
   touch(id: string, expiresAt: number): Promise<void>;
+  /**
+   * Take the right to publish an upload (`finished_at` set, no file yet): false when another
+   * request holds it (since `staleBefore` or later: a holder that died is overtaken) or it is done.
+   */
+  claim(id: string, now: number, staleBefore: number): Promise<boolean>;
   /** Record the file an upload became; false if it was finished already (or is gone). */
   finish(id: string, fileId: string, finishedAt: number, expiresAt: number): Promise<boolean>;
   delete(id: string): Promise<void>;

@@ -1,4 +1,5 @@
 import { createHash, type Hash } from 'node:crypto';
+import fsSync from 'node:fs';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
@@ -42,6 +43,9 @@ export class TusFileStore extends FileStore implements ResumableBytes {
   private readonly hashes = new Map<string, HashState>();
 
   constructor(readonly dir: string) {
+    // Made here, synchronously: FileStore's own mkdir throws from a callback (an uncaught
+    // exception) when it fails; this way a data dir that cannot take it fails the start instead.
+    fsSync.mkdirSync(dir, { recursive: true });
     super({ directory: dir, expirationPeriodInMilliseconds: 0 });
     this.extensions = [...TUS_EXTENSIONS];
   }

@@ -1,4 +1,5 @@
-import type { Locker } from '@tus/utils';
+import type { MetadataValue } from '@tus/s3-store';
+import type { KvStore, Locker } from '@tus/utils';
 import type { Config } from '../../config.js';
 import type { ResumableBytes } from '../../core/resumable/records.js';
 import type { Db } from '../db.js';
@@ -9,6 +10,12 @@ import { RedisMetadataCache, S3TusStore } from './s3-tus-store.js';
 
 /** Uploads in the bucket with no row this long after their creation are leftovers. */
 const ORPHAN_AGE_MS = 3_600_000;
+
+const NO_CACHE: KvStore<MetadataValue> = {
+  get: async () => undefined,
+  set: async () => {},
+  delete: async () => {},
+};
 
 export interface S3TusBackend extends TusBackend {
   bytes: ResumableBytes;
@@ -28,7 +35,8 @@ export function s3TusBackend(config: Config, db: Db): S3TusBackend {
   const ns = `stowage:${config.databaseSchema ?? 'public'}:`;
   let locker: Locker;
   let redisLocker: RedisLocker | null = null;
-  let cache: RedisMetadataCache | undefined;
+  // Without Redis, no cache: one process's cached metadata would outlive another's removal.
+  let cache: KvStore<MetadataValue> = NO_CACHE;
   if (config.redisUrl) {
     redisLocker = new RedisLocker({ url: config.redisUrl, prefix: ns });
     locker = redisLocker;
@@ -43,7 +51,7 @@ export function s3TusBackend(config: Config, db: Db): S3TusBackend {
     forcePathStyle: config.s3ForcePathStyle,
     prefix: config.s3Prefix,
     checksums: config.s3Checksums,
-    ...(cache ? { cache } : {}),
+    cache,
   });
   return {
     datastore: store,

@@ -134,6 +134,17 @@ describe('S3TusStore', () => {
     await store.remove(id);
   });
 
+  it('an empty upload is complete at creation: its empty object is there to adopt', async () => {
+    const id = await create(store, 0);
+    expect((await store.getUpload(id)).offset).toBe(0);
+    expect(await keys()).toEqual([`pre/tus/${id}`, `pre/tus/${id}.info`]);
+    expect(store.sha256Of(id, 0)).toBe(sha(Buffer.alloc(0)));
+    const staged = await blobs.adopt(store.refOf(id), { size: 0, inlineMax: 100 });
+    expect(staged.inline?.length).toBe(0);
+    await store.remove(id);
+    expect(await keys()).toEqual([]);
+  });
+
   it('lists uploads by their .info objects; ids that are not plain names are refused', async () => {
     const id = await create(store, 10);
     const listed: string[] = [];

@@ -3,7 +3,7 @@ import { S3Store } from '@tus/s3-store';
 import { ERRORS, type KvStore } from '@tus/utils';
 import type { Redis } from 'ioredis';
 import { createHash, type Hash } from 'node:crypto';
-import { pipeline, Transform, type Readable } from 'node:stream';
+import { pipeline, Readable, Transform } from 'node:stream';
 import type { ResumableBytes } from '../../core/resumable/records.js';
 import { isMissing } from '../s3-adopt.js';
 import { isUploadId, TUS_EXTENSIONS } from './file-store.js';
@@ -22,6 +22,8 @@ export type S3TusStoreOptions = Pick<
   cache?: KvStore<MetadataValue>;
   /** Part size of the multipart upload (S3: at least 5 MiB; the last part may be smaller). */
   partSize?: number;
+  /** Parts uploaded at once per upload (each spooled to a temp file of `partSize`). */
+  maxConcurrentPartUploads?: number;
   /** tus expiration period passed to the S3Store (0: the server announces no expiry itself). */
   expirationPeriodInMilliseconds?: number;
 };
@@ -45,6 +47,9 @@ export class S3TusStore extends S3Store implements ResumableBytes {
       s3ClientConfig: { ...s3ClientConfig(opts), bucket: opts.bucket },
       partSize: opts.partSize ?? 8 * 1024 * 1024,
       useTags: false,
+      // Parts are spooled to temp files and sent this many at a time; the body waits for a slot
+      // (the default, 60, let a fast client park 480 MiB of parts on disk).
+      maxConcurrentPartUploads: opts.maxConcurrentPartUploads ?? 4,
       expirationPeriodInMilliseconds: opts.expirationPeriodInMilliseconds ?? 0,
       ...(opts.cache ? { cache: opts.cache } : {}),
     });
@@ -89,7 +94,10 @@ export class S3TusStore extends S3Store implements ResumableBytes {
 
   override async create(upload: Parameters<S3Store['create']>[0]) {
     if (!isUploadId(upload.id)) throw ERRORS.FILE_NOT_FOUND;
-    return super.create(upload);
+    const created = await super.create(upload);
+    // An empty upload is complete at once: its (empty) object is made now, as a write would.
+    if (upload.size === 0) await this.write(Readable.from([]), upload.id, 0);
+    return created;
   }
 
   override async write(src: Readable, id: string, offset: number): Promise<number> {

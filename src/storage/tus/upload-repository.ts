@@ -74,6 +74,17 @@ export class KyselyResumableRepository implements ResumableRepository {
       .execute();
   }
 
+  async claim(id: string, now: number, staleBefore: number): Promise<boolean> {
+    const res = await this.db
+      .updateTable('tus_uploads')
+      .set({ finished_at: now })
+      .where('id', '=', id)
+      .where('file_id', 'is', null)
+      .where((eb) => eb.or([eb('finished_at', 'is', null), eb('finished_at', '<', staleBefore)]))
+      .executeTakeFirst();
+    return Number(res.numUpdatedRows) > 0;
+  }
+
   async finish(
     id: string,
     fileId: string,

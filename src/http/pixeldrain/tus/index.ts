@@ -2,6 +2,7 @@ import type { ServerResponse } from 'node:http';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Server } from '@tus/server';
 import { TUS_RESUMABLE } from '@tus/utils';
+import type { Principal } from '../../../core/accounts.js';
 import type { Core } from '../../../core/index.js';
 import type { ResumableRecord, ResumableService } from '../../../core/resumable/index.js';
 import type { TusBackend } from '../../../storage/tus/backend.js';
@@ -30,6 +31,20 @@ export function registerTus(app: FastifyInstance, core: Core, tus: TusBackend | 
   if (!resumable || !tus) return;
   const server = createTusServer(core, resumable, tus);
 
+  const offsetOf = (id: string) =>
+    tus.datastore.getUpload(id).then(
+      (u) => u.offset,
+      () => 0,
+    );
+  const finishIfComplete = async (
+    record: ResumableRecord,
+    principal: Principal | null,
+    ip: string,
+  ) =>
+    record.fileId
+      ? null
+      : resumable.finishIfComplete(record, await offsetOf(record.id), principal, ip);
+
   const handOver = (req: FastifyRequest, reply: FastifyReply, ctx: TusContext) =>
     handToTus(server, resumable, req, reply, ctx);
 
@@ -57,6 +72,10 @@ export function registerTus(app: FastifyInstance, core: Core, tus: TusBackend | 
       const principal = await principalOf(core, req, 'optional');
       const record = await resumable.get(req.params.id, principal);
       if (record.fileId) return finishedAnswer(reply, record, 200);
+      // All bytes in but not published (the last PATCH's process died): publish it now.
+      const done = await finishIfComplete(record, principal, req.ip);
+      if (done)
+        return finishedAnswer(reply, { ...record, fileId: done.fileId }, 200, done.deleteKey);
       return await handOver(req, reply, { principal, ip: req.ip, record });
     } catch (err) {
       return sendPdError(reply, toPdError(err));
@@ -120,13 +139,10 @@ export function registerTus(app: FastifyInstance, core: Core, tus: TusBackend | 
     async (req: IdRequest, reply) => {
       try {
         const principal = await principalOf(core, req, 'read');
-        const record = await resumable.get(req.params.id, principal);
-        const offset = record.fileId
-          ? record.length
-          : await tus.datastore.getUpload(record.id).then(
-              (u) => u.offset,
-              () => 0,
-            );
+        let record = await resumable.get(req.params.id, principal);
+        const done = await finishIfComplete(record, principal, req.ip);
+        if (done) record = { ...record, fileId: done.fileId };
+        const offset = record.fileId ? record.length : await offsetOf(record.id);
         return reply
           .header('Cache-Control', 'no-store')
           .header('Access-Control-Allow-Origin', '*')
@@ -145,7 +161,13 @@ export function registerTus(app: FastifyInstance, core: Core, tus: TusBackend | 
 }
 
 /** HEAD or a repeated last PATCH of an upload that is a file already. */
-function finishedAnswer(reply: FastifyReply, record: ResumableRecord, status: 200 | 204) {
+function finishedAnswer(
+  reply: FastifyReply,
+  record: ResumableRecord,
+  status: 200 | 204,
+  deleteKey?: string,
+) {
+  if (deleteKey) reply.header('Stowage-Delete-Key', deleteKey);
   return reply
     .code(status)
     .headers({

@@ -1,52 +1,38 @@
+// s3rver (3.7) lacks three multipart calls real S3 has and `@tus/s3-store` relies on: ListParts,
+// AbortMultipartUpload and UploadPartCopy. This Koa middleware, put in front of s3rver's router,
+// answers them from s3rver's own files (`<dir>/<bucket>/._S3rver_uploads/<uploadId>/<part>`).
+// Test and bench infrastructure only; ListMultipartUploads stays unsupported (501), as before.
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import fsp from 'node:fs/promises';
 import path from 'node:path';
-import { pipeline } from 'node:stream/promises';
 import { Transform } from 'node:stream';
-import type S3rver from 's3rver';
+import { pipeline } from 'node:stream/promises';
 
-/**
- * s3rver (3.7) lacks three multipart calls real S3 has and `@tus/s3-store` relies on: ListParts,
- * AbortMultipartUpload and UploadPartCopy. This Koa middleware, put in front of s3rver's router,
- * answers them from s3rver's own files (`<dir>/<bucket>/._S3rver_uploads/<uploadId>/<part>`).
- * Test infrastructure only; ListMultipartUploads stays unsupported (501), as before.
- */
-interface Ctx {
-  method: string;
-  path: string;
-  query: Record<string, string | string[] | undefined>;
-  headers: Record<string, string | string[] | undefined>;
-  status: number;
-  body: unknown;
-  type: string;
-  set(name: string, value: string): void;
-}
+const xml = (s) => `<?xml version="1.0" encoding="UTF-8"?>\n${s}`;
+const esc = (s) => s.replace(/[<>&'"]/g, (c) => `&#${c.charCodeAt(0)};`);
 
-const xml = (s: string) => `<?xml version="1.0" encoding="UTF-8"?>\n${s}`;
-const esc = (s: string) => s.replace(/[<>&'"]/g, (c) => `&#${c.charCodeAt(0)};`);
-
-function fail(ctx: Ctx, status: number, code: string, message: string): void {
+function fail(ctx, status, code, message) {
   ctx.status = status;
   ctx.type = 'application/xml';
   ctx.body = xml(`<Error><Code>${code}</Code><Message>${esc(message)}</Message></Error>`);
 }
 
-export function multipartExtension(dir: string) {
-  const uploadDir = (bucket: string, uploadId: string) =>
+export function multipartExtension(dir) {
+  const uploadDir = (bucket, uploadId) =>
     path.join(dir, bucket, '._S3rver_uploads', path.basename(uploadId));
-  const objectFile = (bucket: string, key: string) => {
+  const objectFile = (bucket, key) => {
     const parts = key.split('/');
-    const last = parts.pop()!;
+    const last = parts.pop();
     return path.join(dir, bucket, ...parts, `${last}._S3rver_object`);
   };
 
-  return async (ctx: Ctx, next: () => Promise<void>) => {
+  return async (ctx, next) => {
     const m = /^\/([^/]+)\/(.+)$/.exec(ctx.path);
     const uploadId = ctx.query.uploadId;
     if (!m || typeof uploadId !== 'string') return next();
-    const bucket = decodeURIComponent(m[1]!);
-    const key = decodeURIComponent(m[2]!);
+    const bucket = decodeURIComponent(m[1]);
+    const key = decodeURIComponent(m[2]);
     const udir = uploadDir(bucket, uploadId);
     const exists = fs.existsSync(path.join(udir, 'key'));
     if (ctx.method === 'GET') {
@@ -57,7 +43,7 @@ export function multipartExtension(dir: string) {
         .map(Number)
         .filter((n) => n > marker)
         .sort((a, b) => a - b);
-      const parts: string[] = [];
+      const parts = [];
       for (const n of numbers) {
         const st = await fsp.stat(path.join(udir, String(n)));
         const md5 = await fsp.readFile(path.join(udir, `${n}.md5`), 'utf8').catch(() => '');
@@ -90,8 +76,9 @@ export function multipartExtension(dir: string) {
       );
       const slash = source.indexOf('/');
       const file = objectFile(source.slice(0, slash), source.slice(slash + 1));
-      if (!fs.existsSync(file))
+      if (!fs.existsSync(file)) {
         return fail(ctx, 404, 'NoSuchKey', 'The specified key does not exist.');
+      }
       const range = /^bytes=(\d+)-(\d+)$/.exec(
         String(ctx.headers['x-amz-copy-source-range'] ?? ''),
       );
@@ -100,7 +87,7 @@ export function multipartExtension(dir: string) {
       await pipeline(
         fs.createReadStream(file, range ? { start: Number(range[1]), end: Number(range[2]) } : {}),
         new Transform({
-          transform(chunk: Buffer, _enc, cb) {
+          transform(chunk, _enc, cb) {
             md5.update(chunk);
             cb(null, chunk);
           },
@@ -121,6 +108,6 @@ export function multipartExtension(dir: string) {
 }
 
 /** Put the extension in front of s3rver's own middleware (before `run()`). */
-export function extendS3rver(server: S3rver, dir: string): void {
-  (server as unknown as { middleware: unknown[] }).middleware.unshift(multipartExtension(dir));
+export function extendS3rver(server, dir) {
+  server.middleware.unshift(multipartExtension(dir));
 }
