@@ -46,6 +46,7 @@ export async function buildApp(
   const scrape = cluster ? () => cluster.scrape() : () => metrics!.text();
   const server = await createServer(runtime.core, config, {
     logStream,
+    tus: runtime.tus,
     ...(metrics ? { metrics: { metrics, scrape } } : {}),
   });
   await reportMedia(runtime, server);

@@ -12,6 +12,7 @@ import { sql } from 'kysely';
 import { migrate, openDatabase, type Db } from './storage/db.js';
 import { Readiness, type Dependency, type Probe } from './core/readiness.js';
 import { createFilesystem } from './filesystem-wiring.js';
+import { createResumable, TUS_SWEEP_MS, type TusBackend } from './tus-wiring.js';
 import { CHANGE_LOG_PRUNE_MS } from './core/filesystem/prune.js';
 import { KyselyFileRepository } from './storage/file-repository.js';
 import { KyselyListRepository } from './storage/list-repository.js';
@@ -64,6 +65,8 @@ export interface Runtime {
   integrity: IntegrityService;
   db: Db;
   blobs: BlobStore;
+  /** What the tus server writes resumable uploads through (null: not available). */
+  tus: TusBackend | null;
   close(): Promise<void>;
 }
 
@@ -149,7 +152,18 @@ export async function createRuntime(config: Config, opts: RuntimeOptions): Promi
       intervalMs: opts.sweepExpired ? CHANGE_LOG_PRUNE_MS : 0,
       ...(opts.now ? { now: opts.now } : {}),
     });
+    // Swept where expired files are: serving processes, one node at a time.
+    const { resumable, tusSweep, tus } = createResumable({
+      config,
+      db,
+      files,
+      blobs,
+      customBlobStore: opts.blobStore !== undefined,
+      intervalMs: opts.sweepExpired ? TUS_SWEEP_MS : 0,
+      ...(opts.now ? { now: opts.now } : {}),
+    });
     accounts.onDeleteUser(async (userId) => {
+      await resumable?.removeAllOf(userId);
       await filesystem.deleteTreeOf(userId);
       await files.deleteAllOwnedBy(userId);
     });
@@ -249,6 +263,8 @@ export async function createRuntime(config: Config, opts: RuntimeOptions): Promi
         limits,
         filesystem,
         fsChangePrune,
+        resumable,
+        tusSweep,
         ...moderation,
       },
       integrity: new IntegrityService(
@@ -259,7 +275,10 @@ export async function createRuntime(config: Config, opts: RuntimeOptions): Promi
       ),
       db,
       blobs,
+      tus,
       close: async () => {
+        await tusSweep?.stop();
+        await tus?.close?.();
         await scanning?.close();
         await expiry.stop();
         await seriesRollup.stop();

@@ -199,7 +199,16 @@ export async function pendingUploads(server: TestServer): Promise<number> {
 
 /** Files left in the staging area (partial uploads) of a local-disk store. */
 export async function stagingFiles(dataDir: string): Promise<string[]> {
-  return fs.readdir(path.join(dataDir, 'staging')).catch(() => []);
+  // Files only: `staging/tus/` holds resumable uploads (see tusFiles).
+  const entries = await fs
+    .readdir(path.join(dataDir, 'staging'), { withFileTypes: true })
+    .catch(() => []);
+  return entries.filter((e) => e.isFile()).map((e) => e.name);
+}
+
+/** What resumable (tus) uploads have in a local-disk store's staging area (data and .json). */
+export async function tusFiles(dataDir: string): Promise<string[]> {
+  return fs.readdir(path.join(dataDir, 'staging', 'tus')).catch(() => []);
 }
 
 /** Every blob file of a local-disk store. */

@@ -53,7 +53,9 @@ export type CoreErrorCode =
   /** The account is disabled by an admin: no login, its keys are refused. */
   | 'account_disabled'
   /** An admin may not remove their own admin flag nor disable or delete themselves. */
-  | 'cannot_modify_self';
+  | 'cannot_modify_self'
+  /** An account (or an address) holds its maximum of unfinished resumable uploads; `extra`: max. */
+  | 'too_many_pending_uploads';
 
 /** One problem with one input field, in terms each dialect can render its own way. */
 export type ValidationIssue =

@@ -616,6 +616,11 @@ export class FileService {
     return this.opts.maxFileSize;
   }
 
+  /** Bodies up to this size are kept in the metadata (resumable uploads adopt with it). */
+  get inlineMax(): number {
+    return this.opts.inlineMaxBytes ?? INLINE_MAX;
+  }
+
   /** Whether uploads without an account are accepted at all. */
   get allowsAnonymousUploads(): boolean {
     return this.opts.allowAnonymousUploads;

@@ -20,6 +20,8 @@ import type { AdminUsers } from './moderation/admin-users.js';
 import type { ReporterIpHasher } from './moderation/reporter-ips.js';
 import type { FilesystemService } from './filesystem/index.js';
 import type { ChangeLogPruner } from './filesystem/prune.js';
+import type { ResumableService } from './resumable/index.js';
+import type { ResumableSweep } from './resumable/sweep.js';
 
 /** Everything the adapters (HTTP dialects, CLI) may call. */
 export interface Core {
@@ -71,4 +73,8 @@ export interface Core {
   filesystem: FilesystemService;
   /** Drops the filesystem's change log past 30 days (hourly in serving processes; one node at a time). */
   fsChangePrune: ChangeLogPruner;
+  /** Resumable (tus) uploads (null: not available with this blob store). */
+  resumable: ResumableService | null;
+  /** Removes expired resumable uploads (on an interval in serving processes; one node at a time). */
+  tusSweep: ResumableSweep | null;
 }

@@ -13,6 +13,7 @@ import { webNotFound, webUi } from './web/index.js';
 import { cheveretoApi } from './chevereto/index.js';
 import { loggerOptions } from './common/logging.js';
 import type { Metrics } from '../metrics/registry.js';
+import type { TusBackend } from '../storage/tus/backend.js';
 import { addMetricsHooks, addMetricsRoute, inDialect, type Scrape } from './metrics/index.js';
 
 /** The HTTP face of the core: routing only; never listens by itself. */
@@ -23,6 +24,8 @@ export async function createServer(
     logStream?: NodeJS.WritableStream;
     /** STOWAGE_METRICS: the registry the hooks move, and what answers GET /metrics. */
     metrics?: { metrics: Metrics; scrape: Scrape };
+    /** What resumable (tus) uploads are written through (null/absent: no /api/tus). */
+    tus?: TusBackend | null;
   } = {},
 ): Promise<FastifyInstance> {
   const requestLogs = ['debug', 'trace'].includes(config.logLevel);
@@ -80,7 +83,12 @@ export async function createServer(
       addMetricsRoute(app, { token: config.metricsToken, scrape: opts.metrics.scrape });
     }
   }
-  await inDialect(app, 'pixeldrain', pixeldrainApi, { prefix: '/api', core, config });
+  await inDialect(app, 'pixeldrain', pixeldrainApi, {
+    prefix: '/api',
+    core,
+    config,
+    tus: opts.tus ?? null,
+  });
   await inDialect(app, 'filebin', filebin, { core, config });
   registerShareX(app, core, config);
   // Chevereto: /api/{digits}/{action} (a regex param beside FileBin's /api/v…) and /image/{id}…

@@ -5,7 +5,7 @@ import { createRuntime, openBlobStore, type Runtime } from '../runtime.js';
 import { ConfigError, loadConfig, type ConfigInput } from '../config.js';
 import { CoreError } from '../core/errors.js';
 import { migrate } from '../storage/db.js';
-import { serve } from './serve.js';
+import { ListenError, serve } from './serve.js';
 import { cliMessage, packageVersion, registerAdminCommands } from './cli-admin.js';
 import { registerUserCommands } from './cli-users.js';
 import { addScanCommand } from './scan-command.js';
@@ -242,6 +242,10 @@ program
 addScanCommand(program, dataDirOption, withRuntime);
 
 program.parseAsync(process.argv).catch((err: unknown) => {
+  if (err instanceof ListenError) {
+    console.error(`stowage: ${err.message}`);
+    process.exit(1);
+  }
   if (err instanceof ConfigError || err instanceof CoreError) {
     console.error(`stowage: ${err instanceof CoreError ? cliMessage(err) : err.message}`);
     process.exit(2);

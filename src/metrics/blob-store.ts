@@ -25,6 +25,7 @@ export class ReportingBlobStore implements BlobStore {
   signedUrl?: BlobStore['signedUrl'];
   abandonedUploads?: (opts: { remove: boolean }) => Promise<number>;
   ping?: () => Promise<void>;
+  adopt?: BlobStore['adopt'];
 
   constructor(
     readonly inner: BlobStore,
@@ -44,6 +45,7 @@ export class ReportingBlobStore implements BlobStore {
     if (s.abandonedUploads) {
       this.abandonedUploads = (opts) => this.watch('abandoned_uploads', s.abandonedUploads!(opts));
     }
+    if (s.adopt) this.adopt = (ref, opts) => this.watch('adopt', s.adopt!(ref, opts));
     // Readiness probes report their own failures (/api/health); not counted here.
     if (s.ping) this.ping = () => s.ping!();
   }

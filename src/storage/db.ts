@@ -23,6 +23,7 @@ import * as m0007 from './migrations/0007_traffic_series.js';
 import * as m0008 from './migrations/0008_rules.js';
 import * as m0009 from './migrations/0009_moderation.js';
 import * as m0010 from './migrations/0010_filesystem.js';
+import * as m0011 from './migrations/0011_tus_uploads.js';
 import type { Database } from './schema.js';
 
 /** Migrations are compiled in (no directory scanning), so they work from src/ and dist/ alike. */
@@ -37,6 +38,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '0008_rules': m0008,
   '0009_moderation': m0009,
   '0010_filesystem': m0010,
+  '0011_tus_uploads': m0011,
 };
 
 class StaticProvider implements MigrationProvider {

@@ -7,6 +7,7 @@ import {
   HEAD_BYTES,
   inlineBlob,
   putFailure,
+  type AdoptOptions,
   type BlobReader,
   type BlobStore,
   type ByteRange,
@@ -28,6 +29,10 @@ const EARLY_SYNC = 32 * 1024 * 1024;
 const READ_CHUNK = 1024 * 1024;
 
 const LOCATION = /^[0-9a-f]{64}\.[0-9a-f]{16}$/;
+/** What `adopt` accepts: a resumable upload's file in the tus folder of the staging area. */
+const TUS_REF = /^tus\/[0-9a-f]{32}$/;
+/** The staging area's folder for resumable (tus) uploads (see src/storage/tus/). */
+export const TUS_STAGING = 'tus';
 
 /**
  * Blobs on local disk: `<root>/blobs/ab/cd/<sha256>.<nonce>`. Uploads stream into
@@ -265,8 +270,107 @@ export class LocalBlobStore implements BlobStore {
     });
   }
 
+  /** The tus uploads' folder (their bytes are adopted from there by a rename). */
+  get tusDir(): string {
+    return path.join(this.stagingDir, TUS_STAGING);
+  }
+
+  /** Staging files being written, and unfinished resumable uploads (their data files). */
   async pendingUploads(): Promise<number> {
-    return (await fs.readdir(this.stagingDir).catch(() => [])).length;
+    const staging = await fs.readdir(this.stagingDir, { withFileTypes: true }).catch(() => []);
+    const tus = await fs.readdir(this.tusDir).catch(() => [] as string[]);
+    return (
+      staging.filter((e) => e.isFile()).length + tus.filter((n) => !n.endsWith('.json')).length
+    );
+  }
+
+  /**
+   * A resumable upload's bytes (`tus/<id>` under staging) as a staged blob: hashed now unless
+   * `opts.sha256` says what they hash to, kept inline when small (the file is removed), else
+   * renamed into place on commit (after an fdatasync), as `put`'s are.
+   */
+  async adopt(ref: string, opts: AdoptOptions): Promise<StagedBlob> {
+    if (!TUS_REF.test(ref)) throw new CoreError('storage_failed', 'invalid upload reference');
+    const tmp = path.join(this.stagingDir, ref);
+    const fh = await fs.open(tmp, 'r').catch((err: unknown) => {
+      throw new CoreError('storage_failed', 'The upload has no bytes', undefined, { cause: err });
+    });
+    let keep = false;
+    try {
+      const { size } = await fh.stat();
+      if (size !== opts.size) {
+        throw new CoreError('storage_failed', `The upload has ${size} bytes, not ${opts.size}`);
+      }
+      const head = Buffer.alloc(Math.min(HEAD_BYTES, size));
+      await fh.read(head, 0, head.length, 0);
+      if (opts.inlineMax !== undefined && opts.inlineMax > 0 && size <= opts.inlineMax) {
+        const data = Buffer.alloc(size);
+        await fh.read(data, 0, size, 0);
+        const sha256 = createHash('sha256').update(data).digest('hex');
+        await fh.close();
+        await fs.rm(tmp, { force: true });
+        return inlineBlob(sha256, data, head);
+      }
+      const sha256 = opts.sha256 ?? (await hashFile(fh, size));
+      keep = true;
+      return this.stagedFile(tmp, fh, sha256, size, head);
+    } finally {
+      if (!keep) await fh.close().catch(() => {});
+    }
+  }
+
+  /** Staged bytes in `tmp` (open as `file`): commit renames them into place, discard removes them. */
+  private stagedFile(
+    tmp: string,
+    file: fs.FileHandle,
+    sha256: string,
+    size: number,
+    head: Buffer,
+  ): StagedBlob {
+    let settled = false;
+    let closed = false;
+    return {
+      key: sha256,
+      sha256,
+      size,
+      head,
+      commit: async () => {
+        if (settled) throw new Error('staged blob already settled');
+        settled = true;
+        const location = `${sha256}.${randomBytes(8).toString('hex')}`;
+        const final = this.pathOf(location);
+        try {
+          await file.datasync();
+          await file.close();
+          closed = true;
+          const dir = path.dirname(final);
+          if (!this.knownDirs.has(dir)) {
+            await fs.mkdir(dir, { recursive: true });
+            this.knownDirs.add(dir);
+          }
+          await fs.rename(tmp, final);
+          await fsyncDir(dir);
+          return location;
+        } catch (err) {
+          if (!closed) await file.close().catch(() => {});
+          closed = true;
+          await fs.rm(tmp, { force: true });
+          throw new CoreError(
+            'storage_failed',
+            'Something went wrong while writing the file to disk',
+            undefined,
+            { cause: err },
+          );
+        }
+      },
+      discard: async () => {
+        if (settled) return;
+        settled = true;
+        if (!closed) await file.close().catch(() => {});
+        closed = true;
+        await fs.rm(tmp, { force: true });
+      },
+    };
   }
 
   async *list(): AsyncGenerator<string> {
@@ -285,7 +389,11 @@ export class LocalBlobStore implements BlobStore {
   }
 }
 
-async function writeAll(fh: fs.FileHandle, chunks: Buffer[], position: number): Promise<void> {
+export async function writeAll(
+  fh: fs.FileHandle,
+  chunks: Buffer[],
+  position: number,
+): Promise<void> {
   let at = position;
   let rest = chunks;
   while (rest.length > 0) {
@@ -313,4 +421,18 @@ async function fsyncDir(dir: string): Promise<void> {
   } finally {
     await d.close();
   }
+}
+
+/** The SHA-256 of a file's first `size` bytes, read in 1 MiB positional reads. */
+async function hashFile(fh: fs.FileHandle, size: number): Promise<string> {
+  const hash = createHash('sha256');
+  const buf = Buffer.allocUnsafe(READ_CHUNK);
+  let at = 0;
+  while (at < size) {
+    const { bytesRead } = await fh.read(buf, 0, Math.min(READ_CHUNK, size - at), at);
+    if (bytesRead === 0) break;
+    hash.update(buf.subarray(0, bytesRead));
+    at += bytesRead;
+  }
+  return hash.digest('hex');
 }

@@ -25,6 +25,7 @@ export interface Database {
   invites: InvitesTable;
   fs_nodes: FsNodesTable;
   fs_changes: FsChangesTable;
+  tus_uploads: TusUploadsTable;
 }
 
 /** Instance-wide values shared by every node (the captcha's HMAC key). */
@@ -291,4 +292,17 @@ export interface FsChangesTable {
   path_new: Generated<string>;
   action: string;
   type: string;
+}
+
+/** Resumable (tus) uploads, from creation until they expire (0011). */
+export interface TusUploadsTable {
+  id: string;
+  owner_id: string | null;
+  owner_ip: string | null;
+  length: number;
+  name: string;
+  created_at: number;
+  expires_at: number;
+  file_id: string | null;
+  finished_at: number | null;
 }

@@ -46,8 +46,11 @@ export async function abandonedStaging(
   opts: { remove: boolean; legacy: boolean },
 ): Promise<number> {
   let n = 0;
-  for (const name of await fs.readdir(dir).catch(() => [] as string[])) {
-    if (!isAbandoned(name, opts)) continue;
+  // Files only: folders (`tus/`, resumable uploads, expired by their own sweep) are not staging files.
+  const entries = await fs.readdir(dir, { withFileTypes: true }).catch(() => []);
+  for (const e of entries) {
+    const name = e.name;
+    if (!e.isFile() || !isAbandoned(name, opts)) continue;
     n++;
     if (opts.remove) await fs.rm(path.join(dir, name), { force: true });
   }

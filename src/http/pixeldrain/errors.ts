@@ -199,6 +199,11 @@ const TABLE: Record<CoreErrorCode, Omit<PdError, 'extra'>> = {
     value: 'cannot_modify_self',
     message: 'Administrators cannot disable, delete or demote their own account',
   },
+  too_many_pending_uploads: {
+    status: 429,
+    value: 'too_many_pending_uploads',
+    message: 'You have too many unfinished uploads: finish or cancel one of them first',
+  },
 };
 
 /** One validation problem as one of pixeldrain's input errors (spec 1.5). */

@@ -27,11 +27,13 @@ import { logFailure } from '../common/logging.js';
 import { registerFileTimeseries } from './file.timeseries.js';
 import { registerUserTimeSeries } from './user.time_series.js';
 import { adminApi } from '../admin/index.js';
+import type { TusBackend } from '../../storage/tus/backend.js';
+import { registerTus } from './tus/index.js';
 
 /** The pixeldrain dialect, mounted under /api. */
 export async function pixeldrainApi(
   app: FastifyInstance,
-  opts: { core: Core; config: Config },
+  opts: { core: Core; config: Config; tus?: TusBackend | null },
 ): Promise<void> {
   const { core, config } = opts;
   const secureCookies = config.publicUrl?.startsWith('https:') ?? false;
@@ -73,6 +75,9 @@ export async function pixeldrainApi(
   registerUserSession(app, core, secureCookies);
   registerUserAccount(app, core, config);
   registerUserFiles(app, core);
+
+  // Resumable uploads (tus, issue 17).
+  registerTus(app, core, opts.tus ?? null);
 
   // The filesystem API (issue 16).
   registerFilesystem(app, core);

@@ -48,6 +48,10 @@ export class Pages {
         registration: this.config.registration,
         maxFileSize: this.config.maxFileSize,
         urlUploads: this.config.urlUploads,
+        resumable: {
+          threshold: this.config.tusWebThreshold,
+          chunkSize: this.config.tusWebChunkSize,
+        },
       },
       theme: themeOf(req),
       path: req.url,

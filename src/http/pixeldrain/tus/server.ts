@@ -1,0 +1,80 @@
+import { randomBytes } from 'node:crypto';
+import { Server } from '@tus/server';
+import { ERRORS } from '@tus/utils';
+import { CoreError } from '../../../core/errors.js';
+import type { Core } from '../../../core/index.js';
+import type { ResumableService } from '../../../core/resumable/index.js';
+import type { TusBackend } from '../../../storage/tus/backend.js';
+import { errorBody, toPdError } from '../errors.js';
+import { contextOf } from './context.js';
+
+export const TUS_PATH = '/api/tus';
+/** Headers of ours the browser may read on tus answers. */
+export const EXPOSED = ['Stowage-File-Id', 'Stowage-Delete-Key'];
+
+function isTusError(err: unknown): err is { status_code: number; body: string } {
+  return (
+    typeof err === 'object' &&
+    err !== null &&
+    typeof (err as { status_code?: unknown }).status_code === 'number' &&
+    typeof (err as { body?: unknown }).body === 'string'
+  );
+}
+
+/**
+ * The tus 1.0 server (@tus/server) on the backend's store and locker. Its hooks call the core:
+ * admission at creation (onUploadCreate), publication as a file when the last byte is in
+ * (onUploadFinish). Errors other than the protocol's become pixeldrain's JSON error bodies.
+ */
+export function createTusServer(core: Core, resumable: ResumableService, tus: TusBackend): Server {
+  return new Server({
+    path: TUS_PATH,
+    datastore: tus.datastore,
+    locker: tus.locker,
+    maxSize: resumable.maxSize,
+    // Location: /api/tus/<id>, resolved by clients against the URL they posted to (no Host trust).
+    relativeLocation: true,
+    namingFunction: () => randomBytes(16).toString('hex'),
+    exposedHeaders: EXPOSED,
+    onUploadCreate: async (req, upload) => {
+      const ctx = contextOf(req);
+      await resumable.create({
+        id: upload.id,
+        uploader: ctx.principal,
+        ip: ctx.ip,
+        length: upload.size ?? 0,
+        name: upload.metadata?.filename,
+      });
+      return {};
+    },
+    onUploadFinish: async (req, upload) => {
+      const ctx = contextOf(req);
+      const done = await resumable.finish(upload.id, ctx.principal, ctx.ip);
+      ctx.finished = true;
+      core.telemetry.event('upload', { dialect: 'pixeldrain' });
+      return {
+        headers: {
+          'Stowage-File-Id': done.fileId,
+          ...(done.deleteKey ? { 'Stowage-Delete-Key': done.deleteKey } : {}),
+        },
+      };
+    },
+    onResponseError: (req, err) => {
+      if (err === ERRORS.ERR_MAX_SIZE_EXCEEDED || err === ERRORS.ERR_SIZE_EXCEEDED) {
+        const e = toPdError(tooLarge(resumable.maxSize));
+        contextOf(req).json = true;
+        return { status_code: e.status, body: errorBody(e) };
+      }
+      if (isTusError(err)) return undefined;
+      const e = toPdError(err);
+      contextOf(req).json = true;
+      return { status_code: e.status, body: errorBody(e) };
+    },
+  });
+}
+
+function tooLarge(max: number): CoreError {
+  return new CoreError('file_too_large', 'The file you tried to upload is too large', {
+    max_size: max,
+  });
+}

@@ -1,0 +1,111 @@
+import { randomUUID } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { ERRORS, type Lock, type Locker, type RequestRelease } from '@tus/utils';
+import type { Db } from '../db.js';
+
+export interface DatabaseLockerOptions {
+  /** A held lock's row is valid this long, renewed at a third of it (a dead holder frees it then). */
+  ttlMs?: number;
+  /** How often a waiter tries again. */
+  pollMs?: number;
+  /** A waiter gives up (423 from the tus server) after this long. */
+  acquireTimeoutMs?: number;
+}
+
+/**
+ * tus's Locker on the `locks` table (a lease row per upload being written, `tus:<id>`), so that
+ * the processes sharing one data dir (`serve --workers N`: connections are spread over workers,
+ * and a client that resumes after a broken connection may reach another worker while the first
+ * one still writes) never write one upload at once. The row is taken with the same conditional
+ * UPDATE as LeasedJob's leases, renewed while held and deleted on unlock; a crashed holder's row
+ * expires after `ttlMs`.
+ *
+ * A waiter in the same process asks the holder to let go at once (tus's requestRelease, as
+ * MemoryLocker does); a holder in another process is not asked: it ends when its client's
+ * connection does (a closed socket ends the request; a silent one, the body timeout).
+ */
+export class DatabaseLocker implements Locker {
+  readonly held = new Map<string, RequestRelease>();
+  readonly ttlMs: number;
+  readonly pollMs: number;
+  readonly acquireTimeoutMs: number;
+
+  constructor(
+    readonly db: Db,
+    opts: DatabaseLockerOptions = {},
+  ) {
+    this.ttlMs = opts.ttlMs ?? 30_000;
+    this.pollMs = opts.pollMs ?? 50;
+    this.acquireTimeoutMs = opts.acquireTimeoutMs ?? 30_000;
+  }
+
+  newLock(id: string): Lock {
+    return new DatabaseLock(this, `tus:${id}`);
+  }
+
+  /** Take (or renew) the row for `holder`; false if someone else holds it. */
+  async tryAcquire(name: string, holder: string): Promise<boolean> {
+    const now = Date.now();
+    await this.db
+      .insertInto('locks')
+      .values({ name, holder: '', expires_at: 0 })
+      .onConflict((oc) => oc.column('name').doNothing())
+      .execute();
+    const res = await this.db
+      .updateTable('locks')
+      .set({ holder, expires_at: now + this.ttlMs })
+      .where('name', '=', name)
+      .where((eb) => eb.or([eb('holder', '=', holder), eb('expires_at', '<=', now)]))
+      .executeTakeFirst();
+    return Number(res.numUpdatedRows) > 0;
+  }
+
+  async release(name: string, holder: string): Promise<void> {
+    await this.db
+      .deleteFrom('locks')
+      .where('name', '=', name)
+      .where('holder', '=', holder)
+      .execute();
+  }
+}
+
+class DatabaseLock implements Lock {
+  private readonly holder = randomUUID();
+  private renew: NodeJS.Timeout | null = null;
+
+  constructor(
+    private readonly locker: DatabaseLocker,
+    private readonly name: string,
+  ) {}
+
+  async lock(signal: AbortSignal, requestRelease: RequestRelease): Promise<void> {
+    const deadline = Date.now() + this.locker.acquireTimeoutMs;
+    let asked = false;
+    for (;;) {
+      if (signal.aborted) throw ERRORS.ABORTED;
+      if (await this.locker.tryAcquire(this.name, this.holder)) break;
+      const local = this.locker.held.get(this.name);
+      if (local && !asked) {
+        asked = true;
+        await local();
+      }
+      if (Date.now() > deadline) throw ERRORS.ERR_LOCK_TIMEOUT;
+      await sleep(this.locker.pollMs);
+    }
+    this.locker.held.set(this.name, requestRelease);
+    this.renew = setInterval(
+      () => {
+        this.locker.tryAcquire(this.name, this.holder).catch(() => {});
+      },
+      Math.max(1000, this.locker.ttlMs / 3),
+    );
+    this.renew.unref();
+  }
+
+  async unlock(): Promise<void> {
+    if (this.renew) clearInterval(this.renew);
+    this.renew = null;
+    this.locker.held.delete(this.name);
+    await this.locker.release(this.name, this.holder);
+  }
+}
