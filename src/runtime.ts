@@ -27,6 +27,7 @@ import type { BlobStore } from './core/blob-store.js';
 import { ExpirySweeper } from './core/expiry.js';
 import { UploadService } from './core/uploads.js';
 import { SafeFetcher } from './net/safe-fetch.js';
+import { UrlUploads } from './core/url-uploads/index.js';
 import { KyselyAttributeRepository } from './storage/attribute-repository.js';
 import { KyselyLockRepository } from './storage/lock-repository.js';
 import {
@@ -185,7 +186,11 @@ export async function createRuntime(config: Config, opts: RuntimeOptions): Promi
     // The serving process removes derived images a crash left without their content.
     if (opts.sweepDerived ?? opts.cleanStaging) media.sweep();
     const uploads = new UploadService(files, media, lists, new KyselyAttributeRepository(db));
-    const remote = new SafeFetcher({ allow: config.urlUploadsAllow });
+    const urlUploads = new UrlUploads(new SafeFetcher({ allow: config.urlUploadsAllow }), {
+      enabled: config.urlUploads,
+      maxBytes: config.maxFileSize,
+      timeoutMs: config.urlUploadsTimeoutMs,
+    });
     const expiry = new ExpirySweeper(files, new KyselyLockRepository(db), {
       intervalMs: opts.sweepExpired ? config.expirySweepMs : 0,
       also: [(batch) => limits.inactivity.sweep(batch)],
@@ -244,7 +249,7 @@ export async function createRuntime(config: Config, opts: RuntimeOptions): Promi
         media,
         state,
         uploads,
-        remote,
+        urlUploads,
         expiry,
         readiness,
         telemetry,

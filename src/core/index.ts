@@ -4,7 +4,7 @@ import type { ListService } from './lists.js';
 import type { MediaService } from './media.js';
 import type { SharedState } from './shared-state.js';
 import type { ExpirySweeper } from './expiry.js';
-import type { RemoteSource } from './remote.js';
+import type { UrlUploads } from './url-uploads/index.js';
 import type { UploadService } from './uploads.js';
 import type { Readiness } from './readiness.js';
 import type { RulesService, SeriesRollup, SeriesService, TrafficService } from './traffic/index.js';
@@ -37,8 +37,8 @@ export interface Core {
   state: SharedState;
   /** Uploads with options: expiry, attributes, album, resize. */
   uploads: UploadService;
-  /** Fetching uploads from URLs (whether allowed at all is the configuration's call). */
-  remote: RemoteSource;
+  /** Uploads fetched from URLs (off unless the configuration allows them). */
+  urlUploads: UrlUploads;
   /** Deletes expired files (on an interval in serving processes; `runOnce` on demand). */
   expiry: ExpirySweeper;
   /** Events for monitoring (no-op unless metrics are enabled). */

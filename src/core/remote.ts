@@ -6,7 +6,12 @@ import type { Readable } from 'node:stream';
  * checked again), caps the size while streaming and bounds the total time.
  */
 export interface RemoteSource {
-  open(url: string, limits: RemoteLimits): Promise<RemoteFile>;
+  open(url: string, limits: RemoteLimits, opts?: RemoteOpenOptions): Promise<RemoteFile>;
+}
+
+export interface RemoteOpenOptions {
+  /** Aborting stops the fetch at any point (the body, once handed over, errors with the reason). */
+  signal?: AbortSignal;
 }
 
 export interface RemoteLimits {
@@ -25,6 +30,8 @@ export interface RemoteFile {
   type: string;
   /** The URL finally fetched (after redirects). */
   url: string;
+  /** The size the server declared (Content-Length), null when it did not. */
+  size: number | null;
 }
 
 export type RemoteFailure =
@@ -38,7 +45,11 @@ export type RemoteFailure =
   /** The server answered with an error status. */
   | 'http_status'
   | 'too_large'
-  | 'timeout';
+  | 'timeout'
+  /** URL uploads are switched off on this server. */
+  | 'disabled'
+  /** The fetch was given up on request (the client went away). */
+  | 'cancelled';
 
 export class RemoteFetchError extends Error {
   constructor(

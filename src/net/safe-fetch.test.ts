@@ -11,7 +11,7 @@ const LIMITS = { maxBytes: 10_000, timeoutMs: 1500 };
 beforeAll(async () => {
   server = http.createServer((req, res) => {
     if (req.url === '/ok.png') {
-      res.writeHead(200, { 'Content-Type': 'image/png' });
+      res.writeHead(200, { 'Content-Type': 'image/png', 'Content-Length': 100 });
       res.end(Buffer.alloc(100, 1));
     } else if (req.url === '/to-loopback') {
       res.writeHead(302, { Location: `http://localhost:${port}/ok.png` });
@@ -87,6 +87,7 @@ describe('SafeFetcher', () => {
     const file = await f.open(`http://127.0.0.1:${port}/ok.png`, LIMITS);
     expect(file.name).toBe('ok.png');
     expect(file.type).toBe('image/png');
+    expect(file.size).toBe(100);
     let n = 0;
     for await (const c of file.body) n += (c as Buffer).length;
     expect(n).toBe(100);
@@ -161,6 +162,27 @@ describe('SafeFetcher', () => {
       expect(r.ms, p).toBeGreaterThanOrEqual(LIMITS.timeoutMs - 50);
       expect(r.ms, p).toBeLessThan(LIMITS.timeoutMs + 1000);
     }
+  });
+
+  it("stops on the caller's signal: before the answer, and while the body streams", async () => {
+    const f = new SafeFetcher({ allow: ['127.0.0.1'] });
+    // A server that never answers: the open itself is given up.
+    let ac = new AbortController();
+    const opening = reason(
+      f.open(`http://127.0.0.1:${port}/silent`, LIMITS, { signal: ac.signal }),
+    );
+    setTimeout(() => ac.abort(), 50);
+    expect(await opening).toBe('cancelled');
+    // A body streaming (no Content-Length: size null): it errors with the reason.
+    ac = new AbortController();
+    const file = await f.open(`http://127.0.0.1:${port}/slow`, LIMITS, { signal: ac.signal });
+    expect(file.size).toBeNull();
+    setTimeout(() => ac.abort(), 150);
+    expect(await reason(Promise.resolve(file))).toBe('cancelled');
+    // Already aborted: nothing is fetched.
+    expect(
+      await reason(f.open(`http://127.0.0.1:${port}/ok.png`, LIMITS, { signal: ac.signal })),
+    ).toBe('cancelled');
   });
 
   it.each([

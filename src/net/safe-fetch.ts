@@ -8,6 +8,7 @@ import {
   RemoteFetchError,
   type RemoteFile,
   type RemoteLimits,
+  type RemoteOpenOptions,
   type RemoteSource,
 } from '../core/remote.js';
 
@@ -81,7 +82,7 @@ export class SafeFetcher implements RemoteSource {
     return ipaddr.isValid(a) && isPublic(ipaddr.parse(a));
   }
 
-  async open(url: string, limits: RemoteLimits): Promise<RemoteFile> {
+  async open(url: string, limits: RemoteLimits, opts: RemoteOpenOptions = {}): Promise<RemoteFile> {
     const timeout = new RemoteFetchError(
       'timeout',
       `The URL could not be fetched within ${Math.round(limits.timeoutMs / 100) / 10} s`,
@@ -89,6 +90,16 @@ export class SafeFetcher implements RemoteSource {
     const ac = new AbortController();
     const timer = setTimeout(() => ac.abort(timeout), limits.timeoutMs);
     timer.unref();
+    // The caller's signal (a client that went away) stops everything as the time limit does.
+    const outer = opts.signal;
+    const onCancel = () =>
+      ac.abort(
+        outer?.reason instanceof RemoteFetchError
+          ? outer.reason
+          : new RemoteFetchError('cancelled', 'The URL fetch was cancelled'),
+      );
+    if (outer?.aborted) onCancel();
+    else outer?.addEventListener('abort', onCancel, { once: true });
     let handedOver = false;
     try {
       let current = parseUrl(url);
@@ -117,11 +128,12 @@ export class SafeFetcher implements RemoteSource {
           throw tooLarge(limits.maxBytes);
         }
         const body = capped(limits.maxBytes);
-        const onAbort = () => res.destroy(timeout);
+        const onAbort = () => res.destroy(ac.signal.reason as Error);
         ac.signal.addEventListener('abort', onAbort, { once: true });
         pipeline(res, body, () => {
           clearTimeout(timer);
           ac.signal.removeEventListener('abort', onAbort);
+          outer?.removeEventListener('abort', onCancel);
         });
         handedOver = true;
         return {
@@ -129,13 +141,17 @@ export class SafeFetcher implements RemoteSource {
           name: fileNameOf(res.headers['content-disposition'], current),
           type: String(res.headers['content-type'] ?? ''),
           url: current.href,
+          size: Number.isSafeInteger(declared) && declared >= 0 ? declared : null,
         };
       }
     } catch (err) {
-      if (ac.signal.aborted) throw timeout;
+      if (ac.signal.aborted) throw ac.signal.reason as Error;
       throw err;
     } finally {
-      if (!handedOver) clearTimeout(timer);
+      if (!handedOver) {
+        clearTimeout(timer);
+        outer?.removeEventListener('abort', onCancel);
+      }
     }
   }
 

@@ -2,7 +2,10 @@
 // settings. Each test makes its own user; the API checks what the pages did.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { basic, startServer, type TestServer } from '../helpers.js';
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import { basic, startServer, tempDir, type TestServer } from '../helpers.js';
+import { bash } from '../recipes-helpers.js';
 import { browserUnavailable, launch, newPage, screenshot } from './browser.js';
 
 const skip = browserUnavailable();
@@ -220,13 +223,61 @@ describe.skipIf(skip !== null)('account pages in a real browser', () => {
     page.once('dialog', (d) => void d.accept());
     await row.getByRole('button', { name: 'Revoke key test uploader' }).click();
     await page.getByText('Revoked the key “test uploader”.').waitFor();
-    expect(await page.getByRole('row', { name: /test uploader/ }).count()).toBe(0);
+    // The list reloads after the notice: wait for it.
+    await expect.poll(() => page.getByRole('row', { name: /test uploader/ }).count()).toBe(0);
     expect((await put()).status).toBe(401);
 
-    // The curl example names this server.
-    expect(await page.locator('pre').textContent()).toBe(
-      `curl -T file.txt -u :KEY ${server.url}/api/file/`,
+    // The curl recipe names this server (KEY until an upload key is made for the recipes).
+    expect(await page.getByTestId('recipe-curl').textContent()).toBe(
+      `curl -T file.txt -u ':KEY' '${server.url}/api/file/'`,
     );
+    expect(problems).toEqual([]);
+    await context.close();
+  });
+
+  it('uploader recipes: an upload key filled in, the curl command shown works, fits a phone', async () => {
+    const { context, page, problems } = await newPage(browser, {
+      viewport: { width: 390, height: 844 },
+    });
+    const key = await apiUser(newName());
+    await loggedIn(context, key);
+    await page.goto(`${server.url}/account/keys`);
+    await page.getByText('This session').waitFor();
+    await page.getByRole('button', { name: 'Make an upload key for these recipes' }).click();
+    await page.getByText('Filled in with a new upload-only key').waitFor();
+    await page.getByRole('row', { name: /uploader/ }).waitFor();
+    const curl = (await page.getByTestId('recipe-curl').textContent())!;
+    expect(curl).toMatch(
+      new RegExp(`^curl -T file\\.txt -u ':[0-9a-f-]{36}' '${server.url}/api/file/'$`),
+    );
+    const flameshot = (await page.getByTestId('recipe-flameshot').textContent())!;
+    expect(flameshot).toContain(`'${server.url}/api/file/screenshot.png'`);
+    expect(flameshot.startsWith('#!/bin/sh\n')).toBe(true);
+    const steps = (await page.getByTestId('recipe-shortcut').textContent())!;
+    expect(steps).toContain(`${server.url}/api/file/`);
+    expect(steps).toMatch(/Authorization = Basic [A-Za-z0-9+/=]+/);
+    await screenshot(page, 'account-uploader-recipes');
+    // Readable on a phone: nothing wider than the screen.
+    const overflow = await page.evaluate(
+      () => document.documentElement.scrollWidth - document.documentElement.clientWidth,
+    );
+    expect(overflow).toBe(0);
+
+    // The command as shown, run: the file lands in the account.
+    const dir = await tempDir('stowage-curl-recipe-');
+    try {
+      await fs.writeFile(path.join(dir, 'file.txt'), 'from the keys page');
+      const run = await bash(curl, dir);
+      expect(run.code, run.err).toBe(0);
+      const { id } = JSON.parse(run.out) as { id: string };
+      const mine = await fetch(`${server.url}/api/user/files`, {
+        headers: { Authorization: basic(key) },
+      });
+      const files = ((await mine.json()) as { files: { id: string }[] }).files;
+      expect(files.map((f) => f.id)).toContain(id);
+    } finally {
+      await fs.rm(dir, { recursive: true, force: true });
+    }
     expect(problems).toEqual([]);
     await context.close();
   });

@@ -81,6 +81,8 @@ const REMOTE: Record<RemoteFailure, number> = {
   http_status: 622,
   too_large: 400,
   timeout: 622,
+  disabled: 403,
+  cancelled: 622,
 };
 
 export const INTERNAL: ChvError = { message: 'Internal error', code: 500 };
@@ -94,6 +96,7 @@ export function toChvError(err: unknown, maxFileSize: number): ChvError {
   }
   if (err instanceof RemoteFetchError) {
     if (err.reason === 'too_large') return tooBig(maxFileSize);
+    if (err.reason === 'disabled') return { message: 'URL uploading is disabled', code: 403 };
     return { message: `Invalid image URL: ${err.message}`, code: REMOTE[err.reason] };
   }
   if (err instanceof BodyError) {

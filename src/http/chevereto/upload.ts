@@ -9,7 +9,6 @@ import { CoreError } from '../../core/errors.js';
 import { parseDurationSeconds } from '../../core/expiry.js';
 import type { Core } from '../../core/index.js';
 import { detectMediaType } from '../../core/media-type.js';
-import { RemoteFetchError } from '../../core/remote.js';
 import type { PublishResult } from '../../core/uploads.js';
 import { closeAfterResponse } from '../common/early-reject.js';
 import { originOf } from '../web/sharex.js';
@@ -256,7 +255,7 @@ export function registerUpload(app: FastifyInstance, core: Core, config: Config)
       }
       if (!source) throw fail('Empty upload source', 130);
       if (source.kind === 'invalid') throw source.error ?? fail('Invalid file source', 620);
-      if (source.kind === 'url' && !config.urlUploads) throw fail('URL uploading is disabled', 403);
+      if (source.kind === 'url') core.urlUploads.checkEnabled();
       // The quotas before a URL is fetched (a direct upload checked them itself).
       if (source.kind !== 'direct')
         await core.files.checkUploadQuota(uploader, null, { ip: req.ip });
@@ -308,29 +307,22 @@ async function fromUrl(
   ip: string,
 ): Promise<{ result: PublishResult; originalFilename: string }> {
   optionsOf(params, uploader);
-  const remote = await core.remote.open(url, {
-    maxBytes: config.maxFileSize,
-    timeoutMs: config.urlUploadsTimeoutMs,
-  });
-  let failure: unknown = null;
-  remote.body.on('error', (err) => (failure = err));
-  try {
-    const type = remote.type.split(';')[0]!.trim().toLowerCase();
-    return await publish(
-      core,
-      config,
-      params,
-      uploader,
-      { body: remote.body, filename: fileNameFor(remote.name, type) },
-      ip,
-    );
-  } catch (err) {
-    // The core only saw the body stop: say why it stopped (too large, too slow).
-    if (failure instanceof RemoteFetchError) throw failure;
-    throw err;
-  } finally {
-    remote.body.destroy();
-  }
+  return core.urlUploads.upload(
+    url,
+    (remote) => {
+      const type = remote.type.split(';')[0]!.trim().toLowerCase();
+      return publish(
+        core,
+        config,
+        params,
+        uploader,
+        { body: remote.body, filename: fileNameFor(remote.name, type) },
+        ip,
+      );
+    },
+    // The quotas again, now that the size may be known (before a byte of the body is read).
+    { admit: (size) => core.files.checkUploadQuota(uploader, size, { ip }) },
+  );
 }
 
 async function respond(

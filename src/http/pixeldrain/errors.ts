@@ -1,6 +1,7 @@
 import type { FastifyReply } from 'fastify';
 import type { CoreErrorCode, ValidationIssue } from '../../core/errors.js';
 import { CoreError, isUnavailable } from '../../core/errors.js';
+import { RemoteFetchError, type RemoteFailure } from '../../core/remote.js';
 import { BodyError } from '../common/form.js';
 import { frameworkClientError, isInvalidMediaType } from '../common/framework-error.js';
 
@@ -285,8 +286,25 @@ function bodyError(err: BodyError): PdError {
   return { status: 400, value: 'error_reading_input', message: err.message };
 }
 
+/**
+ * URL uploads (`POST /api/file` with `url=`): why the server could not fetch the URL. The message
+ * is the fetcher's own (it names the address, the status or the limit).
+ */
+const REMOTE: Record<RemoteFailure, { status: number; value: string }> = {
+  disabled: { status: 403, value: 'url_uploads_disabled' },
+  invalid_url: { status: 400, value: 'invalid_url' },
+  forbidden_address: { status: 400, value: 'forbidden_address' },
+  unreachable: { status: 502, value: 'remote_unreachable' },
+  too_many_redirects: { status: 502, value: 'remote_too_many_redirects' },
+  http_status: { status: 502, value: 'remote_http_status' },
+  too_large: { status: 413, value: 'file_too_large' },
+  timeout: { status: 504, value: 'remote_timeout' },
+  cancelled: { status: 400, value: 'error_reading_input' },
+};
+
 export function toPdError(err: unknown): PdError {
   if (err instanceof PdFailure) return err.error;
+  if (err instanceof RemoteFetchError) return { ...REMOTE[err.reason], message: err.message };
   if (err instanceof BodyError) return bodyError(err);
   if (err instanceof CoreError) {
     if (err.code === 'invalid_input') {

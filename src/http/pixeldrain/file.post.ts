@@ -5,7 +5,8 @@ import type { StagedUpload, UploadInput, UploadResult } from '../../core/files.j
 import type { Core } from '../../core/index.js';
 import { baseName } from '../../core/names.js';
 import { principalOf } from './auth.js';
-import { declaredLength, failUpload } from './upload.js';
+import { declaredLength, failUpload, newFileBody } from './upload.js';
+import { uploadFromUrl, type UrlUploadRequest } from './file.post-url.js';
 import { readForm } from '../common/form.js';
 import { readMultipart } from '../common/multipart.js';
 import { FORM_MAX_BYTES, sendJson } from './respond.js';
@@ -17,10 +18,25 @@ import {
   TAGS,
   UPLOAD_FORM,
   UPLOAD_QUERY,
+  URL_UPLOAD_PROGRESS,
 } from './schemas.js';
 
 /** Room for the multipart framing and small fields around the file part. */
 const FORM_OVERHEAD = 1024 * 1024;
+
+/** A `url=` upload's parameters from the form (`name`, `anonymous` as for a file part). */
+function urlRequest(
+  req: FastifyRequest<{ Querystring: Record<string, string> }>,
+  fields: Record<string, string>,
+  uploader: Principal | null,
+): UrlUploadRequest {
+  return {
+    url: fields.url ?? '',
+    name: fields.name,
+    uploader,
+    anonymous: truthy(fields.anonymous) || truthy(req.query.anonymous),
+  };
+}
 
 function truthy(v: unknown): boolean {
   return typeof v === 'string' && ['true', '1', 'yes', 'on'].includes(v.toLowerCase());
@@ -41,23 +57,27 @@ function registerAt(app: FastifyInstance, core: Core, url: string): void {
     url,
     {
       schema: {
-        summary: 'Upload a file (multipart form)',
+        summary: 'Upload a file (multipart form), or from a URL',
         description:
-          'Multipart form with optional `name` and the `file` part last; fields before the file are checked before its bytes are read. `grab_file=<id>` (multipart or urlencoded) copies an existing file instead.',
+          'Multipart form with optional `name` and the `file` part last; fields before the file are checked before its bytes are read. `grab_file=<id>` (multipart or urlencoded) copies an existing file instead. `url=<http(s) URL>` (multipart or urlencoded, optional `name`) makes the server fetch the file, when URL uploads are on (STOWAGE_URL_UPLOADS): private and loopback addresses refused, the size limit and STOWAGE_URL_UPLOADS_TIMEOUT_MS apply; with `Accept: application/x-ndjson` the answer is 200 at once and streams progress, then the result (see 200).',
         tags: [TAGS.files],
         security: AUTH_OPTIONAL,
         querystring: UPLOAD_QUERY,
         body: UPLOAD_FORM,
         response: {
+          200: URL_UPLOAD_PROGRESS,
           201: json('NewFile', 'Exactly {"success":true,"id":"…"}, after deleteKey if anonymous'),
           ...errors({
-            400: 'error_reading_input, user_out_of_space, too_many_files',
+            400: 'error_reading_input, user_out_of_space, too_many_files; url: invalid_url (not an absolute http(s) URL, or credentials in it), forbidden_address (the host is or resolves to a private, loopback, link-local or reserved address)',
             ...AUTH_ERRORS,
+            403: 'url: url_uploads_disabled (URL uploads are off on this server)',
             404: 'not_found (grab_file)',
-            413: 'file_too_large',
+            413: 'file_too_large (also a URL whose file is over the limit)',
             429: 'ip_rate_limit_reached (anonymous uploads of this address for today; Retry-After)',
             422: 'no_file, string_out_of_range, name_contains_illegal_character',
             500: 'writing, internal',
+            502: 'url: remote_unreachable (no DNS answer, connection failed), remote_http_status (the URL answered with an error status), remote_too_many_redirects (more than 3)',
+            504: 'url: remote_timeout (the fetch took longer than STOWAGE_URL_UPLOADS_TIMEOUT_MS)',
           }),
         },
       },
@@ -75,19 +95,18 @@ function registerAt(app: FastifyInstance, core: Core, url: string): void {
         if (!/^\s*multipart\/form-data/i.test(req.headers['content-type'] ?? '')) {
           // A urlencoded form can only be a grab (copy an existing file into the account).
           const { fields } = await readForm(req.raw, reply.raw, FORM_MAX_BYTES);
+          if (!fields.grab_file && fields.url !== undefined) {
+            return await uploadFromUrl(core, req, reply, urlRequest(req, fields, uploader));
+          }
           if (!fields.grab_file) throw new CoreError('no_file');
           const copy = await core.files.grab(fields.grab_file, uploader);
           core.telemetry.event('upload', { dialect: 'pixeldrain' });
           return sendJson(reply, { success: true, id: copy.id }, 201);
         }
-        const { file, deleteKey } = await receiveForm(core, req, reply, uploader);
+        const received = await receiveForm(core, req, reply, uploader);
+        if ('url' in received) return await uploadFromUrl(core, req, reply, received.url);
         core.telemetry.event('upload', { dialect: 'pixeldrain' });
-        // Exactly {"success":true,"id":"..."}: clients regex the raw body (spec 1.4). For an anonymous
-        // upload the delete key goes *before* `success`, so `"success":true,"id":"(.*)"` still matches.
-        const body = deleteKey
-          ? { deleteKey, success: true, id: file.id }
-          : { success: true, id: file.id };
-        return reply.code(201).type('application/json; charset=utf-8').send(JSON.stringify(body));
+        return reply.code(201).type('application/json; charset=utf-8').send(newFileBody(received));
       } catch (err) {
         return failUpload(req, reply, err);
       }
@@ -100,7 +119,7 @@ async function receiveForm(
   req: FastifyRequest<{ Querystring: Record<string, string> }>,
   reply: FastifyReply,
   uploader: Principal | null,
-): Promise<UploadResult> {
+): Promise<UploadResult | { url: UrlUploadRequest }> {
   const fields: Record<string, string> = {};
   // The file part is staged as it arrives and published only once the whole body has been read:
   // a body cut off or malformed after the part leaves no file behind.
@@ -141,5 +160,6 @@ async function receiveForm(
   } | null;
   if (ready) return core.files.publishStaged(await ready.staged, ready.input);
   if (grab !== null) return { file: await core.files.grab(grab, uploader) };
+  if (fields.url !== undefined) return { url: urlRequest(req, fields, uploader) };
   throw new CoreError('no_file');
 }

@@ -20,3 +20,15 @@ export function failUpload(req: FastifyRequest, reply: FastifyReply, err: unknow
   closeAfterResponse(req.raw, reply.raw);
   return sendPdError(reply, e);
 }
+
+/**
+ * The answer to `POST /api/file`: exactly `{"success":true,"id":"..."}` (clients regex the raw body,
+ * spec 1.4). For an anonymous upload the delete key goes *before* `success`, so
+ * `"success":true,"id":"(.*)"` still matches.
+ */
+export function newFileBody(result: { file: { id: string }; deleteKey?: string }): string {
+  const { file, deleteKey } = result;
+  return JSON.stringify(
+    deleteKey ? { deleteKey, success: true, id: file.id } : { success: true, id: file.id },
+  );
+}

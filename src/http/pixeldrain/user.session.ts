@@ -1,5 +1,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { invalidInput } from '../../core/errors.js';
 import type { Core } from '../../core/index.js';
+import { ACCESS_LEVELS, type AccessLevel } from '../../core/records.js';
 import { readForm } from '../common/form.js';
 import { callerOf } from './auth.js';
 import { sendPdError, toPdError } from './errors.js';
@@ -27,10 +29,19 @@ export function registerUserSession(
   const post = {
     ...common,
     summary: 'Create an API key',
-    body: form({ app_name: str('Name for the new key') }),
+    body: form({
+      app_name: str('Name for the new key'),
+      access_level: str(
+        'Stowage: `basic` (upload only: the uploader recipes of the keys page), `apikey` or `full` (default)',
+      ),
+    }),
     response: {
       201: json('Session', 'The new key, in auth_key'),
-      ...errors({ 400: 'error_reading_input', ...AUTH_ERRORS, 413: 'request_too_large' }),
+      ...errors({
+        400: 'error_reading_input, multiple_errors (enum_parse_failed: access_level)',
+        ...AUTH_ERRORS,
+        413: 'request_too_large',
+      }),
     },
   };
   const get = {
@@ -57,10 +68,17 @@ export function registerUserSession(
     try {
       const principal = await callerOf(core, req);
       const { fields } = await readForm(req.raw, reply.raw, FORM_MAX_BYTES);
+      const level = fields.access_level;
+      if (level !== undefined && !(ACCESS_LEVELS as readonly string[]).includes(level)) {
+        throw invalidInput([
+          { field: 'access_level', problem: 'invalid_enum', allowed: ACCESS_LEVELS },
+        ]);
+      }
       const session = await core.accounts.createSession(
         principal,
         fields.app_name ?? '',
         clientInfo(req),
+        level ? { accessLevel: level as AccessLevel } : {},
       );
       return sendJson(reply, newSessionJson(session), 201);
     } catch (err) {

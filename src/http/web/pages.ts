@@ -47,6 +47,7 @@ export class Pages {
         anonymousUploads: this.config.allowAnonymousUploads,
         registration: this.config.registration,
         maxFileSize: this.config.maxFileSize,
+        urlUploads: this.config.urlUploads,
         resumable: {
           threshold: this.config.tusWebThreshold,
           chunkSize: this.config.tusWebChunkSize,
