@@ -28,4 +28,22 @@ describe('tus settings', () => {
       /STOWAGE_TUS_MAX_PENDING/,
     );
   });
+
+  it('the web UI: files over 64 MiB go through tus in 64 MiB PATCHes, both settable', () => {
+    const d = loadConfig({}, {});
+    expect(d.tusWebThreshold).toBe(64 * 1024 ** 2);
+    expect(d.tusWebChunkSize).toBe(64 * 1024 ** 2);
+    const c = loadConfig(
+      {},
+      { STOWAGE_TUS_WEB_THRESHOLD: '1MiB', STOWAGE_TUS_WEB_CHUNK_SIZE: '256KiB' },
+    );
+    expect(c.tusWebThreshold).toBe(1024 ** 2);
+    expect(c.tusWebChunkSize).toBe(256 * 1024);
+    expect(() => loadConfig({}, { STOWAGE_TUS_WEB_CHUNK_SIZE: '1000' })).toThrow(
+      /STOWAGE_TUS_WEB_CHUNK_SIZE/,
+    );
+    expect(() => loadConfig({}, { STOWAGE_TUS_WEB_THRESHOLD: 'big' })).toThrow(
+      /STOWAGE_TUS_WEB_THRESHOLD/,
+    );
+  });
 });

@@ -1,4 +1,4 @@
-import { ConfigError, parseInteger, type Picker } from './config-values.js';
+import { ConfigError, parseInteger, parseSize, type Picker } from './config-values.js';
 
 /** Resumable uploads (tus, issue 17). Part of `Config`. */
 export interface TusConfig {
@@ -6,17 +6,28 @@ export interface TusConfig {
   tusExpiryMs: number;
   /** Unfinished resumable uploads one account (or one address, anonymous) may hold at once. */
   tusMaxPending: number;
+  /** The web UI sends files larger than this through tus, smaller ones in one PUT (bytes). */
+  tusWebThreshold: number;
+  /** The web UI's tus PATCH size (bytes): proxies that cut long requests cost one chunk at most. */
+  tusWebChunkSize: number;
 }
 
 export const TUS_ENV: Record<keyof TusConfig, string> = {
   tusExpiryMs: 'STOWAGE_TUS_EXPIRY',
   tusMaxPending: 'STOWAGE_TUS_MAX_PENDING',
+  tusWebThreshold: 'STOWAGE_TUS_WEB_THRESHOLD',
+  tusWebChunkSize: 'STOWAGE_TUS_WEB_CHUNK_SIZE',
 };
 
 export const TUS_DEFAULTS: TusConfig = {
   tusExpiryMs: 24 * 3_600_000,
   tusMaxPending: 10,
+  tusWebThreshold: 64 * 1024 ** 2,
+  tusWebChunkSize: 64 * 1024 ** 2,
 };
+
+/** The smallest web chunk: below it the per-request overhead dominates. */
+const MIN_WEB_CHUNK = 64 * 1024;
 
 const UNIT_MS = { s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 } as const;
 
@@ -39,5 +50,16 @@ export function loadTusConfig(c: TusConfig, pick: Picker<keyof TusConfig>): void
   const pending = pick('tusMaxPending');
   if (pending) {
     c.tusMaxPending = parseInteger(pending.setting, pending.value as string | number, 1, 10_000);
+  }
+  const threshold = pick('tusWebThreshold');
+  if (threshold) {
+    c.tusWebThreshold = parseSize(threshold.setting, threshold.value as string | number);
+  }
+  const chunk = pick('tusWebChunkSize');
+  if (chunk) {
+    c.tusWebChunkSize = parseSize(chunk.setting, chunk.value as string | number);
+    if (c.tusWebChunkSize < MIN_WEB_CHUNK) {
+      throw new ConfigError(chunk.setting, 'must be at least 64KiB');
+    }
   }
 }

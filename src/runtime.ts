@@ -273,6 +273,7 @@ export async function createRuntime(config: Config, opts: RuntimeOptions): Promi
       tus,
       close: async () => {
         await tusSweep?.stop();
+        await tus?.close?.();
         await scanning?.close();
         await expiry.stop();
         await seriesRollup.stop();

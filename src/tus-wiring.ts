@@ -16,6 +16,7 @@ import type { TusBackend } from './storage/tus/backend.js';
 import { DatabaseLocker } from './storage/tus/db-locker.js';
 import { TusFileStore } from './storage/tus/file-store.js';
 import { KyselyResumableRepository } from './storage/tus/upload-repository.js';
+import { s3TusBackend, type S3TusBackend } from './storage/tus/s3-backend.js';
 
 export type { TusBackend } from './storage/tus/backend.js';
 
@@ -28,19 +29,16 @@ export const TUS_SWEEP_MS = 5 * 60_000;
  * process of a data dir shares (`--workers`). The scale-out stack (S3) plugs its store and
  * locker in here. null: resumable uploads are not available with this store.
  */
-export function tusBackendFor(deps: {
-  config: Config;
-  db: Db;
-  /** The blob store the finished uploads are adopted by. */
-  blobs: BlobStore;
-  /** The blob store was replaced (tests' in-memory double): no tus store for it. */
-  customBlobStore: boolean;
-}): (TusBackend & { bytes: ResumableBytes }) | null {
-  const { config, db } = deps;
-  if (config.storage === 'fs' && !deps.customBlobStore) {
+export function tusBackendFor(
+  config: Config,
+  db: Db,
+  custom: boolean,
+): (TusBackend & { bytes: ResumableBytes; sweepOrphans?: S3TusBackend['sweepOrphans'] }) | null {
+  if (config.storage === 'fs' && !custom) {
     const store = new TusFileStore(path.join(config.dataDir, 'staging', TUS_STAGING));
     return { datastore: store, bytes: store, locker: new DatabaseLocker(db) };
   }
+  if (config.storage === 's3' && !custom) return s3TusBackend(config, db);
   return null;
 }
 
@@ -59,22 +57,29 @@ export function createResumable(deps: {
   tusSweep: ResumableSweep | null;
   tus: TusBackend | null;
 } {
-  const backend = tusBackendFor(deps);
+  const backend = tusBackendFor(deps.config, deps.db, deps.customBlobStore);
   if (!backend) return { resumable: null, tusSweep: null, tus: null };
   const clock = deps.now ? { now: deps.now } : {};
-  const resumable = new ResumableService(
-    new KyselyResumableRepository(deps.db),
-    deps.files,
-    deps.blobs,
-    backend.bytes,
-    {
-      expiryMs: deps.config.tusExpiryMs,
-      maxPending: deps.config.tusMaxPending,
-      inlineMax: deps.files.inlineMax,
-      ...clock,
-    },
-  );
-  const tusSweep = resumableSweep(resumable, new KyselyLockRepository(deps.db), {
+  const repo = new KyselyResumableRepository(deps.db);
+  const resumable = new ResumableService(repo, deps.files, deps.blobs, backend.bytes, {
+    expiryMs: deps.config.tusExpiryMs,
+    maxPending: deps.config.tusMaxPending,
+    inlineMax: deps.files.inlineMax,
+    ...clock,
+  });
+  // The same sweep (one node at a time) also clears the bucket of uploads no row knows.
+  const sweepOrphans = backend.sweepOrphans;
+  const now = deps.now ?? Date.now;
+  const sweeper = sweepOrphans
+    ? {
+        sweep: async (lease: () => Promise<boolean>) => {
+          const n = await resumable.sweep(lease);
+          if (!(await lease())) return n;
+          return n + (await sweepOrphans(async (id) => (await repo.get(id)) !== null, now()));
+        },
+      }
+    : resumable;
+  const tusSweep = resumableSweep(sweeper, new KyselyLockRepository(deps.db), {
     intervalMs: deps.intervalMs,
     ...clock,
   });
@@ -82,6 +87,10 @@ export function createResumable(deps: {
   return {
     resumable,
     tusSweep,
-    tus: { datastore: backend.datastore, locker: backend.locker },
+    tus: {
+      datastore: backend.datastore,
+      locker: backend.locker,
+      ...(backend.close ? { close: backend.close } : {}),
+    },
   };
 }

@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process';
+import net from 'node:net';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -319,4 +320,43 @@ describe('invalid configuration fails at start with one line naming the setting'
       await srv.stop();
     }
   });
+});
+
+describe('a port that is taken', () => {
+  let dataDir: string;
+  let blocker: net.Server;
+  let port: number;
+  beforeAll(async () => {
+    dataDir = await tempDir('stowage-cli-port-');
+    blocker = net.createServer();
+    await new Promise<void>((resolve) => blocker.listen(0, '127.0.0.1', resolve));
+    port = (blocker.address() as net.AddressInfo).port;
+  });
+  afterAll(async () => {
+    await new Promise((resolve) => blocker?.close(resolve));
+    if (dataDir) await fs.rm(dataDir, { recursive: true, force: true });
+  });
+
+  it.each([
+    ['one process', '1'],
+    ['two workers', '2'],
+  ])(
+    '%s: one line naming the address and --port, a non-zero exit',
+    async (_title, workers) => {
+      const r = await runBounded(
+        ['serve', '--data-dir', dataDir, '--host', '127.0.0.1', '--port', String(port)],
+        { STOWAGE_WORKERS: workers },
+        60_000,
+      );
+      expect(r.timedOut).toBe(false);
+      expect(r.code).not.toBe(0);
+      expect(r.code).not.toBeNull();
+      const errLines = lines(r.stderr);
+      expect(errLines).toHaveLength(1);
+      expect(errLines[0]).toContain(`127.0.0.1:${port} is already in use`);
+      expect(errLines[0]).toContain('--port');
+      expect(r.stderr).not.toMatch(/EADDRINUSE|\n\s+at /);
+    },
+    120_000,
+  );
 });

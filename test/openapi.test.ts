@@ -1,9 +1,12 @@
 import diagnostics from 'node:diagnostics_channel';
+import http from 'node:http';
 import fs from 'node:fs';
 import path from 'node:path';
 import type { FastifyInstance, RouteOptions } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FileRecord } from '../src/core/records.js';
+import SwaggerParser from '@apidevtools/swagger-parser';
+import { LITERAL_PATHS } from '../src/http/openapi.js';
 import { fileInfo } from '../src/http/pixeldrain/file-info.js';
 import { ROOT, startServer, type TestServer } from './helpers.js';
 
@@ -57,8 +60,17 @@ const FILE_INFO_KEYS = [
  * Fastify's `/file/:id` as OpenAPI's `/file/{id}` (a regex after the name is not part of it; it
  * may hold one level of groups) and a wildcard `*` as `{*}`, as @fastify/swagger writes them.
  */
-const openApiPath = (url: string) =>
+const swaggerPath = (url: string) =>
   url.replace(/:([A-Za-z0-9_]+)(?:\((?:[^()]|\([^()]*\))*\))?/g, '{$1}').replace(/\*/g, '{*}');
+/**
+ * Where the document has a route: cleanOpenApi's changes (literal paths, `{*}` as `{path}`), and
+ * parameters compared by position only (OpenAPI allows one template per shape).
+ */
+const signature = (p: string) => p.replace(/\{[^}]*\}/g, '{}');
+const openApiPath = (url: string) => {
+  const p = swaggerPath(url);
+  return signature((LITERAL_PATHS[p] ?? p).replace(/\{\*\}/g, '{path}'));
+};
 
 let server: TestServer;
 let doc: OpenApiDoc;
@@ -105,6 +117,10 @@ describe('the OpenAPI document', () => {
     }
   });
 
+  it('is valid OpenAPI 3.0 (swagger-parser: the schema, paths, parameters, references)', async () => {
+    await expect(SwaggerParser.validate(structuredClone(doc) as never)).resolves.toBeTruthy();
+  });
+
   it('documents every registered route with its method, and nothing else', () => {
     const apiRoutes = routes.filter(
       (r) =>
@@ -112,14 +128,15 @@ describe('the OpenAPI document', () => {
         r.method !== 'HEAD' && !UNDOCUMENTED.some((re) => re.test(r.url)),
     );
     expect(apiRoutes.length).toBeGreaterThan(20);
+    const bySignature = new Map(Object.entries(doc.paths).map(([p, ops]) => [signature(p), ops]));
     const missing = apiRoutes
-      .filter((r) => !doc.paths[openApiPath(r.url)]?.[r.method.toLowerCase()])
+      .filter((r) => !bySignature.get(openApiPath(r.url))?.[r.method.toLowerCase()])
       .map((r) => `${r.method} ${r.url}`);
     expect(missing).toEqual([]);
 
     const registered = new Set(apiRoutes.map((r) => `${r.method} ${openApiPath(r.url)}`));
     const stale = Object.entries(doc.paths)
-      .flatMap(([p, ops]) => Object.keys(ops).map((m) => `${m.toUpperCase()} ${p}`))
+      .flatMap(([p, ops]) => Object.keys(ops).map((m) => `${m.toUpperCase()} ${signature(p)}`))
       .filter((op) => !registered.has(op));
     expect(stale).toEqual([]);
   });
@@ -213,6 +230,47 @@ describe('the docs page', () => {
     expect(init).toContain("resolveUrl('./json')");
     expect(init).toMatch(/validatorUrl: null/);
     expect(await (await fetch(`${server.url}/api/docs/json`)).json()).toEqual(doc);
+  });
+});
+
+describe('compression', () => {
+  const get = (url: string, encoding: string) =>
+    fetch(url, { headers: { 'Accept-Encoding': encoding } });
+
+  it('the docs page assets go out compressed, 3 times smaller at least', async () => {
+    const plain = await get(`${server.url}/api/docs/static/swagger-ui-bundle.js`, 'identity');
+    const size = (await plain.arrayBuffer()).byteLength;
+    expect(plain.headers.get('content-encoding')).toBeNull();
+    for (const encoding of ['gzip', 'br']) {
+      const r = await new Promise<{ encoding?: string; bytes: number }>((resolve, reject) => {
+        const req = http.get(
+          `${server.url}/api/docs/static/swagger-ui-bundle.js`,
+          { headers: { 'Accept-Encoding': encoding } },
+          (res) => {
+            let bytes = 0;
+            res.on('data', (c: Buffer) => (bytes += c.length));
+            res.on('end', () => resolve({ encoding: res.headers['content-encoding'], bytes }));
+            res.on('error', reject);
+          },
+        );
+        req.on('error', reject);
+      });
+      expect(r.encoding).toBe(encoding);
+      expect(r.bytes * 3).toBeLessThan(size);
+    }
+  });
+
+  it('nothing outside the docs page is compressed on the fly (downloads, API answers)', async () => {
+    const up = await fetch(`${server.url}/api/file/text.txt`, {
+      method: 'PUT',
+      body: 'a'.repeat(50_000),
+    });
+    const { id } = (await up.json()) as { id: string };
+    for (const path of [`/api/file/${id}`, `/api/file/${id}/info`, '/api/openapi.json']) {
+      const r = await get(`${server.url}${path}`, 'gzip, br');
+      expect(r.status, path).toBe(200);
+      expect(r.headers.get('content-encoding'), path).toBeNull();
+    }
   });
 });
 

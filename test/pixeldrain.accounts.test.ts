@@ -450,6 +450,26 @@ describe('pixeldrain accounts', () => {
       }
     });
 
+    it('an empty Basic password (curl -u ":$KEY" with KEY unset) is refused, not anonymous', async () => {
+      const empty = [basic(''), basic('', 'someone'), basic('  ')];
+      for (const Authorization of empty) {
+        expect((await getUser(s, { Authorization })).status).toBe(401);
+        const put = await fetch(`${s.url}/api/file/anon.txt`, {
+          method: 'PUT',
+          headers: { Authorization },
+          body: 'should not be stored',
+        });
+        expect(put.status, Authorization).toBe(401);
+        expect(((await put.json()) as { value: string }).value).toBe('authentication_failed');
+      }
+      // A download tool that always sends Basic auth, with no key set, still reads public files.
+      const up = await fetch(`${s.url}/api/file/public.txt`, { method: 'PUT', body: 'hello' });
+      const { id } = (await up.json()) as { id: string };
+      const get = await fetch(`${s.url}/api/file/${id}`, { headers: { Authorization: basic('') } });
+      expect(get.status).toBe(200);
+      expect(await get.text()).toBe('hello');
+    });
+
     it('the Basic username is ignored (ShareX sends username:key)', async () => {
       const { username, key } = await newUser(s, 'basicuser');
       for (const user of ['', username, 'someone-else']) {

@@ -74,6 +74,12 @@ describe("the README's curl walk-through", () => {
     expect(result.out).toMatch(/"title":"Holiday","date_created":"[^"]+","file_count":1/);
   });
 
+  it('runs the command-line client: a download, a folder upload and its listing', () => {
+    expect(result.out).toMatch(/^downloaded\.txt: 19 B$/m);
+    expect(result.out).toMatch(/^album\/one\.txt: \/me\/album\/one\.txt \(19 B\)$/m);
+    expect(result.out).toMatch(/^-\t19 B\t[^\t]+\tone\.txt$/m);
+  });
+
   it('runs the FileBin examples without a FileBin error', () => {
     expect(result.out).toMatch(/"status":"success","data":\{"url_id":"m-/);
     expect(result.out).not.toMatch(/"status":"error"/);

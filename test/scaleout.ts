@@ -6,6 +6,7 @@ import { Redis } from 'ioredis';
 import S3rver from 's3rver';
 import type { ConfigInput } from '../src/config.js';
 import { tempDir } from './helpers.js';
+import { extendS3rver } from './s3rver-multipart.js';
 
 /**
  * The scale-out test stack: PostgreSQL (STOWAGE_TEST_PG, default the local server), Redis
@@ -54,14 +55,18 @@ export async function startS3(bucket = 'stowage'): Promise<{
   stop(): Promise<void>;
 }> {
   const dir = await tempDir('stowage-s3-');
-  const make = (port: number) =>
-    new S3rver({
+  const make = (port: number) => {
+    const s = new S3rver({
       address: '127.0.0.1',
       port,
       silent: true,
       directory: dir,
       configureBuckets: [{ name: bucket }],
     });
+    // ListParts, AbortMultipartUpload, UploadPartCopy (tus uploads on S3 need them).
+    extendS3rver(s, dir);
+    return s;
+  };
   let server: S3rver | null = make(0);
   const addr = (await server.run()) as { address: string; port: number };
   // The SDK's default credential chain reads these; s3rver accepts its own fixed key pair.

@@ -1,8 +1,10 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import compress from '@fastify/compress';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
+import { cleanOpenApi } from './openapi-clean.js';
 import type { FastifyInstance } from 'fastify';
 
 /** Where the generated document and its docs page are served. */
@@ -39,6 +41,14 @@ export function packageVersion(): string {
 const DESCRIPTION = `Stowage is a self-hosted file-sharing server that speaks existing upload APIs, so the clients people already use work against it unchanged. It has three dialects: **pixeldrain** (\`/api/file\`, \`/api/list\`, \`/api/user\`: documented here), **FileBin** and **Chevereto** (each documented here as it lands).
 
 pixeldrain conventions: replies are compact JSON with fields in the documented order (clients regex raw bodies); every error is \`{"success":false,"value":"…","message":"…"}\`, with \`extra\` for details and \`errors\` for \`multiple_errors\`. API keys go as the HTTP Basic **password** (any user name) or in the \`pd_auth_key\` cookie. Paths ending in \`_href\` are relative to \`/api\`.`;
+
+/**
+ * Paths documented with a literal segment: Chevereto's version is a number (its route's regex), which
+ * OpenAPI cannot tell from FileBin's `v…` at the same place.
+ */
+export const LITERAL_PATHS: Record<string, string> = {
+  '/api/{version}/{action}': '/api/1/{action}',
+};
 
 /**
  * @fastify/swagger (the document, built from every route's schema as routes are added: register
@@ -92,16 +102,26 @@ export async function registerOpenApi(
         },
       },
     },
+    transformObject: (documentObject) =>
+      cleanOpenApi(
+        (documentObject as { openapiObject: Record<string, unknown> }).openapiObject,
+        LITERAL_PATHS,
+      ),
     // Components are named by their $id (FileInfo, Error…), not def-0, def-1…
     refResolver: {
       buildLocalReference: (json, _baseUri, _fragment, i) =>
         typeof json.$id === 'string' ? json.$id : `def-${i}`,
     },
   });
-  await app.register(swaggerUi, {
-    routePrefix: DOCS_PREFIX,
-    uiConfig: { deepLinking: true, docExpansion: 'list' },
-    theme: { title: 'Stowage API' },
+  // The docs page's assets (about 1.9 MB of JS and CSS) go out compressed; its scope only, so
+  // no download or API answer is ever compressed on the fly.
+  await app.register(async (docs) => {
+    await docs.register(compress, { global: true, encodings: ['br', 'gzip'], threshold: 1024 });
+    await docs.register(swaggerUi, {
+      routePrefix: DOCS_PREFIX,
+      uiConfig: { deepLinking: true, docExpansion: 'list' },
+      theme: { title: 'Stowage API' },
+    });
   });
   app.get(OPENAPI_JSON, { schema: { hide: true } }, (_req, reply) => reply.send(app.swagger()));
 }

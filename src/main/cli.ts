@@ -1,15 +1,15 @@
 #!/usr/bin/env node
 import './threadpool.js';
 import { Command, Option } from 'commander';
-import { createRuntime, openBlobStore, type Runtime } from '../runtime.js';
+import type { Runtime } from '../runtime.js';
 import { ConfigError, loadConfig, type ConfigInput } from '../config.js';
 import { CoreError } from '../core/errors.js';
-import { migrate } from '../storage/db.js';
-import { serve } from './serve.js';
+import { ListenError } from './listen-error.js';
 import { cliMessage, packageVersion, registerAdminCommands } from './cli-admin.js';
 import { registerUserCommands } from './cli-users.js';
 import { addScanCommand } from './scan-command.js';
 import { registerLimitsCommands } from './cli-limits.js';
+import { registerClientCommands } from './client/index.js';
 
 const program = new Command();
 program
@@ -29,6 +29,8 @@ async function withRuntime<T>(
   fn: (rt: Runtime) => Promise<T>,
 ): Promise<T> {
   const config = loadConfig({ dataDir: opts.dataDir, logLevel: 'silent' } satisfies ConfigInput);
+  // Loaded on use: the client commands (HTTP only) start without the server's modules.
+  const { createRuntime } = await import('../runtime.js');
   const rt = await createRuntime(config, { cleanStaging: false, migrate: true });
   try {
     return await fn(rt);
@@ -53,7 +55,9 @@ program
   .addOption(dataDirOption())
   .option('--workers <n>', 'HTTP worker processes (env STOWAGE_WORKERS, default 1)')
   .action(async (opts: { host?: string; port?: string; dataDir?: string; workers?: string }) => {
-    await serve(loadConfig(opts));
+    const config = loadConfig(opts);
+    const { serve } = await import('./serve.js');
+    await serve(config);
   });
 
 program
@@ -62,6 +66,10 @@ program
   .addOption(dataDirOption())
   .action(async (opts: { dataDir?: string }) => {
     const config = loadConfig({ dataDir: opts.dataDir, logLevel: 'silent' });
+    const [{ createRuntime }, { migrate }] = await Promise.all([
+      import('../runtime.js'),
+      import('../storage/db.js'),
+    ]);
     const rt = await createRuntime(config, { cleanStaging: false, migrate: false });
     try {
       const applied = await migrate(rt.db, rt.config.databaseSchema);
@@ -213,6 +221,7 @@ program
     if (!kinds.includes(opts.to) || opts.to === opts.from)
       throw new ConfigError('--to', `expected the other of fs and s3, got "${opts.to}"`);
     await withRuntime(opts, async (rt) => {
+      const { openBlobStore } = await import('../runtime.js');
       const source = await openBlobStore(rt.config, opts.from as 'fs' | 's3');
       const target = await openBlobStore(rt.config, opts.to as 'fs' | 's3');
       await source.open({ cleanStaging: false });
@@ -240,8 +249,14 @@ program
   });
 
 addScanCommand(program, dataDirOption, withRuntime);
+// The client (HTTP only, no data dir): upload, download, info, ls, rm, list, login, completion.
+registerClientCommands(program);
 
 program.parseAsync(process.argv).catch((err: unknown) => {
+  if (err instanceof ListenError) {
+    console.error(`stowage: ${err.message}`);
+    process.exit(1);
+  }
   if (err instanceof ConfigError || err instanceof CoreError) {
     console.error(`stowage: ${err instanceof CoreError ? cliMessage(err) : err.message}`);
     process.exit(2);

@@ -2,6 +2,29 @@ import cluster from 'node:cluster';
 import { createRuntime } from '../runtime.js';
 import type { Config } from '../config.js';
 import { startIdleGc } from './idle-gc.js';
+import { ListenError } from './listen-error.js';
+
+export { ListenError };
+
+/** A worker that cannot listen exits with this code, and the primary stops instead of forking again. */
+const EXIT_CANNOT_LISTEN = 78;
+
+/** Why the server cannot listen, in one line an operator can act on (null: not a known reason). */
+export function listenFailure(err: unknown, config: Config): string | null {
+  const code = (err as NodeJS.ErrnoException | null)?.code;
+  const host = config.host.includes(':') ? `[${config.host}]` : config.host;
+  const address = `${host}:${config.port}`;
+  if (code === 'EADDRINUSE') {
+    return `${address} is already in use (another stowage, or another server?); choose another port with --port or STOWAGE_PORT`;
+  }
+  if (code === 'EACCES') {
+    return `not allowed to listen on ${address} (ports below 1024 need privileges); choose another port with --port or STOWAGE_PORT`;
+  }
+  if (code === 'EADDRNOTAVAIL' || code === 'ENOTFOUND') {
+    return `${config.host} is not an address of this machine; choose another with --host or STOWAGE_HOST`;
+  }
+  return null;
+}
 
 /**
  * Run the server. With `workers` > 1 the primary prepares the store once (migrations, staging
@@ -41,9 +64,25 @@ export async function serve(config: Config): Promise<void> {
         stopMetrics = () => server.close();
       }
     }
+    let cannotListen: string | null = null;
+    cluster.on('message', (_w, msg: unknown) => {
+      const why = (msg as { stowageCannotListen?: unknown } | null)?.stowageCannotListen;
+      if (typeof why === 'string' && cannotListen === null) {
+        cannotListen = why;
+        console.error(`stowage: ${why}`);
+      }
+    });
     for (let i = 0; i < config.workers; i++) fork();
     cluster.on('exit', (w, code, signal) => {
       if (stopping) return;
+      if (code === EXIT_CANNOT_LISTEN) {
+        // The worker said why; forking another would fail the same way, forever.
+        stopping = true;
+        void stopMetrics?.();
+        for (const other of Object.values(cluster.workers ?? {})) other?.kill('SIGTERM');
+        process.exitCode = 1;
+        return;
+      }
       console.error(
         `stowage: worker ${w.process.pid} exited (${signal ?? code}), starting another`,
       );
@@ -69,7 +108,20 @@ export async function serve(config: Config): Promise<void> {
     sweepDerived: !worker,
     clusterWorker: worker,
   });
-  const url = await app.listen();
+  let url: string;
+  try {
+    url = await app.listen();
+  } catch (err) {
+    const why = listenFailure(err, config);
+    if (!why) throw err;
+    await app.close().catch(() => {});
+    if (worker) {
+      // The primary prints it once, whichever worker fails first.
+      process.send?.({ stowageCannotListen: why }, () => process.exit(EXIT_CANNOT_LISTEN));
+      return;
+    }
+    throw new ListenError(why);
+  }
   const stopIdleGc = startIdleGc();
   if (!worker || cluster.worker?.id === 1) {
     console.log(

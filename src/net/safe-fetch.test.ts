@@ -163,6 +163,28 @@ describe('SafeFetcher', () => {
     }
   });
 
+  it.each([
+    '::7f00:1', // IPv4-compatible ::/96 (127.0.0.1)
+    '::a9fe:a9fe', // IPv4-compatible metadata address
+    '::ffff:0:7f00:1', // IPv4-translated ::ffff:0:0:0/96
+    '64:ff9b::a00:1', // NAT64
+    '2002:7f00:1::1', // 6to4 of 127.0.0.1
+    '2001::1', // Teredo
+    'fec0::1', // site-local
+    '4000::1', // outside 2000::/3
+    '255.255.255.255',
+    '0.1.2.3',
+    '100.64.0.1',
+    '192.0.0.8',
+    'not an address',
+  ])('refuses %s', (address) => {
+    expect(new SafeFetcher().addressAllowed(address)).toBe(false);
+  });
+
+  it.each(['93.184.216.34', '2606:4700::1111', '::ffff:93.184.216.34'])('allows %s', (a) => {
+    expect(new SafeFetcher().addressAllowed(a)).toBe(true);
+  });
+
   it('treats IPv4-mapped IPv6 addresses as IPv4', () => {
     expect(canonicalAddress('::ffff:127.0.0.1')).toBe('127.0.0.1');
     expect(canonicalAddress('::ffff:7f00:1')).toBe('127.0.0.1');

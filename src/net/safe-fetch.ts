@@ -2,6 +2,7 @@ import { promises as dns } from 'node:dns';
 import http from 'node:http';
 import https from 'node:https';
 import net from 'node:net';
+import ipaddr from 'ipaddr.js';
 import { pipeline, Transform, type TransformCallback } from 'node:stream';
 import {
   RemoteFetchError,
@@ -23,33 +24,18 @@ export interface SafeFetcherOptions {
   userAgent?: string;
 }
 
-/** Addresses never fetched from unless allowed: private, loopback, link-local, shared, reserved. */
-const BLOCKED_V4: [string, number][] = [
-  ['0.0.0.0', 8], // "this network"
-  ['10.0.0.0', 8], // private
-  ['100.64.0.0', 10], // carrier-grade NAT
-  ['127.0.0.0', 8], // loopback
-  ['169.254.0.0', 16], // link-local, incl. the cloud metadata service 169.254.169.254
-  ['172.16.0.0', 12], // private
-  ['192.0.0.0', 24], // IETF protocol assignments
-  ['192.0.2.0', 24], // documentation
-  ['192.168.0.0', 16], // private
-  ['198.18.0.0', 15], // benchmarking
-  ['198.51.100.0', 24], // documentation
-  ['203.0.113.0', 24], // documentation
-  ['224.0.0.0', 4], // multicast
-  ['240.0.0.0', 4], // reserved, broadcast
-];
-const BLOCKED_V6: [string, number][] = [
-  ['::', 128], // unspecified
-  ['::1', 128], // loopback
-  ['64:ff9b::', 96], // NAT64 (reaches IPv4 addresses through a gateway)
-  ['100::', 64], // discard
-  ['2001:db8::', 32], // documentation
-  ['fc00::', 7], // unique local
-  ['fe80::', 10], // link-local
-  ['ff00::', 8], // multicast
-];
+/**
+ * Whether an address is on the public internet: ipaddr.js classifies it (private, loopback,
+ * link-local and the metadata address, shared/CGNAT, reserved, multicast, NAT64, 6to4, Teredo…:
+ * anything but 'unicast' is refused), and an IPv6 address must also be in 2000::/3, the only
+ * block of global unicast addresses (this refuses the IPv4-compatible ::/96, which ipaddr.js
+ * calls unicast, and the unallocated rest).
+ */
+function isPublic(address: ipaddr.IPv4 | ipaddr.IPv6): boolean {
+  if (address.range() !== 'unicast') return false;
+  return address.kind() === 'ipv4' || address.match(GLOBAL_UNICAST_V6);
+}
+const GLOBAL_UNICAST_V6 = ipaddr.parseCIDR('2000::/3') as [ipaddr.IPv6, number];
 
 const REDIRECTS = new Set([301, 302, 303, 307, 308]);
 
@@ -61,7 +47,6 @@ const REDIRECTS = new Set([301, 302, 303, 307, 308]);
  * included.
  */
 export class SafeFetcher implements RemoteSource {
-  private readonly blocked = new net.BlockList();
   private readonly allowed = new net.BlockList();
   private readonly allowedHosts = new Set<string>();
   private readonly resolver: Resolver;
@@ -69,8 +54,6 @@ export class SafeFetcher implements RemoteSource {
   private readonly userAgent: string;
 
   constructor(opts: SafeFetcherOptions = {}) {
-    for (const [a, p] of BLOCKED_V4) this.blocked.addSubnet(a, p, 'ipv4');
-    for (const [a, p] of BLOCKED_V6) this.blocked.addSubnet(a, p, 'ipv6');
     for (const entry of opts.allow ?? []) this.addAllowed(entry);
     this.resolver = opts.resolver ?? ((host) => dns.lookup(host, { all: true, verbatim: true }));
     this.maxRedirects = opts.maxRedirects ?? 3;
@@ -95,7 +78,7 @@ export class SafeFetcher implements RemoteSource {
     const a = canonicalAddress(address);
     const type = net.isIP(a) === 4 ? 'ipv4' : 'ipv6';
     if (this.allowed.check(a, type)) return true;
-    return !this.blocked.check(a, type);
+    return ipaddr.isValid(a) && isPublic(ipaddr.parse(a));
   }
 
   async open(url: string, limits: RemoteLimits): Promise<RemoteFile> {
@@ -226,20 +209,9 @@ export class SafeFetcher implements RemoteSource {
   }
 }
 
-/** `::ffff:127.0.0.1` and `::ffff:7f00:1` are 127.0.0.1. */
+/** `::ffff:127.0.0.1` and `::ffff:7f00:1` are 127.0.0.1 (ipaddr.js: IPv4-mapped to IPv4). */
 export function canonicalAddress(address: string): string {
-  const a = address.toLowerCase();
-  if (net.isIP(a) !== 6) return a;
-  const m =
-    /^(?:0{0,4}:){0,4}:?(?:0{0,4}:)?ffff:(.+)$/.exec(a) ?? /^::(\d+\.\d+\.\d+\.\d+)$/.exec(a);
-  if (!m) return a;
-  const rest = m[1]!;
-  if (net.isIP(rest) === 4) return rest;
-  const hex = /^([0-9a-f]{1,4}):([0-9a-f]{1,4})$/.exec(rest);
-  if (!hex) return a;
-  const hi = parseInt(hex[1]!, 16);
-  const lo = parseInt(hex[2]!, 16);
-  return [hi >> 8, hi & 255, lo >> 8, lo & 255].join('.');
+  return ipaddr.isValid(address) ? ipaddr.process(address).toString() : address.toLowerCase();
 }
 
 function parseUrl(raw: string, base?: URL): URL {

@@ -20,11 +20,13 @@ import {
   inlineBlob,
   putFailure,
   type BlobStore,
+  type AdoptOptions,
   type ByteRange,
   type PutOptions,
   type StagedBlob,
 } from '../core/blob-store.js';
 import { CoreError } from '../core/errors.js';
+import { adoptS3Object } from './s3-adopt.js';
 import { DeferredDeletes } from '../core/deferred-deletes.js';
 
 export interface S3BlobStoreOptions {
@@ -37,6 +39,27 @@ export interface S3BlobStoreOptions {
   checksums: 'when_supported' | 'when_required';
   /** Explicit credentials (tests); otherwise the SDK's default chain (AWS_* variables, profiles, roles). */
   credentials?: { accessKeyId: string; secretAccessKey: string };
+  /** `adopt`'s server-side copy: multipart above `singleCopyMax` (5 GiB) in `partSize` parts (tests). */
+  adoptCopy?: { singleCopyMax?: number; partSize?: number };
+}
+
+/** The SDK client settings of these options (shared with the tus adapter's client). */
+export function s3ClientConfig(
+  opts: Pick<
+    S3BlobStoreOptions,
+    'region' | 'endpoint' | 'forcePathStyle' | 'credentials' | 'checksums'
+  >,
+): S3ClientConfig {
+  return {
+    region: opts.region,
+    forcePathStyle: opts.forcePathStyle,
+    ...(opts.endpoint ? { endpoint: opts.endpoint } : {}),
+    ...(opts.credentials ? { credentials: opts.credentials } : {}),
+    requestChecksumCalculation:
+      opts.checksums === 'when_required' ? 'WHEN_REQUIRED' : 'WHEN_SUPPORTED',
+    responseChecksumValidation:
+      opts.checksums === 'when_required' ? 'WHEN_REQUIRED' : 'WHEN_SUPPORTED',
+  };
 }
 
 /** Multipart part size: memory per upload is about queueSize × this. */
@@ -62,17 +85,7 @@ export class S3BlobStore implements BlobStore {
   private readonly cleanup = new DeferredDeletes(this);
 
   constructor(private readonly opts: S3BlobStoreOptions) {
-    const config: S3ClientConfig = {
-      region: opts.region,
-      forcePathStyle: opts.forcePathStyle,
-      ...(opts.endpoint ? { endpoint: opts.endpoint } : {}),
-      ...(opts.credentials ? { credentials: opts.credentials } : {}),
-      requestChecksumCalculation:
-        opts.checksums === 'when_required' ? 'WHEN_REQUIRED' : 'WHEN_SUPPORTED',
-      responseChecksumValidation:
-        opts.checksums === 'when_required' ? 'WHEN_REQUIRED' : 'WHEN_SUPPORTED',
-    };
-    this.client = new S3Client(config);
+    this.client = new S3Client(s3ClientConfig(opts));
   }
 
   private key(location: string): string {
@@ -236,6 +249,24 @@ export class S3BlobStore implements BlobStore {
       if (sent) void this.cleanup.delete(location);
       throw putFailure(err, 'Something went wrong while storing the file');
     }
+  }
+
+  /**
+   * A completed resumable upload (`tus/<id>`, written by the tus adapter under the same prefix)
+   * becomes a staged blob: see `adoptS3Object` (a server-side copy on commit).
+   */
+  adopt(ref: string, opts: AdoptOptions): Promise<StagedBlob> {
+    return adoptS3Object(
+      {
+        client: this.client,
+        bucket: this.opts.bucket,
+        prefix: this.opts.prefix,
+        singleCopyMax: this.opts.adoptCopy?.singleCopyMax,
+        copyPartSize: this.opts.adoptCopy?.partSize,
+      },
+      ref,
+      opts,
+    );
   }
 
   private staged(location: string, sha256: string, size: number, head: Buffer): StagedBlob {

@@ -1,6 +1,7 @@
 // Browser tests: Debian's chromium driven by playwright-core. Where chromium is missing the
 // suites skip with a reason; under CI=true they fail instead (.ci/run installs it).
 import fs from 'node:fs';
+import { createRequire } from 'node:module';
 import path from 'node:path';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { ROOT } from '../helpers.js';
@@ -59,4 +60,24 @@ export async function screenshot(page: Page, name: string): Promise<void> {
   const dir = path.join(ROOT, 'test-results');
   fs.mkdirSync(dir, { recursive: true });
   await page.screenshot({ path: path.join(dir, `${name}.png`), fullPage: true });
+}
+
+let axeSource: string | null = null;
+
+/** axe-core's serious and critical findings on the page (as test/web/a11y.test.ts runs it). */
+export async function axeFindings(page: Page): Promise<string[]> {
+  axeSource ??= fs.readFileSync(
+    createRequire(import.meta.url).resolve('axe-core/axe.min.js'),
+    'utf8',
+  );
+  await page.evaluate(axeSource);
+  const violations = (await page.evaluate(async () => {
+    const w = window as unknown as {
+      axe: { run: (o: unknown) => Promise<{ violations: unknown[] }> };
+    };
+    return (await w.axe.run({ resultTypes: ['violations'] })).violations;
+  })) as Array<{ id: string; impact: string | null; nodes: { target: string[] }[] }>;
+  return violations
+    .filter((v) => v.impact === 'serious' || v.impact === 'critical')
+    .map((v) => `${v.impact} ${v.id} (${v.nodes.map((n) => n.target.join(' ')).join(', ')})`);
 }

@@ -1,6 +1,7 @@
 import type { IncomingHttpHeaders } from 'node:http';
 
 export interface Credentials {
+  /** '' for a Basic header with an empty password (`curl -u :`): a key that was meant and is missing. */
   key: string;
   /** Where the key came from: a bad Basic key is an error, a stale cookie on a public page is not. */
   source: 'basic' | 'cookie';
@@ -14,8 +15,8 @@ export function readCredentials(headers: IncomingHttpHeaders): Credentials | nul
     if (m) {
       const decoded = Buffer.from(m[1]!, 'base64').toString('utf8');
       const colon = decoded.indexOf(':');
-      const key = (colon >= 0 ? decoded.slice(colon + 1) : decoded).trim();
-      if (key) return { key, source: 'basic' };
+      // An empty password is kept: `-u ":$KEY"` with an unset variable must fail, not upload anonymously.
+      return { key: (colon >= 0 ? decoded.slice(colon + 1) : decoded).trim(), source: 'basic' };
     }
   }
   const cookie = headers.cookie;

@@ -20,6 +20,8 @@ export interface Instance {
   registration: 'open' | 'closed' | 'invite';
   /** Largest upload, in bytes. */
   maxFileSize: number;
+  /** Files larger than `threshold` bytes go through tus (/api/tus) in `chunkSize` PATCHes. */
+  resumable: { threshold: number; chunkSize: number };
 }
 
 export interface CommonProps {

@@ -47,6 +47,10 @@ export class Pages {
         anonymousUploads: this.config.allowAnonymousUploads,
         registration: this.config.registration,
         maxFileSize: this.config.maxFileSize,
+        resumable: {
+          threshold: this.config.tusWebThreshold,
+          chunkSize: this.config.tusWebChunkSize,
+        },
       },
       theme: themeOf(req),
       path: req.url,

@@ -4,4 +4,6 @@ import type { DataStore, Locker } from '@tus/utils';
 export interface TusBackend {
   datastore: DataStore;
   locker: Locker;
+  /** Release what the backend holds open (S3 client, Redis connections). */
+  close?(): Promise<void>;
 }

@@ -13,7 +13,19 @@ export interface UploadedFile {
 
 export interface UploadHandle<T = UploadedFile> {
   promise: Promise<T>;
+  /** Give up: the upload is dropped (on the server too, for a resumable one). */
   abort(): void;
+  /** Resumable uploads only: stop sending, keep what the server has; `resume` goes on from there. */
+  pause?(): void;
+  resume?(): void;
+}
+
+/** What a resumable upload tells besides its progress. */
+export interface UploadEvents {
+  /** An earlier upload of the same file is continued from this byte. */
+  onResumeFrom?(offset: number): void;
+  /** The connection failed and a retry is scheduled (true), or bytes flow again (false). */
+  onReconnecting?(reconnecting: boolean): void;
 }
 
 export class UploadError extends Error {

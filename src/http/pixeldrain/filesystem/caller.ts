@@ -18,6 +18,7 @@ export async function callerOf(core: Core, req: FastifyRequest, bucket: string):
   } catch (err) {
     if (
       creds?.source === 'basic' &&
+      creds.key !== '' &&
       err instanceof CoreError &&
       err.code === 'authentication_failed'
     ) {

@@ -1,15 +1,18 @@
 // The upload queue of the home page: files wait their turn, a few upload at a time through
 // PUT /api/file/{name} (uploadFile streams the Blob/File from disk: nothing is read into memory),
-// each with its own progress, smoothed speed, time left, cancel and retry.
+// or through tus for big files (resumable: pause and resume, reconnects by itself), each with its
+// own progress, smoothed speed, time left, cancel and retry.
 import { api } from '../api';
 import { formatSize } from '../format';
-import { uploadFile, type UploadedFile, type UploadHandle } from '../upload';
+import { uploadFile, type UploadedFile, type UploadEvents, type UploadHandle } from '../upload';
 import { SpeedMeter, timeLeft } from './speed';
 
 export type ItemState =
   /** Waiting for a free slot. */
   | 'queued'
   | 'uploading'
+  /** A resumable upload stopped by the user; the server keeps what it has. */
+  | 'paused'
   | 'done'
   | 'failed'
   | 'cancelled'
@@ -21,6 +24,7 @@ export type ItemState =
 export const STATE_LABEL: Record<ItemState, string> = {
   queued: 'Queued',
   uploading: 'Uploading',
+  paused: 'Paused',
   done: 'Done',
   failed: 'Failed',
   cancelled: 'Cancelled',
@@ -41,6 +45,12 @@ export class UploadItem<R = UploadedFile> {
   /** Bytes per second, smoothed; 0 while unknown. */
   speed = $state(0);
   error = $state('');
+  /** Continued from this byte of an earlier, unfinished upload of the same file; null if not. */
+  resumedFrom: number | null = $state(null);
+  /** The connection dropped; a retry is scheduled. */
+  reconnecting = $state(false);
+  /** The running upload can be paused (tus). */
+  pausable = $state(false);
   result: R | null = $state.raw(null);
   handle: UploadHandle<R> | null = null;
   readonly meter = new SpeedMeter();
@@ -63,7 +73,11 @@ export class UploadItem<R = UploadedFile> {
   }
 
   get canCancel(): boolean {
-    return this.state === 'queued' || this.state === 'uploading';
+    return this.state === 'queued' || this.state === 'uploading' || this.state === 'paused';
+  }
+
+  get canPause(): boolean {
+    return this.state === 'uploading' && this.pausable;
   }
 
   get canRetry(): boolean {
@@ -83,6 +97,7 @@ export interface QueueOptions<R = UploadedFile> {
     blob: Blob,
     name: string,
     onProgress: (sent: number, total: number) => void,
+    events?: UploadEvents,
   ) => UploadHandle<R>;
 }
 
@@ -134,7 +149,25 @@ export class UploadQueue<R = UploadedFile> {
     item.handle = null; // the abort's rejection below is then ignored
     item.state = 'cancelled';
     item.speed = 0;
+    item.reconnecting = false;
     handle?.abort();
+    this.pump();
+  }
+
+  /** Stop a resumable upload for now; its slot goes to the next file. */
+  pause(item: UploadItem<R>): void {
+    if (!item.canPause || !item.handle?.pause) return;
+    item.state = 'paused';
+    item.speed = 0;
+    item.reconnecting = false;
+    item.handle.pause();
+    this.pump();
+  }
+
+  /** Go on with a paused upload as soon as a slot is free. */
+  resume(item: UploadItem<R>): void {
+    if (item.state !== 'paused') return;
+    item.state = 'queued';
     this.pump();
   }
 
@@ -144,6 +177,7 @@ export class UploadQueue<R = UploadedFile> {
     item.error = '';
     item.sent = 0;
     item.speed = 0;
+    item.resumedFrom = null;
     this.pump();
   }
 
@@ -163,9 +197,12 @@ export class UploadQueue<R = UploadedFile> {
     this.opts.onChange?.(item);
   }
 
-  /** Stop everything (the page goes away). */
+  /** Stop everything (the page goes away); resumable uploads stay resumable. */
   destroy(): void {
-    for (const item of this.items) if (item.canCancel) this.cancel(item);
+    for (const item of this.items) {
+      if (item.handle?.pause && item.state !== 'queued') item.handle.pause();
+      else if (item.canCancel) this.cancel(item);
+    }
     this.stopTicker();
   }
 
@@ -174,7 +211,8 @@ export class UploadQueue<R = UploadedFile> {
     for (const item of this.items) {
       if (active >= this.concurrency) break;
       if (item.state === 'queued') {
-        this.start(item);
+        if (item.handle?.resume) this.continue(item, item.handle.resume);
+        else this.start(item);
         active++;
       }
     }
@@ -182,20 +220,45 @@ export class UploadQueue<R = UploadedFile> {
     else this.stopTicker();
   }
 
+  /** A paused upload goes on. */
+  private continue(item: UploadItem<R>, resume: () => void): void {
+    item.state = 'uploading';
+    item.speed = 0;
+    item.meter.reset(performance.now(), item.sent);
+    resume();
+  }
+
   private start(item: UploadItem<R>): void {
     item.state = 'uploading';
     item.sent = 0;
     item.speed = 0;
     item.error = '';
+    item.reconnecting = false;
     item.meter.reset(performance.now());
     const put =
       this.opts.upload ?? (uploadFile as unknown as NonNullable<QueueOptions<R>['upload']>);
-    const handle = put(item.blob, item.name, (sent) => {
-      if (item.handle !== handle) return;
-      item.sent = Math.min(sent, item.size);
-      item.speed = item.meter.add(performance.now(), item.sent);
-    });
+    const handle: UploadHandle<R> = put(
+      item.blob,
+      item.name,
+      (sent) => {
+        if (item.handle !== handle || item.state !== 'uploading') return;
+        item.sent = Math.min(sent, item.size);
+        item.speed = item.meter.add(performance.now(), item.sent);
+      },
+      {
+        onResumeFrom: (offset) => {
+          if (item.handle !== handle) return;
+          item.resumedFrom = offset;
+          item.sent = Math.min(offset, item.size);
+          item.meter.reset(performance.now(), item.sent);
+        },
+        onReconnecting: (on) => {
+          if (item.handle === handle) item.reconnecting = on && item.state === 'uploading';
+        },
+      },
+    );
     item.handle = handle;
+    item.pausable = typeof handle.pause === 'function';
     handle.promise.then(
       (result) => {
         if (item.handle !== handle) return;
@@ -203,6 +266,7 @@ export class UploadQueue<R = UploadedFile> {
         item.result = result;
         item.sent = item.size;
         item.speed = 0;
+        item.reconnecting = false;
         item.state = 'done';
         this.opts.onChange?.(item);
         this.pump();
@@ -212,6 +276,7 @@ export class UploadQueue<R = UploadedFile> {
         item.handle = null;
         item.state = 'failed';
         item.speed = 0;
+        item.reconnecting = false;
         item.error = err instanceof Error ? err.message : String(err);
         this.opts.onChange?.(item);
         this.pump();
