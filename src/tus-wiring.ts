@@ -29,20 +29,16 @@ export const TUS_SWEEP_MS = 5 * 60_000;
  * process of a data dir shares (`--workers`). The scale-out stack (S3) plugs its store and
  * locker in here. null: resumable uploads are not available with this store.
  */
-export function tusBackendFor(deps: {
-  config: Config;
-  db: Db;
-  /** The blob store the finished uploads are adopted by. */
-  blobs: BlobStore;
-  /** The blob store was replaced (tests' in-memory double): no tus store for it. */
-  customBlobStore: boolean;
-}): (TusBackend & { bytes: ResumableBytes; sweepOrphans?: S3TusBackend['sweepOrphans'] }) | null {
-  const { config, db } = deps;
-  if (config.storage === 'fs' && !deps.customBlobStore) {
+export function tusBackendFor(
+  config: Config,
+  db: Db,
+  custom: boolean,
+): (TusBackend & { bytes: ResumableBytes; sweepOrphans?: S3TusBackend['sweepOrphans'] }) | null {
+  if (config.storage === 'fs' && !custom) {
     const store = new TusFileStore(path.join(config.dataDir, 'staging', TUS_STAGING));
     return { datastore: store, bytes: store, locker: new DatabaseLocker(db) };
   }
-  if (config.storage === 's3' && !deps.customBlobStore) return s3TusBackend(config, db);
+  if (config.storage === 's3' && !custom) return s3TusBackend(config, db);
   return null;
 }
 
@@ -61,7 +57,7 @@ export function createResumable(deps: {
   tusSweep: ResumableSweep | null;
   tus: TusBackend | null;
 } {
-  const backend = tusBackendFor(deps);
+  const backend = tusBackendFor(deps.config, deps.db, deps.customBlobStore);
   if (!backend) return { resumable: null, tusSweep: null, tus: null };
   const clock = deps.now ? { now: deps.now } : {};
   const repo = new KyselyResumableRepository(deps.db);
