@@ -127,6 +127,12 @@ export class ResumableService {
     return r;
   }
 
+  /** The length of an upload that has become a file (null: unknown, or not finished). */
+  async publishedLength(id: string): Promise<number | null> {
+    const r = await this.repo.get(id);
+    return r?.fileId ? r.length : null;
+  }
+
   /** A write is starting or has happened: the upload expires that long after it. */
   async touch(id: string): Promise<void> {
     await this.repo.touch(id, this.now() + this.opts.expiryMs);

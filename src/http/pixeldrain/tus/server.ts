@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { Server } from '@tus/server';
 import type { Readable } from 'node:stream';
-import { ERRORS, type DataStore } from '@tus/utils';
+import { ERRORS, Upload, type DataStore } from '@tus/utils';
 import { CoreError } from '../../../core/errors.js';
 import type { Core } from '../../../core/index.js';
 import type { ResumableService } from '../../../core/resumable/index.js';
@@ -82,11 +82,26 @@ function tooLarge(max: number): CoreError {
 
 /**
  * The store, with every write followed by the core's touch (the upload expires its expiry after
- * its last write), before the tus server answers the PATCH.
+ * its last write), before the tus server answers the PATCH. An upload whose bytes became a file
+ * while a request waited for its lock (a racing PATCH on another connection or node) reads as
+ * complete, so that request gets 409 (offset mismatch), not 404.
  */
 function touching(store: DataStore, resumable: ResumableService): DataStore {
   return new Proxy(store, {
     get(target, prop) {
+      if (prop === 'getUpload') {
+        return async (id: string) => {
+          try {
+            return await target.getUpload(id);
+          } catch (err) {
+            // Gone, or (file store) its bytes renamed away before its metadata file was removed.
+            if (err !== ERRORS.FILE_NOT_FOUND && err !== ERRORS.FILE_NO_LONGER_EXISTS) throw err;
+            const length = await resumable.publishedLength(id);
+            if (length === null) throw err;
+            return new Upload({ id, size: length, offset: length });
+          }
+        };
+      }
       if (prop === 'write') {
         return async (stream: Readable, id: string, offset: number) => {
           try {
