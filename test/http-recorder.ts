@@ -5,6 +5,8 @@ export interface Recorded {
   method: string;
   url: string;
   range: string | undefined;
+  /** The request's Upload-Offset header (tus), as a number. */
+  uploadOffset: number | undefined;
   status: number;
   /** Request body bytes that went through to the server. */
   bodyBytes: number;
@@ -12,7 +14,7 @@ export interface Recorded {
 
 /**
  * A recording HTTP proxy in front of a test server: every request's method, path, Range header,
- * status and request body size. When `throttle` is set (bytes a second), request bodies are
+ * Upload-Offset, status and request body size. When `throttle` is set (bytes a second), request bodies are
  * passed on no faster than that (so a signal can land mid-upload); when `cutResponseAfter` is set,
  * answers break off after that many body bytes.
  */
@@ -38,6 +40,10 @@ export async function recordingProxy(target: string): Promise<{
       method: req.method ?? '',
       url: req.url ?? '',
       range: req.headers.range,
+      uploadOffset:
+        req.headers['upload-offset'] === undefined
+          ? undefined
+          : Number(req.headers['upload-offset']),
       status: 0,
       bodyBytes: 0,
     };
