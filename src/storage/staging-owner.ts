@@ -1,7 +1,8 @@
-import { createHash, randomBytes } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import { randomHex } from '../core/random.js';
 
 /**
  * Staging files name the process that writes them: `<pid>.<host>-<time>-<random>.part`, `<host>`
@@ -15,7 +16,7 @@ const OWNED = /^(\d+)\.([0-9a-f]{8})-/;
 
 /** A fresh staging file name owned by this process. */
 export function stagingName(): string {
-  return `${process.pid}.${HOST}-${Date.now()}-${randomBytes(8).toString('hex')}.part`;
+  return `${process.pid}.${HOST}-${Date.now()}-${randomHex(8)}.part`;
 }
 
 function alive(pid: number): boolean {
