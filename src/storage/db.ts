@@ -49,6 +49,9 @@ class StaticProvider implements MigrationProvider {
 
 export type Db = Kysely<Database>;
 
+/** SQLite's busy timeout (ms) for every statement but the write batcher's first attempts. */
+const BUSY_TIMEOUT = 10_000;
+
 /**
  * The embedded default: SQLite in the data dir, WAL mode so the CLI can work on a live instance,
  * a busy timeout so concurrent writers wait instead of failing.
@@ -58,10 +61,78 @@ export function openSqlite(dataDir: string): Db {
   const database = new Sqlite(path.join(dataDir, 'stowage.db'));
   database.pragma('journal_mode = WAL');
   database.pragma('synchronous = FULL');
-  database.pragma('busy_timeout = 10000');
+  database.pragma(`busy_timeout = ${BUSY_TIMEOUT}`);
   database.pragma('foreign_keys = ON');
   cachePreparedStatements(database);
-  return new Kysely<Database>({ dialect: new SqliteDialect({ database }) });
+  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database }) });
+  sqliteHandles.set(db, new SqliteHandle(database));
+  return db;
+}
+
+/**
+ * What the write batcher needs of an SQLite database beyond Kysely (see WriteBatcher): taking the
+ * write lock without sleeping on the event loop, and committing without an fsync on the event
+ * loop, the WAL then flushed from the thread pool before anyone is told the write happened.
+ */
+export class SqliteHandle {
+  readonly walPath: string;
+
+  constructor(private readonly database: Sqlite.Database) {
+    this.walPath = `${database.name}-wal`;
+  }
+
+  /**
+   * Run `fn` (which begins a write transaction) with no busy wait: SQLite's own waits sleep in
+   * the calling thread, which here is the one serving every request of the process. Returns
+   * null when another process holds the write lock (SQLITE_BUSY), so the caller can wait
+   * asynchronously and try again.
+   */
+  async tryLock<T>(fn: () => Promise<T>): Promise<T | null> {
+    this.database.pragma('busy_timeout = 0');
+    try {
+      return await fn();
+    } catch (err) {
+      if ((err as { code?: string }).code === 'SQLITE_BUSY') return null;
+      throw err;
+    } finally {
+      this.database.pragma(`busy_timeout = ${BUSY_TIMEOUT}`);
+    }
+  }
+
+  /**
+   * Run `fn` (a whole transaction, BEGIN to COMMIT: SQLite refuses to change the setting inside
+   * one) with commits that write the WAL but do not fsync it (synchronous = NORMAL). The transaction is atomic and safe against a crash of this process
+   * at once, but durable against a crash of the machine only after `syncWal()`.
+   */
+  async unsyncedCommits<T>(fn: () => Promise<T>): Promise<T> {
+    this.database.pragma('synchronous = NORMAL');
+    try {
+      return await fn();
+    } finally {
+      this.database.pragma('synchronous = FULL');
+    }
+  }
+
+  /**
+   * fdatasync the WAL from the thread pool: every transaction committed before (by this process
+   * or another) is then durable. The file is opened anew each time, so a WAL that was removed and
+   * made again (all connections closed) is never synced through a stale descriptor.
+   */
+  async syncWal(): Promise<void> {
+    const fh = await fs.promises.open(this.walPath, 'r');
+    try {
+      await fh.datasync();
+    } finally {
+      await fh.close();
+    }
+  }
+}
+
+const sqliteHandles = new WeakMap<Db, SqliteHandle>();
+
+/** The SQLite handle of a database opened by openSqlite (undefined for PostgreSQL). */
+export function sqliteHandle(db: Db): SqliteHandle | undefined {
+  return sqliteHandles.get(db);
 }
 
 /**
