@@ -127,10 +127,14 @@ export class ResumableService {
     return r;
   }
 
-  /** The length of an upload that has become a file (null: unknown, or not finished). */
+  /**
+   * The length of an upload whose bytes are all in and that has become a file or is being
+   * published (its bytes may already have moved into the blob store): null when unknown or
+   * unfinished.
+   */
   async publishedLength(id: string): Promise<number | null> {
     const r = await this.repo.get(id);
-    return r?.fileId ? r.length : null;
+    return r && (r.fileId !== null || r.finishedAt !== null) ? r.length : null;
   }
 
   /** A write is starting or has happened: the upload expires that long after it. */
