@@ -83,8 +83,8 @@ function tooLarge(max: number): CoreError {
 /**
  * The store, with every write followed by the core's touch (the upload expires its expiry after
  * its last write), before the tus server answers the PATCH. An upload whose bytes became a file
- * (or started to) while a request waited for its lock (a racing PATCH on another connection or node) reads as
- * complete, so that request gets 409 (offset mismatch), not 404.
+ * (or started to) while a request waited for its lock (a racing PATCH on another connection or
+ * node) reads as complete, so that request gets 409 (offset mismatch), not 404 or 410.
  */
 function touching(store: DataStore, resumable: ResumableService): DataStore {
   return new Proxy(store, {
