@@ -49,6 +49,21 @@ export async function startPgS3({ s3: withS3 = true } = {}) {
   });
   const schemas = [];
   return {
+    pgUrl,
+    /** How to reach s3rver directly (the ceiling of `bench/lib/ceiling.mjs`); null on `pg`. */
+    s3: withS3
+      ? {
+          endpoint,
+          region: 'us-east-1',
+          credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' },
+        }
+      : null,
+    /** A new empty bucket (removed with s3rver's directory at the end). */
+    async newBucket() {
+      const bucket = `ceiling-${randomBytes(5).toString('hex')}`;
+      await client.send(new CreateBucketCommand({ Bucket: bucket }));
+      return bucket;
+    },
     /** Environment for one Stowage start: its own schema and bucket. */
     async envForNewServer() {
       const name = `bench_${randomBytes(5).toString('hex')}`;
