@@ -9,8 +9,8 @@
 // - GET 4 KiB: GetObject of a 4 KiB object in a loop on `concurrency` connections.
 // - PostgreSQL: `SELECT 1` one at a time (latency) and on `concurrency` connections (queries/s).
 //
-// s3rver runs in the bench's main thread: the client runs in a worker thread, so the two do not
-// share an event loop (Stowage's processes do not share one with s3rver either).
+// The client runs in a worker thread of its own, as s3rver does (s3rver-thread.mjs): neither
+// shares the bench's main thread (Stowage's processes do not share s3rver's either).
 
 import { once } from 'node:events';
 import fs from 'node:fs';
