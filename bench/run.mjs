@@ -34,8 +34,8 @@ import {
 } from './lib/clients.mjs';
 import { runMultiClient } from './lib/multi-client.mjs';
 import { getConcurrent, putConcurrent } from './lib/concurrent.mjs';
-import { openIdleConnections } from './lib/idle.mjs';
-import { measureCeiling } from './lib/ceiling.mjs';
+import { getWithIdleConnections } from './lib/idle.mjs';
+import { ceilingRound } from './lib/ceiling.mjs';
 import { RSS_INTERVAL_MS, RssSampler, combinedPeaks, descendants, treeRss } from './lib/memory.mjs';
 import {
   collectEnvironment,
@@ -242,28 +242,16 @@ async function runRound(r, ctx) {
   try {
     // 0. the scale-out stack's ceiling: S3 and PostgreSQL alone, before the servers start
     if (CEILING) {
-      try {
-        reread(ctx.input);
-        syncDisks();
-        rec.ceiling = await measureCeiling({
-          s3: { ...ctx.stack.s3, bucket: await ctx.stack.newBucket() },
-          pgUrl: ctx.stack.pgUrl,
-          file: ctx.input,
-          size: BIG,
-          seconds: WRK_SECONDS,
-          concurrency: CONNECTIONS,
-          smallBytes: SMALL,
-        });
-        const c = rec.ceiling;
-        log(
-          `ceiling: S3 PUT ${BIG_LABEL} ${c.putBig.mbps} MB/s, GET ${c.getBig.mbps} MB/s, ` +
-            `GET 4 KiB ${c.getSmall.okRps} req/s (${CONNECTIONS} at once); PostgreSQL SELECT 1 ` +
-            `p50 ${c.pg.p50Ms} ms, ${c.pg.qps} queries/s (${CONNECTIONS} connections)`,
-        );
-      } catch (err) {
-        rec.ceiling = { error: err.message };
-        log(`ceiling: ERROR ${err.message}`);
-      }
+      reread(ctx.input);
+      syncDisks();
+      rec.ceiling = await ceilingRound(ctx.stack, {
+        file: ctx.input,
+        size: BIG,
+        label: BIG_LABEL,
+        seconds: WRK_SECONDS,
+        concurrency: CONNECTIONS,
+        smallBytes: SMALL,
+      });
     }
     for (const name of order) {
       const dir = path.join(ctx.runDir, `${name}-r${r + 1}`);
@@ -450,41 +438,16 @@ async function runRound(r, ctx) {
       const s = servers[name];
       await measure(rec.servers[name], s, 'getSmallIdle', async () => {
         const handle = await s.putSmallFile(ctx.small);
-        const idle = await openIdleConnections({
+        return getWithIdleConnections({
+          name,
           port: s.port,
           urlPath: s.getPath(handle),
-          count: IDLE_CONNECTIONS,
+          idle: IDLE_CONNECTIONS,
           perAddress: IDLE_PER_ADDRESS,
+          load: (seconds) => runWrk(ctx.wrk, s.port, s.getPath(handle), seconds),
+          warmupSeconds: WRK_WARMUP_SECONDS,
+          seconds: WRK_SECONDS,
         });
-        try {
-          log(
-            `${name}: ${idle.opened} of ${idle.requested} idle connections open in ${idle.seconds} s` +
-              (idle.failed ? ` (failed: ${JSON.stringify(idle.errors)})` : ''),
-          );
-          if (WRK_WARMUP_SECONDS)
-            await runWrk(ctx.wrk, s.port, s.getPath(handle), WRK_WARMUP_SECONDS);
-          syncDisks();
-          const w = await runWrk(ctx.wrk, s.port, s.getPath(handle), WRK_SECONDS);
-          const openAtEnd = idle.openNow();
-          const info = {
-            requested: idle.requested,
-            opened: idle.opened,
-            failedToOpen: idle.failed,
-            openErrors: idle.errors,
-            openSeconds: idle.seconds,
-            addresses: idle.addresses,
-            openAtEnd,
-            closedByServer: idle.closedByServer(),
-          };
-          log(
-            `${name} GET 4 KiB with ${idle.opened} idle: ${w.okRps} req/s (non-2xx ${w.non2xx}, ` +
-              `p99 ${w.latencyMs.p99} ms); idle still open ${openAtEnd}, closed by the server ` +
-              `${info.closedByServer}`,
-          );
-          return { ...w, idle: info };
-        } finally {
-          idle.close();
-        }
       });
     }
 
@@ -602,6 +565,10 @@ async function main() {
       `bench: BENCH_ONLY lists unknown rows (${unknownRows.join(', ')}); known: ` +
         [...ALL_METRICS.map((m) => m.key), 'ceiling'].join(', '),
     );
+    process.exit(1);
+  }
+  if (ONLY.includes('ceiling') && STACK !== 'pg-s3') {
+    console.error('bench: BENCH_ONLY=ceiling measures the scale-out stack: add --stack pg-s3');
     process.exit(1);
   }
   const unknown = SERVERS.filter((s) => s !== 'nginx' && s !== 'stowage');

@@ -18,6 +18,7 @@ import http from 'node:http';
 import { performance } from 'node:perf_hooks';
 import { PassThrough } from 'node:stream';
 import { Worker, isMainThread, parentPort, workerData } from 'node:worker_threads';
+import { log } from './util.mjs';
 
 /**
  * Runs the ceiling in a worker thread. `s3`: { endpoint, bucket, credentials, region };
@@ -30,6 +31,29 @@ export function measureCeiling(opts) {
     w.once('error', reject);
     w.once('exit', (code) => code !== 0 && reject(new Error(`ceiling thread exited ${code}`)));
   });
+}
+
+/**
+ * One round's ceiling on `stack` (stack.mjs, with s3) in a new bucket, logged; { error } when
+ * it failed. `opts`: file, size, label (of the size), seconds, concurrency, smallBytes.
+ */
+export async function ceilingRound(stack, { label, ...opts }) {
+  try {
+    const c = await measureCeiling({
+      ...opts,
+      s3: { ...stack.s3, bucket: await stack.newBucket() },
+      pgUrl: stack.pgUrl,
+    });
+    log(
+      `ceiling: S3 PUT ${label} ${c.putBig.mbps} MB/s, GET ${c.getBig.mbps} MB/s, GET 4 KiB ` +
+        `${c.getSmall.okRps} req/s (${opts.concurrency} at once); PostgreSQL SELECT 1 p50 ` +
+        `${c.pg.p50Ms} ms, ${c.pg.qps} queries/s (${opts.concurrency} connections)`,
+    );
+    return c;
+  } catch (err) {
+    log(`ceiling: ERROR ${err.message}`);
+    return { error: err.message };
+  }
 }
 
 const round2 = (x) => Math.round(x * 100) / 100;

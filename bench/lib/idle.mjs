@@ -8,6 +8,7 @@
 
 import net from 'node:net';
 import { performance } from 'node:perf_hooks';
+import { log, syncDisks } from './util.mjs';
 
 const HEADER_END = Buffer.from('\r\n\r\n');
 const OPEN_TIMEOUT_MS = 15_000;
@@ -104,4 +105,49 @@ export async function openIdleConnections({
       live.clear();
     },
   };
+}
+
+/**
+ * The getSmallIdle row: `idle` connections opened (each GETs urlPath once), then `load(seconds)`
+ * (wrk) for the warm-up and the measured run; resolves with wrk's figures and `idle`: how many
+ * opened, were still open at the end, and were closed by the server meanwhile (not a failure).
+ */
+export async function getWithIdleConnections({
+  name,
+  port,
+  urlPath,
+  idle: count,
+  perAddress,
+  load,
+  warmupSeconds,
+  seconds,
+}) {
+  const idle = await openIdleConnections({ port, urlPath, count, perAddress });
+  try {
+    log(
+      `${name}: ${idle.opened} of ${idle.requested} idle connections open in ${idle.seconds} s` +
+        (idle.failed ? ` (failed: ${JSON.stringify(idle.errors)})` : ''),
+    );
+    if (warmupSeconds) await load(warmupSeconds);
+    syncDisks();
+    const w = await load(seconds);
+    const info = {
+      requested: idle.requested,
+      opened: idle.opened,
+      failedToOpen: idle.failed,
+      openErrors: idle.errors,
+      openSeconds: idle.seconds,
+      addresses: idle.addresses,
+      openAtEnd: idle.openNow(),
+      closedByServer: idle.closedByServer(),
+    };
+    log(
+      `${name} GET 4 KiB with ${idle.opened} idle: ${w.okRps} req/s (non-2xx ${w.non2xx}, ` +
+        `p99 ${w.latencyMs.p99} ms); idle still open ${info.openAtEnd}, closed by the server ` +
+        `${info.closedByServer}`,
+    );
+    return { ...w, idle: info };
+  } finally {
+    idle.close();
+  }
 }
