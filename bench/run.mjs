@@ -9,7 +9,9 @@
 // BENCH_THUMBS (default 1; 0 skips the thumbnail scenario), BENCH_THUMBS_ONLY=1 (only that one,
 // no nginx or wrk needed), BENCH_WEB (default 1; 0 skips the web UI scenario), BENCH_WEB_ONLY=1
 // (only that one), BENCH_WEB_UPLOAD_GIB (default 2, 0 skips the browser upload; needs chromium),
-// BENCH_ONLY=getSmall,getSmallMulti (only those rows; no thumbnails or web UI scenario).
+// BENCH_ONLY=getSmall,getSmallMulti (only those rows; no thumbnails or web UI scenario),
+// BENCH_CONCURRENT_MIB (size of each of the 8 concurrent transfers, default 256, 64 with quick),
+// BENCH_IDLE_CONNECTIONS (default 1000).
 //
 // This file holds the settings and the rounds; the parts live in bench/lib/: servers.mjs
 // (starting and stopping nginx and Stowage), clients.mjs (big PUT/GET clients, wrk),
@@ -31,13 +33,18 @@ import {
   runWrk,
 } from './lib/clients.mjs';
 import { runMultiClient } from './lib/multi-client.mjs';
+import { getConcurrent, putConcurrent } from './lib/concurrent.mjs';
+import { getWithIdleConnections } from './lib/idle.mjs';
+import { ceilingRound } from './lib/ceiling.mjs';
 import { RSS_INTERVAL_MS, RssSampler, combinedPeaks, descendants, treeRss } from './lib/memory.mjs';
 import {
   collectEnvironment,
   failedMeasurements,
+  renderCeiling,
   renderNotes,
   renderTable,
   summarize,
+  summarizeCeiling,
   writeResults,
 } from './lib/report.mjs';
 import { Nginx, Stowage } from './lib/servers.mjs';
@@ -78,6 +85,14 @@ const FS_ONLY = env.BENCH_FS_ONLY === '1';
 const FS_FILE_BYTES = intEnv('BENCH_FS_FILE_BYTES', 20 * KiB, 1);
 const FS_STAT_REPEATS = intEnv('BENCH_FS_STAT_REPEATS', 20, 1);
 const FS_DELETE_ROUNDS = intEnv('BENCH_FS_DELETE_ROUNDS', 3, 1);
+/** The concurrency rows: CONC_N transfers of CONC_BYTES at once. */
+const CONC_N = 8;
+const CONC_BYTES = intEnv('BENCH_CONCURRENT_MIB', QUICK ? 64 : 256, 1) * MiB;
+const CONC_LABEL = `${CONC_N} x ${CONC_BYTES / MiB} MiB`;
+/** Idle keep-alive connections held open during the getSmallIdle row. */
+const IDLE_CONNECTIONS = intEnv('BENCH_IDLE_CONNECTIONS', 1000, 1);
+/** Connections per source address (Stowage caps them at 128 per address by default). */
+const IDLE_PER_ADDRESS = 100;
 // --stack pg-s3: Stowage on PostgreSQL + s3rver + Redis instead of SQLite + local disk; --stack
 // pg: PostgreSQL + Redis, blobs on local disk.
 const STACK = stackArg(process.argv.slice(2));
@@ -86,8 +101,21 @@ const SERVERS = (env.BENCH_SERVERS || 'nginx,stowage')
   .map((s) => s.trim())
   .filter(Boolean);
 
+// Targets: issue 18 (PUT 1 GiB >= 0.9, GET 1 GiB >= 1.0, GET 4 KiB >= 0.75, PUT 4 KiB >= 1.2 of
+// nginx); the variants of a row (multipart, concurrent, other addresses, idle connections) share
+// its target.
 const ALL_METRICS = [
   { key: 'putBig', label: `PUT ${BIG_LABEL} (MB/s)`, field: 'mbps', target: 0.9 },
+  // curl -F file=@big.bin: POST /api/file, multipart/form-data (issue 18); compared with nginx's
+  // PUT and, for information, with PUT /api/file of the round.
+  {
+    key: 'putMultipart',
+    label: `POST ${BIG_LABEL} multipart /api/file (MB/s)`,
+    field: 'mbps',
+    target: 0.9,
+    nginxKey: 'putBig',
+    versus: { key: 'putBig', label: 'PUT /api/file', target: null },
+  },
   // The filesystem's PUT: compared with nginx's PUT of the round, and with Stowage's own
   // PUT /api/file of the round (issue 16: within 5%).
   {
@@ -116,31 +144,62 @@ const ALL_METRICS = [
     nginxKey: 'putBig',
     versus: { key: 'putBig', label: 'PUT /api/file', target: 0.9 },
   },
-  { key: 'getBig', label: `GET ${BIG_LABEL} (MB/s)`, field: 'mbps', target: 0.9 },
-  { key: 'getSmall', label: `GET 4 KiB, ${CONNECTIONS} conn (req/s)`, field: 'okRps', target: 0.3 },
+  { key: 'getBig', label: `GET ${BIG_LABEL} (MB/s)`, field: 'mbps', target: 1.0 },
+  {
+    key: 'putConcurrent',
+    label: `PUT ${CONC_LABEL} at once (aggregate MB/s)`,
+    field: 'mbps',
+    target: 0.9,
+  },
+  {
+    key: 'getConcurrent',
+    label: `GET ${CONC_LABEL} at once (aggregate MB/s)`,
+    field: 'mbps',
+    target: 1.0,
+  },
+  {
+    key: 'getSmall',
+    label: `GET 4 KiB, ${CONNECTIONS} conn (req/s)`,
+    field: 'okRps',
+    target: 0.75,
+  },
   {
     key: 'getSmallMulti',
     label: `GET 4 KiB, ${CONNECTIONS} conn from ${CONNECTIONS} addresses (req/s)`,
     field: 'okRps',
-    target: 0.3,
+    target: 0.75,
   },
-  { key: 'putSmall', label: `PUT 4 KiB, ${CONNECTIONS} conn (req/s)`, field: 'okRps', target: 1.0 },
+  {
+    key: 'getSmallIdle',
+    label: `GET 4 KiB, ${CONNECTIONS} conn, ${IDLE_CONNECTIONS.toLocaleString('en-US')} idle conn (req/s)`,
+    field: 'okRps',
+    target: 0.75,
+  },
+  { key: 'putSmall', label: `PUT 4 KiB, ${CONNECTIONS} conn (req/s)`, field: 'okRps', target: 1.2 },
 ];
-// BENCH_ONLY: a comma-separated list of row keys (putBig, putFsBig, putTusBig, putTusChunked,
-// getBig, getSmall, getSmallMulti, putSmall); putFsBig and the tus rows bring putBig along (their
-// ratio is to PUT /api/file).
+// BENCH_ONLY: a comma-separated list of row keys (putBig, putMultipart, putFsBig, putTusBig,
+// putTusChunked, getBig, putConcurrent, getConcurrent, getSmall, getSmallMulti, getSmallIdle,
+// putSmall) and `ceiling` (the direct S3 and PostgreSQL figures of `--stack pg-s3`);
+// putMultipart, putFsBig and the tus rows bring putBig along (their ratio is to PUT /api/file),
+// ceiling brings putBig and getBig (Stowage's ratios to it).
 const ONLY = (env.BENCH_ONLY || '')
   .split(',')
   .map((s) => s.trim())
   .filter(Boolean);
-const VERSUS_PUT = ['putFsBig', 'putTusBig', 'putTusChunked'];
+const VERSUS_PUT = ['putMultipart', 'putFsBig', 'putTusBig', 'putTusChunked', 'ceiling'];
 const METRICS = ONLY.length
   ? ALL_METRICS.filter(
       (m) =>
-        ONLY.includes(m.key) || (m.key === 'putBig' && VERSUS_PUT.some((k) => ONLY.includes(k))),
+        ONLY.includes(m.key) ||
+        (m.key === 'putBig' && VERSUS_PUT.some((k) => ONLY.includes(k))) ||
+        (m.key === 'getBig' && ONLY.includes('ceiling')),
     )
   : ALL_METRICS;
 const runs = (key) => METRICS.some((m) => m.key === key);
+/** The scale-out ceiling: on `--stack pg-s3`, by default or when BENCH_ONLY names it. */
+const CEILING = STACK === 'pg-s3' && (!ONLY.length || ONLY.includes('ceiling'));
+/** Stowage's 1 GiB PUT and GET on `--stack pg-s3` against the direct S3 ceiling (issue 18). */
+const CEILING_TARGET = 0.8;
 /** Target for the peak RSS of the largest single Stowage process. */
 const RSS_LIMIT_MIB = 150;
 const VIEW = {
@@ -181,6 +240,19 @@ async function runRound(r, ctx) {
   const servers = {};
   const rec = { round: r + 1, order, servers: {} };
   try {
+    // 0. the scale-out stack's ceiling: S3 and PostgreSQL alone, before the servers start
+    if (CEILING) {
+      reread(ctx.input);
+      syncDisks();
+      rec.ceiling = await ceilingRound(ctx.stack, {
+        file: ctx.input,
+        size: BIG,
+        label: BIG_LABEL,
+        seconds: WRK_SECONDS,
+        concurrency: CONNECTIONS,
+        smallBytes: SMALL,
+      });
+    }
     for (const name of order) {
       const dir = path.join(ctx.runDir, `${name}-r${r + 1}`);
       servers[name] =
@@ -204,7 +276,7 @@ async function runRound(r, ctx) {
     // 1. big PUT, input re-read right before each run, upload deleted right after. Stowage's
     // two PUTs (/api/file, /api/filesystem) alternate their order between rounds too.
     const bigPuts = (name) => {
-      const keys = ['putBig', 'putFsBig', 'putTusBig', 'putTusChunked'].filter(
+      const keys = ['putBig', 'putMultipart', 'putFsBig', 'putTusBig', 'putTusChunked'].filter(
         (k) => runs(k) && (name === 'stowage' || k === 'putBig'),
       );
       return r % 2 === 0 ? keys : keys.reverse();
@@ -221,13 +293,15 @@ async function runRound(r, ctx) {
             res =
               key === 'putBig'
                 ? await s.putBig(ctx.input, BIG, r + 1)
-                : key === 'putFsBig'
-                  ? await s.putFsBig(ctx.input, BIG, s.auth)
-                  : await s.putTusBig(
-                      ctx.input,
-                      BIG,
-                      key === 'putTusChunked' ? 64 * MiB : undefined,
-                    );
+                : key === 'putMultipart'
+                  ? await s.postMultipart(ctx.input, BIG)
+                  : key === 'putFsBig'
+                    ? await s.putFsBig(ctx.input, BIG, s.auth)
+                    : await s.putTusBig(
+                        ctx.input,
+                        BIG,
+                        key === 'putTusChunked' ? 64 * MiB : undefined,
+                      );
           } finally {
             rec.servers[name][`${key}Rss`] = sampler.stop();
           }
@@ -235,6 +309,7 @@ async function runRound(r, ctx) {
           const mbps = Math.round(BIG / res.seconds / 1e6);
           const what = {
             putBig: '',
+            putMultipart: ' multipart POST',
             putFsBig: ' /api/filesystem',
             putTusBig: ' tus',
             putTusChunked: ' tus 64 MiB chunks',
@@ -277,8 +352,38 @@ async function runRound(r, ctx) {
       const x = rec.servers[name];
       Object.assign(
         x,
-        combinedPeaks(x.putBigRss, x.putFsBigRss, x.putTusBigRss, x.putTusChunkedRss, x.getBigRss),
+        combinedPeaks(
+          x.putBigRss,
+          x.putMultipartRss,
+          x.putFsBigRss,
+          x.putTusBigRss,
+          x.putTusChunkedRss,
+          x.getBigRss,
+        ),
       );
+    }
+
+    // 2b. CONC_N uploads at once, then CONC_N downloads at once (distinct contents, deleted
+    // after); aggregate MB/s, each process's peak RSS kept with the row (not in the RSS row).
+    for (const key of ['putConcurrent', 'getConcurrent'].filter(runs)) {
+      for (const name of order) {
+        const s = servers[name];
+        await measure(rec.servers[name], s, key, async () => {
+          reread(ctx.concInput);
+          syncDisks();
+          const sampler = new RssSampler(s.pid).start();
+          let res;
+          try {
+            const run = key === 'putConcurrent' ? putConcurrent : getConcurrent;
+            res = await run(s, ctx.concInput, CONC_BYTES, CONC_N, `c${r + 1}`);
+          } finally {
+            rec.servers[name][`${key}Rss`] = sampler.stop();
+          }
+          const what = key === 'putConcurrent' ? 'PUT' : 'GET';
+          log(`${name} ${what} ${CONC_LABEL} at once: ${res.mbps} MB/s (${res.seconds} s)`);
+          return { ...res, peakProcessRssMiB: rec.servers[name][`${key}Rss`].peakProcessMiB };
+        });
+      }
     }
 
     // 3. 4 KiB GET with wrk
@@ -324,6 +429,25 @@ async function runRound(r, ctx) {
             `(non-2xx ${w.non2xx}, p99 ${w.latencyMs.p99} ms)`,
         );
         return w;
+      });
+    }
+
+    // 3c. 4 KiB GET with wrk while IDLE_CONNECTIONS keep-alive connections sit idle, each after
+    // one GET of the file, IDLE_PER_ADDRESS per source address (127.0.0.100, ...)
+    for (const name of runs('getSmallIdle') ? order : []) {
+      const s = servers[name];
+      await measure(rec.servers[name], s, 'getSmallIdle', async () => {
+        const handle = await s.putSmallFile(ctx.small);
+        return getWithIdleConnections({
+          name,
+          port: s.port,
+          urlPath: s.getPath(handle),
+          idle: IDLE_CONNECTIONS,
+          perAddress: IDLE_PER_ADDRESS,
+          load: (seconds) => runWrk(ctx.wrk, s.port, s.getPath(handle), seconds),
+          warmupSeconds: WRK_WARMUP_SECONDS,
+          seconds: WRK_SECONDS,
+        });
       });
     }
 
@@ -435,12 +559,16 @@ async function runWeb(runDir, wrk) {
 // main
 
 async function main() {
-  const unknownRows = ONLY.filter((k) => !ALL_METRICS.some((m) => m.key === k));
+  const unknownRows = ONLY.filter((k) => k !== 'ceiling' && !ALL_METRICS.some((m) => m.key === k));
   if (unknownRows.length) {
     console.error(
       `bench: BENCH_ONLY lists unknown rows (${unknownRows.join(', ')}); known: ` +
-        ALL_METRICS.map((m) => m.key).join(', '),
+        [...ALL_METRICS.map((m) => m.key), 'ceiling'].join(', '),
     );
+    process.exit(1);
+  }
+  if (ONLY.includes('ceiling') && STACK !== 'pg-s3') {
+    console.error('bench: BENCH_ONLY=ceiling measures the scale-out stack: add --stack pg-s3');
     process.exit(1);
   }
   const unknown = SERVERS.filter((s) => s !== 'nginx' && s !== 'stowage');
@@ -519,6 +647,10 @@ async function main() {
     wrkThreads: WRK_THREADS,
     connections: CONNECTIONS,
     clientChunkBytes: CHUNK,
+    concurrentTransfers: CONC_N,
+    concurrentBytes: CONC_BYTES,
+    idleConnections: IDLE_CONNECTIONS,
+    idlePerAddress: IDLE_PER_ADDRESS,
     rssIntervalMs: RSS_INTERVAL_MS,
     stowageCli: path.relative(ROOT, STOWAGE_CLI),
     stack: STACK,
@@ -532,9 +664,13 @@ async function main() {
     log(`warning: load average ${environment.loadAvgAtStart[0]}; other work skews the numbers`);
   }
   const input = runs('putBig') || runs('getBig') ? inputFile(BIG, BIG_LABEL) : null;
+  const concInput =
+    runs('putConcurrent') || runs('getConcurrent')
+      ? inputFile(CONC_BYTES, `${CONC_BYTES / MiB} MiB`)
+      : null;
   const runDir = createRunDir();
   const stack = STACK === 'embedded' ? null : await startPgS3({ s3: STACK === 'pg-s3' });
-  const ctx = { nginx, wrk, input, runDir, small: crypto.randomBytes(SMALL), stack };
+  const ctx = { nginx, wrk, input, concInput, runDir, small: crypto.randomBytes(SMALL), stack };
 
   const rounds = [];
   let filesystem = null;
@@ -550,6 +686,7 @@ async function main() {
     THUMBS && !ONLY.length && SERVERS.includes('stowage') ? await runThumbnails(runDir) : null;
   const web = WEB && !ONLY.length && SERVERS.includes('stowage') ? await runWeb(runDir, wrk) : null;
   const summary = summarize(rounds, VIEW);
+  if (CEILING) summary.ceiling = summarizeCeiling(rounds, CEILING_TARGET);
   const finishedAt = new Date();
 
   const machine =
@@ -563,6 +700,7 @@ async function main() {
   console.log(
     `\n${machine}\n${setup}\n\n${renderTable(summary, VIEW)}\n\n${renderNotes(summary, VIEW)}`,
   );
+  if (summary.ceiling) console.log(`\n${renderCeiling(summary.ceiling, BIG_LABEL)}`);
   if (filesystem) console.log(`\n${renderFilesystem(filesystem)}`);
   if (thumbnails) console.log(`\n${renderThumbnails(thumbnails)}`);
   if (web) console.log(`\n${renderWeb(web)}`);
@@ -583,6 +721,7 @@ async function main() {
   console.log(`\nresults: ${path.relative(ROOT, outFile)}`);
 
   const errors = failedMeasurements(rounds);
+  for (const r of rounds) if (r.ceiling?.error) errors.push(`ceiling (round ${r.round})`);
   if (filesystem?.error) errors.push('stowage filesystem');
   if (thumbnails?.error) errors.push('stowage thumbnails');
   if (web?.error || web?.upload?.error) errors.push('stowage web UI');

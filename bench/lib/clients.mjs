@@ -7,6 +7,7 @@ import fs from 'node:fs';
 import http from 'node:http';
 import net from 'node:net';
 import path from 'node:path';
+import { Readable } from 'node:stream';
 import { performance } from 'node:perf_hooks';
 import { BENCH_DIR, HOST, KiB, MiB, ROOT, TMP, log, round2, track, untrack } from './util.mjs';
 
@@ -91,9 +92,63 @@ export function reread(file) {
 
 /**
  * Stream a file from disk as a PUT body; the clock stops when the response has arrived.
- * `headers`: extra request headers (Authorization for the filesystem's PUT).
+ * `headers`: extra request headers (Authorization for the filesystem's PUT). `offset`: start the
+ * body at this byte of the file and wrap around to its start (the same bytes from the page cache,
+ * distinct contents for concurrent uploads: no deduplication).
  */
-export function streamPut(port, urlPath, file, size, headers = {}) {
+export function streamPut(port, urlPath, file, size, headers = {}, offset = 0) {
+  return streamUpload(port, {
+    method: 'PUT',
+    urlPath,
+    headers: { ...headers, 'Content-Type': 'application/octet-stream' },
+    length: size,
+    body: () => fileBody(file, size, offset),
+  });
+}
+
+const FORM_BOUNDARY = '------------------------stowagebench7d3f0a91c2';
+
+/**
+ * POST the file as multipart/form-data with one part, `field` (what `curl -F file=@big.bin`
+ * sends, Content-Length included), streamed from disk; the clock stops at the response.
+ */
+export function streamMultipart(port, urlPath, file, size, field = 'file') {
+  const head = Buffer.from(
+    `--${FORM_BOUNDARY}\r\nContent-Disposition: form-data; name="${field}"; ` +
+      `filename="${path.basename(file)}"\r\nContent-Type: application/octet-stream\r\n\r\n`,
+  );
+  const tailPart = Buffer.from(`\r\n--${FORM_BOUNDARY}--\r\n`);
+  return streamUpload(port, {
+    method: 'POST',
+    urlPath,
+    headers: { 'Content-Type': `multipart/form-data; boundary=${FORM_BOUNDARY}` },
+    length: head.length + size + tailPart.length,
+    body: () =>
+      Readable.from(
+        (async function* () {
+          yield head;
+          yield* fileBody(file, size, 0);
+          yield tailPart;
+        })(),
+        { objectMode: false, highWaterMark: CHUNK },
+      ),
+  });
+}
+
+/** `size` bytes of `file` in CHUNK reads, from `offset` to the end, then from its start. */
+function fileBody(file, size, offset) {
+  if (!offset) return fs.createReadStream(file, { highWaterMark: CHUNK, end: size - 1 });
+  return Readable.from(
+    (async function* () {
+      yield* fs.createReadStream(file, { highWaterMark: CHUNK, start: offset, end: size - 1 });
+      yield* fs.createReadStream(file, { highWaterMark: CHUNK, start: 0, end: offset - 1 });
+    })(),
+    { objectMode: false, highWaterMark: CHUNK },
+  );
+}
+
+/** A streamed request body (`body()` makes the stream), resolved with the response and time. */
+function streamUpload(port, { method, urlPath, headers, length, body }) {
   return new Promise((resolve, reject) => {
     let settled = false;
     const settle = (err, value) => {
@@ -107,16 +162,16 @@ export function streamPut(port, urlPath, file, size, headers = {}) {
     const req = http.request({
       host: HOST,
       port,
-      method: 'PUT',
+      method,
       path: urlPath,
       agent: false,
-      headers: { ...headers, 'Content-Length': size, 'Content-Type': 'application/octet-stream' },
+      headers: { ...headers, 'Content-Length': length },
     });
     const timer = setTimeout(() => {
       req.destroy();
-      settle(new Error(`PUT ${urlPath}: no response after ${BIG_TIMEOUT_MS / 1000} s`));
+      settle(new Error(`${method} ${urlPath}: no response after ${BIG_TIMEOUT_MS / 1000} s`));
     }, BIG_TIMEOUT_MS);
-    req.on('error', (err) => settle(new Error(`PUT ${urlPath}: ${err.message}`)));
+    req.on('error', (err) => settle(new Error(`${method} ${urlPath}: ${err.message}`)));
     req.on('response', (res) => {
       const chunks = [];
       res.on('data', (c) => chunks.push(c));
@@ -126,7 +181,7 @@ export function streamPut(port, urlPath, file, size, headers = {}) {
         settle(null, { status: res.statusCode, body: Buffer.concat(chunks), seconds });
       });
     });
-    const rs = fs.createReadStream(file, { highWaterMark: CHUNK });
+    const rs = body();
     rs.on('error', (err) => {
       req.destroy(err);
       settle(err);

@@ -11,10 +11,11 @@ import path from 'node:path';
 import { RESULTS_DIR, ROOT, firstLine, median, round1, round2 } from './util.mjs';
 
 /** Rows measured as request rates (wrk or the multi-address client): failures and latencies. */
-const RATE_KEYS = new Set(['getSmall', 'getSmallMulti', 'putSmall']);
+const RATE_KEYS = new Set(['getSmall', 'getSmallMulti', 'getSmallIdle', 'putSmall']);
 const RATE_NOTES = {
   getSmall: '4 KiB GET',
   getSmallMulti: '4 KiB GET, 64 addresses',
+  getSmallIdle: '4 KiB GET, idle connections open',
   putSmall: '4 KiB PUT',
 };
 
@@ -54,8 +55,30 @@ export function summarize(rounds, { servers, metrics, rssLimitMiB }) {
         ratioMin: ok.length ? round2(Math.min(...ok)) : null,
         ratioMax: ok.length ? round2(Math.max(...ok)) : null,
         target: m.versus.target,
-        met: v === null ? null : v >= m.versus.target,
+        met: v === null || m.versus.target == null ? null : v >= m.versus.target,
       };
+    }
+    if (m.key === 'getSmallIdle') {
+      for (const name of servers) {
+        const idle = rounds.map((r) => r.servers[name]?.getSmallIdle?.idle).filter(Boolean);
+        const sum = (f) => (idle.length ? idle.reduce((a, x) => a + x[f], 0) : null);
+        s[`${name}Idle`] = {
+          requested: sum('requested'),
+          opened: sum('opened'),
+          openAtEnd: sum('openAtEnd'),
+          closedByServer: sum('closedByServer'),
+        };
+      }
+    }
+    if (m.key === 'putConcurrent' || m.key === 'getConcurrent') {
+      for (const name of servers) {
+        const runs = rounds.map((r) => r.servers[name]?.[m.key]).filter((x) => x && !x.error);
+        const each = runs.flatMap((x) => x.eachSeconds);
+        s[`${name}SlowestSeconds`] = each.length ? Math.max(...each) : null;
+        s[`${name}FastestSeconds`] = each.length ? Math.min(...each) : null;
+        const peaks = runs.map((x) => x.peakProcessRssMiB);
+        s[`${name}PeakProcessRssMiB`] = peaks.length ? Math.max(...peaks) : null;
+      }
     }
     if (RATE_KEYS.has(m.key)) {
       for (const name of servers) {
@@ -124,7 +147,7 @@ export function renderTable(summary, { servers, metrics, bigLabel, rssLimitMiB }
       cell(s, 'nginx', m.key),
       cell(s, 'stowage', m.key),
       ratio,
-      `>= ${m.target.toFixed(1)}`,
+      `>= ${m.target}`,
       met,
     ]);
   }
@@ -152,9 +175,13 @@ export function renderNotes(summary, { servers, metrics }) {
     const v = summary[m.key].versus;
     const range =
       v.ratios.length > 1 ? ` [${v.ratioMin?.toFixed(2)}–${v.ratioMax?.toFixed(2)}]` : '';
+    const target =
+      v.target == null
+        ? 'no target'
+        : `target >= ${v.target}: ${v.met === null ? '–' : v.met ? 'yes' : 'NO'}`;
     notes.push(
       `${m.label} / ${v.label} of the same round: ${v.ratio === null ? '–' : v.ratio.toFixed(2)}${range}, ` +
-        `target >= ${v.target}: ${v.met === null ? '–' : v.met ? 'yes' : 'NO'}`,
+        target,
     );
   }
   for (const key of metrics.map((m) => m.key).filter((k) => RATE_KEYS.has(k))) {
@@ -164,6 +191,17 @@ export function renderNotes(summary, { servers, metrics }) {
       return `${name} ${lat}, non-2xx ${s[`${name}Non2xx`]}, socket errors ${s[`${name}SocketErrors`]}`;
     });
     notes.push(`${RATE_NOTES[key]}: ${parts.join('; ')}`);
+  }
+  if (summary.getSmallIdle) notes.push(idleNote(summary.getSmallIdle, servers));
+  for (const key of ['putConcurrent', 'getConcurrent'].filter((k) => summary[k])) {
+    const s = summary[key];
+    const parts = servers.map(
+      (name) =>
+        `${name} slowest transfer ${fmtNum(s[`${name}SlowestSeconds`], 2)} s, fastest ` +
+        `${fmtNum(s[`${name}FastestSeconds`], 2)} s, peak RSS largest process ` +
+        `${fmtNum(s[`${name}PeakProcessRssMiB`], 1)} MiB`,
+    );
+    notes.push(`${key}: ${parts.join('; ')}`);
   }
   const rss = summary.peakRss;
   const mem = servers.map(
@@ -234,4 +272,88 @@ export function failedMeasurements(rounds) {
         .map(([k]) => `${name} ${k}`),
     ),
   );
+}
+
+function idleNote(s, servers) {
+  const parts = servers.map((name) => {
+    const i = s[`${name}Idle`];
+    if (!i || i.requested === null) return `${name} –`;
+    return (
+      `${name} ${fmtNum(i.opened)} of ${fmtNum(i.requested)} opened, ${fmtNum(i.openAtEnd)} ` +
+      `still open after wrk, ${fmtNum(i.closedByServer)} closed by the server`
+    );
+  });
+  return `idle keep-alive connections (summed over rounds): ${parts.join('; ')}`;
+}
+
+// ---------------------------------------------------------------------------------------------
+// the scale-out stack's ceiling (`--stack pg-s3`, bench/lib/ceiling.mjs)
+
+/**
+ * Medians over rounds of the direct S3 and PostgreSQL figures, and Stowage's 1 GiB PUT and GET
+ * as ratios to the S3 ceiling of the same round (median of per-round ratios).
+ */
+export function summarizeCeiling(rounds, target) {
+  const ok = rounds.filter((r) => r.ceiling && !r.ceiling.error);
+  const med = (f) => median(ok.map(f));
+  const ratio = (key) => {
+    const per = ok.map((r) => {
+      const a = r.servers.stowage?.[key]?.mbps;
+      const b = r.ceiling[key]?.mbps;
+      return typeof a === 'number' && b > 0 ? a / b : null;
+    });
+    const valid = per.filter((x) => x !== null);
+    const m = median(valid);
+    return {
+      stowageMBps: median(ok.map((r) => r.servers.stowage?.[key]?.mbps)),
+      s3MBps: med((r) => r.ceiling[key].mbps),
+      ratios: per.map((x) => (x === null ? null : round2(x))),
+      ratio: m === null ? null : round2(m),
+      target,
+      met: m === null ? null : m >= target,
+    };
+  };
+  return {
+    rounds: ok.length,
+    errors: rounds.filter((r) => r.ceiling?.error).map((r) => r.ceiling.error),
+    putBig: ratio('putBig'),
+    getBig: ratio('getBig'),
+    s3GetSmall: {
+      okRps: med((r) => r.ceiling.getSmall.okRps),
+      p50Ms: med((r) => r.ceiling.getSmall.latencyMs.p50),
+      p99Ms: med((r) => r.ceiling.getSmall.latencyMs.p99),
+      errors: ok.reduce((a, r) => a + r.ceiling.getSmall.errors, 0),
+      concurrency: ok[0]?.ceiling.getSmall.concurrency ?? null,
+    },
+    pg: {
+      p50Ms: med((r) => r.ceiling.pg.p50Ms),
+      p99Ms: med((r) => r.ceiling.pg.p99Ms),
+      serialQps: med((r) => r.ceiling.pg.serialQps),
+      qps: med((r) => r.ceiling.pg.qps),
+      concurrentP50Ms: med((r) => r.ceiling.pg.concurrentP50Ms),
+      errors: ok.reduce((a, r) => a + r.ceiling.pg.errors, 0),
+      connections: ok[0]?.ceiling.pg.connections ?? null,
+    },
+  };
+}
+
+export function renderCeiling(c, bigLabel) {
+  if (!c.rounds) return `scale-out ceiling: ERROR ${c.errors.join('; ')}`;
+  const line = (what, x) =>
+    `- ${what}: stowage ${fmtNum(x.stowageMBps)} MB/s, S3 direct ${fmtNum(x.s3MBps)} MB/s, ` +
+    `ratio ${x.ratio === null ? '–' : x.ratio.toFixed(2)}` +
+    (x.ratios.length > 1 ? ` (rounds: ${x.ratios.join(', ')})` : '') +
+    `, target >= ${x.target}: ${x.met === null ? '–' : x.met ? 'yes' : 'NO'}`;
+  const g = c.s3GetSmall;
+  const p = c.pg;
+  return [
+    `scale-out ceiling (s3rver and PostgreSQL without Stowage, medians of ${c.rounds} round(s)):`,
+    line(`PUT ${bigLabel}`, c.putBig),
+    line(`GET ${bigLabel}`, c.getBig),
+    `- S3 GetObject 4 KiB, ${g.concurrency} at once: ${fmtNum(g.okRps)} req/s, p50 ` +
+      `${fmtNum(g.p50Ms, 2)} ms, p99 ${fmtNum(g.p99Ms, 2)} ms, errors ${g.errors}`,
+    `- PostgreSQL SELECT 1: one at a time p50 ${fmtNum(p.p50Ms, 2)} ms, p99 ${fmtNum(p.p99Ms, 2)} ms ` +
+      `(${fmtNum(p.serialQps)}/s); ${p.connections} connections ${fmtNum(p.qps)} queries/s ` +
+      `(p50 ${fmtNum(p.concurrentP50Ms, 2)} ms), errors ${p.errors}`,
+  ].join('\n');
 }

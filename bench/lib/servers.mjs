@@ -8,7 +8,7 @@ import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { describe, request, streamPut } from './clients.mjs';
+import { describe, request, streamMultipart, streamPut } from './clients.mjs';
 import { fsCall } from './filesystem.mjs';
 import { tusUpload } from './tus.mjs';
 import { descendants } from './memory.mjs';
@@ -142,9 +142,10 @@ export class Nginx extends Server {
     await s.waitReady('/health.txt');
     return s;
   }
-  async putBig(file, size, seq) {
+  /** `offset`: the body starts there in the file and wraps around (see streamPut). */
+  async putBig(file, size, seq, offset = 0) {
     const urlPath = `/big-${seq}.bin`;
-    const res = await streamPut(this.port, urlPath, file, size);
+    const res = await streamPut(this.port, urlPath, file, size, {}, offset);
     if (res.status !== 201 && res.status !== 204)
       throw new Error(`PUT ${urlPath}: ${describe(res)}`);
     return { seconds: res.seconds, status: res.status, handle: { path: urlPath } };
@@ -222,9 +223,15 @@ export class Stowage extends Server {
     }
     return { id: json.id, deleteKey: json.deleteKey };
   }
-  async putBig(file, size) {
+  async putBig(file, size, _seq, offset = 0) {
     const urlPath = '/api/file/big.bin';
-    const res = await streamPut(this.port, urlPath, file, size);
+    const res = await streamPut(this.port, urlPath, file, size, {}, offset);
+    return { seconds: res.seconds, status: res.status, handle: this.parseUpload(res, urlPath) };
+  }
+  /** The same file as a multipart/form-data POST /api/file (`curl -F file=@big.bin`). */
+  async postMultipart(file, size) {
+    const urlPath = '/api/file';
+    const res = await streamMultipart(this.port, urlPath, file, size);
     return { seconds: res.seconds, status: res.status, handle: this.parseUpload(res, urlPath) };
   }
   getPath(handle) {

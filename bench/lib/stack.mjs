@@ -1,7 +1,8 @@
 // The scale-out stack for `npm run bench -- --stack pg-s3`: PostgreSQL (BENCH_PG, default the
-// local server), Redis (BENCH_REDIS) and an s3rver started here. Every Stowage start gets a fresh
-// schema and bucket; all are removed at the end. s3rver is a test server writing to local disk:
-// the figures measure Stowage's overhead on this stack, not S3's speed.
+// local server), Redis (BENCH_REDIS) and an s3rver started here, in a worker thread. Every
+// Stowage start gets a fresh schema and bucket; all are removed at the end. s3rver is a test
+// server writing to local disk: the figures measure Stowage's overhead on this stack, not S3's
+// speed.
 import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
@@ -9,8 +10,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { Redis } from 'ioredis';
 import pg from 'pg';
-import S3rver from 's3rver';
-import { extendS3rver } from './s3rver-multipart.mjs';
+import { startS3rverThread } from './s3rver-thread.mjs';
 
 export function stackArg(argv) {
   const i = argv.indexOf('--stack');
@@ -36,10 +36,10 @@ export async function startPgS3({ s3: withS3 = true } = {}) {
   const pgUrl = process.env.BENCH_PG || 'postgres://postgres@127.0.0.1:5432/test';
   const redisUrl = process.env.BENCH_REDIS || 'redis://127.0.0.1:6379';
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'stowage-bench-s3-'));
-  const s3 = new S3rver({ address: '127.0.0.1', port: 0, silent: true, directory: dir });
-  // ListParts, AbortMultipartUpload, UploadPartCopy: tus uploads on S3 need them.
-  extendS3rver(s3, dir);
-  const { port } = await s3.run();
+  // In its own thread (its own event loop, as a real S3 is elsewhere), with ListParts,
+  // AbortMultipartUpload and UploadPartCopy added (tus uploads on S3 need them).
+  const s3 = await startS3rverThread(dir);
+  const { port } = s3;
   const endpoint = `http://127.0.0.1:${port}`;
   const client = new S3Client({
     region: 'us-east-1',
@@ -49,6 +49,21 @@ export async function startPgS3({ s3: withS3 = true } = {}) {
   });
   const schemas = [];
   return {
+    pgUrl,
+    /** How to reach s3rver directly (the ceiling of `bench/lib/ceiling.mjs`); null on `pg`. */
+    s3: withS3
+      ? {
+          endpoint,
+          region: 'us-east-1',
+          credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' },
+        }
+      : null,
+    /** A new empty bucket (removed with s3rver's directory at the end). */
+    async newBucket() {
+      const bucket = `ceiling-${randomBytes(5).toString('hex')}`;
+      await client.send(new CreateBucketCommand({ Bucket: bucket }));
+      return bucket;
+    },
     /** Environment for one Stowage start: its own schema and bucket. */
     async envForNewServer() {
       const name = `bench_${randomBytes(5).toString('hex')}`;
