@@ -36,6 +36,7 @@ import { runMultiClient } from './lib/multi-client.mjs';
 import { getConcurrent, putConcurrent } from './lib/concurrent.mjs';
 import { getWithIdleConnections } from './lib/idle.mjs';
 import { ceilingRound } from './lib/ceiling.mjs';
+import { measureFloor } from './lib/floor.mjs';
 import { RSS_INTERVAL_MS, RssSampler, combinedPeaks, descendants, treeRss } from './lib/memory.mjs';
 import {
   collectEnvironment,
@@ -89,6 +90,8 @@ const FS_DELETE_ROUNDS = intEnv('BENCH_FS_DELETE_ROUNDS', 3, 1);
 const CONC_N = 8;
 const CONC_BYTES = intEnv('BENCH_CONCURRENT_MIB', QUICK ? 64 : 256, 1) * MiB;
 const CONC_LABEL = `${CONC_N} x ${CONC_BYTES / MiB} MiB`;
+/** BENCH_FLOOR=0 skips the node:http floor (run after the rounds when both 4 KiB rows ran). */
+const FLOOR = env.BENCH_FLOOR !== '0';
 /** Idle keep-alive connections held open during the getSmallIdle row. */
 const IDLE_CONNECTIONS = intEnv('BENCH_IDLE_CONNECTIONS', 1000, 1);
 /** Connections per source address (Stowage caps them at 128 per address by default). */
@@ -687,6 +690,22 @@ async function main() {
   const web = WEB && !ONLY.length && SERVERS.includes('stowage') ? await runWeb(runDir, wrk) : null;
   const summary = summarize(rounds, VIEW);
   if (CEILING) summary.ceiling = summarizeCeiling(rounds, CEILING_TARGET);
+  // The node:http floor (bench/lib/floor.mjs): once, after the rounds, next to nginx's medians.
+  if (FLOOR && summary.getSmall?.nginx && summary.putSmall?.nginx) {
+    const floor = await measureFloor({
+      runWrk,
+      wrk,
+      workers: WORKERS,
+      seconds: WRK_SECONDS,
+      warmupSeconds: WRK_WARMUP_SECONDS,
+      putArgs: ['fixed', '/api/file/small.bin', String(SMALL)],
+    });
+    summary.floor = {
+      ...floor,
+      getRatio: floor.getRps / summary.getSmall.nginx,
+      putRatio: floor.putRps / summary.putSmall.nginx,
+    };
+  }
   const finishedAt = new Date();
 
   const machine =
@@ -701,6 +720,14 @@ async function main() {
     `\n${machine}\n${setup}\n\n${renderTable(summary, VIEW)}\n\n${renderNotes(summary, VIEW)}`,
   );
   if (summary.ceiling) console.log(`\n${renderCeiling(summary.ceiling, BIG_LABEL)}`);
+  if (summary.floor) {
+    const f = summary.floor;
+    console.log(
+      `\nnode:http floor (${WORKERS} workers, no framework, no storage): GET 4 KiB ` +
+        `${Math.round(f.getRps)} req/s = ${f.getRatio.toFixed(2)}x nginx; PUT 4 KiB ` +
+        `${Math.round(f.putRps)} req/s = ${f.putRatio.toFixed(2)}x nginx`,
+    );
+  }
   if (filesystem) console.log(`\n${renderFilesystem(filesystem)}`);
   if (thumbnails) console.log(`\n${renderThumbnails(thumbnails)}`);
   if (web) console.log(`\n${renderWeb(web)}`);

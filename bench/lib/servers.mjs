@@ -27,7 +27,7 @@ import {
 
 const NGINX_TEMPLATE = path.join(BENCH_DIR, 'nginx.conf.template');
 
-function freePort() {
+export function freePort() {
   return new Promise((resolve, reject) => {
     const srv = net.createServer();
     srv.unref();
