@@ -152,7 +152,7 @@ function checkpointOnThread(database: Sqlite.Database): void {
   database.pragma(`wal_autocheckpoint = ${SAFETY_NET_PAGES}`);
   const close = database.close.bind(database);
   database.close = () => {
-    void checkpointer.stop();
+    checkpointer.stop();
     return close();
   };
 }
