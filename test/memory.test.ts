@@ -2,6 +2,7 @@ import fs from 'node:fs/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, expect, it, vi } from 'vitest';
 import { startIdleGc } from '../src/main/idle-gc.js';
+import { WORKER_SEMI_SPACE_MIB, workerExecArgv } from '../src/main/serve.js';
 import { basic, createUserWithKey, spawnServer, startServer, tempDir } from './helpers.js';
 
 /** Keeps the event loop busy (synchronously) for `ms`. */
@@ -103,6 +104,37 @@ async function children(pid: number): Promise<number[]> {
 }
 
 describe('serve --workers', () => {
+  it("gives workers a smaller young generation, unless the operator's flags or NODE_OPTIONS set one", () => {
+    const small = `--max-semi-space-size=${WORKER_SEMI_SPACE_MIB}`;
+    expect(workerExecArgv(['--enable-source-maps'], '')).toEqual(['--enable-source-maps', small]);
+    expect(workerExecArgv([], '--max-old-space-size=512')).toEqual([small]);
+    expect(workerExecArgv(['--max-semi-space-size=16'], '')).toEqual(['--max-semi-space-size=16']);
+    expect(workerExecArgv([], '--trace-gc --max_semi_space_size=32')).toEqual([]);
+  });
+
+  /** The Node flags the workers of a server started with this environment run with. */
+  async function workerFlags(env: NodeJS.ProcessEnv): Promise<string[][]> {
+    const dir = await tempDir('stowage-mem-');
+    const server = await spawnServer(dir, { STOWAGE_WORKERS: '2', ...env });
+    try {
+      const flags: string[][] = [];
+      for (const pid of await children(server.child.pid!)) {
+        const argv = (await fs.readFile(`/proc/${pid}/cmdline`, 'latin1')).split('\0');
+        if (!argv.some((a) => a.includes('cli.ts'))) continue;
+        flags.push(argv.filter((a) => a.includes('semi')));
+      }
+      return flags;
+    } finally {
+      await server.stop();
+      await fs.rm(dir, { recursive: true, force: true });
+    }
+  }
+
+  it('forks its workers with the smaller young generation', async () => {
+    const small = `--max-semi-space-size=${WORKER_SEMI_SPACE_MIB}`;
+    expect(await workerFlags({ NODE_OPTIONS: undefined })).toEqual([[small], [small]]);
+  }, 60_000);
+
   async function workerEnv(env: NodeJS.ProcessEnv): Promise<string[]> {
     const dir = await tempDir('stowage-mem-');
     const server = await spawnServer(dir, { STOWAGE_WORKERS: '2', ...env });
