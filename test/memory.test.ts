@@ -135,6 +135,42 @@ describe('serve --workers', () => {
     expect(await workerFlags({ NODE_OPTIONS: undefined })).toEqual([[small], [small]]);
   }, 60_000);
 
+  it('the primary only supervises: the store is prepared by a process of its own, which exits', async () => {
+    const dir = await tempDir('stowage-mem-');
+    const server = await spawnServer(dir, { STOWAGE_WORKERS: '2' });
+    try {
+      // SQLite's native module is mapped by the processes that opened the database.
+      const opened = async (pid: number) =>
+        (await fs.readFile(`/proc/${pid}/maps`, 'latin1')).includes('better_sqlite3.node');
+      expect(await opened(server.child.pid!)).toBe(false);
+      const workers: number[] = [];
+      for (const pid of await children(server.child.pid!)) {
+        const cmdline = await fs.readFile(`/proc/${pid}/cmdline`, 'latin1');
+        if (cmdline.includes('cli.ts')) workers.push(pid);
+      }
+      expect(workers).toHaveLength(2);
+      for (const pid of workers) expect(await opened(pid)).toBe(true);
+      // Migrated: the workers serve.
+      expect((await fetch(`${server.url}/api/health`)).status).toBe(200);
+    } finally {
+      await server.stop();
+      await fs.rm(dir, { recursive: true, force: true });
+    }
+  }, 60_000);
+
+  it('a store that cannot be prepared: the primary exits with an error instead of forking workers', async () => {
+    const dir = await tempDir('stowage-mem-');
+    const notADir = `${dir}/file`;
+    await fs.writeFile(notADir, 'x');
+    try {
+      await expect(spawnServer(notADir, { STOWAGE_WORKERS: '2' })).rejects.toThrow(
+        /server exited with [1-9]/,
+      );
+    } finally {
+      await fs.rm(dir, { recursive: true, force: true });
+    }
+  }, 60_000);
+
   async function workerEnv(env: NodeJS.ProcessEnv): Promise<string[]> {
     const dir = await tempDir('stowage-mem-');
     const server = await spawnServer(dir, { STOWAGE_WORKERS: '2', ...env });
