@@ -8,8 +8,9 @@ export { ListenError };
 /**
  * V8's young generation per semi-space (MiB) for forked workers. Node's default grows it to 16 MiB
  * (two of them: 32 MiB committed) during startup alone and keeps it: 25-35 MiB of every worker's
- * RSS, idle or not. 4 MiB costs a few percent of small-request throughput (more scavenges),
- * within the bench's noise (bench/README.md, memory).
+ * RSS, idle or not. A small one is also scavenged more often, which frees request bodies' buffers
+ * sooner: one 1 GiB PUT peaked at 148 MiB with 2, 150-157 with 4, 161 with 8. 2 looked 10-20%
+ * slower on 4 KiB requests, 4 not measurably (bench/README.md, memory).
  */
 export const WORKER_SEMI_SPACE_MIB = 4;
 
