@@ -26,12 +26,14 @@ FROM node:20-bookworm-slim
 RUN apt-get update \
     && apt-get install -y --no-install-recommends ffmpeg poppler-utils \
     && rm -rf /var/lib/apt/lists/*
-# MALLOC_*: glibc keeps less memory after a load (docs/DEPLOYMENT.md, memory).
+# MALLOC_*: glibc keeps less memory after a load; NODE_OPTIONS: a 4 MiB young generation instead of
+# 16 MiB, ~20 MiB less RSS per process (docs/DEPLOYMENT.md, memory).
 # The image listens on every interface: accounts by invite only (README, "Running a public instance");
 # anonymous uploads, quotas and inactivity expiry keep the code's defaults.
 ENV NODE_ENV=production \
     MALLOC_ARENA_MAX=2 \
     MALLOC_MMAP_THRESHOLD_=131072 \
+    NODE_OPTIONS=--max-semi-space-size=4 \
     STOWAGE_HOST=0.0.0.0 \
     STOWAGE_PORT=8080 \
     STOWAGE_DATA_DIR=/data \

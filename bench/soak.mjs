@@ -36,7 +36,10 @@ function parseArgs(argv) {
     nodeOptions: '',
   };
   for (let i = 0; i < argv.length; i++) {
-    const [flag, inline] = argv[i].split('=', 2);
+    // `--flag=value`: the value is everything after the first '=' (it may hold '=' itself).
+    const eq = argv[i].indexOf('=');
+    const flag = eq < 0 ? argv[i] : argv[i].slice(0, eq);
+    const inline = eq < 0 ? undefined : argv[i].slice(eq + 1);
     const value = () => inline ?? argv[++i];
     const int = (name) => {
       const n = Number(value());

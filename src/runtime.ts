@@ -155,7 +155,7 @@ export async function createRuntime(config: Config, opts: RuntimeOptions): Promi
       ...(opts.now ? { now: opts.now } : {}),
     });
     // Swept where expired files are: serving processes, one node at a time.
-    const { resumable, tusSweep, tus } = createResumable({
+    const { resumable, tusSweep, tus } = await createResumable({
       config,
       db,
       files,

@@ -16,7 +16,7 @@ import type { TusBackend } from './storage/tus/backend.js';
 import { DatabaseLocker } from './storage/tus/db-locker.js';
 import { TusFileStore } from './storage/tus/file-store.js';
 import { KyselyResumableRepository } from './storage/tus/upload-repository.js';
-import { s3TusBackend, type S3TusBackend } from './storage/tus/s3-backend.js';
+import type { S3TusBackend } from './storage/tus/s3-backend.js';
 
 export type { TusBackend } from './storage/tus/backend.js';
 
@@ -27,22 +27,28 @@ export const TUS_SWEEP_MS = 5 * 60_000;
  * The bytes' side for a configuration: on local disk, @tus/file-store in the staging area (same
  * file system as the blobs: finishing is a rename) and a Locker on the database, which every
  * process of a data dir shares (`--workers`). The scale-out stack (S3) plugs its store and
- * locker in here. null: resumable uploads are not available with this store.
+ * locker in here, loaded only then (@tus/s3-store, the AWS SDK and ioredis cost ~30 MiB of RSS in
+ * every process). null: resumable uploads are not available with this store.
  */
-export function tusBackendFor(
+export async function tusBackendFor(
   config: Config,
   db: Db,
   custom: boolean,
-): (TusBackend & { bytes: ResumableBytes; sweepOrphans?: S3TusBackend['sweepOrphans'] }) | null {
+): Promise<
+  (TusBackend & { bytes: ResumableBytes; sweepOrphans?: S3TusBackend['sweepOrphans'] }) | null
+> {
   if (config.storage === 'fs' && !custom) {
     const store = new TusFileStore(path.join(config.dataDir, 'staging', TUS_STAGING));
     return { datastore: store, bytes: store, locker: new DatabaseLocker(db) };
   }
-  if (config.storage === 's3' && !custom) return s3TusBackend(config, db);
+  if (config.storage === 's3' && !custom) {
+    const { s3TusBackend } = await import('./storage/tus/s3-backend.js');
+    return s3TusBackend(config, db);
+  }
   return null;
 }
 
-export function createResumable(deps: {
+export async function createResumable(deps: {
   config: Config;
   db: Db;
   files: FileService;
@@ -52,12 +58,12 @@ export function createResumable(deps: {
   /** How often expired uploads are swept (0 = never on a timer: the CLI, tests). */
   intervalMs: number;
   now?: () => number;
-}): {
+}): Promise<{
   resumable: ResumableService | null;
   tusSweep: ResumableSweep | null;
   tus: TusBackend | null;
-} {
-  const backend = tusBackendFor(deps.config, deps.db, deps.customBlobStore);
+}> {
+  const backend = await tusBackendFor(deps.config, deps.db, deps.customBlobStore);
   if (!backend) return { resumable: null, tusSweep: null, tus: null };
   const clock = deps.now ? { now: deps.now } : {};
   const repo = new KyselyResumableRepository(deps.db);

@@ -2,6 +2,7 @@ import fs from 'node:fs/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, expect, it, vi } from 'vitest';
 import { startIdleGc } from '../src/main/idle-gc.js';
+import { WORKER_SEMI_SPACE_MIB, workerExecArgv } from '../src/main/serve.js';
 import { basic, createUserWithKey, spawnServer, startServer, tempDir } from './helpers.js';
 
 /** Keeps the event loop busy (synchronously) for `ms`. */
@@ -103,6 +104,73 @@ async function children(pid: number): Promise<number[]> {
 }
 
 describe('serve --workers', () => {
+  it("gives workers a smaller young generation, unless the operator's flags or NODE_OPTIONS set one", () => {
+    const small = `--max-semi-space-size=${WORKER_SEMI_SPACE_MIB}`;
+    expect(workerExecArgv(['--enable-source-maps'], '')).toEqual(['--enable-source-maps', small]);
+    expect(workerExecArgv([], '--max-old-space-size=512')).toEqual([small]);
+    expect(workerExecArgv(['--max-semi-space-size=16'], '')).toEqual(['--max-semi-space-size=16']);
+    expect(workerExecArgv([], '--trace-gc --max_semi_space_size=32')).toEqual([]);
+  });
+
+  /** The Node flags the workers of a server started with this environment run with. */
+  async function workerFlags(env: NodeJS.ProcessEnv): Promise<string[][]> {
+    const dir = await tempDir('stowage-mem-');
+    const server = await spawnServer(dir, { STOWAGE_WORKERS: '2', ...env });
+    try {
+      const flags: string[][] = [];
+      for (const pid of await children(server.child.pid!)) {
+        const argv = (await fs.readFile(`/proc/${pid}/cmdline`, 'latin1')).split('\0');
+        if (!argv.some((a) => a.includes('cli.ts'))) continue;
+        flags.push(argv.filter((a) => a.includes('semi')));
+      }
+      return flags;
+    } finally {
+      await server.stop();
+      await fs.rm(dir, { recursive: true, force: true });
+    }
+  }
+
+  it('forks its workers with the smaller young generation', async () => {
+    const small = `--max-semi-space-size=${WORKER_SEMI_SPACE_MIB}`;
+    expect(await workerFlags({ NODE_OPTIONS: undefined })).toEqual([[small], [small]]);
+  }, 60_000);
+
+  it('the primary only supervises: the store is prepared by a process of its own, which exits', async () => {
+    const dir = await tempDir('stowage-mem-');
+    const server = await spawnServer(dir, { STOWAGE_WORKERS: '2' });
+    try {
+      // SQLite's native module is mapped by the processes that opened the database.
+      const opened = async (pid: number) =>
+        (await fs.readFile(`/proc/${pid}/maps`, 'latin1')).includes('better_sqlite3.node');
+      expect(await opened(server.child.pid!)).toBe(false);
+      const workers: number[] = [];
+      for (const pid of await children(server.child.pid!)) {
+        const cmdline = await fs.readFile(`/proc/${pid}/cmdline`, 'latin1');
+        if (cmdline.includes('cli.ts')) workers.push(pid);
+      }
+      expect(workers).toHaveLength(2);
+      for (const pid of workers) expect(await opened(pid)).toBe(true);
+      // Migrated: the workers serve.
+      expect((await fetch(`${server.url}/api/health`)).status).toBe(200);
+    } finally {
+      await server.stop();
+      await fs.rm(dir, { recursive: true, force: true });
+    }
+  }, 60_000);
+
+  it('a store that cannot be prepared: the primary exits with an error instead of forking workers', async () => {
+    const dir = await tempDir('stowage-mem-');
+    const notADir = `${dir}/file`;
+    await fs.writeFile(notADir, 'x');
+    try {
+      await expect(spawnServer(notADir, { STOWAGE_WORKERS: '2' })).rejects.toThrow(
+        /server exited with [1-9]/,
+      );
+    } finally {
+      await fs.rm(dir, { recursive: true, force: true });
+    }
+  }, 60_000);
+
   async function workerEnv(env: NodeJS.ProcessEnv): Promise<string[]> {
     const dir = await tempDir('stowage-mem-');
     const server = await spawnServer(dir, { STOWAGE_WORKERS: '2', ...env });

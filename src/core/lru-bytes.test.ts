@@ -25,3 +25,34 @@ describe('LruBytes', () => {
     expect(lru.get('c')).toBeDefined();
   });
 });
+
+describe('LruBytes: what an entry really costs', () => {
+  it('charges every entry its overhead: a budget of tiny values holds few entries', () => {
+    const lru = new LruBytes(1000, 200);
+    for (let i = 0; i < 100; i++) lru.set(`k${i}`, Buffer.from([i]));
+    // 201 bytes each: four fit in 1000.
+    expect(lru.size).toBe(4 * 201);
+    expect([...Array(100).keys()].filter((i) => lru.get(`k${i}`)).length).toBe(4);
+    expect(lru.get('k99')).toBeDefined();
+  });
+
+  it('keeps its own copy of a slice of a larger allocation, not the allocation', () => {
+    const big = Buffer.alloc(64 * 1024, 7);
+    const lru = new LruBytes(1 << 20);
+    const kept = lru.set('a', big.subarray(10, 20));
+    expect(kept.buffer.byteLength).toBe(10);
+    expect(lru.get('a')).toBe(kept);
+    expect([...kept]).toEqual(Array(10).fill(7));
+    // A whole allocation is kept as it is.
+    const whole = Buffer.allocUnsafeSlow(10);
+    expect(lru.set('b', whole)).toBe(whole);
+  });
+
+  it('does not keep a value larger than the whole budget', () => {
+    const lru = new LruBytes(10);
+    lru.set('a', Buffer.alloc(4));
+    lru.set('b', Buffer.alloc(11));
+    expect(lru.get('b')).toBeUndefined();
+    expect(lru.get('a')).toBeDefined();
+  });
+});

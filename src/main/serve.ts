@@ -1,10 +1,34 @@
 import cluster from 'node:cluster';
-import { createRuntime } from '../runtime.js';
 import type { Config } from '../config.js';
 import { startIdleGc } from './idle-gc.js';
 import { ListenError } from './listen-error.js';
 
 export { ListenError };
+
+/**
+ * V8's young generation per semi-space (MiB) for forked workers. Node's default grows it to 16 MiB
+ * (two of them: 32 MiB committed) during startup alone and keeps it: 25-35 MiB of every worker's
+ * RSS, idle or not. A small one is also scavenged more often, which frees request bodies' buffers
+ * sooner: one 1 GiB PUT peaked at 148 MiB with 2, 150-157 with 4, 161 with 8. 2 looked 10-20%
+ * slower on 4 KiB requests, 4 not measurably (bench/README.md, memory).
+ */
+export const WORKER_SEMI_SPACE_MIB = 4;
+
+/**
+ * The Node flags of a forked worker: the primary's, plus a smaller young generation unless the
+ * operator chose one (on the command line or in NODE_OPTIONS).
+ */
+export function workerExecArgv(
+  execArgv: readonly string[] = process.execArgv,
+  nodeOptions: string = process.env.NODE_OPTIONS ?? '',
+): string[] {
+  const given = [...execArgv, ...nodeOptions.split(/\s+/)];
+  if (given.some((a) => /^--max[-_]semi[-_]space[-_]size\b/.test(a))) return [...execArgv];
+  return [...execArgv, `--max-semi-space-size=${WORKER_SEMI_SPACE_MIB}`];
+}
+
+/** In the environment of the short-lived process that prepares the store before the workers. */
+const PREPARE_ENV = 'STOWAGE_CLUSTER_PREPARE';
 
 /** A worker that cannot listen exits with this code, and the primary stops instead of forking again. */
 const EXIT_CANNOT_LISTEN = 78;
@@ -27,22 +51,44 @@ export function listenFailure(err: unknown, config: Config): string | null {
 }
 
 /**
- * Run the server. With `workers` > 1 the primary prepares the store once (migrations, staging
- * cleanup) and forks that many HTTP workers sharing the port; each worker builds its own app.
+ * Run the server. With `workers` > 1 the primary has the store prepared once (migrations, staging
+ * cleanup) by a short-lived process, then forks that many HTTP workers sharing the port; each
+ * worker builds its own app.
  */
 export async function serve(config: Config): Promise<void> {
-  if (config.workers > 1 && cluster.isPrimary) {
+  if (cluster.isWorker && process.env[PREPARE_ENV] === '1') {
+    const { createRuntime } = await import('../runtime.js');
     const rt = await createRuntime(config, { cleanStaging: true, migrate: true });
     await rt.close();
-    let stopping = false;
+    process.exit(0);
+  }
+  if (config.workers > 1 && cluster.isPrimary) {
     // glibc keeps what it freed in per-thread arenas and, once a large buffer was freed, serves
     // later ones (1 MiB copies, S3's 8 MiB parts) from them too instead of fresh mappings: two
     // arenas and a fixed 128 KiB mmap threshold keep 10-60 MiB less per worker after a load
     // (docs/DEPLOYMENT.md, memory). They are read when a process starts: only forked workers
-    // can get them from here.
+    // can get them from here. So are V8's heap sizes (workerExecArgv).
+    cluster.setupPrimary({ execArgv: workerExecArgv() });
+    // The store is prepared (migrations, staging cleanup) by a process of its own, which then
+    // exits: the primary only supervises and never loads the runtime (~35 MiB it would keep).
+    // Its errors are printed by that process, which exits with the CLI's code: so does the primary.
+    const prepared = await new Promise<number>((resolve) =>
+      cluster
+        .fork({ [PREPARE_ENV]: '1' })
+        .once('exit', (code: number | null, signal: string | null) =>
+          resolve(code ?? (signal ? 1 : 0)),
+        ),
+    );
+    if (prepared !== 0) {
+      process.exitCode = prepared;
+      return;
+    }
+    let stopping = false;
+    let forks = 0;
     const fork = () =>
       cluster.fork({
-        STOWAGE_CLUSTER_WORKER: '1',
+        // The first worker says where the server listens (once, not again for a replacement).
+        STOWAGE_CLUSTER_WORKER: forks++ === 0 ? 'first' : '1',
         MALLOC_ARENA_MAX: process.env.MALLOC_ARENA_MAX ?? '2',
         MALLOC_MMAP_THRESHOLD_: process.env.MALLOC_MMAP_THRESHOLD_ ?? '131072',
       });
@@ -101,7 +147,7 @@ export async function serve(config: Config): Promise<void> {
   // Loaded here, not at the top: a supervising primary never needs the HTTP stack in memory.
   const { buildApp } = await import('../app.js');
   // A worker (also one replacing a dead one) removes what dead processes left in staging; the
-  // primary has migrated and swept derived images once for all.
+  // preparing process has migrated and swept derived images once for all.
   const app = await buildApp(config, {
     cleanStaging: true,
     migrate: !worker,
@@ -123,7 +169,7 @@ export async function serve(config: Config): Promise<void> {
     throw new ListenError(why);
   }
   const stopIdleGc = startIdleGc();
-  if (!worker || cluster.worker?.id === 1) {
+  if (!worker || process.env.STOWAGE_CLUSTER_WORKER === 'first') {
     console.log(
       `stowage listening on ${url} (data: ${config.dataDir}${config.workers > 1 ? `, ${config.workers} workers` : ''})`,
     );

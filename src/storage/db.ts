@@ -1,5 +1,6 @@
 import Sqlite from 'better-sqlite3';
 import fs from 'node:fs';
+import { createRequire } from 'node:module';
 import path from 'node:path';
 import {
   Kysely,
@@ -11,7 +12,7 @@ import {
   type Migration,
   type MigrationProvider,
 } from 'kysely';
-import pg from 'pg';
+import type * as Pg from 'pg';
 import type { Config } from '../config.js';
 import * as m0001 from './migrations/0001_init.js';
 import * as m0002 from './migrations/0002_accounts_lists.js';
@@ -182,6 +183,9 @@ function cachePreparedStatements(database: Sqlite.Database): void {
  * database.
  */
 export function openPostgres(url: string, poolSize: number, schema: string | null): Db {
+  // Loaded here, on use (synchronously: pg is CommonJS): the embedded stack never needs it, and it
+  // would cost ~10 MiB of RSS in every process.
+  const pg = createRequire(import.meta.url)('pg') as typeof Pg;
   const pool = new pg.Pool({
     connectionString: url,
     max: poolSize,

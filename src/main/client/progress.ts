@@ -1,4 +1,5 @@
-import cliProgress from 'cli-progress';
+import type cliProgress from 'cli-progress';
+import { createRequire } from 'node:module';
 
 /** 1536 → "1.5 KiB". */
 export function humanBytes(n: number): string {
@@ -70,7 +71,8 @@ export class Progress {
     this.plain = !opts.quiet && !tty;
     this.multibar =
       !opts.quiet && tty
-        ? new cliProgress.MultiBar({
+        ? // Loaded only for bars (synchronously: the package is CommonJS); the server never needs it.
+          new (createRequire(import.meta.url)('cli-progress') as typeof cliProgress).MultiBar({
             format: barFormat,
             stream: process.stderr,
             hideCursor: true,

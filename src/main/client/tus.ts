@@ -1,6 +1,7 @@
 import fs from 'node:fs';
+import { createRequire } from 'node:module';
 import path from 'node:path';
-import * as tus from 'tus-js-client';
+import type * as Tus from 'tus-js-client';
 import type { Api } from './http.js';
 import { configDir } from './config.js';
 import { ClientError, EXIT, Interrupted } from './errors.js';
@@ -9,11 +10,19 @@ import { ClientError, EXIT, Interrupted } from './errors.js';
 interface UrlStorageLike {
   findAllUploads(): Promise<unknown[]>;
 }
-const { FileUrlStorage } = tus as unknown as {
-  FileUrlStorage: new (
-    file: string,
-  ) => UrlStorageLike & NonNullable<tus.UploadOptions['urlStorage']>;
-};
+type FileUrlStorage = new (
+  file: string,
+) => UrlStorageLike & NonNullable<Tus.UploadOptions['urlStorage']>;
+
+/**
+ * tus-js-client, loaded on first use (synchronously: the package is CommonJS): the CLI is also the
+ * server, which never uploads through it and would carry ~10 MiB for it.
+ */
+function tusClient(): typeof Tus & { FileUrlStorage: FileUrlStorage } {
+  return createRequire(import.meta.url)('tus-js-client') as typeof Tus & {
+    FileUrlStorage: FileUrlStorage;
+  };
+}
 
 /** The fingerprint store (upload URLs by file path, size, mtime and endpoint), mode 600. */
 export function fingerprintStore(env: NodeJS.ProcessEnv = process.env): string {
@@ -30,7 +39,7 @@ export function fingerprintStore(env: NodeJS.ProcessEnv = process.env): string {
 
 /** A tus failure as a ClientError: the server's pixeldrain error when it sent one. */
 function tusError(err: unknown): ClientError {
-  const d = err as tus.DetailedError;
+  const d = err as Tus.DetailedError;
   const res = d?.originalResponse;
   if (res) {
     const status = res.getStatus();
@@ -87,7 +96,8 @@ export function tusUpload(
       opts.signal.removeEventListener('abort', onAbort);
       fn();
     };
-    const storage = new FileUrlStorage(fingerprintStore());
+    const tus = tusClient();
+    const storage = new tus.FileUrlStorage(fingerprintStore());
     /** Drop this upload's entries from the fingerprint store (it is done). */
     const forget = async (url: string | null) => {
       const prev = await upload.findPreviousUploads().catch(() => []);
