@@ -153,7 +153,7 @@ function checkpointOnThread(database: Sqlite.Database): void {
   database.pragma(`wal_autocheckpoint = ${SAFETY_NET_PAGES}`);
   const close = database.close.bind(database);
   database.close = () => {
-    checkpointer.stop();
+    void checkpointer.stop();
     return close();
   };
 }

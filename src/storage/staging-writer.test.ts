@@ -5,7 +5,7 @@ import path from 'node:path';
 import { Readable } from 'node:stream';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { CoreError } from '../core/errors.js';
-import { killStorageThread } from './storage-thread.js';
+import { killHashThread } from './hash-thread.js';
 import { LocalBlobStore } from './local-blob-store.js';
 import { SLAB, StagingWriter } from './staging-writer.js';
 
@@ -54,7 +54,7 @@ describe('StagingWriter (hashing on the hash thread)', () => {
         const part = data.subarray(sent, sent + SLAB);
         sent += part.length;
         // The thread dies once the upload is under way.
-        if (sent === 2 * SLAB) void killStorageThread().then(() => this.push(part));
+        if (sent === 2 * SLAB) void killHashThread().then(() => this.push(part));
         else this.push(part);
       },
     });
