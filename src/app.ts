@@ -37,7 +37,6 @@ export async function buildApp(
   const metrics = config.metrics ? new Metrics() : null;
   const runtime = await createRuntime(config, {
     cleanStaging: true,
-    checkpointThread: true,
     migrate: true,
     sweepExpired: true,
     ...(metrics ? { telemetry: new MetricsTelemetry(metrics) } : {}),

@@ -76,8 +76,6 @@ export interface RuntimeOptions {
    * workers do this at start, never the CLI (its `gc --fix` does).
    */
   cleanStaging: boolean;
-  /** SQLite: WAL checkpoints on a thread, not on the committing connection (serving processes). */
-  checkpointThread?: boolean;
   /** Remove derived images a crash left without their content (default: as cleanStaging). */
   sweepDerived?: boolean;
   /** Run migrations (serve and `stowage migrate` do; other CLI commands expect a migrated store). */
@@ -103,7 +101,7 @@ export interface RuntimeOptions {
 
 /** Wire the core to the embedded adapters (SQLite + local disk). */
 export async function createRuntime(config: Config, opts: RuntimeOptions): Promise<Runtime> {
-  const db = openDatabase(config, { checkpointThread: opts.checkpointThread });
+  const db = openDatabase(config);
   try {
     if (opts.migrate) await migrate(db, config.databaseSchema);
     const opened = opts.blobStore ?? (await openBlobStore(config));

@@ -26,7 +26,6 @@ import * as m0009 from './migrations/0009_moderation.js';
 import * as m0010 from './migrations/0010_filesystem.js';
 import * as m0011 from './migrations/0011_tus_uploads.js';
 import type { Database } from './schema.js';
-import { SAFETY_NET_PAGES, startCheckpointer } from './sqlite-checkpointer.js';
 
 /** Migrations are compiled in (no directory scanning), so they work from src/ and dist/ alike. */
 const MIGRATIONS: Record<string, Migration> = {
@@ -58,7 +57,7 @@ const BUSY_TIMEOUT = 10_000;
  * The embedded default: SQLite in the data dir, WAL mode so the CLI can work on a live instance,
  * a busy timeout so concurrent writers wait instead of failing.
  */
-export function openSqlite(dataDir: string, opts: { checkpointThread?: boolean } = {}): Db {
+export function openSqlite(dataDir: string): Db {
   fs.mkdirSync(dataDir, { recursive: true });
   const database = new Sqlite(path.join(dataDir, 'stowage.db'));
   database.pragma('journal_mode = WAL');
@@ -66,7 +65,6 @@ export function openSqlite(dataDir: string, opts: { checkpointThread?: boolean }
   database.pragma(`busy_timeout = ${BUSY_TIMEOUT}`);
   database.pragma('foreign_keys = ON');
   cachePreparedStatements(database);
-  if (opts.checkpointThread) checkpointOnThread(database);
   const db = new Kysely<Database>({ dialect: new SqliteDialect({ database }) });
   sqliteHandles.set(db, new SqliteHandle(database));
   return db;
@@ -139,26 +137,6 @@ export function sqliteHandle(db: Db): SqliteHandle | undefined {
 }
 
 /**
- * Serving processes: WAL checkpoints on a thread (see sqlite-checkpointer.ts), the committing
- * connection keeping only a far safety net. The thread stops when the database closes.
- */
-function checkpointOnThread(database: Sqlite.Database): void {
-  let lastWarning = 0;
-  const checkpointer = startCheckpointer(database.name, (err) => {
-    // At most one warning a minute: a failing checkpoint is retried every POLL_MS.
-    if (Date.now() - lastWarning < 60_000) return;
-    lastWarning = Date.now();
-    process.emitWarning(err.message, 'StowageWarning');
-  });
-  database.pragma(`wal_autocheckpoint = ${SAFETY_NET_PAGES}`);
-  const close = database.close.bind(database);
-  database.close = () => {
-    void checkpointer.stop();
-    return close();
-  };
-}
-
-/**
  * Kysely prepares every query anew; on the upload and download paths that was ~6% of the main
  * thread. Statements are reusable (execution is synchronous, so never concurrent): keep them by
  * SQL text, within a bound.
@@ -207,10 +185,10 @@ export function openPostgres(url: string, poolSize: number, schema: string | nul
 }
 
 /** The metadata store the configuration asks for. */
-export function openDatabase(config: Config, opts: { checkpointThread?: boolean } = {}): Db {
+export function openDatabase(config: Config): Db {
   return config.databaseUrl
     ? openPostgres(config.databaseUrl, config.databasePoolSize, config.databaseSchema)
-    : openSqlite(config.dataDir, opts);
+    : openSqlite(config.dataDir);
 }
 
 export function isPostgres(db: Db): boolean {
