@@ -7,8 +7,8 @@ import { Worker } from 'node:worker_threads';
  * the thread reads the same memory, nothing is copied by the message) while the thread hashes
  * them and the thread pool writes them to disk, all three at once.
  *
- * One thread per process, started at first use, keeping the process alive only while it has
- * work. If it dies, every hash in progress fails (the uploads answer an error and leave
+ * One thread per process, started at first use and unreferenced (it never keeps a process
+ * alive). If it dies, every hash in progress fails (the uploads answer an error and leave
  * nothing behind), and the next hash starts a new thread.
  */
 
@@ -45,17 +45,14 @@ class HashThread {
   current(): Worker {
     if (this.worker) return this.worker;
     const worker = new Worker(THREAD_SOURCE, { eval: true });
+    worker.unref();
     worker.on('message', (m: { seq: number; digest?: string }) => {
       const w = this.waiting.get(m.seq);
       this.waiting.delete(m.seq);
-      if (this.waiting.size === 0) worker.unref();
       w?.resolve(m.digest);
     });
     worker.on('error', (err) => this.lost(worker, err));
     worker.on('exit', (code) => this.lost(worker, new Error(`hash thread exited (${code})`)));
-    // Referenced only while it has work (see ask). After the listeners: adding a 'message'
-    // listener refs the thread again.
-    worker.unref();
     this.worker = worker;
     return worker;
   }
@@ -76,8 +73,6 @@ class HashThread {
   ask(worker: Worker, message: Record<string, unknown>): Promise<string | undefined> {
     if (this.worker !== worker) return Promise.reject(new Error('hash thread restarted'));
     const seq = ++this.seq;
-    // Work in progress keeps the process alive (a CLI awaiting a digest); an idle thread does not.
-    if (this.waiting.size === 0) worker.ref();
     return new Promise((resolve, reject) => {
       this.waiting.set(seq, { resolve, reject });
       worker.postMessage({ ...message, seq });

@@ -95,34 +95,3 @@ describe('StagingWriter (hashing on the hash thread)', () => {
     }
   });
 });
-
-describe('the hash thread', () => {
-  it('keeps a process alive while it hashes, never once idle', async () => {
-    const { spawnSync } = await import('node:child_process');
-    const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'stowage-hash-exit-'));
-    const script = path.join(dir, 'run.mjs');
-    const module = path.resolve('src/storage/staging-writer.ts');
-    // A one-shot process: its only pending work is the hash thread's; it must wait for it, then
-    // exit by itself.
-    await fs.writeFile(
-      script,
-      `const { StagingWriter } = await import(${JSON.stringify(module)});
-      const w = new StagingWriter(process.argv[2]);
-      await w.write(Buffer.alloc(3 * 1024 * 1024, 1));
-      const { file, sha256 } = await w.finish();
-      await file.close();
-      console.log(sha256);`,
-    );
-    try {
-      const r = spawnSync(process.execPath, ['--import', 'tsx', script, path.join(dir, 'f')], {
-        encoding: 'utf8',
-        timeout: 20_000,
-      });
-      expect(r.stdout.trim()).toBe(sha256(Buffer.alloc(3 * 1024 * 1024, 1)));
-      expect(r.signal).toBeNull(); // not killed by the timeout: it exited by itself
-      expect(r.status).toBe(0);
-    } finally {
-      await fs.rm(dir, { recursive: true, force: true });
-    }
-  });
-});
