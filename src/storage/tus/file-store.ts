@@ -6,7 +6,7 @@ import type { Readable } from 'node:stream';
 import { FileStore } from '@tus/file-store';
 import { ERRORS, type Upload } from '@tus/utils';
 import type { ResumableBytes } from '../../core/resumable/records.js';
-import { writeAll } from '../staging-writer.js';
+import { writeAll } from '../local-blob-store.js';
 
 /** tus upload ids are ours (see `newUploadId`): 32 hex digits, nothing a path could abuse. */
 const UPLOAD_ID = /^[0-9a-f]{32}$/;
