@@ -7,3 +7,9 @@ export interface TusBackend {
   /** Release what the backend holds open (S3 client, Redis connections). */
   close?(): Promise<void>;
 }
+
+/** tusd's answer for an upload another request keeps locked (tus's own would be a 500). */
+export const UPLOAD_LOCKED = {
+  status_code: 423,
+  body: 'The upload is locked by another request\n',
+};

@@ -2,13 +2,15 @@ import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ERRORS, type Lock, type Locker, type RequestRelease } from '@tus/utils';
 import type { Db } from '../db.js';
+import { KyselyLockRepository } from '../lock-repository.js';
+import { UPLOAD_LOCKED } from './backend.js';
 
 export interface DatabaseLockerOptions {
   /** A held lock's row is valid this long, renewed at a third of it (a dead holder frees it then). */
   ttlMs?: number;
   /** How often a waiter tries again. */
   pollMs?: number;
-  /** A waiter gives up (423 from the tus server) after this long. */
+  /** A waiter gives up (423, as tusd and the Redis locker answer) after this long. */
   acquireTimeoutMs?: number;
 }
 
@@ -16,9 +18,9 @@ export interface DatabaseLockerOptions {
  * tus's Locker on the `locks` table (a lease row per upload being written, `tus:<id>`), so that
  * the processes sharing one data dir (`serve --workers N`: connections are spread over workers,
  * and a client that resumes after a broken connection may reach another worker while the first
- * one still writes) never write one upload at once. The row is taken with the same conditional
- * UPDATE as LeasedJob's leases, renewed while held and deleted on unlock; a crashed holder's row
- * expires after `ttlMs`.
+ * one still writes) never write one upload at once. The row is LeasedJob's lease
+ * (KyselyLockRepository: batched commits), renewed while held and deleted on unlock; a crashed
+ * holder's row expires after `ttlMs`.
  *
  * A waiter in the same process asks the holder to let go at once (tus's requestRelease, as
  * MemoryLocker does); a holder in another process is not asked: it ends when its client's
@@ -29,14 +31,13 @@ export class DatabaseLocker implements Locker {
   readonly ttlMs: number;
   readonly pollMs: number;
   readonly acquireTimeoutMs: number;
+  private readonly leases: KyselyLockRepository;
 
-  constructor(
-    readonly db: Db,
-    opts: DatabaseLockerOptions = {},
-  ) {
+  constructor(db: Db, opts: DatabaseLockerOptions = {}) {
     this.ttlMs = opts.ttlMs ?? 30_000;
     this.pollMs = opts.pollMs ?? 50;
     this.acquireTimeoutMs = opts.acquireTimeoutMs ?? 30_000;
+    this.leases = new KyselyLockRepository(db);
   }
 
   newLock(id: string): Lock {
@@ -44,28 +45,12 @@ export class DatabaseLocker implements Locker {
   }
 
   /** Take (or renew) the row for `holder`; false if someone else holds it. */
-  async tryAcquire(name: string, holder: string): Promise<boolean> {
-    const now = Date.now();
-    await this.db
-      .insertInto('locks')
-      .values({ name, holder: '', expires_at: 0 })
-      .onConflict((oc) => oc.column('name').doNothing())
-      .execute();
-    const res = await this.db
-      .updateTable('locks')
-      .set({ holder, expires_at: now + this.ttlMs })
-      .where('name', '=', name)
-      .where((eb) => eb.or([eb('holder', '=', holder), eb('expires_at', '<=', now)]))
-      .executeTakeFirst();
-    return Number(res.numUpdatedRows) > 0;
+  tryAcquire(name: string, holder: string): Promise<boolean> {
+    return this.leases.tryAcquire(name, holder, this.ttlMs, Date.now());
   }
 
-  async release(name: string, holder: string): Promise<void> {
-    await this.db
-      .deleteFrom('locks')
-      .where('name', '=', name)
-      .where('holder', '=', holder)
-      .execute();
+  release(name: string, holder: string): Promise<void> {
+    return this.leases.remove(name, holder);
   }
 }
 
@@ -89,7 +74,7 @@ class DatabaseLock implements Lock {
         asked = true;
         await local();
       }
-      if (Date.now() > deadline) throw ERRORS.ERR_LOCK_TIMEOUT;
+      if (Date.now() > deadline) throw UPLOAD_LOCKED;
       await sleep(this.locker.pollMs);
     }
     this.locker.held.set(this.name, requestRelease);

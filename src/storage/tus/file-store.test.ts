@@ -8,6 +8,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { CoreError } from '../../core/errors.js';
 import { openSqlite, migrate, type Db } from '../db.js';
 import { LocalBlobStore } from '../local-blob-store.js';
+import { UPLOAD_LOCKED } from './backend.js';
 import { DatabaseLocker } from './db-locker.js';
 import { TusFileStore } from './file-store.js';
 
@@ -192,9 +193,8 @@ describe('DatabaseLocker', () => {
       .execute();
     const signal = new AbortController().signal;
     const impatient = new DatabaseLocker(db, { pollMs: 10, acquireTimeoutMs: 50 });
-    await expect(impatient.newLock('u').lock(signal, () => {})).rejects.toMatchObject({
-      status_code: 500,
-    });
+    // 423, as tusd and the Redis locker answer (tus's own ERR_LOCK_TIMEOUT would be a 500).
+    await expect(impatient.newLock('u').lock(signal, () => {})).rejects.toBe(UPLOAD_LOCKED);
     const patient = new DatabaseLocker(db, { pollMs: 10 });
     const lock = patient.newLock('u');
     await lock.lock(signal, () => {});

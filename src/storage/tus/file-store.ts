@@ -132,8 +132,12 @@ export class TusFileStore extends FileStore implements ResumableBytes {
       await inFlight.catch(() => {});
       throw ERRORS.FILE_WRITE_ERROR;
     } finally {
-      await earlySync;
-      await fh.close().catch(() => {});
+      // The early flush is not waited for: it only shortens the final sync of the whole file
+      // (adopt's), and a PATCH answered meanwhile lets the client start the next one. The file
+      // is closed once it is done.
+      const closing = () => fh.close().catch(() => {});
+      if (earlySync) void (earlySync as Promise<unknown>).then(closing);
+      else await closing();
     }
   }
 

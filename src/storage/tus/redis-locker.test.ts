@@ -3,7 +3,8 @@ import { randomBytes } from 'node:crypto';
 import net from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
-import { RedisLocker, UPLOAD_LOCKED, type RedisLockerOptions } from './redis-locker.js';
+import { UPLOAD_LOCKED } from './backend.js';
+import { RedisLocker, type RedisLockerOptions } from './redis-locker.js';
 
 const REDIS_URL = process.env.STOWAGE_TEST_REDIS || 'redis://127.0.0.1:6379';
 

@@ -1,5 +1,6 @@
 import { ERRORS, type Lock, type Locker, type RequestRelease } from '@tus/utils';
 import { Redis } from 'ioredis';
+import { UPLOAD_LOCKED } from './backend.js';
 import { randomBytes } from 'node:crypto';
 
 /** Extend the lock's expiry only while this process still holds it (its token). */
@@ -12,12 +13,6 @@ const RELEASE = `
 if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
 return 0
 `;
-
-/** tusd's answer for an upload another request keeps locked (tus's own would be a 500). */
-export const UPLOAD_LOCKED = {
-  status_code: 423,
-  body: 'The upload is locked by another request\n',
-};
 
 export interface RedisLockerOptions {
   url: string;

@@ -1,9 +1,12 @@
 import { ERRORS, Upload } from '@tus/utils';
 import { randomBytes } from 'node:crypto';
+import fs from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { REDIS_URL, scaleOutUnavailable, startS3 } from '../../../test/scaleout.js';
 import { loadConfig, type Config } from '../../config.js';
-import type { Db } from '../db.js';
+import { openSqlite, type Db } from '../db.js';
 import { DatabaseLocker } from './db-locker.js';
 import { RedisLocker } from './redis-locker.js';
 import { s3TusBackend, type S3TusBackend } from './s3-backend.js';
@@ -13,6 +16,8 @@ const noRedis = await scaleOutUnavailable();
 /** The scale-out tus backend as the wiring builds it, on s3rver (two backends: two nodes). */
 describe('s3TusBackend', () => {
   let s3: Awaited<ReturnType<typeof startS3>>;
+  let root: string;
+  let db: Db;
   const open: S3TusBackend[] = [];
   const config = (extra: Record<string, unknown> = {}): Config =>
     loadConfig(
@@ -29,17 +34,22 @@ describe('s3TusBackend', () => {
       {},
     );
   const backend = (c: Config) => {
-    const b = s3TusBackend(c, {} as Db);
+    const b = s3TusBackend(c, db);
     open.push(b);
     return b;
   };
 
   beforeAll(async () => {
     s3 = await startS3('tusbackend');
+    // The database locker's leases (when there is no Redis); never touched by these tests.
+    root = await fs.mkdtemp(path.join(os.tmpdir(), 'stowage-tus-backend-'));
+    db = openSqlite(root);
   });
   afterAll(async () => {
     for (const b of open) await b.close();
     await s3?.stop();
+    await db?.destroy();
+    if (root) await fs.rm(root, { recursive: true, force: true });
   });
 
   async function sharesRemovals(a: S3TusBackend, b: S3TusBackend) {
