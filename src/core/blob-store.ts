@@ -91,6 +91,33 @@ export function inlineBlob(sha256: string, data: Buffer, head: Buffer): StagedBl
 }
 
 /**
+ * A staged blob of a store: its content facts and how it is committed or discarded, settled at
+ * most once (a second commit throws; a discard after either is nothing).
+ */
+export function stagedBlob(
+  content: { sha256: string; size: number; head: Buffer },
+  settle: { commit(): Promise<string>; discard(): Promise<void> },
+): StagedBlob {
+  let settled = false;
+  return {
+    key: content.sha256,
+    sha256: content.sha256,
+    size: content.size,
+    head: content.head,
+    commit: async () => {
+      if (settled) throw new Error('staged blob already settled');
+      settled = true;
+      return settle.commit();
+    },
+    discard: async () => {
+      if (settled) return;
+      settled = true;
+      await settle.discard();
+    },
+  };
+}
+
+/**
  * The one port for file bytes. Implementations: local disk (default), in-memory (tests),
  * S3-compatible (scale-out). `location` is what `commit` returned.
  */

@@ -6,6 +6,7 @@ import type { Readable } from 'node:stream';
 import {
   HEAD_BYTES,
   inlineBlob,
+  stagedBlob,
   putFailure,
   type AdoptOptions,
   type BlobReader,
@@ -160,53 +161,7 @@ export class LocalBlobStore implements BlobStore {
       return fail(err);
     }
     const sha256 = hash.digest('hex');
-    const file = fh as fs.FileHandle;
-    let settled = false;
-    return {
-      key: sha256,
-      sha256,
-      size,
-      head,
-      commit: async () => {
-        if (settled) throw new Error('staged blob already settled');
-        settled = true;
-        const location = `${sha256}.${randomBytes(8).toString('hex')}`;
-        const final = this.pathOf(location);
-        try {
-          // Durable before it becomes visible: data first, then the directory entry.
-          await earlySync;
-          await file.datasync();
-          await file.close();
-          closed = true;
-          const dir = path.dirname(final);
-          if (!this.knownDirs.has(dir)) {
-            await fs.mkdir(dir, { recursive: true });
-            this.knownDirs.add(dir);
-          }
-          await fs.rename(tmp, final);
-          await fsyncDir(dir);
-          return location;
-        } catch (err) {
-          if (!closed) await file.close().catch(() => {});
-          closed = true;
-          await fs.rm(tmp, { force: true });
-          throw new CoreError(
-            'storage_failed',
-            'Something went wrong while writing the file to disk',
-            undefined,
-            { cause: err },
-          );
-        }
-      },
-      discard: async () => {
-        if (settled) return;
-        settled = true;
-        await earlySync;
-        if (!closed) await file.close().catch(() => {});
-        closed = true;
-        await fs.rm(tmp, { force: true });
-      },
-    };
+    return this.stagedFile(tmp, fh as fs.FileHandle, sha256, size, head, earlySync);
   }
 
   /** Open a blob for reading; a missing one is not_found (here, not later on a stream). */
@@ -319,58 +274,62 @@ export class LocalBlobStore implements BlobStore {
     }
   }
 
-  /** Staged bytes in `tmp` (open as `file`): commit renames them into place, discard removes them. */
+  /**
+   * Staged bytes in `tmp` (open as `file`): commit makes them durable and renames them into place,
+   * discard removes them. `flushing`: a background flush of the file still running (waited for
+   * before either).
+   */
   private stagedFile(
     tmp: string,
     file: fs.FileHandle,
     sha256: string,
     size: number,
     head: Buffer,
+    flushing: Promise<unknown> | null = null,
   ): StagedBlob {
-    let settled = false;
     let closed = false;
-    return {
-      key: sha256,
-      sha256,
-      size,
-      head,
-      commit: async () => {
-        if (settled) throw new Error('staged blob already settled');
-        settled = true;
-        const location = `${sha256}.${randomBytes(8).toString('hex')}`;
-        const final = this.pathOf(location);
-        try {
-          await file.datasync();
-          await file.close();
-          closed = true;
-          const dir = path.dirname(final);
-          if (!this.knownDirs.has(dir)) {
-            await fs.mkdir(dir, { recursive: true });
-            this.knownDirs.add(dir);
-          }
-          await fs.rename(tmp, final);
-          await fsyncDir(dir);
-          return location;
-        } catch (err) {
-          if (!closed) await file.close().catch(() => {});
-          closed = true;
-          await fs.rm(tmp, { force: true });
-          throw new CoreError(
-            'storage_failed',
-            'Something went wrong while writing the file to disk',
-            undefined,
-            { cause: err },
-          );
-        }
-      },
-      discard: async () => {
-        if (settled) return;
-        settled = true;
-        if (!closed) await file.close().catch(() => {});
-        closed = true;
-        await fs.rm(tmp, { force: true });
-      },
+    const close = async () => {
+      if (!closed) await file.close().catch(() => {});
+      closed = true;
     };
+    return stagedBlob(
+      { sha256, size, head },
+      {
+        commit: async () => {
+          const location = `${sha256}.${randomBytes(8).toString('hex')}`;
+          const final = this.pathOf(location);
+          try {
+            // Durable before it becomes visible: data first, then the directory entry.
+            await flushing;
+            await file.datasync();
+            await file.close();
+            closed = true;
+            const dir = path.dirname(final);
+            if (!this.knownDirs.has(dir)) {
+              await fs.mkdir(dir, { recursive: true });
+              this.knownDirs.add(dir);
+            }
+            await fs.rename(tmp, final);
+            await fsyncDir(dir);
+            return location;
+          } catch (err) {
+            await close();
+            await fs.rm(tmp, { force: true });
+            throw new CoreError(
+              'storage_failed',
+              'Something went wrong while writing the file to disk',
+              undefined,
+              { cause: err },
+            );
+          }
+        },
+        discard: async () => {
+          await flushing;
+          await close();
+          await fs.rm(tmp, { force: true });
+        },
+      },
+    );
   }
 
   async *list(): AsyncGenerator<string> {

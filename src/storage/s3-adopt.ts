@@ -11,7 +11,13 @@ import {
 } from '@aws-sdk/client-s3';
 import { createHash, randomBytes } from 'node:crypto';
 import type { Readable } from 'node:stream';
-import { HEAD_BYTES, inlineBlob, type AdoptOptions, type StagedBlob } from '../core/blob-store.js';
+import {
+  HEAD_BYTES,
+  inlineBlob,
+  stagedBlob,
+  type AdoptOptions,
+  type StagedBlob,
+} from '../core/blob-store.js';
 import { CoreError } from '../core/errors.js';
 
 /** What the resumable-upload adapter names its objects by: `tus/<upload id>` under the prefix. */
@@ -113,53 +119,47 @@ function adopted(
   head: Buffer,
   removeSource: () => Promise<unknown>,
 ): StagedBlob {
-  let settled = false;
-  return {
-    key: sha256,
-    sha256,
-    size,
-    head,
-    commit: async () => {
-      if (settled) throw new Error('staged blob already settled');
-      settled = true;
-      const location = `b/${randomBytes(16).toString('hex')}`;
-      const target = ctx.prefix + location;
-      try {
-        if (size <= (ctx.singleCopyMax ?? SINGLE_COPY_MAX)) {
-          await ctx.client.send(
-            new CopyObjectCommand({
-              Bucket: ctx.bucket,
-              Key: target,
-              CopySource: copySource(ctx.bucket, source),
-            }),
+  return stagedBlob(
+    { sha256, size, head },
+    {
+      commit: async () => {
+        const location = `b/${randomBytes(16).toString('hex')}`;
+        const target = ctx.prefix + location;
+        try {
+          if (size <= (ctx.singleCopyMax ?? SINGLE_COPY_MAX)) {
+            await ctx.client.send(
+              new CopyObjectCommand({
+                Bucket: ctx.bucket,
+                Key: target,
+                CopySource: copySource(ctx.bucket, source),
+              }),
+            );
+          } else {
+            await multipartCopy(ctx, source, target, size);
+          }
+        } catch (err) {
+          // A copy whose answer was lost may exist all the same.
+          await ctx.client
+            .send(new DeleteObjectCommand({ Bucket: ctx.bucket, Key: target }))
+            .catch(() => {});
+          throw new CoreError(
+            'storage_failed',
+            'Something went wrong while storing the file',
+            undefined,
+            {
+              cause: err,
+            },
           );
-        } else {
-          await multipartCopy(ctx, source, target, size);
         }
-      } catch (err) {
-        // A copy whose answer was lost may exist all the same.
-        await ctx.client
-          .send(new DeleteObjectCommand({ Bucket: ctx.bucket, Key: target }))
-          .catch(() => {});
-        throw new CoreError(
-          'storage_failed',
-          'Something went wrong while storing the file',
-          undefined,
-          {
-            cause: err,
-          },
-        );
-      }
-      // The copy is what counts; an upload object left behind is swept with the upload.
-      await removeSource().catch(() => {});
-      return location;
+        // The copy is what counts; an upload object left behind is swept with the upload.
+        await removeSource().catch(() => {});
+        return location;
+      },
+      discard: async () => {
+        await removeSource().catch(() => {});
+      },
     },
-    discard: async () => {
-      if (settled) return;
-      settled = true;
-      await removeSource().catch(() => {});
-    },
-  };
+  );
 }
 
 async function multipartCopy(

@@ -18,6 +18,7 @@ import { PassThrough, type Readable } from 'node:stream';
 import {
   HEAD_BYTES,
   inlineBlob,
+  stagedBlob,
   putFailure,
   type BlobStore,
   type AdoptOptions,
@@ -275,23 +276,13 @@ export class S3BlobStore implements BlobStore {
   }
 
   private staged(location: string, sha256: string, size: number, head: Buffer): StagedBlob {
-    let settled = false;
-    return {
-      key: sha256,
-      sha256,
-      size,
-      head,
-      commit: async () => {
-        if (settled) throw new Error('staged blob already settled');
-        settled = true;
-        return location;
+    return stagedBlob(
+      { sha256, size, head },
+      {
+        commit: async () => location,
+        discard: () => this.cleanup.delete(location),
       },
-      discard: async () => {
-        if (settled) return;
-        settled = true;
-        await this.cleanup.delete(location);
-      },
-    };
+    );
   }
 
   async get(location: string, range?: ByteRange): Promise<Readable> {
