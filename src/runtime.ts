@@ -1,6 +1,7 @@
 /** The core wired to its embedded adapters; no HTTP here (the CLI and the cluster primary use it alone). */
 import { ConfigError, type Config } from './config.js';
 import { AccountService } from './core/accounts.js';
+import { UserSettingsService } from './core/user-settings.js';
 import { ACCOUNT_LIMIT_FACTOR, PasswordLimiter } from './core/passwords.js';
 import { FileService } from './core/files.js';
 import { ListService } from './core/lists.js';
@@ -245,6 +246,7 @@ export async function createRuntime(config: Config, opts: RuntimeOptions): Promi
         files,
         traffic,
         accounts,
+        userSettings: new UserSettingsService(users),
         lists,
         media,
         state,

@@ -55,7 +55,9 @@ export type CoreErrorCode =
   /** An admin may not remove their own admin flag nor disable or delete themselves. */
   | 'cannot_modify_self'
   /** An account (or an address) holds its maximum of unfinished resumable uploads; `extra`: max. */
-  | 'too_many_pending_uploads';
+  | 'too_many_pending_uploads'
+  /** An embed domain that is not a host name (pixeldrain's `invalid_domain_name`). */
+  | 'invalid_domain_name';
 
 /** One problem with one input field, in terms each dialect can render its own way. */
 export type ValidationIssue =

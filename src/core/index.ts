@@ -1,4 +1,5 @@
 import type { AccountService } from './accounts.js';
+import type { UserSettingsService } from './user-settings.js';
 import type { FileService } from './files.js';
 import type { ListService } from './lists.js';
 import type { MediaService } from './media.js';
@@ -31,6 +32,8 @@ export interface Core {
   /** Download rules: the hotlink rule, the captcha, per-IP limits. */
   rules: RulesService;
   accounts: AccountService;
+  /** An account's sharing settings (skip the viewer, sites that may embed it). */
+  userSettings: UserSettingsService;
   lists: ListService;
   media: MediaService;
   /** State shared between nodes (in-process on a single node). */

@@ -55,6 +55,10 @@ export interface UserRecord {
   maxFiles?: number | null;
   /** The account's files never expire for inactivity (absent: false). */
   expiryExempt?: boolean;
+  /** Links to the viewer of its files go straight to the file (absent: false). */
+  skipFileViewer?: boolean;
+  /** Host names that may frame the viewer of its files (absent: none). */
+  embedDomains?: string[];
 }
 
 /** Account flags an admin (or the account itself, for hotlinkingEnabled) may change. */
@@ -143,6 +147,11 @@ export interface UserRepository {
   setUserFlags(id: string, flags: Partial<UserFlags>): Promise<boolean>;
   /** Set per-account limits (undefined: unchanged); false when there is no such user. */
   setUserLimits(id: string, limits: Partial<UserLimits>): Promise<boolean>;
+  /** Set sharing settings (undefined: unchanged); false when there is no such user. */
+  setSharing(
+    id: string,
+    settings: Partial<Pick<UserRecord, 'skipFileViewer' | 'embedDomains'>>,
+  ): Promise<boolean>;
 }
 
 /** `list`: a pixeldrain list (files drop out when deleted); `multipaste`: FileBin's, deleted with any of its files. */

@@ -25,10 +25,11 @@ import * as m0008 from './migrations/0008_rules.js';
 import * as m0009 from './migrations/0009_moderation.js';
 import * as m0010 from './migrations/0010_filesystem.js';
 import * as m0011 from './migrations/0011_tus_uploads.js';
+import * as m0012 from './migrations/0012_user_settings.js';
 import type { Database } from './schema.js';
 
 /** Migrations are compiled in (no directory scanning), so they work from src/ and dist/ alike. */
-const MIGRATIONS: Record<string, Migration> = {
+export const MIGRATIONS: Record<string, Migration> = {
   '0001_init': m0001,
   '0002_accounts_lists': m0002,
   '0003_media': m0003,
@@ -40,6 +41,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '0009_moderation': m0009,
   '0010_filesystem': m0010,
   '0011_tus_uploads': m0011,
+  '0012_user_settings': m0012,
 };
 
 class StaticProvider implements MigrationProvider {

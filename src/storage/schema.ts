@@ -51,6 +51,10 @@ export interface UsersTable {
   max_files: ColumnType<number | null, number | null | undefined, number | null>;
   /** The account's files never expire for inactivity (0009). */
   expiry_exempt: Generated<number>;
+  /** Links to the viewer of its files go straight to the file (0012). */
+  skip_file_viewer: Generated<number>;
+  /** Host names that may frame the viewer of its files, space-separated (0012). */
+  embed_domains: Generated<string>;
 }
 
 export interface ApiKeysTable {

@@ -57,6 +57,8 @@ type UserRow = {
   daily_upload_quota?: number | string | null;
   max_files?: number | string | null;
   expiry_exempt?: number | string;
+  skip_file_viewer?: number | string;
+  embed_domains?: string;
 };
 
 const limitOf = (v: number | string | null | undefined): number | null =>
@@ -77,6 +79,8 @@ export function userRecord(r: UserRow): UserRecord {
     dailyUploadQuota: limitOf(r.daily_upload_quota),
     maxFiles: limitOf(r.max_files),
     expiryExempt: num(r.expiry_exempt ?? 0) === 1,
+    skipFileViewer: num(r.skip_file_viewer ?? 0) === 1,
+    embedDomains: (r.embed_domains ?? '').split(' ').filter(Boolean),
   };
 }
 
@@ -158,6 +162,19 @@ export class KyselyUserRepository implements UserRepository {
     if (limits.storageQuota !== undefined) set.storage_quota = limits.storageQuota;
     if (limits.dailyUploadQuota !== undefined) set.daily_upload_quota = limits.dailyUploadQuota;
     if (limits.maxFiles !== undefined) set.max_files = limits.maxFiles;
+    if (Object.keys(set).length === 0) return (await this.findUserById(id)) !== null;
+    const res = await this.db.updateTable('users').set(set).where('id', '=', id).executeTakeFirst();
+    return Number(res.numUpdatedRows) > 0;
+  }
+
+  async setSharing(
+    id: string,
+    settings: Partial<Pick<UserRecord, 'skipFileViewer' | 'embedDomains'>>,
+  ): Promise<boolean> {
+    const set: { skip_file_viewer?: number; embed_domains?: string } = {};
+    if (settings.skipFileViewer !== undefined)
+      set.skip_file_viewer = settings.skipFileViewer ? 1 : 0;
+    if (settings.embedDomains !== undefined) set.embed_domains = settings.embedDomains.join(' ');
     if (Object.keys(set).length === 0) return (await this.findUserById(id)) !== null;
     const res = await this.db.updateTable('users').set(set).where('id', '=', id).executeTakeFirst();
     return Number(res.numUpdatedRows) > 0;

@@ -70,6 +70,7 @@ const TABLE: Record<CoreErrorCode, ChvError> = {
   account_disabled: { message: 'Request denied', code: 401 },
   cannot_modify_self: { message: 'Request denied', code: 401 },
   too_many_pending_uploads: { message: 'Too many requests', code: 429 },
+  invalid_domain_name: { message: 'Invalid request', code: 400 },
 };
 
 /** URL sources: Chevereto's `Invalid image URL` (622) with the reason, or the size error. */

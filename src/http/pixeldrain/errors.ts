@@ -204,6 +204,11 @@ const TABLE: Record<CoreErrorCode, Omit<PdError, 'extra'>> = {
     value: 'too_many_pending_uploads',
     message: 'You have too many unfinished uploads: finish or cancel one of them first',
   },
+  invalid_domain_name: {
+    status: 400,
+    value: 'invalid_domain_name',
+    message: 'One of the embed domains is not a domain name',
+  },
 };
 
 /** One validation problem as one of pixeldrain's input errors (spec 1.5). */
@@ -341,6 +346,8 @@ export function toPdError(err: unknown): PdError {
         message: `${TABLE.insufficient_access.message} (required: ${required}; have: ${have})`,
       };
     }
+    // The message names the domain that is not one.
+    if (err.code === 'invalid_domain_name') return { ...TABLE[err.code], message: err.message };
     if (err.code === 'list_file_not_found' || err.code === 'not_found') {
       // The message names the file ("File Oh42No was not found in the database.").
       return {

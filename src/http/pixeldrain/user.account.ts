@@ -2,24 +2,16 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Config } from '../../config.js';
 import { requireAccess } from '../../core/access.js';
 import type { Core } from '../../core/index.js';
-import { invalidInput } from '../../core/errors.js';
 import { readForm } from '../common/form.js';
 import { callerOf } from './auth.js';
 import { sendPdError, toPdError } from './errors.js';
 import { clientInfo, FORM_MAX_BYTES, OK, sendJson, setAuthCookie } from './respond.js';
 import { AUTH, AUTH_ERRORS, errors, form, json, str, TAGS } from './schemas.js';
-
-/** A form boolean: true/false (also 1/0, on/off); null when absent or anything else. */
-function parseFlag(v: string | undefined): boolean | null {
-  if (v === undefined) return null;
-  const t = v.trim().toLowerCase();
-  if (['true', '1', 'on', 'yes'].includes(t)) return true;
-  if (['false', '0', 'off', 'no'].includes(t)) return false;
-  return null;
-}
+import { readSettingsFields, SETTINGS_ERRORS, SETTINGS_FORM } from './user.settings.js';
 
 /**
- * GET /api/user (UserInfo), PUT /api/user (username, email, password_new; with old_password),
+ * GET /api/user (UserInfo), PUT /api/user (username, email, password_new; with old_password; and
+ * the settings of user.settings.ts),
  * PUT /api/user/password (old_password, new_password), DELETE /api/user. Changes and deletion
  * need a full-level key (the core decides).
  */
@@ -35,20 +27,18 @@ export function registerUserAccount(app: FastifyInstance, core: Core, config: Co
     ...common,
     summary: 'Change your account',
     description:
-      'Only the fields sent change; any change needs a full-level key, and changes of username, e-mail or password the current password in old_password (unless the account has none). hotlinking_enabled (true/false) needs no password.',
+      'Only the fields sent change; any change needs a full-level key, and changes of username, e-mail or password the current password in old_password (unless the account has none). The settings (hotlinking_enabled, skip_file_viewer, embed_domains) need no password. Every field is checked before anything changes; pixeldrain settings this server has no feature for are refused unless they hold the value GET /api/user reports. Fields pixeldrain does not know are ignored.',
     body: form({
       username: str('New user name'),
       email: str('New e-mail address'),
       password_new: str('New password'),
       old_password: str('The current password'),
-      hotlinking_enabled: str(
-        'true or false: your files may be hotlinked (the hotlink rule leaves them alone)',
-      ),
+      ...SETTINGS_FORM,
     }),
     response: {
       200: json('Ok', 'Changed'),
       ...errors({
-        400: 'multiple_errors (missing_field old_password, …), password_incorrect, username_already_registered, email_address_already_registered, error_reading_input',
+        400: `multiple_errors (missing_field old_password, …), password_incorrect, username_already_registered, email_address_already_registered, error_reading_input, ${SETTINGS_ERRORS}`,
         ...AUTH_ERRORS,
         403: 'forbidden (the key’s access level is too low)',
         413: 'request_too_large',
@@ -131,8 +121,8 @@ export function registerUserAccount(app: FastifyInstance, core: Core, config: Co
         monthly_transfer_cap: 0,
         monthly_transfer_used: 0,
         file_viewer_branding: null,
-        file_embed_domains: '',
-        skip_file_viewer: false,
+        file_embed_domains: (user.embedDomains ?? []).join(' '),
+        skip_file_viewer: user.skipFileViewer ?? false,
         affiliate_user_name: '',
         checkout_country: '',
         checkout_name: '',
@@ -147,9 +137,8 @@ export function registerUserAccount(app: FastifyInstance, core: Core, config: Co
     try {
       const principal = await callerOf(core, req);
       const { fields } = await readForm(req.raw, reply.raw, FORM_MAX_BYTES);
-      const hotlinking = parseFlag(fields.hotlinking_enabled);
-      if (fields.hotlinking_enabled !== undefined && hotlinking === null)
-        throw invalidInput([{ field: 'hotlinking_enabled', problem: 'missing' }]);
+      // Every settings field is checked before anything changes.
+      const { hotlinking, sharing } = readSettingsFields(fields);
       await core.accounts.updateUser(
         principal,
         { username: fields.username, email: fields.email, password: fields.password_new },
@@ -159,6 +148,7 @@ export function registerUserAccount(app: FastifyInstance, core: Core, config: Co
         await core.accounts.setHotlinking(principal, hotlinking);
         core.rules.forgetAccount(principal.userId);
       }
+      if (Object.keys(sharing).length > 0) await core.userSettings.set(principal, sharing);
       return sendJson(reply, OK);
     } catch (err) {
       return sendPdError(reply, toPdError(err));

@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { isEmbedDomain } from '../../core/user-settings.js';
 
 /** Text for HTML content and attribute values. */
 export function escapeHtml(s: string): string {
@@ -23,10 +24,16 @@ export function newNonce(): string {
 
 /**
  * The pages' policy: scripts only from us (plus the one inline script carrying the page's data,
- * by nonce), no inline styles, no plugins, no framing by other sites. User files shown in the
- * pages are loaded from /api/file/… (images, media, PDF frames), never inlined.
+ * by nonce), no inline styles, no plugins, no framing by other sites but `frameAncestors` (the
+ * viewer of a file whose owner allows embedding: host names, each checked again here so nothing
+ * else can reach the header). User files shown in the pages are loaded from /api/file/… (images,
+ * media, PDF frames), never inlined.
  */
-export function contentSecurityPolicy(nonce: string): string {
+export function contentSecurityPolicy(
+  nonce: string,
+  frameAncestors: readonly string[] = [],
+): string {
+  const ancestors = ["'self'", ...frameAncestors.filter(isEmbedDomain)];
   return [
     "default-src 'self'",
     `script-src 'self' 'nonce-${nonce}'`,
@@ -39,7 +46,7 @@ export function contentSecurityPolicy(nonce: string): string {
     "object-src 'none'",
     "base-uri 'none'",
     "form-action 'self'",
-    "frame-ancestors 'self'",
+    `frame-ancestors ${ancestors.join(' ')}`,
   ].join('; ');
 }
 

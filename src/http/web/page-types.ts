@@ -49,6 +49,8 @@ export interface ViewerProps extends CommonProps {
   viewer_data: ViewerData;
   /** The origin shared links use (STOWAGE_PUBLIC_URL or the request's host). */
   origin: string;
+  /** Sites the owner lets frame this viewer (pixeldrain's embed_domains; [] = this site only). */
+  embedDomains: string[];
 }
 
 export type AccountSection = 'files' | 'lists' | 'keys' | 'settings';

@@ -19,6 +19,8 @@ export interface PageOptions {
   globals?: ReadonlyArray<readonly [string, unknown]>;
   /** Extra response headers (X-Robots-Tag...). */
   headers?: Record<string, string>;
+  /** Host names that may frame this page besides the site itself (CSP frame-ancestors). */
+  frameAncestors?: readonly string[];
 }
 
 /** Server-side rendering of the Svelte pages into complete documents. */
@@ -79,7 +81,7 @@ export class Pages {
     const named = new Set((opts.globals ?? []).map(([k]) => k));
     const rest = Object.fromEntries(Object.entries(props).filter(([k]) => !named.has(k)));
     const files = this.assets.page(page);
-    reply.header('Content-Security-Policy', contentSecurityPolicy(nonce));
+    reply.header('Content-Security-Policy', contentSecurityPolicy(nonce, opts.frameAncestors));
     return reply
       .code(opts.status ?? 200)
       .type('text/html; charset=utf-8')

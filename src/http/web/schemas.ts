@@ -22,7 +22,7 @@ export const page = (summary: string, description?: string, params?: Record<stri
 
 const FILE_VIEWER_PAGE = page(
   'File viewer',
-  'Preview, details and actions of one file, or of several comma-separated ids as a virtual list. `User-Agent: Wget/*` gets 303 to /api/file/{id}. The first script sets `window.viewer_data` (pixeldrain’s contract).',
+  'Preview, details and actions of one file, or of several comma-separated ids as a virtual list. `User-Agent: Wget/*` gets 303 to /api/file/{id}, and so does everyone for one file whose owner set skip_file_viewer. The first script sets `window.viewer_data` (pixeldrain’s contract). `Content-Security-Policy: frame-ancestors` is the site itself plus, for one file, the owner’s embed_domains.',
   param('ids', 'File id, or ids separated by commas'),
 );
 export const FILE_VIEWER = {
@@ -30,12 +30,13 @@ export const FILE_VIEWER = {
   response: {
     ...FILE_VIEWER_PAGE.response,
     451: html('The page of a file blocked by the administrators (abuse_type and block_reason set)'),
+    303: { description: 'To /api/file/{id}: a Wget client, or the owner set skip_file_viewer' },
   },
 };
 
 export const LIST_VIEWER = page(
   'List viewer',
-  'Gallery and item view of a list. `User-Agent: Wget/*` gets 303 to /api/list/{id}/zip.',
+  'Gallery and item view of a list. `User-Agent: Wget/*` gets 303 to /api/list/{id}/zip. `Content-Security-Policy: frame-ancestors` is the site itself plus the list owner’s embed_domains.',
   param('id', 'List id'),
 );
 

@@ -28,9 +28,6 @@ export function registerViewer(app: FastifyInstance, pages: Pages): void {
         .filter(Boolean);
       if (isWget(req))
         return reply.redirect(`/api/file/${ids.map(encodeURIComponent).join(',')}`, 303);
-      const visitor = await pages.visitor(req);
-      const common = await pages.common(req, visitor);
-      const origin = originOf(req, config);
       let files: FileRecord[];
       try {
         files =
@@ -44,6 +41,14 @@ export function registerViewer(app: FastifyInstance, pages: Pages): void {
       }
       if (files.length === 0) return notFound(req, reply, pages, 'file');
       const first = files[0]!;
+      // One file: its owner's sharing settings (spec 7.2). skip_file_viewer sends the visitor to
+      // the file itself, whose endpoint applies the download rules as for any link.
+      const sharing = ids.length === 1 ? await core.userSettings.ofOwner(first.ownerId) : null;
+      if (sharing?.skipFileViewer)
+        return reply.redirect(`/api/file/${encodeURIComponent(first.id)}`, 303);
+      const visitor = await pages.visitor(req);
+      const common = await pages.common(req, visitor);
+      const origin = originOf(req, config);
       let viewerData: ViewerData;
       let title: string;
       if (ids.length === 1) {
@@ -69,9 +74,10 @@ export function registerViewer(app: FastifyInstance, pages: Pages): void {
       return pages.send(
         reply,
         'viewer',
-        { ...common, viewer_data: viewerData, origin },
+        { ...common, viewer_data: viewerData, origin, embedDomains: sharing?.embedDomains ?? [] },
         {
           title: `${title} ~ ${config.siteName}`,
+          frameAncestors: sharing?.embedDomains ?? [],
           meta: openGraph(first, title, `${origin}/u/${req.params.ids}`, origin, config.siteName),
           globals: viewerGlobals(viewerData, common.user !== null),
           headers: { 'X-Robots-Tag': 'noindex, nofollow' },
@@ -106,11 +112,14 @@ export function registerViewer(app: FastifyInstance, pages: Pages): void {
       await withAvailability(pages, req, visitor?.userId ?? null, pairFiles(listed, info));
       const viewerData = viewerDataOf('list', info, req);
       const first = view.entries[0]?.file;
+      // The list's owner decides which sites may frame it.
+      const { embedDomains } = await core.userSettings.ofOwner(view.list.ownerId);
       return pages.send(
         reply,
         'viewer',
-        { ...common, viewer_data: viewerData, origin },
+        { ...common, viewer_data: viewerData, origin, embedDomains },
         {
+          frameAncestors: embedDomains,
           title: `${view.list.title} ~ ${config.siteName}`,
           meta: first
             ? openGraph(first, view.list.title, `${origin}/l/${id}`, origin, config.siteName)

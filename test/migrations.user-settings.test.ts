@@ -1,0 +1,140 @@
+// Migration 0012 (users' sharing settings) on both stacks: an account made before it gets the
+// defaults, the repository reads and writes the new columns, and down removes them again.
+import { randomBytes } from 'node:crypto';
+import fs from 'node:fs/promises';
+import { Migrator, sql } from 'kysely';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { isPostgres, MIGRATIONS, openPostgres, openSqlite, type Db } from '../src/storage/db.js';
+import { KyselyUserRepository } from '../src/storage/user-repository.js';
+import { tempDir } from './helpers.js';
+import { PG_URL, scaleOutUnavailable } from './scaleout.js';
+
+const unavailable = await scaleOutUnavailable();
+
+function migrator(db: Db, schema: string | null): Migrator {
+  return new Migrator({
+    db,
+    provider: { getMigrations: async () => MIGRATIONS },
+    ...(schema ? { migrationTableSchema: schema } : {}),
+  });
+}
+
+async function columnsOfUsers(db: Db): Promise<string[]> {
+  const row = (await db
+    .selectFrom('users')
+    .selectAll()
+    .where('id', '=', 'before')
+    .executeTakeFirstOrThrow()) as Record<string, unknown>;
+  return Object.keys(row);
+}
+
+function suite(open: () => Promise<{ db: Db; schema: string | null; close(): Promise<void> }>) {
+  let db: Db;
+  let schema: string | null;
+  let close: () => Promise<void>;
+
+  beforeAll(async () => {
+    ({ db, schema, close } = await open());
+  });
+  afterAll(async () => {
+    await close?.();
+  });
+
+  it('an account made before 0012 gets the defaults; the settings are stored; down drops them', async () => {
+    const m = migrator(db, schema);
+    const to11 = await m.migrateTo('0011_tus_uploads');
+    expect(to11.error).toBeUndefined();
+    await db
+      .insertInto('users')
+      .values({
+        id: 'before',
+        username: 'before',
+        password_hash: null,
+        is_admin: 0,
+        created_at: 1,
+        email: null,
+      })
+      .execute();
+    expect(await columnsOfUsers(db)).not.toContain('embed_domains');
+
+    const up = await m.migrateToLatest();
+    expect(up.error).toBeUndefined();
+    expect(up.results?.map((r) => [r.migrationName, r.status])).toContainEqual([
+      '0012_user_settings',
+      'Success',
+    ]);
+    const repo = new KyselyUserRepository(db);
+    expect(await repo.findUserById('before')).toMatchObject({
+      skipFileViewer: false,
+      embedDomains: [],
+    });
+    expect(
+      await repo.setSharing('before', {
+        skipFileViewer: true,
+        embedDomains: ['a.example', '*.b.example'],
+      }),
+    ).toBe(true);
+    expect(await repo.findUserById('before')).toMatchObject({
+      skipFileViewer: true,
+      embedDomains: ['a.example', '*.b.example'],
+    });
+    // The stored form is GET /api/user's file_embed_domains.
+    const raw = await db
+      .selectFrom('users')
+      .select(['embed_domains', 'skip_file_viewer'])
+      .where('id', '=', 'before')
+      .executeTakeFirstOrThrow();
+    expect(raw.embed_domains).toBe('a.example *.b.example');
+    expect(Number(raw.skip_file_viewer)).toBe(1);
+    // Only what is given changes.
+    expect(await repo.setSharing('before', { embedDomains: [] })).toBe(true);
+    expect(await repo.findUserById('before')).toMatchObject({
+      skipFileViewer: true,
+      embedDomains: [],
+    });
+    expect(await repo.setSharing('nobody', { skipFileViewer: true })).toBe(false);
+
+    const down = await m.migrateDown();
+    expect(down.error).toBeUndefined();
+    expect(down.results?.[0]?.migrationName).toBe('0012_user_settings');
+    const cols = await columnsOfUsers(db);
+    expect(cols).not.toContain('embed_domains');
+    expect(cols).not.toContain('skip_file_viewer');
+    expect(cols).toContain('hotlinking_enabled');
+    // And up again.
+    expect((await m.migrateToLatest()).error).toBeUndefined();
+    expect(await columnsOfUsers(db)).toContain('embed_domains');
+  });
+}
+
+describe('migration 0012_user_settings on SQLite', () => {
+  suite(async () => {
+    const dir = await tempDir('stowage-m0012-');
+    const db = openSqlite(dir);
+    return {
+      db,
+      schema: null,
+      close: async () => {
+        await db.destroy();
+        await fs.rm(dir, { recursive: true, force: true });
+      },
+    };
+  });
+});
+
+describe.skipIf(unavailable !== null)('migration 0012_user_settings on PostgreSQL', () => {
+  suite(async () => {
+    const schema = `t_${randomBytes(6).toString('hex')}`;
+    const db = openPostgres(PG_URL, 2, schema);
+    expect(isPostgres(db)).toBe(true);
+    await sql`create schema ${sql.id(schema)}`.execute(db);
+    return {
+      db,
+      schema,
+      close: async () => {
+        await sql`drop schema if exists ${sql.id(schema)} cascade`.execute(db);
+        await db.destroy();
+      },
+    };
+  });
+});
