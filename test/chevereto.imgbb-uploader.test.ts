@@ -56,7 +56,8 @@ describe('imgbb-uploader in Chevereto mode (cheveretoHost)', () => {
       customPayload: { title: 'hello world', nsfw: '1', expiration: 'PT5M' },
     });
     expect(res.status_code).toBe(200);
-    expect(res.image.url).toMatch(/\/api\/file\/\w+$/);
+    // Chevereto's image.url ends in the file's extension (a base64 JPEG is named image.jpg).
+    expect(res.image.url).toMatch(/\/i\/\w+\.jpg$/);
     expect(res.image).toMatchObject({ title: 'hello world', nsfw: 1, width: 640, height: 480 });
     expect(res.image.expiration_date_gmt).not.toBeNull();
     const bytes = Buffer.from(await (await fetch(res.image.url as string)).arrayBuffer());

@@ -236,7 +236,11 @@ describe('Chevereto /api/1/upload: success', () => {
       md5: (await import('node:crypto')).createHash('md5').update(image).digest('hex'),
     });
     expect(img.date).toMatch(/^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d$/);
+    // image.url (and image.image.url) end in the extension, as Chevereto's do.
+    expect(img.url).toBe(`${s.url}/i/${img.id_encoded}.png`);
+    expect(img.image.url).toBe(img.url);
     const raw = await fetch(img.url as string);
+    expect(raw.headers.get('content-type')).toBe('image/png');
     expect(Buffer.from(await raw.arrayBuffer()).equals(image)).toBe(true);
     expect(img.medium).toMatchObject({ width: 500, height: 375, mime: 'image/jpeg' });
     expect(img.display_url).toBe(img.medium.url);
@@ -306,7 +310,7 @@ describe('Chevereto /api/1/upload: success', () => {
   it('format=txt: the direct URL as text/plain; format=redirect: 302 to the viewer', async () => {
     let res = await post(s.url, form({ key, source: image.toString('base64'), format: 'txt' }));
     expect(res.r.headers.get('content-type')).toMatch(/^text\/plain/);
-    expect(res.text).toMatch(new RegExp(`^${s.url}/api/file/\\w+$`));
+    expect(res.text).toMatch(new RegExp(`^${s.url}/i/\\w+\\.png$`));
     res = await post(s.url, form({ key, source: image.toString('base64'), format: 'redirect' }));
     expect(res.r.status).toBe(302);
     expect(res.r.headers.get('location')).toMatch(new RegExp(`^${s.url}/image/\\w+$`));
@@ -372,6 +376,7 @@ describe('Chevereto /api/1/upload: success', () => {
     let { json } = await post(s.url, form({ key, source: jpeg.toString('base64'), width: '300' }));
     let img = json!.image as Json;
     expect([img.width, img.height, img.mime]).toEqual([300, 150, 'image/jpeg']);
+    expect(img.url).toMatch(/\/i\/\w+\.jpg$/);
     const stored = Buffer.from(await (await fetch(img.url as string)).arrayBuffer());
     const meta = await sharp(stored).metadata();
     expect([meta.width, meta.height, meta.format]).toEqual([300, 150, 'jpeg']);

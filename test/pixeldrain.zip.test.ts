@@ -15,10 +15,14 @@ type Info = { id: string; name: string; size: number; hash_sha256: string };
 
 const sha256 = (b: Uint8Array) => createHash('sha256').update(b).digest('hex');
 
-/** `filename*=UTF-8''...` of a Content-Disposition, decoded. */
+/**
+ * The name a Content-Disposition gives: `filename*=UTF-8''...` decoded, else the plain `filename`
+ * (a name plain ASCII carries has no `filename*`).
+ */
 function extendedFilename(header: string | null): string | null {
   const m = /filename\*=UTF-8''([^;\s]+)/i.exec(header ?? '');
-  return m ? decodeURIComponent(m[1]!) : null;
+  if (m) return decodeURIComponent(m[1]!);
+  return /filename="([^"]*)"/.exec(header ?? '')?.[1] ?? null;
 }
 
 describe('pixeldrain zip downloads', () => {

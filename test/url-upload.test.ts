@@ -82,7 +82,7 @@ describe('URL sources through /api/1/upload', () => {
       // GET works for URL sources (only base64 needs POST).
       const src = encodeURIComponent(`http://127.0.0.1:${port}/pixel.png`);
       const r = await fetch(`${s.url}/api/1/upload?key=${key}&source=${src}&format=txt`);
-      expect(await r.text()).toMatch(/\/api\/file\/\w+$/);
+      expect(await r.text()).toMatch(/\/i\/\w+\.png$/);
     } finally {
       await s.close();
     }

@@ -43,8 +43,9 @@ export const RESERVED_IDS: ReadonlySet<string> = new Set([
   'register',
   'admin',
   'index',
-  // Chevereto's viewer, companion images and delete links.
+  // Chevereto's viewer, companion images and delete links; its files (`/i/{id}.{ext}`).
   'image',
+  'i',
   // The web UI's pages and assets.
   'u',
   'l',

@@ -18,6 +18,11 @@ const FAST: Array<[number[], string]> = [
   [[0x25, 0x50, 0x44, 0x46, 0x2d], 'application/pdf'],
 ];
 
+/**
+ * Hand-written, not `mime`: this closed list decides the types we store and serve. mime-db answers
+ * otherwise for 9 of these (xml, js, mjs, ico, m4v, aac, flac; none for tgz, zst), carries no
+ * charset, and would widen detection to every extension it knows.
+ */
 const EXT: Record<string, string> = {
   png: 'image/png',
   jpg: 'image/jpeg',

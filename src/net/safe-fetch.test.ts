@@ -34,6 +34,11 @@ beforeAll(async () => {
       res.writeHead(200, { 'Content-Type': 'image/png' });
       const t = setInterval(() => res.write('x'), 100);
       res.on('close', () => clearInterval(t));
+    } else if (req.url?.startsWith('/named?')) {
+      // The Content-Disposition to send, in the query.
+      const cd = decodeURIComponent(req.url.slice('/named?'.length));
+      res.writeHead(200, { 'Content-Length': 1, 'Content-Disposition': cd });
+      res.end('x');
     } else if (req.url === '/silent') {
       // Never answers.
     } else {
@@ -91,6 +96,25 @@ describe('SafeFetcher', () => {
     let n = 0;
     for await (const c of file.body) n += (c as Buffer).length;
     expect(n).toBe(100);
+  });
+
+  it('names a file from Content-Disposition: filename* (UTF-8, ISO-8859-1), escapes, malformed ones leniently', async () => {
+    const f = new SafeFetcher({ allow: ['127.0.0.1'] });
+    const cases: Array<[string, string]> = [
+      ['attachment; filename="report 2024.csv"', 'report 2024.csv'],
+      [`attachment; filename="x.txt"; filename*=UTF-8''%C3%A9t%C3%A9.txt`, 'été.txt'],
+      [`attachment; filename*=ISO-8859-1''%E9t%E9.txt`, 'été.txt'],
+      ['inline; filename="say \\"hi\\".txt"', 'say "hi".txt'],
+      ['attachment; filename="../../etc/passwd"', 'passwd'],
+      // Not valid RFC 6266 (unquoted space), sent anyway by some servers.
+      ['attachment; filename=my report.pdf', 'my report.pdf'],
+      ['attachment', 'named'],
+    ];
+    for (const [cd, name] of cases) {
+      const file = await f.open(`http://127.0.0.1:${port}/named?${encodeURIComponent(cd)}`, LIMITS);
+      for await (const _ of file.body) void _;
+      expect(file.name, cd).toBe(name);
+    }
   });
 
   it('refuses host names resolving to 10.x or the metadata address (any of their addresses)', async () => {

@@ -4,6 +4,7 @@ import https from 'node:https';
 import net from 'node:net';
 import ipaddr from 'ipaddr.js';
 import { pipeline, Transform, type TransformCallback } from 'node:stream';
+import contentDisposition from 'content-disposition';
 import {
   RemoteFetchError,
   type RemoteFile,
@@ -289,19 +290,31 @@ function raceAbort<T>(p: Promise<T>, signal: AbortSignal): Promise<T> {
   });
 }
 
-/** A name from Content-Disposition (filename* first), else the URL's last path segment. */
+/**
+ * A name from Content-Disposition (the `content-disposition` parser: filename* first, UTF-8 or
+ * ISO-8859-1, quoted-pair escapes), else the URL's last path segment. Servers send malformed
+ * headers (`filename=a b.txt` unquoted), which the parser refuses: those are read leniently.
+ */
 function fileNameOf(disposition: string | undefined, u: URL): string {
   if (disposition) {
-    const star = /filename\*\s*=\s*(?:UTF-8|utf-8)''([^;]+)/.exec(disposition);
-    const plain = /filename\s*=\s*"?([^";]+)"?/.exec(disposition);
-    const raw = star?.[1] ?? plain?.[1];
-    if (raw) {
-      const name = safeDecode(raw.trim());
-      if (name) return name.split(/[\\/]/).pop() ?? '';
+    let parsed: string | undefined;
+    try {
+      parsed = contentDisposition.parse(disposition).parameters.filename;
+    } catch {
+      parsed = lenientFileName(disposition);
     }
+    const name = parsed?.trim();
+    if (name) return name.split(/[\\/]/).pop() ?? '';
   }
   const last = u.pathname.split('/').pop() ?? '';
   return safeDecode(last);
+}
+
+function lenientFileName(disposition: string): string | undefined {
+  const star = /filename\*\s*=\s*(?:UTF-8|utf-8)''([^;]+)/.exec(disposition);
+  const plain = /filename\s*=\s*"?([^";]+)"?/.exec(disposition);
+  const raw = star?.[1] ?? plain?.[1];
+  return raw ? safeDecode(raw.trim()) : undefined;
 }
 
 function safeDecode(s: string): string {

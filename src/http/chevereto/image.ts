@@ -3,6 +3,7 @@ import type { Core } from '../../core/index.js';
 import type { DerivedImage, DerivedVariant } from '../../core/media.js';
 import { mediaKindOf } from '../../core/media-type.js';
 import type { FileRecord } from '../../core/records.js';
+import mime from 'mime';
 import { formatBytes } from './errors.js';
 
 /** Paths of what a Chevereto upload gives out: the viewer, the companions, the delete link. */
@@ -10,7 +11,10 @@ export const paths = {
   viewer: (id: string) => `/image/${id}`,
   derived: (id: string, v: DerivedVariant) => `/image/${id}/${v}.jpg`,
   delete: (id: string, secret: string) => `/image/${id}/delete/${secret}`,
+  /** The download endpoint (the viewer's download link, `?download`). */
   raw: (id: string) => `/api/file/${id}`,
+  /** The same bytes at a URL ending in the file's extension (`image.url`, as Chevereto's). */
+  file: (id: string, ext: string) => `/i/${id}.${ext}`,
 };
 
 /** `Y-m-d H:i:s` in UTC (Chevereto's date, date_gmt, expiration_date_gmt). */
@@ -18,22 +22,34 @@ export function chvDate(ms: number): string {
   return new Date(ms).toISOString().slice(0, 19).replace('T', ' ');
 }
 
-const EXT_BY_TYPE: Record<string, string> = {
+/**
+ * Where mime-db's first extension for a type is not the one people and Chevereto use
+ * (`jpeg`, `qt`, `mpga`...): everything else comes from the `mime` library.
+ */
+const CUSTOMARY_EXT: Record<string, string> = {
   'image/jpeg': 'jpg',
-  'image/png': 'png',
-  'image/gif': 'gif',
-  'image/webp': 'webp',
-  'image/avif': 'avif',
-  'image/bmp': 'bmp',
   'image/tiff': 'tiff',
-  'video/mp4': 'mp4',
-  'video/webm': 'webm',
   'video/quicktime': 'mov',
+  'audio/mpeg': 'mp3',
+  'audio/ogg': 'ogg',
+  'text/markdown': 'md',
+  'text/javascript': 'js',
 };
 
 /** A file extension for a media type ('' when we have none). */
 export function extensionFor(mimeType: string): string {
-  return EXT_BY_TYPE[mimeType.split(';')[0]!.trim().toLowerCase()] ?? '';
+  const type = mimeType.split(';')[0]!.trim().toLowerCase();
+  return CUSTOMARY_EXT[type] ?? mime.getExtension(type) ?? '';
+}
+
+/**
+ * The extension of a stored file's public URL (`/i/{id}.{ext}`, `image.url`) and of
+ * `image.extension`: the name's own when it is safe (1-10 letters or digits, lowercased), else
+ * the detected type's, else `bin`. It only names the URL: the bytes are always served with the
+ * stored Content-Type.
+ */
+export function fileExtension(file: Pick<FileRecord, 'name' | 'mimeType'>): string {
+  return splitName(file.name).ext || extensionFor(file.mimeType) || 'bin';
 }
 
 function splitName(name: string): { base: string; ext: string } {
@@ -88,11 +104,11 @@ export async function imageObject(core: Core, c: ImageContext): Promise<Record<s
     derived(core, file, 'medium'),
     kind === 'video' ? derived(core, file, 'frame') : Promise.resolve(null),
   ]);
-  const { base, ext } = splitName(file.name);
-  const extension = ext || extensionFor(file.mimeType);
+  const { base } = splitName(file.name);
+  const extension = fileExtension(file);
   const width = meta?.width ?? frame?.width ?? 0;
   const height = meta?.height ?? frame?.height ?? 0;
-  const url = origin + paths.raw(file.id);
+  const url = origin + paths.file(file.id, extension);
   const urlThumb = origin + paths.derived(file.id, 'thumb');
   const urlMedium = origin + paths.derived(file.id, 'medium');
   const urlFrame = frame ? origin + paths.derived(file.id, 'frame') : '';

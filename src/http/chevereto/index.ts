@@ -3,12 +3,14 @@ import type { Config } from '../../config.js';
 import type { Core } from '../../core/index.js';
 import { frameworkClientError } from '../common/framework-error.js';
 import { INTERNAL, sendChvError } from './errors.js';
+import { registerFile } from './file.js';
 import { registerUpload } from './upload.js';
 import { registerViewer } from './viewer.js';
 
 /**
  * The Chevereto dialect: `/api/1/upload` (a numeric version, any action: 110/120 as Chevereto),
- * the viewer, companion images and delete links under `/image/{id}`. Bodies are read by the
+ * the viewer, companion images and delete links under `/image/{id}`, the file itself at
+ * `/i/{id}.{ext}` (`image.url`). Bodies are read by the
  * handler itself (streamed), so no content type is parsed here.
  */
 export async function cheveretoApi(
@@ -27,4 +29,5 @@ export async function cheveretoApi(
   });
   registerUpload(app, opts.core, opts.config);
   registerViewer(app, opts.core, opts.config);
+  registerFile(app, opts.core);
 }

@@ -2,7 +2,16 @@
  * The Chevereto dialect's JSON Schemas: a documented contract for the OpenAPI document, never a
  * validator or serializer (handlers send pre-serialised strings, see src/http/openapi.ts).
  */
-import { binary, empty, int, str } from '../pixeldrain/schemas.js';
+import {
+  binary,
+  DOWNLOAD_HEADERS,
+  DOWNLOAD_QUERY,
+  DOWNLOAD_RESPONSES,
+  empty,
+  errors,
+  int,
+  str,
+} from '../pixeldrain/schemas.js';
 
 type Schema = Record<string, unknown>;
 
@@ -51,7 +60,7 @@ const IMAGE = {
     id_encoded: str('File id'),
     filename: str('File name'),
     mime: str('Media type'),
-    url: str('The file itself: /api/file/{id}'),
+    url: str('The file itself, ending in its extension: /i/{id}.{ext}'),
     size_formatted: str('e.g. 17.4 KB'),
     image: { type: 'object' },
     thumb: COMPANION,
@@ -221,3 +230,30 @@ export const UPLOAD_GET_SCHEMA = (() => {
   const { body: _body, ...rest } = UPLOAD_SCHEMA;
   return { ...rest, summary: 'Upload from a URL (Chevereto API v1, GET)' };
 })();
+
+/** GET /i/{id}.{ext}: `image.url`, the file's bytes at a URL ending in its extension. */
+export const FILE_SCHEMA = {
+  summary: 'The uploaded file at a URL with its extension (image.url)',
+  description:
+    'The bytes exactly as `GET /api/file/{id}` serves them (the file’s own Content-Type, ranges, conditionals, `?download`, the download rules and their pixeldrain-shaped errors, counting), at a path ending in the file’s extension as Chevereto’s `image.url` does: the name’s extension when it is 1-10 letters or digits (lowercased), else the detected type’s, else `bin`. Another extension is 404 `not_found`; the extension never changes the Content-Type.',
+  tags: [CHEVERETO_TAG],
+  params: {
+    type: 'object',
+    properties: { file: str('{id}.{ext}, e.g. aBcD1234.png') },
+    required: ['file'],
+  },
+  querystring: DOWNLOAD_QUERY,
+  headers: DOWNLOAD_HEADERS,
+  response: {
+    200: binary('application/octet-stream', 'The file (its own Content-Type)'),
+    206: DOWNLOAD_RESPONSES[206],
+    304: DOWNLOAD_RESPONSES[304],
+    ...errors({
+      403: 'The download rules’ refusals, as GET /api/file/{id}',
+      404: 'not_found (no such file, or not its extension)',
+      416: 'range_not_satisfiable, with Content-Range: bytes */size',
+      424: 'recpatcha_failed (recaptcha_response invalid, expired or used already; sic)',
+      451: 'unavailable_for_legal_reasons (blocked or infected)',
+    }),
+  },
+};

@@ -8,7 +8,7 @@ import { parseTags, TITLE_MAX, truncate } from '../../core/attributes.js';
 import { CoreError } from '../../core/errors.js';
 import { parseDurationSeconds } from '../../core/expiry.js';
 import type { Core } from '../../core/index.js';
-import { detectMediaType } from '../../core/media-type.js';
+import { detectMediaType, mediaKindOf } from '../../core/media-type.js';
 import type { PublishResult } from '../../core/uploads.js';
 import { closeAfterResponse } from '../common/early-reject.js';
 import { originOf } from '../web/sharex.js';
@@ -120,7 +120,10 @@ function fileNameFor(filename: string, mimeType: string): string {
   // eslint-disable-next-line no-control-regex
   let name = (filename.split(/[\\/]/).pop() ?? '').replace(/[\u0000-\u001f\u007f"]/g, '').trim();
   if ([...name].length > 200) name = [...name].slice(-200).join('');
-  const ext = extensionFor(mimeType);
+  // Only images and videos get an extension added (Chevereto's own types); any other file
+  // (STOWAGE_CHEVERETO_ANY_FILE) keeps the name it came with.
+  const kind = mediaKindOf(mimeType);
+  const ext = kind === 'image' || kind === 'video' ? extensionFor(mimeType) : '';
   if (!name) return ext ? `image.${ext}` : 'image';
   if (ext && !/\.[A-Za-z0-9]{1,10}$/.test(name)) return `${name}.${ext}`;
   return name;
@@ -355,6 +358,10 @@ async function respond(
       .header('Location', image.url_viewer as string)
       .send('');
   }
+  // An object in both shapes, the imgBB-shaped one too: Chevereto itself answers
+  // `{"message":"file uploaded","code":200}` there (spec 2.6), and we are byte-compatible with
+  // the Chevereto we emulate, not with the imgBB API (whose `success` is `true`; issue 19 asked
+  // for that, but no client aimed at Chevereto expects it).
   const success = { message: 'file uploaded', code: 200 };
   const body = imgbb
     ? {

@@ -19,6 +19,8 @@ export function readCredentials(headers: IncomingHttpHeaders): Credentials | nul
       return { key: (colon >= 0 ? decoded.slice(colon + 1) : decoded).trim(), source: 'basic' };
     }
   }
+  // Hand-written: the `cookie` package installed (2.0.2, through light-my-request) requires
+  // Node 22, and this one lookup is a few lines.
   const cookie = headers.cookie;
   if (cookie) {
     for (const part of cookie.split(';')) {

@@ -1,6 +1,7 @@
 import { countDownload } from '../common/count-download.js';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Core } from '../../core/index.js';
+import type { FileRecord } from '../../core/records.js';
 import { contentDisposition } from '../common/content-disposition.js';
 import { sendFile } from '../common/send-file.js';
 import { sendPdError, toPdError, writePdError } from './errors.js';
@@ -54,43 +55,56 @@ export function registerFileGet(app: FastifyInstance, core: Core): void {
       } catch (err) {
         return sendPdError(reply, toPdError(err));
       }
-      let admitted;
-      try {
-        admitted = await admitDownload(core, req, file);
-      } catch (err) {
-        return sendPdError(reply, toPdError(err));
-      }
-      if (!admitted.ok) return sendPdError(reply, admitted.error);
-      const { exempt, speedLimit } = admitted.admission;
-      const counted = { exempt, governed: true };
-      const disposition = 'download' in req.query ? 'attachment' : 'inline';
-      // A slowed client gets the bytes through this server (a redirect would escape the limit).
-      if (req.method === 'GET' && speedLimit === 0) {
-        try {
-          const url = await core.files.redirectUrl(
-            file,
-            contentDisposition(disposition, file.name),
-          );
-          if (url) countDownload(core, file, file.size, req.ip, counted);
-          if (url) return reply.code(302).header('Cache-Control', 'no-store').redirect(url);
-        } catch (err) {
-          req.log.warn({ err }, 'presigning failed; serving the bytes instead');
-        }
-      }
-      reply.hijack();
-      try {
-        await sendFile(req.raw, reply.raw, file, {
-          disposition,
-          readBytes: (range) => core.files.readBytes(file, range),
-          openStream: (range) => core.files.openStream(file, range),
-          openReader: () => core.files.openReader(file),
-          onSent: (bytes) => countDownload(core, file, bytes, req.ip, counted),
-          ...(speedLimit > 0 ? { bytesPerSecond: speedLimit } : {}),
-        });
-      } catch (err) {
-        logFailure(req, reply, err, 'download failed');
-        writePdError(reply.raw, toPdError(err));
-      }
+      return downloadFile(core, req, reply, file);
     },
   );
+}
+
+/**
+ * One file's bytes as `GET|HEAD /api/file/{id}` serves them: the download rules (hotlink,
+ * captcha, limits, malware), a presigned redirect when the store offers one, else `sendFile`
+ * (ranges, conditionals, the file's own Content-Type with nosniff and the active-content CSP),
+ * and the download counted. Every URL that hands out a stored file's bytes goes through here
+ * (the Chevereto dialect's `/i/{id}.{ext}` too).
+ */
+export async function downloadFile(
+  core: Core,
+  req: FastifyRequest<{ Querystring: Record<string, string> }>,
+  reply: FastifyReply,
+  file: FileRecord,
+): Promise<FastifyReply | void> {
+  let admitted;
+  try {
+    admitted = await admitDownload(core, req, file);
+  } catch (err) {
+    return sendPdError(reply, toPdError(err));
+  }
+  if (!admitted.ok) return sendPdError(reply, admitted.error);
+  const { exempt, speedLimit } = admitted.admission;
+  const counted = { exempt, governed: true };
+  const disposition = 'download' in req.query ? 'attachment' : 'inline';
+  // A slowed client gets the bytes through this server (a redirect would escape the limit).
+  if (req.method === 'GET' && speedLimit === 0) {
+    try {
+      const url = await core.files.redirectUrl(file, contentDisposition(disposition, file.name));
+      if (url) countDownload(core, file, file.size, req.ip, counted);
+      if (url) return reply.code(302).header('Cache-Control', 'no-store').redirect(url);
+    } catch (err) {
+      req.log.warn({ err }, 'presigning failed; serving the bytes instead');
+    }
+  }
+  reply.hijack();
+  try {
+    await sendFile(req.raw, reply.raw, file, {
+      disposition,
+      readBytes: (range) => core.files.readBytes(file, range),
+      openStream: (range) => core.files.openStream(file, range),
+      openReader: () => core.files.openReader(file),
+      onSent: (bytes) => countDownload(core, file, bytes, req.ip, counted),
+      ...(speedLimit > 0 ? { bytesPerSecond: speedLimit } : {}),
+    });
+  } catch (err) {
+    logFailure(req, reply, err, 'download failed');
+    writePdError(reply.raw, toPdError(err));
+  }
 }

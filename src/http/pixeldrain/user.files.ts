@@ -1,5 +1,6 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Core } from '../../core/index.js';
+import { contentDisposition } from '../common/content-disposition.js';
 import { toCsv } from '../common/csv.js';
 import { callerOf } from './auth.js';
 import { sendPdError, toPdError } from './errors.js';
@@ -12,7 +13,7 @@ type Query = { Querystring: { format?: string } };
 function sendCsv(reply: FastifyReply, name: string, csv: string): FastifyReply {
   return reply
     .type('text/csv; charset=utf-8')
-    .header('Content-Disposition', `attachment; filename="${name}"`)
+    .header('Content-Disposition', contentDisposition('attachment', name))
     .send(csv);
 }
 

@@ -29,6 +29,7 @@ interface Asset {
 
 type RenderFn = (page: PageName, props: unknown) => { head: string; body: string };
 
+/** The build's own file kinds, with charsets (`mime` 3 says application/javascript, no charset). */
 const TYPES: Record<string, string> = {
   '.js': 'text/javascript; charset=utf-8',
   '.css': 'text/css; charset=utf-8',

@@ -1,6 +1,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Config } from '../../config.js';
 import type { Core } from '../../core/index.js';
+import { contentDisposition } from '../common/content-disposition.js';
 import { readCredentials } from '../common/credentials.js';
 import { principalOf } from '../pixeldrain/auth.js';
 import { sendPdError, toPdError } from '../pixeldrain/errors.js';
@@ -107,7 +108,7 @@ export function registerShareX(app: FastifyInstance, core: Core, config: Config)
         const host = new URL(origin).host.replace(/[^A-Za-z0-9.-]/g, '_');
         return reply
           .type('application/json; charset=utf-8')
-          .header('Content-Disposition', `attachment; filename="${host}.sxcu"`)
+          .header('Content-Disposition', contentDisposition('attachment', `${host}.sxcu`))
           .header('Cache-Control', 'no-store')
           .send(JSON.stringify(uploader, null, 2));
       } catch (err) {
