@@ -67,8 +67,15 @@ export function openSqlite(dataDir: string): Db {
   database.pragma(`busy_timeout = ${BUSY_TIMEOUT}`);
   database.pragma('foreign_keys = ON');
   cachePreparedStatements(database);
+  const handle = new SqliteHandle(database);
+  // Kysely's destroy() closes the database: the handle's WAL descriptor goes with it.
+  const close = database.close.bind(database);
+  database.close = () => {
+    handle.close();
+    return close();
+  };
   const db = new Kysely<Database>({ dialect: new SqliteDialect({ database }) });
-  sqliteHandles.set(db, new SqliteHandle(database));
+  sqliteHandles.set(db, handle);
   return db;
 }
 
@@ -118,16 +125,45 @@ export class SqliteHandle {
 
   /**
    * fdatasync the WAL from the thread pool: every transaction committed before (by this process
-   * or another) is then durable. The file is opened anew each time, so a WAL that was removed and
-   * made again (all connections closed) is never synced through a stale descriptor.
+   * or another) is then durable. The descriptor is opened once and kept: SQLite removes the WAL
+   * only when the last connection closes, and this one stays open until `close` (which closes the
+   * descriptor too). A sync that fails on the descriptor itself (the file gone after all) opens
+   * it anew once.
    */
   async syncWal(): Promise<void> {
-    const fh = await fs.promises.open(this.walPath, 'r');
     try {
-      await fh.datasync();
-    } finally {
-      await fh.close();
+      await (await this.walHandle()).datasync();
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      if (code !== 'EBADF' && code !== 'ENOENT' && code !== 'ESTALE') throw err;
+      this.dropWal();
+      await (await this.walHandle()).datasync();
     }
+  }
+
+  private wal: Promise<fs.promises.FileHandle> | null = null;
+
+  private walHandle(): Promise<fs.promises.FileHandle> {
+    if (!this.wal) {
+      const opening = fs.promises.open(this.walPath, 'r');
+      // A failed open is not kept: the next sync tries again.
+      opening.catch(() => {
+        if (this.wal === opening) this.wal = null;
+      });
+      this.wal = opening;
+    }
+    return this.wal;
+  }
+
+  private dropWal(): void {
+    const wal = this.wal;
+    this.wal = null;
+    void wal?.then((fh) => fh.close()).catch(() => {});
+  }
+
+  /** The database is closing: so is the WAL's descriptor. */
+  close(): void {
+    this.dropWal();
   }
 }
 
