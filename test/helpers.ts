@@ -14,6 +14,15 @@ export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '
  */
 export const CLI = ['--import', 'tsx', path.join(ROOT, 'src/main/cli.ts')];
 
+/**
+ * The environment of CLI child processes: no configuration file of this machine's user
+ * (~/.config/stowage/stowage.env) nor STOWAGE_CONFIG, unless a test gives one.
+ */
+const NO_USER_CONFIG: NodeJS.ProcessEnv = {
+  XDG_CONFIG_HOME: path.join(os.tmpdir(), 'stowage-test-no-config'),
+  STOWAGE_CONFIG: undefined,
+};
+
 export async function tempDir(prefix = 'stowage-test-'): Promise<string> {
   return fs.mkdtemp(path.join(os.tmpdir(), prefix));
 }
@@ -99,12 +108,12 @@ export function basic(key: string, user = ''): string {
 /** Run the CLI to completion. */
 export function runCli(
   args: string[],
-  opts: { env?: NodeJS.ProcessEnv; input?: string } = {},
+  opts: { env?: NodeJS.ProcessEnv; input?: string; cwd?: string } = {},
 ): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [...CLI, ...args], {
-      cwd: ROOT,
-      env: { ...process.env, ...opts.env },
+      cwd: opts.cwd ?? ROOT,
+      env: { ...process.env, ...NO_USER_CONFIG, ...opts.env },
       stdio: ['pipe', 'pipe', 'pipe'],
     });
     let stdout = '';
@@ -117,6 +126,15 @@ export function runCli(
   });
 }
 
+/**
+ * Create an instance (`stowage init`) in a new data dir, as an operator does before the first
+ * admin command (the admin commands refuse a data dir without a database).
+ */
+export async function initInstance(dataDir: string, env: NodeJS.ProcessEnv = {}): Promise<void> {
+  const r = await runCli(['init', '--data-dir', dataDir], { env });
+  if (r.code !== 0) throw new Error(`stowage init failed: ${r.stderr}`);
+}
+
 /** Start `stowage serve` as a child process on a free port; resolves once it is listening. */
 export async function spawnServer(
   dataDir: string,
@@ -126,6 +144,7 @@ export async function spawnServer(
     cwd: ROOT,
     env: {
       ...process.env,
+      ...NO_USER_CONFIG,
       STOWAGE_LOG_LEVEL: 'silent',
       // As in startServer: suites upload many files anonymously from 127.0.0.1.
       STOWAGE_ANON_DAILY_UPLOADS: '0',
