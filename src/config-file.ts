@@ -143,9 +143,7 @@ export function readConfigFile(file: string, known: ReadonlySet<string>): Config
     }
     if (!known.has(name)) throw new ConfigError(where, `unknown setting ${name}`);
     result.values[name] =
-      PATH_SETTINGS.has(name) && value !== ''
-        ? path.resolve(path.dirname(file), value)
-        : value;
+      PATH_SETTINGS.has(name) && value !== '' ? path.resolve(path.dirname(file), value) : value;
     result.where[name] = where;
   }
   return result;

@@ -164,9 +164,7 @@ export function registerAdminCommands(
           blockFiles: !!opts.blockFiles,
           type: opts.type,
         });
-        say(
-          `blocked ${sha.toLowerCase()}${opts.blockFiles ? `, ${n} file(s) blocked` : ''}`,
-        );
+        say(`blocked ${sha.toLowerCase()}${opts.blockFiles ? `, ${n} file(s) blocked` : ''}`);
       });
     });
   reason(hash.command('unblock <sha256>').description('allow these bytes again'))
