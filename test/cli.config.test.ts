@@ -1,7 +1,11 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openPostgres } from '../src/storage/db.js';
 import { basic, runCli, spawnServer, tempDir } from './helpers.js';
+import { PG_URL, scaleOutUnavailable } from './scaleout.js';
 
 /**
  * Issue 19, "the operator's first hour": the server and the admin commands find the same instance
@@ -11,6 +15,19 @@ import { basic, runCli, spawnServer, tempDir } from './helpers.js';
  */
 
 const lines = (s: string) => s.split('\n').filter((l) => l.trim() !== '');
+
+describe('stowage --help', () => {
+  it('describes the configuration file, its lookup, init, and the client file apart', async () => {
+    const r = await runCli(['--help']);
+    expect(r.code).toBe(0);
+    const text = r.stdout.replace(/\s+/g, ' ');
+    expect(text).toContain(
+      '--config FILE or STOWAGE_CONFIG, else $XDG_CONFIG_HOME/stowage/stowage.env (~/.config/stowage/stowage.env), else /etc/stowage/stowage.env',
+    );
+    expect(text).toContain('"stowage init"');
+    expect(text).toContain('client.json');
+  });
+});
 
 describe('admin commands without an instance', () => {
   let root: string;
@@ -155,3 +172,54 @@ describe('the server and the admin commands share an instance through the config
     ]);
   });
 });
+
+describe.skipIf((await scaleOutUnavailable()) !== null)(
+  'admin commands on PostgreSQL: a schema without the migrations table is no instance',
+  () => {
+    const schema = `cliconf_${randomBytes(6).toString('hex')}`;
+    let root: string;
+    let env: NodeJS.ProcessEnv;
+    beforeAll(async () => {
+      root = await tempDir('stowage-cli-pg-');
+      env = {
+        HOME: path.join(root, 'home'),
+        XDG_CONFIG_HOME: path.join(root, 'xdg'),
+        STOWAGE_DATABASE_URL: PG_URL,
+        STOWAGE_DATABASE_SCHEMA: schema,
+        STOWAGE_DATA_DIR: path.join(root, 'data'),
+      };
+    });
+    afterAll(async () => {
+      const db = openPostgres(PG_URL, 1, null);
+      await sql`drop schema if exists ${sql.id(schema)} cascade`.execute(db);
+      await db.destroy();
+      await fs.rm(root, { recursive: true, force: true });
+    });
+
+    it('refuses, creating no schema; init creates it; then the command works', async () => {
+      const label = `${PG_URL} schema ${schema}, files in ${path.join(root, 'data')}`;
+      const refused = await runCli(['user', 'add', 'alice'], { cwd: root, env });
+      expect(refused.code).toBe(2);
+      expect(lines(refused.stderr)).toEqual([
+        `stowage: no Stowage instance at ${label} (use --config, STOWAGE_DATA_DIR, or run "stowage init" to create one)`,
+      ]);
+      const db = openPostgres(PG_URL, 1, null);
+      try {
+        const found = await sql<{
+          n: number;
+        }>`select count(*)::int as n from information_schema.schemata where schema_name = ${schema}`.execute(
+          db,
+        );
+        expect(found.rows[0]!.n).toBe(0);
+      } finally {
+        await db.destroy();
+      }
+      const init = await runCli(['init'], { cwd: root, env });
+      expect(init.code, init.stderr).toBe(0);
+      expect(init.stdout).toMatch(/^created a new Stowage instance; applied: 0001_init/);
+      const add = await runCli(['user', 'add', 'alice'], { cwd: root, env });
+      expect(add.code, add.stderr).toBe(0);
+      expect(add.stdout).toBe(`created user alice (instance: ${label})\n`);
+    });
+  },
+);
