@@ -71,6 +71,12 @@ describe('admin commands without an instance', () => {
     const add = await runCli(['user', 'add', 'alice'], { cwd, env });
     expect(add.code, add.stderr).toBe(0);
     expect(add.stdout).toBe(`created user alice (instance: ${data})\n`);
+    // A failure names the instance too, on its one line.
+    const again = await runCli(['user', 'add', 'alice'], { cwd, env });
+    expect(again.code).toBe(2);
+    expect(lines(again.stderr)).toEqual([
+      expect.stringMatching(new RegExp(`^stowage: .*alice.* \\(instance: ${data}\\)$`)),
+    ]);
   });
 
   it('--create makes the instance for that one command', async () => {
