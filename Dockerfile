@@ -4,6 +4,9 @@
 #   docker run -d -p 8080:8080 -v stowage-data:/data stowage
 # Administration: docker exec -i CONTAINER node dist/src/main/cli.js user add alice --admin --password-stdin
 #                 docker exec CONTAINER node dist/src/main/cli.js invite create
+# `docker exec` gives the admin commands the image's environment (STOWAGE_DATA_DIR=/data): they
+# work on the server's instance. Settings may also come from a file, read by the server and the
+# admin commands alike: -v ./stowage.env:/etc/stowage/stowage.env:ro (README, "Configuration file").
 
 # --- build: compile TypeScript and the web UI, then keep only the runtime dependencies -------------------------
 FROM node:20-bookworm-slim AS build

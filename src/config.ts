@@ -30,6 +30,7 @@ import {
   type LimitsConfig,
 } from './config-limits.js';
 import { loadTusConfig, TUS_DEFAULTS, TUS_ENV, type TusConfig } from './config-tus.js';
+import type { ConfigFileValues } from './config-file.js';
 
 export { ConfigError, parseSize };
 export type {
@@ -154,6 +155,9 @@ const ENV: Record<keyof Config, string> = {
   maxConnectionsPerIp: 'STOWAGE_MAX_CONNECTIONS_PER_IP',
 };
 
+/** Every STOWAGE_* variable the server reads (a configuration file may set only these). */
+export const CONFIG_ENV_NAMES: ReadonlySet<string> = new Set(Object.values(ENV));
+
 export const DEFAULTS: Config = {
   ...TRAFFIC_DEFAULTS,
   ...SCAN_DEFAULTS,
@@ -265,14 +269,22 @@ function parsePublicUrl(setting: string, raw: string): string {
 
 /**
  * Build the configuration: explicit values (CLI flags, tests) win over environment variables,
- * which win over defaults. Throws ConfigError naming the first invalid setting.
+ * which win over the configuration file's (src/config-file.ts), which win over defaults. Throws
+ * ConfigError naming the first invalid setting (and, for the file's, its file and line).
  */
-export function loadConfig(input: ConfigInput = {}, env: NodeJS.ProcessEnv = process.env): Config {
+export function loadConfig(
+  input: ConfigInput = {},
+  env: NodeJS.ProcessEnv = process.env,
+  file: ConfigFileValues | null = null,
+): Config {
   const pick = (k: keyof Config): { setting: string; value: string | number | boolean } | null => {
     const given = input[k];
     if (given !== undefined && given !== null) return { setting: `--${kebab(k)}`, value: given };
     const fromEnv = env[ENV[k]];
     if (fromEnv !== undefined && fromEnv !== '') return { setting: ENV[k], value: fromEnv };
+    const fromFile = file?.values[ENV[k]];
+    if (fromFile !== undefined && fromFile !== '')
+      return { setting: `${ENV[k]} (${file!.where[ENV[k]]})`, value: fromFile };
     return null;
   };
   const c: Config = { ...DEFAULTS };

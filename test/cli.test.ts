@@ -75,15 +75,25 @@ describe('stowage CLI', () => {
     });
   }
 
-  it('migrate creates the database in a new data dir, and is idempotent', async () => {
-    const r = await runCli(['migrate', ...dd()]);
-    expect(r.code).toBe(0);
-    expect(r.stdout).toMatch(/0001_init/);
+  it('migrate refuses a new data dir, creating nothing; init creates it; both are idempotent', async () => {
+    const refused = await runCli(['migrate', ...dd()]);
+    expect(refused.code).toBe(2);
+    expect(lines(refused.stderr)).toEqual([
+      `stowage: no Stowage instance at ${dataDir} (use --config, STOWAGE_DATA_DIR, or run "stowage init" to create one)`,
+    ]);
+    await expect(fs.access(dataDir)).rejects.toThrow();
+    const r = await runCli(['init', ...dd()]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/^created a new Stowage instance; applied: 0001_init, /);
+    expect(r.stdout.trim().endsWith(`(instance: ${dataDir})`)).toBe(true);
     await fs.access(path.join(dataDir, 'stowage.db'));
     const again = await runCli(['migrate', ...dd()]);
     expect(again.code).toBe(0);
     expect(again.stdout).not.toMatch(/0001_init/);
-    expect(again.stdout.toLowerCase()).toContain('up to date');
+    expect(again.stdout).toBe(`database is up to date (instance: ${dataDir})\n`);
+    const initAgain = await runCli(['init', ...dd()]);
+    expect(initAgain.code).toBe(0);
+    expect(initAgain.stdout).toMatch(/already there; database is up to date/);
   });
 
   it('a server is running on the same data dir (started before any user exists)', async () => {
@@ -146,7 +156,7 @@ describe('stowage CLI', () => {
   it('user hotlink NAME on|off marks the account exempt from the hotlink rule', async () => {
     const on = await runCli(['user', 'hotlink', 'alice', 'on', ...dd()]);
     expect(on.code, on.stderr).toBe(0);
-    expect(on.stdout.trim()).toBe('alice: hotlink exempt on');
+    expect(on.stdout.trim()).toBe(`alice: hotlink exempt on (instance: ${dataDir})`);
     const flag = async () => {
       const db = openSqlite(dataDir);
       try {
@@ -181,6 +191,8 @@ describe('stowage CLI', () => {
     expect(out[1]).toBe('');
     expect(out[0]).toMatch(UUID_V4);
     key1 = out[0]!;
+    // The instance is named on stderr, out of the way of `KEY=$(stowage key create …)`.
+    expect(lines(r.stderr)).toEqual([`stowage: instance: ${dataDir}`]);
   });
 
   it('the new key works at once against the running server', async () => {

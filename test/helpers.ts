@@ -2,7 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { buildApp, type App, type RuntimeOptions } from '../src/app.js';
 import { loadConfig, type ConfigInput } from '../src/config.js';
 import { ON_SCALE_OUT, scaleOutStack, type ScaleOutStack } from './scaleout.js';
@@ -12,7 +12,21 @@ export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '
  * Run the CLI from source (no build needed), in one process: tsx as a loader of this node, so a
  * signal sent to the child reaches the server itself (tsx's own CLI would put a wrapper in between).
  */
-export const CLI = ['--import', 'tsx', path.join(ROOT, 'src/main/cli.ts')];
+export const CLI = [
+  '--import',
+  // tsx by its absolute path: resolved from here, whatever the child's working directory.
+  pathToFileURL(path.join(ROOT, 'node_modules/tsx/dist/loader.mjs')).href,
+  path.join(ROOT, 'src/main/cli.ts'),
+];
+
+/**
+ * The environment of CLI child processes: no configuration file of this machine's user
+ * (~/.config/stowage/stowage.env) nor STOWAGE_CONFIG, unless a test gives one.
+ */
+const NO_USER_CONFIG: NodeJS.ProcessEnv = {
+  XDG_CONFIG_HOME: path.join(os.tmpdir(), 'stowage-test-no-config'),
+  STOWAGE_CONFIG: undefined,
+};
 
 export async function tempDir(prefix = 'stowage-test-'): Promise<string> {
   return fs.mkdtemp(path.join(os.tmpdir(), prefix));
@@ -99,12 +113,12 @@ export function basic(key: string, user = ''): string {
 /** Run the CLI to completion. */
 export function runCli(
   args: string[],
-  opts: { env?: NodeJS.ProcessEnv; input?: string } = {},
+  opts: { env?: NodeJS.ProcessEnv; input?: string; cwd?: string } = {},
 ): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [...CLI, ...args], {
-      cwd: ROOT,
-      env: { ...process.env, ...opts.env },
+      cwd: opts.cwd ?? ROOT,
+      env: { ...process.env, ...NO_USER_CONFIG, ...opts.env },
       stdio: ['pipe', 'pipe', 'pipe'],
     });
     let stdout = '';
@@ -117,15 +131,30 @@ export function runCli(
   });
 }
 
-/** Start `stowage serve` as a child process on a free port; resolves once it is listening. */
+/**
+ * Create an instance (`stowage init`) in a new data dir, as an operator does before the first
+ * admin command (the admin commands refuse a data dir without a database).
+ */
+export async function initInstance(dataDir: string, env: NodeJS.ProcessEnv = {}): Promise<void> {
+  const r = await runCli(['init', '--data-dir', dataDir], { env });
+  if (r.code !== 0) throw new Error(`stowage init failed: ${r.stderr}`);
+}
+
+/**
+ * Start `stowage serve` as a child process on a free port; resolves once it is listening. With a
+ * null data dir, no --data-dir flag: the environment or a configuration file says where.
+ */
 export async function spawnServer(
-  dataDir: string,
+  dataDir: string | null,
   env: NodeJS.ProcessEnv = {},
-): Promise<{ url: string; child: ChildProcess; stop(): Promise<void> }> {
-  const child = spawn(process.execPath, [...CLI, 'serve', '--port', '0', '--data-dir', dataDir], {
-    cwd: ROOT,
+  opts: { cwd?: string } = {},
+): Promise<{ url: string; child: ChildProcess; stop(): Promise<void>; stdout(): string }> {
+  const where = dataDir === null ? [] : ['--data-dir', dataDir];
+  const child = spawn(process.execPath, [...CLI, 'serve', '--port', '0', ...where], {
+    cwd: opts.cwd ?? ROOT,
     env: {
       ...process.env,
+      ...NO_USER_CONFIG,
       STOWAGE_LOG_LEVEL: 'silent',
       // As in startServer: suites upload many files anonymously from 127.0.0.1.
       STOWAGE_ANON_DAILY_UPLOADS: '0',
@@ -135,9 +164,9 @@ export async function spawnServer(
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let stderr = '';
+  let out = '';
   child.stderr!.on('data', (d) => (stderr += d));
   const url = await new Promise<string>((resolve, reject) => {
-    let out = '';
     const timer = setTimeout(() => reject(new Error(`server did not start: ${stderr}`)), 20_000);
     child.stdout!.on('data', (d) => {
       out += d;
@@ -155,6 +184,7 @@ export async function spawnServer(
   return {
     url,
     child,
+    stdout: () => out,
     stop: async () => {
       if (child.exitCode !== null || child.signalCode !== null) return;
       const exited = new Promise((r) => child.once('exit', r));

@@ -2,7 +2,7 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openSqlite } from '../src/storage/db.js';
-import { runCli, startServer, tempDir } from './helpers.js';
+import { initInstance, runCli, startServer, tempDir } from './helpers.js';
 
 /** `stowage user set-quota|expiry-exempt` and `stowage invite create|list` (issue 15). */
 describe('stowage CLI: limits and invites', () => {
@@ -12,6 +12,7 @@ describe('stowage CLI: limits and invites', () => {
 
   beforeAll(async () => {
     dataDir = path.join(await tempDir('stowage-cli-limits-'), 'data');
+    await initInstance(dataDir);
     expect((await runCli(['user', 'add', 'alice', ...dd()])).code).toBe(0);
   });
 

@@ -50,7 +50,7 @@ describe.skipIf(ON_SCALE_OUT)('staging files of dead processes', () => {
   it('gc reports them and gc --fix removes them; files of live processes stay', async () => {
     const dir = await tempDir();
     cleanups.push(() => fs.rm(dir, { recursive: true, force: true }));
-    const migrated = await runCli(['migrate', '--data-dir', dir]);
+    const migrated = await runCli(['init', '--data-dir', dir]);
     expect(migrated.code, migrated.stderr).toBe(0);
     // This test process is alive; the other writer is gone.
     const live = stagingName();

@@ -7,19 +7,26 @@ import type { AdminFileRecord } from '../core/moderation/admin-search.js';
 import { CLI_ACTOR } from '../core/moderation/audit.js';
 import { REPORT_STATUSES, type ReportStatus } from '../core/moderation/reports.js';
 import type { Runtime } from '../runtime.js';
+import type { InstanceOpts } from './instance.js';
 
 /**
  * The operator's moderation commands (issue 15): files, hashes, reports, the audit log (accounts: cli-users.ts).
  * Every change is written to the audit log as the command line (CLI_ACTOR).
  */
 
+/** Print a command's result line, followed by the instance it worked on. */
+export type Say = (message: string) => void;
+/**
+ * Run an admin command on its instance (refused when there is none, unless --create). `say` names
+ * the instance on the result line; commands that do not call it (their stdout is data: a key, a
+ * table) have it named on stderr.
+ */
 export type WithRuntime = <T>(
-  opts: { dataDir?: string },
-  fn: (rt: Runtime) => Promise<T>,
+  opts: InstanceOpts,
+  fn: (rt: Runtime, say: Say) => Promise<T>,
 ) => Promise<T>;
 export type DataDirOption = () => import('commander').Option;
-export interface Opts {
-  dataDir?: string;
+export interface Opts extends InstanceOpts {
   reason?: string;
 }
 
@@ -119,25 +126,25 @@ export function registerAdminCommands(
   )
     .addOption(dataDirOption())
     .action(async (id: string, opts: Opts & { type: string }) => {
-      await withRuntime(opts, async (rt) => {
+      await withRuntime(opts, async (rt, say) => {
         const f = await rt.core.blocks.block(id, opts.type, opts.reason ?? '', CLI_ACTOR);
-        console.log(`blocked ${f.id} (${f.abuseType})`);
+        say(`blocked ${f.id} (${f.abuseType})`);
       });
     });
   reason(file.command('unblock <id>').description('unblock a file'))
     .addOption(dataDirOption())
     .action(async (id: string, opts: Opts) => {
-      await withRuntime(opts, async (rt) => {
+      await withRuntime(opts, async (rt, say) => {
         await rt.core.blocks.unblock(id, opts.reason ?? '', CLI_ACTOR);
-        console.log(`unblocked ${id}`);
+        say(`unblocked ${id}`);
       });
     });
   reason(file.command('delete <id>').description('delete a file, whoever owns it'))
     .addOption(dataDirOption())
     .action(async (id: string, opts: Opts) => {
-      await withRuntime(opts, async (rt) => {
+      await withRuntime(opts, async (rt, say) => {
         await rt.core.blocks.deleteFile(id, opts.reason ?? '', CLI_ACTOR);
-        console.log(`deleted ${id}`);
+        say(`deleted ${id}`);
       });
     });
 
@@ -152,22 +159,20 @@ export function registerAdminCommands(
   )
     .addOption(dataDirOption())
     .action(async (sha: string, opts: Opts & { blockFiles?: boolean; type: string }) => {
-      await withRuntime(opts, async (rt) => {
+      await withRuntime(opts, async (rt, say) => {
         const n = await rt.core.blocks.blockHash(sha, opts.reason ?? '', CLI_ACTOR, {
           blockFiles: !!opts.blockFiles,
           type: opts.type,
         });
-        console.log(
-          `blocked ${sha.toLowerCase()}${opts.blockFiles ? `, ${n} file(s) blocked` : ''}`,
-        );
+        say(`blocked ${sha.toLowerCase()}${opts.blockFiles ? `, ${n} file(s) blocked` : ''}`);
       });
     });
   reason(hash.command('unblock <sha256>').description('allow these bytes again'))
     .addOption(dataDirOption())
     .action(async (sha: string, opts: Opts) => {
-      await withRuntime(opts, async (rt) => {
+      await withRuntime(opts, async (rt, say) => {
         await rt.core.blocks.unblockHash(sha, opts.reason ?? '', CLI_ACTOR);
-        console.log(`unblocked ${sha.toLowerCase()}`);
+        say(`unblocked ${sha.toLowerCase()}`);
       });
     });
   hash
@@ -224,9 +229,9 @@ export function registerAdminCommands(
   )
     .addOption(dataDirOption())
     .action(async (id: string, action: string, opts: Opts) => {
-      await withRuntime(opts, async (rt) => {
+      await withRuntime(opts, async (rt, say) => {
         const r = await rt.core.reports.resolve(id, action, CLI_ACTOR, opts.reason);
-        console.log(`report ${r.id}: ${r.status}`);
+        say(`report ${r.id}: ${r.status}`);
       });
     });
 

@@ -3,11 +3,11 @@ import { ConfigError, parseInteger, parseSize } from '../config-values.js';
 import { CoreError } from '../core/errors.js';
 import { INVITE_DEFAULT_DAYS, INVITE_MAX_DAYS, type LimitChanges } from '../core/limits/index.js';
 import { CLI_ACTOR } from '../core/moderation/audit.js';
-import type { Runtime } from '../runtime.js';
+import type { WithRuntime } from './cli-admin.js';
 
 /** What the CLI's entry module lends its commands. */
 export interface CliContext {
-  withRuntime<T>(opts: { dataDir?: string }, fn: (rt: Runtime) => Promise<T>): Promise<T>;
+  withRuntime: WithRuntime;
   dataDirOption(): Option;
 }
 
@@ -68,10 +68,10 @@ export function registerLimitsCommands(program: Command, user: Command, ctx: Cli
         if (Object.keys(changes).length === 0) {
           throw new ConfigError('set-quota', 'give at least one of --storage, --daily, --files');
         }
-        await withRuntime(opts, async (rt) => {
+        await withRuntime(opts, async (rt, say) => {
           const u = await rt.core.accounts.userByName(name);
           const after = await rt.core.limits.accounts.set(CLI_ACTOR, u.id, changes, opts.reason);
-          console.log(
+          say(
             `${after.username}: storage ${show(after.storageQuota, ' bytes')}, daily ${show(after.dailyUploadQuota, ' bytes')}, files ${show(after.maxFiles, '')}`,
           );
         });
@@ -87,7 +87,7 @@ export function registerLimitsCommands(program: Command, user: Command, ctx: Cli
       const v = state.trim().toLowerCase();
       if (v !== 'on' && v !== 'off')
         throw new CoreError('invalid_username', `expected on or off, got "${state}"`);
-      await withRuntime(opts, async (rt) => {
+      await withRuntime(opts, async (rt, say) => {
         const u = await rt.core.accounts.userByName(name);
         await rt.core.limits.accounts.set(
           CLI_ACTOR,
@@ -95,7 +95,7 @@ export function registerLimitsCommands(program: Command, user: Command, ctx: Cli
           { expiryExempt: v === 'on' },
           opts.reason,
         );
-        console.log(`${u.username}: expiry exempt ${v}`);
+        say(`${u.username}: expiry exempt ${v}`);
       });
     });
 

@@ -98,9 +98,9 @@ export function registerUserCommands(
     reason(user.command(`${cmd} <name>`).description(description))
       .addOption(dataDirOption())
       .action(async (name: string, opts: Opts) => {
-        await withRuntime(opts, async (rt) => {
+        await withRuntime(opts, async (rt, say) => {
           await rt.core.adminUsers.setFlags(await byName(rt, name), flags, CLI_ACTOR, opts.reason);
-          console.log(`${name}: ${cmd}d`);
+          say(`${name}: ${cmd}d`);
         });
       });
   flag('disable', 'disable an account: no login, its keys refused (403 account_banned)', {
@@ -110,9 +110,9 @@ export function registerUserCommands(
   reason(user.command('delete <name>').description('delete an account and all its files'))
     .addOption(dataDirOption())
     .action(async (name: string, opts: Opts) => {
-      await withRuntime(opts, async (rt) => {
+      await withRuntime(opts, async (rt, say) => {
         await rt.core.adminUsers.delete(await byName(rt, name), CLI_ACTOR, opts.reason);
-        console.log(`deleted ${name}`);
+        say(`deleted ${name}`);
       });
     });
   reason(user.command('set-role <name> <role>').description('make an account an admin or a user'))
@@ -122,7 +122,7 @@ export function registerUserCommands(
         throw invalidInput([
           { field: 'role', problem: 'invalid_enum', allowed: ['admin', 'user'] },
         ]);
-      await withRuntime(opts, async (rt) => {
+      await withRuntime(opts, async (rt, say) => {
         const id = await byName(rt, name);
         await rt.core.adminUsers.setFlags(
           id,
@@ -130,7 +130,7 @@ export function registerUserCommands(
           CLI_ACTOR,
           opts.reason,
         );
-        console.log(`${name}: ${role}`);
+        say(`${name}: ${role}`);
       });
     });
   user
@@ -140,9 +140,9 @@ export function registerUserCommands(
     .action(async (name: string, opts: Opts) => {
       const password = await readPassword(`New password for ${name}: `);
       if (!password) throw new CoreError('invalid_input', 'the password is empty');
-      await withRuntime(opts, async (rt) => {
+      await withRuntime(opts, async (rt, say) => {
         await rt.core.adminUsers.setPassword(await byName(rt, name), password, CLI_ACTOR);
-        console.log(`password of ${name} set`);
+        say(`password of ${name} set`);
       });
     });
 }

@@ -2,9 +2,18 @@
 import './threadpool.js';
 import { Command, Option } from 'commander';
 import type { Runtime } from '../runtime.js';
-import { ConfigError, loadConfig, type ConfigInput } from '../config.js';
+import { ConfigError } from '../config.js';
 import { CoreError } from '../core/errors.js';
 import { ListenError } from './listen-error.js';
+import {
+  instanceExists,
+  instanceNote,
+  instanceText,
+  loadInstance,
+  NoInstanceError,
+  type Instance,
+  type InstanceOpts,
+} from './instance.js';
 import { cliMessage, packageVersion, registerAdminCommands } from './cli-admin.js';
 import { registerUserCommands } from './cli-users.js';
 import { addScanCommand } from './scan-command.js';
@@ -21,19 +30,43 @@ program
   .showHelpAfterError();
 
 const dataDirOption = () =>
-  new Option('--data-dir <dir>', 'data folder (env STOWAGE_DATA_DIR, default ./data)');
+  new Option(
+    '--data-dir <dir>',
+    'data folder (env STOWAGE_DATA_DIR, else the configuration file, else ./data)',
+  );
 
-/** Open the store for an admin command; safe while a server runs on the same data dir. */
+/** The instance the command works on, once known: its errors name it too. */
+let current: Instance | null = null;
+
+/** Print a command's result line with the instance it changed: `created user alice (instance: …)`. */
+export type Say = (message: string) => void;
+
+/**
+ * Open the store for an admin command; safe while a server runs on the same data dir. Refuses an
+ * instance that does not exist (no database) unless `--create`. The instance is named on the
+ * command's result line (`say`) or, when stdout carries data (a key, a table), on stderr.
+ */
 async function withRuntime<T>(
-  opts: { dataDir?: string },
-  fn: (rt: Runtime) => Promise<T>,
+  opts: InstanceOpts,
+  fn: (rt: Runtime, say: Say) => Promise<T>,
 ): Promise<T> {
-  const config = loadConfig({ dataDir: opts.dataDir, logLevel: 'silent' } satisfies ConfigInput);
+  const inst = (current = loadInstance({ dataDir: opts.dataDir, logLevel: 'silent' }, opts.config));
+  if (!(await instanceExists(inst.config))) {
+    if (!opts.create) throw new NoInstanceError(inst);
+    console.error(`stowage: creating a new instance (${instanceText(inst)})`);
+  }
   // Loaded on use: the client commands (HTTP only) start without the server's modules.
   const { createRuntime } = await import('../runtime.js');
-  const rt = await createRuntime(config, { cleanStaging: false, migrate: true });
+  const rt = await createRuntime(inst.config, { cleanStaging: false, migrate: true });
+  let named = false;
+  const say: Say = (message) => {
+    named = true;
+    console.log(`${message} ${instanceNote(inst)}`);
+  };
   try {
-    return await fn(rt);
+    const result = await fn(rt, say);
+    if (!named) console.error(`stowage: ${instanceText(inst)}`);
+    return result;
   } finally {
     await rt.close();
   }
@@ -54,30 +87,58 @@ program
   .option('--port <port>', 'port (env STOWAGE_PORT, default 8080)')
   .addOption(dataDirOption())
   .option('--workers <n>', 'HTTP worker processes (env STOWAGE_WORKERS, default 1)')
-  .action(async (opts: { host?: string; port?: string; dataDir?: string; workers?: string }) => {
-    const config = loadConfig(opts);
-    const { serve } = await import('./serve.js');
-    await serve(config);
-  });
+  .action(
+    async (opts: {
+      host?: string;
+      port?: string;
+      dataDir?: string;
+      workers?: string;
+      config?: string;
+    }) => {
+      const { config: file, ...flags } = opts;
+      const inst = loadInstance(flags, file);
+      const { serve } = await import('./serve.js');
+      await serve(inst.config, inst.file);
+    },
+  );
+
+/** Create the schema or bring it up to date, saying what was applied. */
+async function migrateCommand(opts: InstanceOpts, init: boolean): Promise<void> {
+  const inst = (current = loadInstance({ dataDir: opts.dataDir, logLevel: 'silent' }, opts.config));
+  const existed = await instanceExists(inst.config);
+  if (!existed && !init && !opts.create) throw new NoInstanceError(inst);
+  const [{ createRuntime }, { migrate }] = await Promise.all([
+    import('../runtime.js'),
+    import('../storage/db.js'),
+  ]);
+  const rt = await createRuntime(inst.config, { cleanStaging: false, migrate: false });
+  try {
+    const applied = await migrate(rt.db, rt.config.databaseSchema);
+    const what = applied.length ? `applied: ${applied.join(', ')}` : 'database is up to date';
+    const first = !existed
+      ? 'created a new Stowage instance; '
+      : init
+        ? 'a Stowage instance is already there; '
+        : '';
+    console.log(`${first}${what} ${instanceNote(inst)}`);
+  } finally {
+    await rt.close();
+  }
+}
+
+program
+  .command('init')
+  .description(
+    'create a new instance: the data dir and its database, or the schema on PostgreSQL (no-op when it exists)',
+  )
+  .addOption(dataDirOption())
+  .action((opts: InstanceOpts) => migrateCommand(opts, true));
 
 program
   .command('migrate')
-  .description('create or upgrade the database schema')
+  .description('upgrade the database schema of an instance (with --create, make it if missing)')
   .addOption(dataDirOption())
-  .action(async (opts: { dataDir?: string }) => {
-    const config = loadConfig({ dataDir: opts.dataDir, logLevel: 'silent' });
-    const [{ createRuntime }, { migrate }] = await Promise.all([
-      import('../runtime.js'),
-      import('../storage/db.js'),
-    ]);
-    const rt = await createRuntime(config, { cleanStaging: false, migrate: false });
-    try {
-      const applied = await migrate(rt.db, rt.config.databaseSchema);
-      console.log(applied.length ? `applied: ${applied.join(', ')}` : 'database is up to date');
-    } finally {
-      await rt.close();
-    }
-  });
+  .action((opts: InstanceOpts) => migrateCommand(opts, false));
 
 const user = program.command('user').description('manage users');
 user
@@ -91,9 +152,9 @@ user
       const password = opts.passwordStdin ? await readStdin() : null;
       if (opts.passwordStdin && !password)
         throw new CoreError('invalid_username', 'the password read from stdin is empty');
-      await withRuntime(opts, async (rt) => {
+      await withRuntime(opts, async (rt, say) => {
         const u = await rt.core.accounts.createUser(name, password, !!opts.admin);
-        console.log(`created user ${u.username}${u.isAdmin ? ' (admin)' : ''}`);
+        say(`created user ${u.username}${u.isAdmin ? ' (admin)' : ''}`);
       });
     },
   );
@@ -108,9 +169,9 @@ user
     const v = state.trim().toLowerCase();
     if (v !== 'on' && v !== 'off')
       throw new CoreError('invalid_username', `expected on or off, got "${state}"`);
-    await withRuntime(opts, async (rt) => {
+    await withRuntime(opts, async (rt, say) => {
       const u = await rt.core.accounts.setHotlinkExempt(name, v === 'on');
-      console.log(`${u.username}: hotlink exempt ${v}`);
+      say(`${u.username}: hotlink exempt ${v}`);
     });
   });
 
@@ -151,9 +212,9 @@ key
   .description('revoke an API key (the key itself or its id from `key list`)')
   .addOption(dataDirOption())
   .action(async (k: string, opts: { dataDir?: string }) => {
-    await withRuntime(opts, async (rt) => {
+    await withRuntime(opts, async (rt, say) => {
       await rt.core.accounts.revokeKey(k);
-      console.log('revoked');
+      say('revoked');
     });
   });
 
@@ -176,7 +237,7 @@ program
     const minAge = Number(opts.minAge);
     if (!Number.isFinite(minAge) || minAge < 0)
       throw new ConfigError('--min-age', `expected seconds, got "${opts.minAge}"`);
-    await withRuntime(opts, async (rt) => {
+    await withRuntime(opts, async (rt, say) => {
       const r = await rt.integrity.gc({ fix: !!opts.fix, minAgeMs: minAge * 1000 });
       const broken = r.missing.reduce((n, m) => n + m.fileIds.length, 0);
       const brokenNodes = r.missing.reduce((n, m) => n + m.nodes.length, 0);
@@ -200,9 +261,9 @@ program
       console.log(`abandoned uploads (their process is gone): ${r.abandonedUploads}`);
       const problems =
         r.orphans.length + r.missing.length + r.miscounted.length + r.abandonedUploads;
-      if (problems === 0) console.log('ok: the database and the blob store agree');
-      else if (r.fixed) console.log(`fixed ${problems} problem(s)`);
-      else console.log(`${problems} problem(s); run with --fix to repair`);
+      if (problems === 0) say('ok: the database and the blob store agree');
+      else if (r.fixed) say(`fixed ${problems} problem(s)`);
+      else say(`${problems} problem(s); run with --fix to repair`);
     });
   });
 
@@ -220,7 +281,7 @@ program
       throw new ConfigError('--from', `expected fs or s3, got "${opts.from}"`);
     if (!kinds.includes(opts.to) || opts.to === opts.from)
       throw new ConfigError('--to', `expected the other of fs and s3, got "${opts.to}"`);
-    await withRuntime(opts, async (rt) => {
+    await withRuntime(opts, async (rt, say) => {
       const { openBlobStore } = await import('../runtime.js');
       const source = await openBlobStore(rt.config, opts.from as 'fs' | 's3');
       const target = await openBlobStore(rt.config, opts.to as 'fs' | 's3');
@@ -240,7 +301,7 @@ program
         console.log(
           `copied ${r.copied} blob(s) (${r.bytes} bytes), ${r.skipped} already in place; ${r.derivedDropped} cached thumbnail(s) dropped (made again on demand)`,
         );
-        console.log(`now set STOWAGE_STORAGE=${opts.to}; the ${opts.from} copies were not deleted`);
+        say(`now set STOWAGE_STORAGE=${opts.to}; the ${opts.from} copies were not deleted`);
       } finally {
         await source.close();
         await target.close();
@@ -249,18 +310,60 @@ program
   });
 
 addScanCommand(program, dataDirOption, withRuntime);
+
+/**
+ * Every command that works on an instance (those with --data-dir) also takes --config, and all
+ * but `serve` and `init` (which create it) take --create.
+ */
+function addInstanceOptions(parent: Command): void {
+  for (const c of parent.commands) {
+    if (c.options.some((o) => o.long === '--data-dir')) {
+      c.option(
+        '--config <file>',
+        'configuration file (env STOWAGE_CONFIG; else ~/.config/stowage/stowage.env, then /etc/stowage/stowage.env)',
+      );
+      if (c.name() !== 'serve' && c.name() !== 'init')
+        c.option('--create', 'create the instance if there is none (as `stowage init` does)');
+    }
+    addInstanceOptions(c);
+  }
+}
+addInstanceOptions(program);
+
 // The client (HTTP only, no data dir): upload, download, info, ls, rm, list, login, completion.
 registerClientCommands(program);
+
+program.addHelpText(
+  'after',
+  `
+Configuration of the server and the admin commands (all but the client's):
+  flags, then STOWAGE_* environment variables, then the first configuration file found:
+  --config FILE or STOWAGE_CONFIG, else $XDG_CONFIG_HOME/stowage/stowage.env
+  (~/.config/stowage/stowage.env), else /etc/stowage/stowage.env. One NAME=value a line, the
+  same STOWAGE_* names; relative paths are relative to the file's folder. Without any, the data
+  dir is ./data of the current directory.
+  Admin commands refuse a data dir (or PostgreSQL schema) without a database: create one with
+  "stowage init" (or --create). "serve" creates it on its first start.
+The client commands (upload, download, login...) keep their own settings, written by
+"stowage login": $XDG_CONFIG_HOME/stowage/client.json (~/.config/stowage/client.json).`,
+);
 
 program.parseAsync(process.argv).catch((err: unknown) => {
   if (err instanceof ListenError) {
     console.error(`stowage: ${err.message}`);
     process.exit(1);
   }
-  if (err instanceof ConfigError || err instanceof CoreError) {
-    console.error(`stowage: ${err instanceof CoreError ? cliMessage(err) : err.message}`);
+  if (err instanceof NoInstanceError) {
+    console.error(`stowage: ${err.message}`);
     process.exit(2);
   }
+  // A failure on an instance names it, on the same line.
+  const where = current ? ` ${instanceNote(current)}` : '';
+  if (err instanceof ConfigError || err instanceof CoreError) {
+    console.error(`stowage: ${err instanceof CoreError ? cliMessage(err) : err.message}${where}`);
+    process.exit(2);
+  }
+  if (where) console.error(`stowage: on ${instanceText(current!)}:`);
   console.error(err);
   process.exit(1);
 });

@@ -2,9 +2,7 @@ import type { Command } from 'commander';
 import { ConfigError } from '../config.js';
 import type { RescanProgress } from '../core/scanning/scan-service.js';
 import { ScannerUnavailable } from '../core/scanning/scanner.js';
-import type { Runtime } from '../runtime.js';
-
-type WithRuntime = <T>(opts: { dataDir?: string }, fn: (rt: Runtime) => Promise<T>) => Promise<T>;
+import type { WithRuntime } from './cli-admin.js';
 
 /**
  * `stowage scan [--all | --since DATE]`: scan stored blobs again with clamd (signatures changed),
@@ -39,7 +37,7 @@ export function addScanCommand(
         // Only blobs with no result: "scanned before the beginning of time".
         before = Number.MIN_SAFE_INTEGER;
       }
-      await withRuntime(opts, async (rt) => {
+      await withRuntime(opts, async (rt, say) => {
         const scanning = rt.core.scanning;
         if (!scanning) throw new ConfigError('STOWAGE_CLAMAV', 'not set: scanning is off');
         let last = 0;
@@ -64,7 +62,7 @@ export function addScanCommand(
         show(p, true);
         process.stderr.write('\n');
         const s = p.byStatus;
-        console.log(
+        say(
           `scanned ${p.done} blob(s): ${s.clean} clean, ${s.infected} infected, ${s.unscanned} too large to scan, ${s.error} error(s)`,
         );
         if (s.error > 0) process.exitCode = 1;

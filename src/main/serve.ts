@@ -1,6 +1,7 @@
 import cluster from 'node:cluster';
 import type { Config } from '../config.js';
 import { startIdleGc } from './idle-gc.js';
+import { instanceExists, instanceLabel, instanceText } from './instance.js';
 import { ListenError } from './listen-error.js';
 
 export { ListenError };
@@ -50,13 +51,20 @@ export function listenFailure(err: unknown, config: Config): string | null {
   return null;
 }
 
+/** Say so when this start creates the instance (a new data dir or database): a typo shows at once. */
+async function announceNew(config: Config, where: string): Promise<void> {
+  if (!(await instanceExists(config))) console.log(`stowage: creating a new instance (${where})`);
+}
+
 /**
  * Run the server. With `workers` > 1 the primary has the store prepared once (migrations, staging
  * cleanup) by a short-lived process, then forks that many HTTP workers sharing the port; each
- * worker builds its own app.
+ * worker builds its own app. `file` is the configuration file read, if any (for the log).
  */
-export async function serve(config: Config): Promise<void> {
+export async function serve(config: Config, file: string | null = null): Promise<void> {
+  const where = instanceText({ label: instanceLabel(config), file });
   if (cluster.isWorker && process.env[PREPARE_ENV] === '1') {
+    await announceNew(config, where);
     const { createRuntime } = await import('../runtime.js');
     const rt = await createRuntime(config, { cleanStaging: true, migrate: true });
     await rt.close();
@@ -144,6 +152,7 @@ export async function serve(config: Config): Promise<void> {
     return;
   }
   const worker = cluster.isWorker;
+  if (!worker) await announceNew(config, where);
   // Loaded here, not at the top: a supervising primary never needs the HTTP stack in memory.
   const { buildApp } = await import('../app.js');
   // A worker (also one replacing a dead one) removes what dead processes left in staging; the
@@ -171,7 +180,7 @@ export async function serve(config: Config): Promise<void> {
   const stopIdleGc = startIdleGc();
   if (!worker || process.env.STOWAGE_CLUSTER_WORKER === 'first') {
     console.log(
-      `stowage listening on ${url} (data: ${config.dataDir}${config.workers > 1 ? `, ${config.workers} workers` : ''})`,
+      `stowage listening on ${url} (${where}${config.workers > 1 ? `, ${config.workers} workers` : ''})`,
     );
   }
   let closing = false;
