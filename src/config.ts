@@ -30,6 +30,7 @@ import {
   type LimitsConfig,
 } from './config-limits.js';
 import { loadTusConfig, TUS_DEFAULTS, TUS_ENV, type TusConfig } from './config-tus.js';
+import { loadLogConfig, LOG_DEFAULTS, LOG_ENV, type LogConfig } from './config-logs.js';
 
 export { ConfigError, parseSize };
 export type {
@@ -39,11 +40,19 @@ export type {
   LimitsConfig,
   ModerationConfig,
   TusConfig,
+  LogConfig,
 };
 
 /** The whole runtime configuration, in one typed object passed down explicitly. */
 export interface Config
-  extends ScaleOutConfig, TrafficConfig, ScanConfig, LimitsConfig, ModerationConfig, TusConfig {
+  extends
+    ScaleOutConfig,
+    TrafficConfig,
+    ScanConfig,
+    LimitsConfig,
+    ModerationConfig,
+    TusConfig,
+    LogConfig {
   host: string;
   port: number;
   /** Root of the embedded storage: SQLite database, blobs, staging area. */
@@ -55,8 +64,6 @@ export interface Config
   allowAnonymousUploads: boolean;
   /** Worker processes serving HTTP (1 = single process). */
   workers: number;
-  /** Pino log level, or 'silent'. */
-  logLevel: string;
   /**
    * Who may create an account through the API (the CLI always can): anyone, nobody, or whoever
    * has an invite code from an admin.
@@ -122,6 +129,7 @@ const ENV: Record<keyof Config, string> = {
   ...LIMITS_ENV,
   ...MODERATION_ENV,
   ...TUS_ENV,
+  ...LOG_ENV,
   host: 'STOWAGE_HOST',
   port: 'STOWAGE_PORT',
   dataDir: 'STOWAGE_DATA_DIR',
@@ -129,7 +137,6 @@ const ENV: Record<keyof Config, string> = {
   maxFileSize: 'STOWAGE_MAX_FILE_SIZE',
   allowAnonymousUploads: 'STOWAGE_ALLOW_ANONYMOUS_UPLOADS',
   workers: 'STOWAGE_WORKERS',
-  logLevel: 'STOWAGE_LOG_LEVEL',
   registration: 'STOWAGE_REGISTRATION',
   authRateLimit: 'STOWAGE_AUTH_RATE_LIMIT',
   mediaConcurrency: 'STOWAGE_MEDIA_CONCURRENCY',
@@ -160,6 +167,7 @@ export const DEFAULTS: Config = {
   ...LIMITS_DEFAULTS,
   ...MODERATION_DEFAULTS,
   ...TUS_DEFAULTS,
+  ...LOG_DEFAULTS,
   host: '127.0.0.1',
   port: 8080,
   dataDir: './data',
@@ -167,7 +175,6 @@ export const DEFAULTS: Config = {
   maxFileSize: 10 * 1000 ** 3,
   allowAnonymousUploads: true,
   workers: 1,
-  logLevel: 'info',
   registration: 'open',
   authRateLimit: 10,
   mediaConcurrency: os.availableParallelism(),
@@ -265,9 +272,14 @@ function parsePublicUrl(setting: string, raw: string): string {
 
 /**
  * Build the configuration: explicit values (CLI flags, tests) win over environment variables,
- * which win over defaults. Throws ConfigError naming the first invalid setting.
+ * which win over defaults. Throws ConfigError naming the first invalid setting. `stdoutIsTty`
+ * chooses the default log format (pretty on a terminal, JSON otherwise).
  */
-export function loadConfig(input: ConfigInput = {}, env: NodeJS.ProcessEnv = process.env): Config {
+export function loadConfig(
+  input: ConfigInput = {},
+  env: NodeJS.ProcessEnv = process.env,
+  stdoutIsTty: boolean = process.stdout.isTTY === true,
+): Config {
   const pick = (k: keyof Config): { setting: string; value: string | number | boolean } | null => {
     const given = input[k];
     if (given !== undefined && given !== null) return { setting: `--${kebab(k)}`, value: given };
@@ -295,17 +307,6 @@ export function loadConfig(input: ConfigInput = {}, env: NodeJS.ProcessEnv = pro
   if (anon) c.allowAnonymousUploads = parseBool(anon.setting, anon.value as string | boolean);
   const workers = pick('workers');
   if (workers) c.workers = parseInteger(workers.setting, workers.value as string | number, 1, 64);
-  const level = pick('logLevel');
-  if (level) {
-    const l = String(level.value);
-    if (!['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].includes(l)) {
-      throw new ConfigError(
-        level.setting,
-        `expected one of fatal, error, warn, info, debug, trace, silent; got "${l}"`,
-      );
-    }
-    c.logLevel = l;
-  }
   const registration = pick('registration');
   if (registration) {
     const r = String(registration.value).trim().toLowerCase();
@@ -354,6 +355,7 @@ export function loadConfig(input: ConfigInput = {}, env: NodeJS.ProcessEnv = pro
   loadLimitsConfig(c, pick);
   loadModerationConfig(c, pick);
   loadTusConfig(c, pick);
+  loadLogConfig(c, pick, stdoutIsTty);
   return c;
 }
 
