@@ -13,6 +13,7 @@ import { webNotFound, webUi } from './web/index.js';
 import { cheveretoApi } from './chevereto/index.js';
 import { loggerOptions, type LogDestination } from './common/logging.js';
 import { RequestLogController } from './common/request-log.js';
+import { stdoutDestination } from './common/log-batch.js';
 import type { Metrics } from '../metrics/registry.js';
 import type { TusBackend } from '../storage/tus/backend.js';
 import { addMetricsHooks, addMetricsRoute, inDialect, type Scrape } from './metrics/index.js';
@@ -104,14 +105,15 @@ export async function createServer(
 }
 
 /**
- * Where log lines go. JSON: the stream given, else pino's own stdout destination. Pretty: the
- * formatter (loaded only then) in front of the stream or stdout, in colour on a terminal.
+ * Where log lines go. JSON: the stream given, else stdout, each event-loop turn's lines in one
+ * write. Pretty: the formatter (loaded only then) in front of the stream or stdout, in colour on
+ * a terminal.
  */
 async function logDestination(
   config: Config,
   stream: NodeJS.WritableStream | undefined,
-): Promise<LogDestination | undefined> {
-  if (config.logFormat !== 'pretty') return stream;
+): Promise<LogDestination> {
+  if (config.logFormat !== 'pretty') return stream ?? stdoutDestination();
   const { prettyDestination } = await import('./common/pretty-log.js');
   const out = stream ?? process.stdout;
   return prettyDestination(out, out === process.stdout && process.stdout.isTTY === true);

@@ -58,6 +58,7 @@ function bytesSent(request: FastifyRequest): number {
   const socket = request.raw.socket as CountedSocket | null;
   if (!socket) return 0;
   const written = socket.bytesWritten;
+  if (typeof written !== 'number') return 0;
   const before = socket[WRITTEN] ?? 0;
   socket[WRITTEN] = written;
   return written - before;
