@@ -51,6 +51,8 @@ export async function buildApp(
   });
   await reportMedia(runtime, server);
   runtime.core.scanning?.useLogger(server.log);
+  // Admin actions (web admin area, admin API) are `admin` events in the log too.
+  runtime.core.audit.useLogger(server.log);
   let metricsServer: MetricsServer | null = null;
   const app: App = {
     server,

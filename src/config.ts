@@ -31,6 +31,7 @@ import {
 } from './config-limits.js';
 import { loadTusConfig, TUS_DEFAULTS, TUS_ENV, type TusConfig } from './config-tus.js';
 import type { ConfigFileValues } from './config-file.js';
+import { loadLogConfig, LOG_DEFAULTS, LOG_ENV, type LogConfig } from './config-logs.js';
 
 export { ConfigError, parseSize };
 export type {
@@ -40,11 +41,19 @@ export type {
   LimitsConfig,
   ModerationConfig,
   TusConfig,
+  LogConfig,
 };
 
 /** The whole runtime configuration, in one typed object passed down explicitly. */
 export interface Config
-  extends ScaleOutConfig, TrafficConfig, ScanConfig, LimitsConfig, ModerationConfig, TusConfig {
+  extends
+    ScaleOutConfig,
+    TrafficConfig,
+    ScanConfig,
+    LimitsConfig,
+    ModerationConfig,
+    TusConfig,
+    LogConfig {
   host: string;
   port: number;
   /** Root of the embedded storage: SQLite database, blobs, staging area. */
@@ -56,8 +65,6 @@ export interface Config
   allowAnonymousUploads: boolean;
   /** Worker processes serving HTTP (1 = single process). */
   workers: number;
-  /** Pino log level, or 'silent'. */
-  logLevel: string;
   /**
    * Who may create an account through the API (the CLI always can): anyone, nobody, or whoever
    * has an invite code from an admin.
@@ -123,6 +130,7 @@ const ENV: Record<keyof Config, string> = {
   ...LIMITS_ENV,
   ...MODERATION_ENV,
   ...TUS_ENV,
+  ...LOG_ENV,
   host: 'STOWAGE_HOST',
   port: 'STOWAGE_PORT',
   dataDir: 'STOWAGE_DATA_DIR',
@@ -130,7 +138,6 @@ const ENV: Record<keyof Config, string> = {
   maxFileSize: 'STOWAGE_MAX_FILE_SIZE',
   allowAnonymousUploads: 'STOWAGE_ALLOW_ANONYMOUS_UPLOADS',
   workers: 'STOWAGE_WORKERS',
-  logLevel: 'STOWAGE_LOG_LEVEL',
   registration: 'STOWAGE_REGISTRATION',
   authRateLimit: 'STOWAGE_AUTH_RATE_LIMIT',
   mediaConcurrency: 'STOWAGE_MEDIA_CONCURRENCY',
@@ -164,6 +171,7 @@ export const DEFAULTS: Config = {
   ...LIMITS_DEFAULTS,
   ...MODERATION_DEFAULTS,
   ...TUS_DEFAULTS,
+  ...LOG_DEFAULTS,
   host: '127.0.0.1',
   port: 8080,
   dataDir: './data',
@@ -171,7 +179,6 @@ export const DEFAULTS: Config = {
   maxFileSize: 10 * 1000 ** 3,
   allowAnonymousUploads: true,
   workers: 1,
-  logLevel: 'info',
   registration: 'open',
   authRateLimit: 10,
   mediaConcurrency: os.availableParallelism(),
@@ -271,11 +278,13 @@ function parsePublicUrl(setting: string, raw: string): string {
  * Build the configuration: explicit values (CLI flags, tests) win over environment variables,
  * which win over the configuration file's (src/config-file.ts), which win over defaults. Throws
  * ConfigError naming the first invalid setting (and, for the file's, its file and line).
+ * `stdoutIsTty` chooses the default log format (pretty on a terminal, JSON otherwise).
  */
 export function loadConfig(
   input: ConfigInput = {},
   env: NodeJS.ProcessEnv = process.env,
   file: ConfigFileValues | null = null,
+  stdoutIsTty: boolean = process.stdout.isTTY === true,
 ): Config {
   const pick = (k: keyof Config): { setting: string; value: string | number | boolean } | null => {
     const given = input[k];
@@ -307,17 +316,6 @@ export function loadConfig(
   if (anon) c.allowAnonymousUploads = parseBool(anon.setting, anon.value as string | boolean);
   const workers = pick('workers');
   if (workers) c.workers = parseInteger(workers.setting, workers.value as string | number, 1, 64);
-  const level = pick('logLevel');
-  if (level) {
-    const l = String(level.value);
-    if (!['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].includes(l)) {
-      throw new ConfigError(
-        level.setting,
-        `expected one of fatal, error, warn, info, debug, trace, silent; got "${l}"`,
-      );
-    }
-    c.logLevel = l;
-  }
   const registration = pick('registration');
   if (registration) {
     const r = String(registration.value).trim().toLowerCase();
@@ -366,6 +364,7 @@ export function loadConfig(
   loadLimitsConfig(c, pick);
   loadModerationConfig(c, pick);
   loadTusConfig(c, pick);
+  loadLogConfig(c, pick, stdoutIsTty);
   return c;
 }
 

@@ -1,4 +1,4 @@
-import Fastify, { LogController, type FastifyInstance } from 'fastify';
+import Fastify, { type FastifyInstance } from 'fastify';
 import type { Config } from '../config.js';
 import type { Core } from '../core/index.js';
 import { guardConnections } from './common/connection-guard.js';
@@ -11,7 +11,9 @@ import { PD_COMPONENTS } from './pixeldrain/schemas.js';
 import { registerShareX } from './web/sharex.js';
 import { webNotFound, webUi } from './web/index.js';
 import { cheveretoApi } from './chevereto/index.js';
-import { loggerOptions } from './common/logging.js';
+import { loggerOptions, type LogDestination } from './common/logging.js';
+import { RequestLogController } from './common/request-log.js';
+import { stdoutDestination } from './common/log-batch.js';
 import type { Metrics } from '../metrics/registry.js';
 import type { TusBackend } from '../storage/tus/backend.js';
 import { addMetricsHooks, addMetricsRoute, inDialect, type Scrape } from './metrics/index.js';
@@ -28,12 +30,15 @@ export async function createServer(
     tus?: TusBackend | null;
   } = {},
 ): Promise<FastifyInstance> {
-  const requestLogs = ['debug', 'trace'].includes(config.logLevel);
   const app = Fastify({
     // Credentials and delete secrets never reach a log line (headers, URLs, error messages).
-    logger: config.logLevel === 'silent' ? false : loggerOptions(config.logLevel, opts.logStream),
-    // Per-request log lines only at debug level: they cost more than serving a small file.
-    logController: new LogController({ disableRequestLogging: !requestLogs }),
+    logger:
+      config.logLevel === 'silent'
+        ? false
+        : loggerOptions(config.logLevel, await logDestination(config, opts.logStream)),
+    // One info line per finished request (route pattern, status, bytes, duration, client,
+    // dialect) instead of Fastify's two; 5xx errors as error events.
+    logController: new RequestLogController(config.logLevel),
     // File names and id lists travel in the path (255 characters, percent-encoded, or 1000 ids
     // of up to 10 characters with `%2C` between them, as JDownloader sends them).
     routerOptions: { maxParamLength: 16 * 1024 },
@@ -97,6 +102,21 @@ export async function createServer(
   const pages = await webUi(app, { core, config });
   app.setNotFoundHandler(webNotFound(pages));
   return app;
+}
+
+/**
+ * Where log lines go. JSON: the stream given, else stdout, each event-loop turn's lines in one
+ * write. Pretty: the formatter (loaded only then) in front of the stream or stdout, in colour on
+ * a terminal.
+ */
+async function logDestination(
+  config: Config,
+  stream: NodeJS.WritableStream | undefined,
+): Promise<LogDestination> {
+  if (config.logFormat !== 'pretty') return stream ?? stdoutDestination();
+  const { prettyDestination } = await import('./common/pretty-log.js');
+  const out = stream ?? process.stdout;
+  return prettyDestination(out, out === process.stdout && process.stdout.isTTY === true);
 }
 
 /** Believe the nearest `hops` proxies (proxy-addr's hop-count rule, as Fastify applies a number). */

@@ -179,9 +179,15 @@ export async function serve(config: Config, file: string | null = null): Promise
   }
   const stopIdleGc = startIdleGc();
   if (!worker || process.env.STOWAGE_CLUSTER_WORKER === 'first') {
-    console.log(
-      `stowage listening on ${url} (${where}${config.workers > 1 ? `, ${config.workers} workers` : ''})`,
-    );
+    const line = `stowage listening on ${url} (${where}${config.workers > 1 ? `, ${config.workers} workers` : ''})`;
+    // Through the logger, like every other line on stdout (JSON or pretty, as configured). With
+    // the logger quieter than info (or silent) it is still printed, as before, for scripts and
+    // tests waiting for the address.
+    if (['info', 'debug', 'trace'].includes(config.logLevel)) {
+      app.server.log.info({ url, dataDir: config.dataDir, workers: config.workers }, line);
+    } else {
+      console.log(line);
+    }
   }
   let closing = false;
   const stop = async () => {

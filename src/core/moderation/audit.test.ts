@@ -31,6 +31,34 @@ describe('AuditLog', () => {
     expect((await log.list({ targetId: 'abc' })).entries).toHaveLength(1);
   });
 
+  it('tells the logger it was given of each action, by ids, without reason or details', async () => {
+    const log = new AuditLog(new MemoryAudit());
+    await log.record(CLI_ACTOR, 'file.block', { type: 'file', id: 'before' });
+    const lines: Array<{ obj: object; msg: string }> = [];
+    log.useLogger({ info: (obj, msg) => lines.push({ obj, msg }) });
+    const entry = await log.record(
+      { userId: 'u1', name: 'alice' },
+      'user.disable',
+      { type: 'user', id: 'u2' },
+      'spam reports',
+      { note: 'hidden' },
+    );
+    expect(lines).toEqual([
+      {
+        obj: {
+          event: 'admin',
+          audit: entry.id,
+          action: 'user.disable',
+          actor: 'alice',
+          actorId: 'u1',
+          targetType: 'user',
+          target: 'u2',
+        },
+        msg: 'admin: user.disable',
+      },
+    ]);
+  });
+
   it('bounds the page size', async () => {
     const repo = new MemoryAudit();
     const log = new AuditLog(repo);

@@ -43,12 +43,19 @@ export interface AuditRepository {
   list(query: AuditQuery): Promise<{ entries: AuditEntry[]; total: number }>;
 }
 
+/** Where the server's log hears of each recorded action (the server's logger; none in the CLI). */
+export interface AuditLogger {
+  info(obj: object, msg: string): void;
+}
+
 /**
  * Every admin action, written when it is done: who, what, on what, when, why. The admin area and
- * `stowage audit` show it; nothing deletes from it.
+ * `stowage audit` show it; nothing deletes from it. A serving process also writes each one to
+ * its log as an `admin` event (ids only: the reason and details stay in the audit log).
  */
 export class AuditLog {
   private readonly now: () => number;
+  private log: AuditLogger | null = null;
 
   constructor(
     private readonly repo: AuditRepository,
@@ -76,7 +83,24 @@ export class AuditLog {
       details,
     };
     await this.repo.insert(entry);
+    this.log?.info(
+      {
+        event: 'admin',
+        audit: entry.id,
+        action,
+        actor: actor.name,
+        actorId: actor.userId,
+        targetType: target.type,
+        target: target.id,
+      },
+      `admin: ${action}`,
+    );
     return entry;
+  }
+
+  /** Write each recorded action to this log from now on. */
+  useLogger(log: AuditLogger): void {
+    this.log = log;
   }
 
   list(query: Partial<AuditQuery> = {}): Promise<{ entries: AuditEntry[]; total: number }> {

@@ -2,6 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import type { Config } from '../../config.js';
 import type { Core } from '../../core/index.js';
 import { frameworkClientError } from '../common/framework-error.js';
+import { logServerError } from '../common/logging.js';
 import { INTERNAL, sendChvError } from './errors.js';
 import { registerFile } from './file.js';
 import { registerUpload } from './upload.js';
@@ -23,7 +24,7 @@ export async function cheveretoApi(
   // before a handler runs (a malformed Content-Type) is a client error in Chevereto's shape.
   app.setErrorHandler((err, req, reply) => {
     const framework = frameworkClientError(err);
-    if (!framework) req.log.error({ err }, 'chevereto: unhandled error');
+    if (!framework) logServerError(req, err, 'chevereto: unhandled error');
     const e = framework ? { message: 'Invalid request body', code: 400 } : INTERNAL;
     return sendChvError(reply, e, 'json');
   });

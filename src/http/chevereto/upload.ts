@@ -25,6 +25,7 @@ import {
 } from './request.js';
 import { UPLOAD_GET_SCHEMA, UPLOAD_SCHEMA } from './schemas.js';
 import { logFailure } from '../common/logging.js';
+import { logUpload } from '../common/events.js';
 
 /** Chevereto's expiration bounds: 5 minutes to 1 year. */
 export const EXPIRATION_MIN_S = 300;
@@ -283,6 +284,7 @@ export function registerUpload(app: FastifyInstance, core: Core, config: Config)
       }
       // Spools are gone before the answer (a client that reads it finds nothing left behind).
       if (source?.kind === 'spool') await source.spool.dispose();
+      logUpload(req.log, 'chevereto', published.result.file);
       return await respond(core, config, req, reply, published, format, imgbb);
     } catch (err) {
       if (source?.kind === 'spool') await source.spool.dispose();

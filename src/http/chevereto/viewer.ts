@@ -7,6 +7,7 @@ import type { FileRecord } from '../../core/records.js';
 import { originOf } from '../web/sharex.js';
 import { escapeHtml, paths } from './image.js';
 import { DELETE_SCHEMA, DERIVED_SCHEMA, VIEWER_SCHEMA } from './schemas.js';
+import { logDelete } from '../common/events.js';
 
 const DAY_S = 86_400;
 const PAGE_CSP =
@@ -118,6 +119,7 @@ export function registerViewer(app: FastifyInstance, core: Core, config: Config)
       try {
         await core.files.delete(id, { principal: null, deleteKey: secret });
         core.telemetry.event('delete', { dialect: 'chevereto' });
+        logDelete(req.log, 'chevereto', id, null);
       } catch {
         // Wrong secret, unknown or already deleted file: nothing to say but "not found" (upstream).
         return page(reply, 404, 'Not found', '<p>This delete link is not valid.</p>');

@@ -51,11 +51,14 @@ function redactText(text: string): string {
 
 type LoggedError = { [key: string]: unknown; type: string; message: string; stack: string };
 
+/** Where log lines go: pino's own stdout destination, or a stream given (tests, pretty lines). */
+export type LogDestination = NodeJS.WritableStream | { write(line: string): unknown };
+
 /**
  * Pino options for Fastify's logger: headers that carry credentials are never written, URLs are
  * logged with their secrets masked, and error messages too.
  */
-export function loggerOptions(level: string, stream?: NodeJS.WritableStream) {
+export function loggerOptions(level: string, stream?: LogDestination) {
   return {
     level,
     ...(stream ? { stream } : {}),
@@ -68,9 +71,14 @@ export function loggerOptions(level: string, stream?: NodeJS.WritableStream) {
         'headers.authorization',
         'headers.cookie',
         'headers["set-cookie"]',
-        '*.headers.authorization',
-        '*.headers.cookie',
-        '*.headers["set-cookie"]',
+        // Objects that may carry headers, by name: a leading wildcard (`*.headers…`) would make
+        // pino run the redactor on every value of every line (~10 µs a line, measured).
+        ...['request', 'reply', 'response', 'options', 'err'].flatMap((k) => [
+          `${k}.headers.authorization`,
+          `${k}.headers.cookie`,
+          `${k}.headers["set-cookie"]`,
+          `${k}.headers["x-api-key"]`,
+        ]),
       ],
       censor: REDACTED,
     },
@@ -124,7 +132,19 @@ export function isClientFailure(err: unknown, req: FastifyRequest, reply?: Fasti
   return (typeof code === 'string' && GONE.has(code)) || CUT_MULTIPART.test(err.message);
 }
 
-/** Log a failed request: a client's failure at info level, anything else as an error. */
+/**
+ * A server-side failure of a request: an `error` event with the error's code (the request id is
+ * the line's `reqId`).
+ */
+export function logServerError(req: FastifyRequest, err: unknown, message: string): void {
+  const code = (err as { code?: unknown } | null)?.code;
+  req.log.error(
+    { event: 'error', code: typeof code === 'string' ? code : 'internal', err },
+    message,
+  );
+}
+
+/** Log a failed request: a client's failure at info level, anything else as an error event. */
 export function logFailure(
   req: FastifyRequest,
   reply: FastifyReply | undefined,
@@ -138,6 +158,6 @@ export function logFailure(
       `client error: ${message}`,
     );
   } else {
-    req.log.error({ err }, message);
+    logServerError(req, err, message);
   }
 }

@@ -4,6 +4,7 @@ import { requireAccess } from './auth.js';
 import { FbError } from './errors.js';
 import { readPhpForm } from './form.js';
 import { FORM_MAX_BYTES, type FbContext } from './respond.js';
+import { logDelete } from '../common/events.js';
 
 const REASONS: Partial<Record<string, string>> = {
   not_found: "doesn't exist",
@@ -27,6 +28,7 @@ export async function deleteIds({ core, config, req, reply }: FbContext): Promis
       else {
         await core.files.delete(id, { principal });
         core.telemetry.event('delete', { dialect: 'filebin' });
+        logDelete(req.log, 'filebin', id, principal);
       }
       deleted.set(id, { id });
     } catch (err) {

@@ -9,6 +9,7 @@ import { FbError } from './errors.js';
 import { baseField, PhpForm, readMultipart, readPhpForm } from './form.js';
 import { idLengthOf } from './min-id-length.js';
 import { FORM_MAX_BYTES, MAX_FILES_PER_REQUEST, siteUrl, type FbContext } from './respond.js';
+import { logUpload } from '../common/events.js';
 
 interface Part {
   field: string;
@@ -71,6 +72,7 @@ export async function upload(ctx: FbContext): Promise<unknown> {
       });
       published++;
       core.telemetry.event('upload', { dialect: 'filebin' });
+      logUpload(req.log, 'filebin', file);
       ids.push(file.id);
       // Later uploads get a later time, so history lists them in upload order.
       while (Date.now() <= file.createdAt) await new Promise((r) => setTimeout(r, 1));

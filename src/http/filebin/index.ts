@@ -14,7 +14,7 @@ import { API_SCHEMA, API_VERSION_ONLY_SCHEMA } from './schemas.js';
 import { apikeys } from './user.apikeys.js';
 import { createApikey } from './user.create_apikey.js';
 import { deleteApikey } from './user.delete_apikey.js';
-import { logFailure } from '../common/logging.js';
+import { logFailure, logServerError } from '../common/logging.js';
 
 /** The endpoints, by `namespace/method` (FileBin's class and method lookup is case-sensitive). */
 const ENDPOINTS: ReadonlyMap<string, FbEndpoint> = new Map([
@@ -72,7 +72,7 @@ export async function filebin(
   // before a handler runs (a malformed Content-Type) is answered in FileBin's shapes.
   app.setErrorHandler((err, req, reply) => {
     const framework = frameworkClientError(err);
-    if (!framework) req.log.error({ err }, 'filebin: unhandled error');
+    if (!framework) logServerError(req, err, 'filebin: unhandled error');
     if (!/^\/(index\.php\/)?api\//.test(req.url)) {
       const status = framework?.status ?? 500;
       return sendErrorPage(reply, status, 'Error', framework ? 'Invalid input' : 'Internal error');

@@ -5,6 +5,7 @@
 import crypto from 'node:crypto';
 import http from 'node:http';
 import type { FastifyInstance } from 'fastify';
+import { logServerError } from '../common/logging.js';
 
 export const METRICS_CONTENT_TYPE = 'text/plain; version=0.0.4; charset=utf-8';
 
@@ -52,7 +53,7 @@ export function addMetricsRoute(
       try {
         text = await opts.scrape();
       } catch (err) {
-        req.log.error({ err }, 'metrics: scrape failed');
+        logServerError(req, err, 'metrics: scrape failed');
         return reply.code(503).type('text/plain; charset=utf-8').send(FAILED);
       }
       return reply

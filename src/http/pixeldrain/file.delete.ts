@@ -3,6 +3,7 @@ import type { Core } from '../../core/index.js';
 import { principalOf } from './auth.js';
 import { sendPdError, toPdError } from './errors.js';
 import { AUTH_ERRORS, AUTH_OPTIONAL, errors, idParam, json, TAGS } from './schemas.js';
+import { logDelete } from '../common/events.js';
 
 /** DELETE /api/file/{id}: the owner's key, or `?key=` with the delete key of an anonymous upload. */
 export function registerFileDelete(app: FastifyInstance, core: Core): void {
@@ -33,6 +34,7 @@ export function registerFileDelete(app: FastifyInstance, core: Core): void {
         const principal = await principalOf(core, req, 'optional');
         await core.files.delete(req.params.id, { principal, deleteKey: req.query.key ?? null });
         core.telemetry.event('delete', { dialect: 'pixeldrain' });
+        logDelete(req.log, 'pixeldrain', req.params.id, principal);
         return reply.type('application/json; charset=utf-8').send(
           JSON.stringify({
             success: true,

@@ -7,6 +7,7 @@ import { safeFileName } from '../../core/names.js';
 import { logFailure } from '../common/logging.js';
 import { errorBody, toPdError } from './errors.js';
 import { newFileBody } from './upload.js';
+import { logUpload } from '../common/events.js';
 
 /** `Accept: application/x-ndjson`: progress lines while the server fetches, then the result. */
 const NDJSON = /\bapplication\/x-ndjson\b/i;
@@ -76,6 +77,7 @@ export async function uploadFromUrl(
     try {
       const result = await run();
       core.telemetry.event('upload', { dialect: 'pixeldrain' });
+      logUpload(req.log, 'pixeldrain', result.file);
       return reply.code(201).type('application/json; charset=utf-8').send(newFileBody(result));
     } finally {
       stopWatching();
@@ -102,6 +104,7 @@ export async function uploadFromUrl(
     (result) => {
       stopWatching();
       core.telemetry.event('upload', { dialect: 'pixeldrain' });
+      logUpload(req.log, 'pixeldrain', result.file);
       line(newFileBody(result), true);
     },
     (err: unknown) => {

@@ -20,6 +20,7 @@ import {
   UPLOAD_QUERY,
   URL_UPLOAD_PROGRESS,
 } from './schemas.js';
+import { logUpload } from '../common/events.js';
 
 /** Room for the multipart framing and small fields around the file part. */
 const FORM_OVERHEAD = 1024 * 1024;
@@ -101,11 +102,13 @@ function registerAt(app: FastifyInstance, core: Core, url: string): void {
           if (!fields.grab_file) throw new CoreError('no_file');
           const copy = await core.files.grab(fields.grab_file, uploader);
           core.telemetry.event('upload', { dialect: 'pixeldrain' });
+          logUpload(req.log, 'pixeldrain', copy);
           return sendJson(reply, { success: true, id: copy.id }, 201);
         }
         const received = await receiveForm(core, req, reply, uploader);
         if ('url' in received) return await uploadFromUrl(core, req, reply, received.url);
         core.telemetry.event('upload', { dialect: 'pixeldrain' });
+        logUpload(req.log, 'pixeldrain', received.file);
         return reply.code(201).type('application/json; charset=utf-8').send(newFileBody(received));
       } catch (err) {
         return failUpload(req, reply, err);

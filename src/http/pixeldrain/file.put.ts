@@ -7,6 +7,7 @@ import { sendPdError } from './errors.js';
 import { fileInfo } from './file-info.js';
 import { AUTH_ERRORS, AUTH_OPTIONAL, binary, errors, idParam, json, TAGS } from './schemas.js';
 import { declaredLength, failUpload } from './upload.js';
+import { logUpload } from '../common/events.js';
 
 /**
  * PUT /api/file/{name}: the raw body is the file (curl -T, ShareX, the web UI). Everything that
@@ -43,6 +44,7 @@ export function registerFilePut(app: FastifyInstance, core: Core): void {
         uploaderIp: req.ip,
       });
       core.telemetry.event('upload', { dialect: 'pixeldrain' });
+      logUpload(req.log, 'pixeldrain', file);
       const body = {
         ...fileInfo(
           file,

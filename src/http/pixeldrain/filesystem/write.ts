@@ -20,6 +20,7 @@ import { callerOf, flag, rawFsPath } from './caller.js';
 import { toFsPdError } from './errors.js';
 import { nodeJson } from './node-json.js';
 import { parseTime } from './read.js';
+import { logUpload } from '../../common/events.js';
 
 type Query = Record<string, string | string[] | undefined>;
 const one = (v: string | string[] | undefined): string | undefined =>
@@ -86,6 +87,7 @@ export async function handlePut(core: Core, req: FastifyRequest, reply: FastifyR
       at = await core.filesystem.update(caller, p, { shared });
     }
     core.telemetry.event('upload', { dialect: 'pixeldrain' });
+    logUpload(req.log, 'pixeldrain', at.node);
     return await answerNode(core, reply, caller, at);
   } catch (err) {
     closeAfterResponse(req.raw, reply.raw);

@@ -1,4 +1,5 @@
 import type { IncomingMessage } from 'node:http';
+import type { FastifyBaseLogger } from 'fastify';
 import type { Principal } from '../../../core/accounts.js';
 import type { ResumableRecord } from '../../../core/resumable/index.js';
 
@@ -12,6 +13,8 @@ export interface TusContext {
   finished?: boolean;
   /** The tus server's answer is a pixeldrain JSON error (its Content-Type is set). */
   json?: boolean;
+  /** The request's logger (events carry its request id). */
+  log?: FastifyBaseLogger;
 }
 
 const contexts = new WeakMap<IncomingMessage, TusContext>();

@@ -196,6 +196,7 @@ async function handToTus(
 ): Promise<void> {
   const raw = req.raw;
   const res = reply.raw;
+  ctx.log = req.log;
   setContext(raw, ctx);
   // A client that goes away mid-body: the tus server ends the write with what arrived.
   raw.on('error', () => {});

@@ -7,6 +7,7 @@ import type { Core } from '../../../core/index.js';
 import type { ResumableService } from '../../../core/resumable/index.js';
 import type { TusBackend } from '../../../storage/tus/backend.js';
 import { errorBody, toPdError } from '../errors.js';
+import { logUpload } from '../../common/events.js';
 import { contextOf } from './context.js';
 
 export const TUS_PATH = '/api/tus';
@@ -53,6 +54,10 @@ export function createTusServer(core: Core, resumable: ResumableService, tus: Tu
       const done = await resumable.finish(upload.id, ctx.principal, ctx.ip);
       ctx.finished = true;
       core.telemetry.event('upload', { dialect: 'pixeldrain' });
+      if (ctx.log) {
+        const owner = ctx.principal?.userId ?? null;
+        logUpload(ctx.log, 'tus', { id: done.fileId, size: upload.size ?? 0, ownerId: owner });
+      }
       return {
         headers: {
           'Stowage-File-Id': done.fileId,
