@@ -236,7 +236,8 @@ describe('time series routes', () => {
     const { db } = s.app.runtime;
     const now = Date.now();
     const old = now - 80 * DAY;
-    const minute = old - (old % MIN);
+    // The start of old's (UTC) day: both minutes below fall in one day whatever the hour now.
+    const minute = old - (old % DAY);
     const batch = new Map<string, FileCounterDelta>([
       [
         anon.id,
