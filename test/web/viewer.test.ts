@@ -238,6 +238,74 @@ describe.skipIf(skip !== null)('viewer pages in a real browser', () => {
     await context.close();
   });
 
+  it('markdown task lists keep disabled checkboxes; inputs of raw HTML stay inert', async () => {
+    const md = [
+      '# Todo',
+      '',
+      '- [ ] write the tests',
+      '- [x] ship it',
+      '  - [X] nested and done',
+      '- plain item',
+      '',
+      '<input type=text onfocus="alert(1)" autofocus value="typed">',
+      '',
+      '<ul><li><input type=checkbox onclick="alert(2)" name=sneaky form=f> raw box</li></ul>',
+      '',
+      '<input type=checkbox onclick="alert(3)"> outside a list',
+      '',
+    ].join('\n');
+    const f = await upload(unique('TODO.md'), md);
+    const { context, page, problems } = await newPage(browser);
+    const dialogs: string[] = [];
+    page.on('dialog', (d) => {
+      dialogs.push(d.message());
+      void d.dismiss();
+    });
+    await page.goto(`${server.url}/u/${f.id}`);
+    const article = page.getByRole('article', { name: 'Rendered markdown' });
+    await article.getByRole('heading', { name: 'Todo' }).waitFor();
+    const boxes = article.getByRole('checkbox');
+    const states = await boxes.evaluateAll((els) =>
+      (els as HTMLInputElement[]).map((b) => ({
+        name: b.getAttribute('aria-label'),
+        checked: b.checked,
+        disabled: b.disabled,
+        inItem: b.closest('li') !== null,
+        attrs: b.getAttributeNames().sort(),
+      })),
+    );
+    const attrs = (checked: boolean) =>
+      checked ? ['aria-label', 'checked', 'disabled', 'type'] : ['aria-label', 'disabled', 'type'];
+    expect(states).toEqual([
+      {
+        name: 'write the tests',
+        checked: false,
+        disabled: true,
+        inItem: true,
+        attrs: attrs(false),
+      },
+      { name: 'ship it', checked: true, disabled: true, inItem: true, attrs: attrs(true) },
+      { name: 'nested and done', checked: true, disabled: true, inItem: true, attrs: attrs(true) },
+      // The raw HTML one in a list item: a bare disabled checkbox, its handler and name gone.
+      { name: 'raw box', checked: false, disabled: true, inItem: true, attrs: attrs(false) },
+    ]);
+    // Nothing else: no text field, no checkbox outside a list, no handler anywhere.
+    expect(await article.locator('input').count()).toBe(4);
+    expect(await article.locator('input:not([type=checkbox])').count()).toBe(0);
+    expect(await article.locator('[onfocus], [onclick], [autofocus], [name], [form]').count()).toBe(
+      0,
+    );
+    expect(await article.textContent()).toContain('outside a list');
+    // A disabled box cannot be ticked, and clicking it runs nothing.
+    await boxes.first().click({ force: true });
+    expect(await boxes.first().isChecked()).toBe(false);
+    await article.getByText('raw box').click();
+    await screenshot(page, 'viewer-markdown-tasks');
+    expect(dialogs).toEqual([]);
+    expect(problems).toEqual([]);
+    await context.close();
+  });
+
   it('audio gets a player that loads only metadata, from the byte-range API', async () => {
     const f = await upload(unique('tone.wav'), wav());
     const { context, page, problems } = await newPage(browser);
