@@ -282,6 +282,50 @@ describe.skipIf(skip !== null)('account pages in a real browser', () => {
     await context.close();
   });
 
+  it('API keys on a small phone: every key and its Revoke button within the screen', async () => {
+    const { context, page, problems } = await newPage(browser, {
+      viewport: { width: 375, height: 667 },
+    });
+    const key = await apiUser(newName());
+    for (const app_name of ['backup script on the NAS in the basement', 'sharex']) {
+      const r = await fetch(`${server.url}/api/user/session`, {
+        method: 'POST',
+        headers: { Authorization: basic(key) },
+        body: new URLSearchParams({ app_name }),
+      });
+      expect(r.status).toBe(201);
+    }
+    await loggedIn(context, key);
+    await page.goto(`${server.url}/account/keys`);
+    await page.getByText('This session').waitFor();
+    const revoke = page.getByRole('button', { name: /^Revoke key / });
+    await expect.poll(() => revoke.count()).toBe(3);
+    // The rows are still rows (the page's own tests find them by role).
+    await page.getByRole('row', { name: /backup script on the NAS/ }).waitFor();
+    const page_ = await page.evaluate(() => ({
+      scroll: document.scrollingElement!.scrollWidth,
+      width: innerWidth,
+      box: (() => {
+        const b = document.querySelector('.table-box')!;
+        return { scroll: b.scrollWidth, client: b.clientWidth };
+      })(),
+    }));
+    expect(page_.scroll).toBeLessThanOrEqual(page_.width);
+    expect(page_.box.scroll).toBeLessThanOrEqual(page_.box.client);
+    for (const b of await revoke.all()) {
+      const r = (await b.boundingBox())!;
+      expect(r.x).toBeGreaterThanOrEqual(0);
+      expect(r.x + r.width).toBeLessThanOrEqual(375);
+    }
+    await screenshot(page, 'account-keys-phone');
+    // Revoke works from there.
+    page.once('dialog', (d) => void d.accept());
+    await page.getByRole('button', { name: 'Revoke key sharex' }).click();
+    await page.getByText('Revoked the key “sharex”.').waitFor();
+    expect(problems).toEqual([]);
+    await context.close();
+  });
+
   it('downloads a ShareX config carrying a new "sharex" key', async () => {
     const { context, page, problems } = await newPage(browser);
     await loggedIn(context, await apiUser(newName()));
