@@ -528,6 +528,54 @@ describe.skipIf(skip !== null)('viewer pages in a real browser', () => {
     await context.close();
   });
 
+  it('list viewer on a small phone: the navigator on one line, nothing wider than the screen', async () => {
+    const files = [
+      await upload(
+        unique('a photo of the harbour at dawn with a long name.png'),
+        await png(640, 480, '#0ea5e9'),
+      ),
+      await upload(unique('second.png'), await png(300, 200, '#22c55e')),
+      await upload(unique('third.png'), await png(200, 300, '#ef4444')),
+    ];
+    const id = await createList(
+      'Phone list',
+      files.map((f) => f.id),
+    );
+    const { context, page, problems } = await newPage(browser, {
+      viewport: { width: 375, height: 667 },
+    });
+    for (const item of [0, 1]) {
+      await page.goto(`${server.url}/l/${id}#item=${item}`);
+      await fileHeading(page).waitFor();
+      const nav = page.getByRole('navigation', { name: 'List navigation' });
+      // Each control named as before, icons only on the screen.
+      for (const name of ['All files', 'Previous', 'Next']) {
+        await nav.getByRole('button', { name, exact: true }).waitFor();
+      }
+      const layout = await nav.evaluate((el) => {
+        const kids = [...el.children].filter((k) => k.getBoundingClientRect().width > 1);
+        const tops = kids.map((k) => k.getBoundingClientRect().top);
+        const button = el.querySelector('button')!.getBoundingClientRect().height;
+        return {
+          spread: Math.max(...tops) - Math.min(...tops),
+          button,
+          height: el.getBoundingClientRect().height,
+          scroll: document.scrollingElement!.scrollWidth,
+          width: innerWidth,
+        };
+      });
+      // One line: every control starts on the same row, and the bar is one button high.
+      expect(layout.spread).toBeLessThan(layout.button / 2);
+      expect(layout.height).toBeLessThan(layout.button * 1.6);
+      expect(layout.scroll).toBeLessThanOrEqual(layout.width);
+    }
+    await screenshot(page, 'list-item-phone');
+    await page.getByRole('button', { name: 'Next', exact: true }).click();
+    expect(await page.locator('.position').textContent()).toContain('3 / 3');
+    expect(problems).toEqual([]);
+    await context.close();
+  });
+
   it('on a phone the page stacks and stays within the screen', async () => {
     const f = await upload(unique('mobile.png'), await png(600, 400, '#f59e0b'));
     const { context, page, problems } = await newPage(browser, {
