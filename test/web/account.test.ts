@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import fs from 'node:fs/promises';
 import path from 'node:path';
+import sharp from 'sharp';
 import { basic, startServer, tempDir, type TestServer } from '../helpers.js';
 import { bash } from '../recipes-helpers.js';
 import { browserUnavailable, launch, newPage, screenshot } from './browser.js';
@@ -477,6 +478,67 @@ describe.skipIf(skip !== null)('account pages in a real browser', () => {
       .getByRole('link', { name: 'Log in' })
       .waitFor();
     await expect(apiLogin(username, 'a brand new password')).rejects.toThrow(/404/);
+    expect(problems).toEqual([]);
+    await context.close();
+  });
+
+  it('My files as thumbnails: the choice is remembered, sorted by a menu, selectable', async () => {
+    const { context, page, problems } = await newPage(browser);
+    const key = await apiUser(newName());
+    await loggedIn(context, key);
+    const png = await sharp({
+      create: { width: 80, height: 40, channels: 3, background: '#db2777' },
+    })
+      .png()
+      .toBuffer();
+    const r = await fetch(`${server.url}/api/file/pink.png`, {
+      method: 'PUT',
+      headers: { Authorization: basic(key) },
+      body: new Uint8Array(png),
+    });
+    const pink = ((await r.json()) as { id: string }).id;
+    const notes = await upload(key, 'notes.txt', 'n'.repeat(5000));
+    await page.goto(`${server.url}/account`);
+    await waitRows(page, 2);
+
+    await page.getByRole('button', { name: 'Thumbnails' }).click();
+    expect(
+      await page.getByRole('button', { name: 'Thumbnails' }).getAttribute('aria-pressed'),
+    ).toBe('true');
+    const grid = page.getByRole('list', { name: 'Your files' });
+    await grid.waitFor();
+    expect(await page.locator('table').count()).toBe(0);
+    const tiles = grid.getByRole('listitem');
+    const names = () => tiles.locator('.name').allTextContents();
+    // Newest first, as the table was.
+    expect(await names()).toEqual(['notes.txt', 'pink.png']);
+    expect(await grid.getByRole('link', { name: 'pink.png' }).getAttribute('href')).toBe(
+      `/u/${pink}`,
+    );
+    // The thumbnails of the API: a picture for the image, an icon for the text.
+    await page.waitForFunction(() =>
+      [...document.querySelectorAll<HTMLImageElement>('ul img')].every(
+        (i) => i.complete && i.naturalWidth > 0,
+      ),
+    );
+    expect(
+      await tiles.locator('img').evaluateAll((imgs) => imgs.map((i) => i.getAttribute('src'))),
+    ).toEqual([`/api/file/${notes}/thumbnail`, `/api/file/${pink}/thumbnail`]);
+    await page.getByLabel('Sort by').selectOption('size:ascending');
+    expect(await names()).toEqual(['pink.png', 'notes.txt']);
+    await page.getByLabel('Select notes.txt').check();
+    await page.getByText('1 selected · 5.00 kB').waitFor();
+    await screenshot(page, 'account-files-grid');
+
+    // Remembered on this browser.
+    await page.reload();
+    await grid.waitFor();
+    expect(await names()).toEqual(['notes.txt', 'pink.png']);
+    await page.getByRole('button', { name: 'Table' }).click();
+    await waitRows(page, 2);
+    await page.reload();
+    await waitRows(page, 2);
+    expect(await grid.count()).toBe(0);
     expect(problems).toEqual([]);
     await context.close();
   });
