@@ -371,6 +371,15 @@ describe.skipIf(skip !== null)('home page: uploads in a real browser', () => {
     expect(await details.getAttribute('aria-expanded')).toBe('false');
     await details.click();
     const open = row(page, names[0]!);
+    // The toggle keeps the focus across the redraw.
+    await expect
+      .poll(() =>
+        page.evaluate(() => {
+          const el = document.activeElement;
+          return el ? `${el.getAttribute('aria-label')} ${el.getAttribute('aria-expanded')}` : '';
+        }),
+      )
+      .toBe(`Details of ${names[0]} true`);
     const del = await open.getByRole('link', { name: /#delete=/ }).getAttribute('href');
     expect(del).toMatch(new RegExp(`^${server.url}/u/${id}#delete=.+`));
     await open.getByRole('button', { name: `Details of ${names[0]}` }).click();
