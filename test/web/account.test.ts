@@ -7,7 +7,7 @@ import path from 'node:path';
 import sharp from 'sharp';
 import { basic, startServer, tempDir, type TestServer } from '../helpers.js';
 import { bash } from '../recipes-helpers.js';
-import { browserUnavailable, launch, newPage, screenshot } from './browser.js';
+import { axeFindings, browserUnavailable, launch, newPage, screenshot } from './browser.js';
 
 const skip = browserUnavailable();
 if (skip) console.warn(`account pages (browser) suite skipped: ${skip}`);
@@ -529,6 +529,7 @@ describe.skipIf(skip !== null)('account pages in a real browser', () => {
     await page.getByLabel('Select notes.txt').check();
     await page.getByText('1 selected · 5.00 kB').waitFor();
     await screenshot(page, 'account-files-grid');
+    expect(await axeFindings(page)).toEqual([]);
 
     // Remembered on this browser.
     await page.reload();

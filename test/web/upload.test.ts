@@ -6,7 +6,7 @@ import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, BrowserContext, Locator, Page, Route } from 'playwright-core';
 import { startServer, type TestServer } from '../helpers.js';
-import { browserUnavailable, launch, newPage, screenshot } from './browser.js';
+import { axeFindings, browserUnavailable, launch, newPage, screenshot } from './browser.js';
 
 const skip = browserUnavailable();
 if (skip) console.warn(`home/upload (browser) suite skipped: ${skip}`);
@@ -364,6 +364,7 @@ describe.skipIf(skip !== null)('home page: uploads in a real browser', () => {
     await failed.getByRole('button', { name: 'Retry broken.bin' }).waitFor();
     expect(await failed.locator('.error-text').count()).toBe(1);
     await screenshot(page, 'home-queue-phone');
+    expect(await axeFindings(page)).toEqual([]);
 
     // The details open in place: the delete link of this anonymous upload, and fold again.
     await page.getByText("Each file's delete link is in its details").waitFor();
