@@ -4,44 +4,13 @@
 import crypto from 'node:crypto';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Browser, BrowserContext, Locator, Page, Route } from 'playwright-core';
+import type { Browser, BrowserContext, Route } from 'playwright-core';
 import { startServer, type TestServer } from '../helpers.js';
 import { browserUnavailable, launch, newPage, screenshot } from './browser.js';
+import { info, row, uploadedId, waitState, type FileInfo } from './upload-helpers.js';
 
 const skip = browserUnavailable();
 if (skip) console.warn(`home/upload (browser) suite skipped: ${skip}`);
-
-interface FileInfo {
-  id: string;
-  name: string;
-  size: number;
-}
-
-/** The queue row of the file called `name`. */
-function row(page: Page, name: string): Locator {
-  return page.getByRole('listitem').filter({ has: page.getByText(name, { exact: true }) });
-}
-
-/** Wait for the row of `name` to reach `state` (data-state on the row). */
-async function waitState(page: Page, name: string, state: string): Promise<Locator> {
-  const r = page.locator(`li[data-state="${state}"]`).filter({
-    has: page.getByText(name, { exact: true }),
-  });
-  await r.waitFor();
-  return r;
-}
-
-/** The id of a done row, from its share link. */
-async function uploadedId(r: Locator, origin: string): Promise<string> {
-  const href = await r.getByRole('link', { name: /\/u\// }).first().getAttribute('href');
-  expect(href?.startsWith(`${origin}/u/`)).toBe(true);
-  return decodeURIComponent(href!.slice(`${origin}/u/`.length).split('#')[0]!);
-}
-
-async function info(server: TestServer, id: string): Promise<{ status: number; body: FileInfo }> {
-  const r = await fetch(`${server.url}/api/file/${encodeURIComponent(id)}/info`);
-  return { status: r.status, body: (await r.json()) as FileInfo };
-}
 
 async function registerAndLogin(context: BrowserContext, server: TestServer): Promise<string> {
   const username = `u${crypto.randomBytes(5).toString('hex')}`;

@@ -12,6 +12,8 @@ export interface OwnedFile {
 
 export type SortKey = 'name' | 'size' | 'date_upload' | 'views' | 'downloads';
 export type SortDir = 'ascending' | 'descending';
+/** How My files shows them: a table, or thumbnails. */
+export type FilesView = 'table' | 'grid';
 
 /** Files whose name contains every word of the query (case-insensitive). */
 export function searchFiles(files: readonly OwnedFile[], query: string): OwnedFile[] {

@@ -1,7 +1,7 @@
 // Markdown → HTML that is safe to insert: marked renders, DOMPurify sanitises (browser only;
 // loaded on demand by the text previewer). Links open in a new tab without referrer power;
 // images are kept only when they are files of this server (the page's CSP would block others
-// anyway), the rest become links.
+// anyway), the rest become links. Task lists (`- [ ]`, `- [x]`) keep their disabled checkboxes.
 import DOMPurify from 'dompurify';
 import { Marked, type Token } from 'marked';
 
@@ -35,12 +35,14 @@ export function renderMarkdown(source: string): string {
   const raw = marked.parse(source, { async: false });
   const fragment = DOMPurify.sanitize(raw, {
     USE_PROFILES: { html: true },
-    FORBID_TAGS: ['style', 'form', 'input', 'button', 'textarea', 'select', 'option'],
+    // <input> passes here only to be rebuilt below: a bare disabled checkbox in a list item.
+    FORBID_TAGS: ['style', 'form', 'button', 'textarea', 'select', 'option'],
     // Inline styles would break the page's CSP (style-src 'self').
     FORBID_ATTR: ['style'],
     ALLOW_DATA_ATTR: false,
     RETURN_DOM_FRAGMENT: true,
   });
+  keepTaskCheckboxes(fragment);
   for (const a of fragment.querySelectorAll('a')) {
     const href = a.getAttribute('href') ?? '';
     if (href.startsWith('#')) continue;
@@ -75,6 +77,37 @@ export function renderMarkdown(source: string): string {
   const box = document.createElement('div');
   box.append(fragment);
   return box.innerHTML;
+}
+
+/**
+ * The checkboxes of task list items, rebuilt from scratch (no attribute of the source survives
+ * but whether it is checked); every other <input> is removed.
+ */
+function keepTaskCheckboxes(fragment: DocumentFragment): void {
+  for (const input of fragment.querySelectorAll('input')) {
+    const li = input.closest('li');
+    if (!li || input.getAttribute('type')?.toLowerCase() !== 'checkbox') {
+      input.remove();
+      continue;
+    }
+    const box = document.createElement('input');
+    box.type = 'checkbox';
+    box.disabled = true;
+    if (input.hasAttribute('checked')) box.setAttribute('checked', '');
+    input.replaceWith(box);
+    box.setAttribute('aria-label', itemText(li) || 'task');
+    li.classList.add('task');
+  }
+}
+
+/** The text of a list item, its nested lists left out: the name of its checkbox. */
+function itemText(li: HTMLLIElement): string {
+  let text = '';
+  for (const node of li.childNodes) {
+    if (node instanceof Element && (node.tagName === 'UL' || node.tagName === 'OL')) continue;
+    text += node.textContent ?? '';
+  }
+  return text.replace(/\s+/g, ' ').trim();
 }
 
 /** An image this server stores (/api/file/{id}…), by a relative or absolute same-origin URL. */
