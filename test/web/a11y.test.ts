@@ -147,6 +147,7 @@ describe.skipIf(skip !== null)('accessibility of the pages (axe-core)', () => {
       }
       await context.close();
       expect(found).toEqual([]);
-    });
+      // Some thirty pages, each loaded and audited in turn: over a minute on a loaded machine.
+    }, 240_000);
   }
 });
