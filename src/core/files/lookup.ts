@@ -50,22 +50,11 @@ export class FileLookup {
 
   /** Several files by id, in the order asked, skipping missing ones; not_found only if none exist. */
   async getMany(ids: readonly string[]): Promise<FileRecord[]> {
-    if (ids.length > MAX_IDS_PER_REQUEST) {
-      throw new CoreError(
-        'too_many_ids',
-        'A string parameter you passed was either too short or too long',
-        {
-          field: 'id',
-          min_len: 1,
-          max_len: MAX_IDS_PER_REQUEST,
-          len: ids.length,
-        },
-      );
-    }
-    const valid = [...new Set(ids.filter((id) => ID_PATTERN.test(id)))];
-    const found = valid.length > 0 ? await this.repo.getMany(valid) : [];
-    const now = this.now();
-    const byId = new Map(found.filter((f) => !isExpired(f, now)).map((f) => [f.id, f]));
+    const byId = await this.lookupMany(
+      ids,
+      MAX_IDS_PER_REQUEST,
+      'A string parameter you passed was either too short or too long',
+    );
     const out = ids.map((id) => byId.get(id)).filter((f): f is FileRecord => f !== undefined);
     if (out.length === 0)
       throw new CoreError('not_found', 'The entity you requested could not be found');
@@ -91,9 +80,14 @@ export class FileLookup {
     return ids.flatMap((id) => byId.get(id) ?? []);
   }
 
-  private async lookupMany(ids: readonly string[], max: number): Promise<Map<string, FileRecord>> {
+  /** The files of these ids that exist and have not expired, by id (too_many_ids past `max`). */
+  private async lookupMany(
+    ids: readonly string[],
+    max: number,
+    tooMany = 'Too many files requested at once',
+  ): Promise<Map<string, FileRecord>> {
     if (ids.length > max) {
-      throw new CoreError('too_many_ids', 'Too many files requested at once', {
+      throw new CoreError('too_many_ids', tooMany, {
         field: 'id',
         min_len: 1,
         max_len: max,
