@@ -9,7 +9,7 @@
 # admin commands alike: -v ./stowage.env:/etc/stowage/stowage.env:ro (README, "Configuration file").
 
 # --- build: compile TypeScript and the web UI, then keep only the runtime dependencies -------------------------
-FROM node:20-bookworm-slim AS build
+FROM node:24-bookworm-slim AS build
 WORKDIR /app
 # better-sqlite3 is a native module: built at install when no prebuilt binary matches.
 RUN apt-get update \
@@ -24,7 +24,7 @@ COPY web ./web
 RUN npm run build && npm prune --omit=dev
 
 # --- runtime --------------------------------------------------------------------------------------
-FROM node:20-bookworm-slim
+FROM node:24-bookworm-slim
 # Optional media programs: ffmpeg/ffprobe (video thumbnails, durations), pdftoppm (PDF thumbnails).
 RUN apt-get update \
     && apt-get install -y --no-install-recommends ffmpeg poppler-utils \

@@ -229,3 +229,41 @@ describe.skipIf((await scaleOutUnavailable()) !== null)(
     });
   },
 );
+
+describe('the server log on stdout at info level', () => {
+  let root: string;
+  let server: Awaited<ReturnType<typeof spawnServer>> | undefined;
+  beforeAll(async () => {
+    root = await tempDir('stowage-cli-jsonlog-');
+  });
+  afterAll(async () => {
+    await server?.stop();
+    await fs.rm(root, { recursive: true, force: true });
+  });
+
+  it('is JSON from its first line: the new instance and the address are log entries too', async () => {
+    const data = path.join(root, 'data');
+    server = await spawnServer(data, {
+      HOME: path.join(root, 'home'),
+      XDG_CONFIG_HOME: path.join(root, 'xdg'),
+      STOWAGE_LOG_LEVEL: 'info',
+      STOWAGE_LOG_FORMAT: 'json',
+    });
+    const r = await fetch(`${server.url}/api/health`);
+    expect(r.status).toBe(200);
+    // The request's line is written within an event-loop turn or so of the response.
+    for (let i = 0; i < 50 && !server.stdout().includes('"event":"request"'); i++) {
+      await new Promise((res) => setTimeout(res, 20));
+    }
+    const entries = lines(server.stdout()).map(
+      (l) => JSON.parse(l) as { level: number; event?: string; msg: string; url?: string },
+    );
+    // Every line parsed as JSON above; among them (media, Fastify's own) the three events, in order.
+    const events = entries.filter((e) => e.event !== undefined);
+    expect(events.map((e) => e.event)).toEqual(['instance_created', 'listening', 'request']);
+    expect(events.every((e) => e.level === 30)).toBe(true);
+    expect(entries[0]!.event).toBe('instance_created');
+    expect(entries[0]!.msg).toBe(`stowage: creating a new instance (instance: ${data})`);
+    expect(events[1]!.url).toBe(server.url);
+  });
+});

@@ -1,5 +1,6 @@
 import cluster from 'node:cluster';
 import type { Config } from '../config.js';
+import { announce, logsInfo } from './announce.js';
 import { startIdleGc } from './idle-gc.js';
 import { instanceExists, instanceLabel, instanceText } from './instance.js';
 import { ListenError } from './listen-error.js';
@@ -53,7 +54,11 @@ export function listenFailure(err: unknown, config: Config): string | null {
 
 /** Say so when this start creates the instance (a new data dir or database): a typo shows at once. */
 async function announceNew(config: Config, where: string): Promise<void> {
-  if (!(await instanceExists(config))) console.log(`stowage: creating a new instance (${where})`);
+  if (await instanceExists(config)) return;
+  await announce(config, `stowage: creating a new instance (${where})`, {
+    event: 'instance_created',
+    dataDir: config.dataDir,
+  });
 }
 
 /**
@@ -183,8 +188,11 @@ export async function serve(config: Config, file: string | null = null): Promise
     // Through the logger, like every other line on stdout (JSON or pretty, as configured). With
     // the logger quieter than info (or silent) it is still printed, as before, for scripts and
     // tests waiting for the address.
-    if (['info', 'debug', 'trace'].includes(config.logLevel)) {
-      app.server.log.info({ url, dataDir: config.dataDir, workers: config.workers }, line);
+    if (logsInfo(config)) {
+      app.server.log.info(
+        { event: 'listening', url, dataDir: config.dataDir, workers: config.workers },
+        line,
+      );
     } else {
       console.log(line);
     }
