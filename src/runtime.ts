@@ -5,7 +5,7 @@ import { UserSettingsService } from './core/user-settings.js';
 import { ACCOUNT_LIMIT_FACTOR, PasswordLimiter } from './core/passwords.js';
 import { FileService } from './core/files.js';
 import { ListService } from './core/lists.js';
-import { MediaService } from './core/media.js';
+import { MediaService } from './core/media/service.js';
 import type { MediaToolkit } from './core/media-ports.js';
 import { defaultMediaToolkit } from './media/index.js';
 import type { Core } from './core/index.js';

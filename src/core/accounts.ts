@@ -1,94 +1,68 @@
 import { randomUUID } from 'node:crypto';
 import { requireAccess } from './access.js';
-import { CoreError, invalidInput, type ValidationIssue } from './errors.js';
-import { digestsEqual, hashSecret, looksLikeKey, newAlnumKey, newId, newSecret } from './ids.js';
-import { hashPassword, PasswordLimiter, verifyPassword } from './passwords.js';
+import type {
+  AccountServiceOptions,
+  ClientInfo,
+  KeyOptions,
+  NewSession,
+  OwnedDataRemover,
+  Principal,
+  UserChanges,
+} from './account-types.js';
+import { ApiKeys } from './accounts/keys.js';
+import { PasswordChecks } from './accounts/password-checks.js';
 import {
-  UniqueViolation,
-  type AccessLevel,
-  type ApiKeyRecord,
-  type UserFlags,
-  type UserRecord,
-  type UserRepository,
-} from './records.js';
-import { checkCharacters, checkEmail, checkLength } from './validate.js';
+  PASSWORD_MAX,
+  PASSWORD_MIN,
+  uniqueError,
+  USERNAME_MAX,
+  USERNAME_MIN,
+  validatePassword,
+  validateUsername,
+} from './accounts/rules.js';
+import { CoreError, invalidInput, type ValidationIssue } from './errors.js';
+import { hashPassword } from './passwords.js';
+import type { ApiKeyRecord, UserFlags, UserRecord, UserRepository } from './records.js';
+import { checkEmail } from './validate.js';
 
 export { hashPassword, verifyPassword } from './passwords.js';
 export { levelAtLeast } from './access.js';
+export type {
+  AccountServiceOptions,
+  ClientInfo,
+  InviteGate,
+  KeyOptions,
+  NewSession,
+  OwnedDataRemover,
+  Principal,
+  UserChanges,
+} from './account-types.js';
+export {
+  APP_NAME_MAX,
+  PASSWORD_MAX,
+  PASSWORD_MIN,
+  USERNAME_MAX,
+  USERNAME_MIN,
+} from './accounts/rules.js';
 
-/** Who is making a request: a user, through one API key. */
-export interface Principal {
-  userId: string;
-  username: string;
-  isAdmin: boolean;
-  keyHash: string;
-  /** Public handle of the key used (see ApiKeyRecord.keyId). */
-  keyId: string;
-  /** What the key may do (FileBin levels; pixeldrain sessions are full). */
-  accessLevel: AccessLevel;
-}
-
-/** Options of a new key: its level, and the key format (UUID, or FileBin's 32 alphanumerics). */
-export interface KeyOptions {
-  accessLevel?: AccessLevel;
-  format?: 'uuid' | 'alnum';
-}
-
-export const USERNAME_MIN = 3;
-export const USERNAME_MAX = 64;
-const USERNAME_CHAR = /^[A-Za-z0-9_.-]$/;
-export const PASSWORD_MIN = 8;
-export const PASSWORD_MAX = 256;
-export const APP_NAME_MAX = 255;
-/** last_used_at is written at most this often per key, so reads stay reads. */
-const TOUCH_INTERVAL_MS = 60_000;
-
-/** Where a session is created from (kept with the key, shown in the session list). */
-export interface ClientInfo {
-  ip: string;
-  userAgent: string;
-}
-
-export interface NewSession {
-  /** The API key itself: shown once, only its hash is kept. */
-  key: string;
-  record: ApiKeyRecord;
-}
-
-export interface UserChanges {
-  username?: string;
-  email?: string;
-  password?: string;
-}
-
-/** Registration invites (core/limits InviteService). */
-export interface InviteGate {
-  consume(code: string, usedBy: string): Promise<void>;
-  release(code: string): Promise<void>;
-}
-
-export interface AccountServiceOptions {
-  /** open: anyone; closed: nobody (the CLI still can); invite: with an admin's invite code. */
-  registration: 'open' | 'closed' | 'invite';
-  /** Required for `invite` registration. */
-  invites?: InviteGate;
-  /** The one limit on password checks (and registrations); none: unlimited (CLI, unit tests). */
-  passwordLimiter?: PasswordLimiter;
-  now?: () => number;
-}
-
-/** Removes everything a user owns before the account goes (files live in FileService). */
-export type OwnedDataRemover = (userId: string) => Promise<void>;
-
+/**
+ * Accounts: registration and administrative creation, logins, profile changes, deletion; API
+ * keys are ApiKeys' (accounts/keys.ts), password checks under the limit PasswordChecks'
+ * (accounts/password-checks.ts), the field rules and refusals in accounts/rules.ts.
+ */
 export class AccountService {
   private readonly now: () => number;
   private removeOwned: OwnedDataRemover = async () => {};
+  private readonly keys: ApiKeys;
+  private readonly passwords: PasswordChecks;
 
   constructor(
     private readonly repo: UserRepository,
     private readonly opts: AccountServiceOptions = { registration: 'open' },
   ) {
     this.now = opts.now ?? Date.now;
+    this.keys = new ApiKeys(repo, this.now);
+    this.passwords = new PasswordChecks(repo, opts.passwordLimiter);
   }
 
   /** Called once by the wiring: how a deleted account's files are removed. */
@@ -212,30 +186,7 @@ export class AccountService {
     password: string,
     client: ClientInfo,
   ): Promise<UserRecord> {
-    const id = identifier.trim();
-    const issues: ValidationIssue[] = [];
-    if (!id) issues.push({ field: 'username', problem: 'missing' });
-    if (!password) issues.push({ field: 'password', problem: 'missing' });
-    if (issues.length > 0) throw invalidInput(issues);
-    const limiter = this.opts.passwordLimiter;
-    await limiter?.admitClient(client.ip);
-    const user =
-      (await this.repo.findUserByName(id)) ??
-      (id.includes('@') ? await this.repo.findUserByEmail(id) : null);
-    await limiter?.admitAccount(user ? user.id : `name:${id.toLowerCase()}`);
-    if (!user) {
-      // Same work as a real check, so response time does not tell which usernames exist.
-      await hashPassword(password);
-      throw new CoreError('user_not_found', 'The user could not be found');
-    }
-    if (!user.passwordHash) {
-      throw new CoreError('no_login_method', 'This account has no password to log in with');
-    }
-    if (!(await verifyPassword(password, user.passwordHash))) {
-      throw new CoreError('password_incorrect', 'The password is incorrect');
-    }
-    if (user.disabled) throw disabledError();
-    return user;
+    return this.passwords.check(identifier, password, client);
   }
 
   /**
@@ -294,29 +245,13 @@ export class AccountService {
     return this.newKey(user, appName, client, keyOptions);
   }
 
-  private async newKey(
+  private newKey(
     user: UserRecord,
     appName: string,
     client: ClientInfo,
     keyOptions: KeyOptions = {},
   ): Promise<NewSession> {
-    const tooLong = checkLength('app_name', appName, 0, APP_NAME_MAX);
-    if (tooLong) throw invalidInput([tooLong]);
-    const key = keyOptions.format === 'alnum' ? newAlnumKey() : newSecret();
-    const now = this.now();
-    const record: ApiKeyRecord = {
-      keyHash: hashSecret(key),
-      keyId: newId(10),
-      userId: user.id,
-      appName,
-      createdAt: now,
-      creationIp: client.ip.slice(0, 64),
-      lastUsedAt: now,
-      userAgent: client.userAgent.slice(0, 512),
-      accessLevel: keyOptions.accessLevel ?? 'full',
-    };
-    await this.repo.insertKey(record);
-    return { key, record };
+    return this.keys.create(user, appName, client, keyOptions);
   }
 
   async listKeys(username: string): Promise<ApiKeyRecord[]> {
@@ -331,66 +266,29 @@ export class AccountService {
   }
 
   /** Revoke by the key itself or by its public key id (administration: any user's key). */
-  async revokeKey(keyOrId: string): Promise<void> {
-    const handle = looksLikeKey(keyOrId) ? hashSecret(keyOrId) : keyOrId;
-    if (!(await this.repo.deleteKey(handle)))
-      throw new CoreError('key_not_found', 'No such API key');
+  revokeKey(keyOrId: string): Promise<void> {
+    return this.keys.revoke(keyOrId);
   }
 
   /**
    * Revoke the key in use (any level may log itself out), or another key of the caller's by its
    * id (key management: full level).
    */
-  async revokeSession(principal: Principal, keyId?: string): Promise<void> {
-    if (!keyId || keyId === principal.keyId) {
-      await this.repo.deleteKey(principal.keyHash);
-      return;
-    }
-    requireAccess(principal, 'manage_keys');
-    const own = (await this.repo.listKeys(principal.userId)).find((k) => k.keyId === keyId);
-    if (!own) throw new CoreError('key_not_found', 'No such API key');
-    await this.repo.deleteKey(own.keyHash);
+  revokeSession(principal: Principal, keyId?: string): Promise<void> {
+    return this.keys.revokeSession(principal, keyId);
   }
 
   /**
    * Revoke one of the caller's own keys, named by the key itself or by its id; false (nothing
    * changed) when the caller has no such key.
    */
-  async revokeOwnKey(principal: Principal, keyOrId: string): Promise<boolean> {
-    const hash = looksLikeKey(keyOrId) ? hashSecret(keyOrId) : null;
-    const own = (await this.repo.listKeys(principal.userId)).find(
-      (k) => k.keyId === keyOrId || (hash !== null && digestsEqual(k.keyHash, hash)),
-    );
-    if (!own) return false;
-    if (!digestsEqual(own.keyHash, principal.keyHash)) requireAccess(principal, 'manage_keys');
-    return this.repo.deleteKey(own.keyHash);
+  revokeOwnKey(principal: Principal, keyOrId: string): Promise<boolean> {
+    return this.keys.revokeOwn(principal, keyOrId);
   }
 
   /** Resolve an API key to its user. Unknown, malformed or revoked keys: authentication_failed. */
-  async authenticate(key: string): Promise<Principal> {
-    const failed = () =>
-      new CoreError(
-        'authentication_failed',
-        'The provided API key is invalid, has been revoked or has expired',
-      );
-    if (!looksLikeKey(key)) throw failed();
-    const keyHash = hashSecret(key);
-    const record = await this.repo.findKeyByHash(keyHash);
-    // The lookup is by digest; compare again in constant time so no timing leaks through the index.
-    if (!record || !digestsEqual(record.keyHash, keyHash)) throw failed();
-    const user = await this.repo.findUserById(record.userId);
-    if (!user) throw failed();
-    if (user.disabled) throw disabledError();
-    const now = this.now();
-    if (now - record.lastUsedAt > TOUCH_INTERVAL_MS) await this.repo.touchKey(keyHash, now);
-    return {
-      userId: user.id,
-      username: user.username,
-      isAdmin: user.isAdmin,
-      keyHash,
-      keyId: record.keyId,
-      accessLevel: record.accessLevel,
-    };
+  authenticate(key: string): Promise<Principal> {
+    return this.keys.authenticate(key);
   }
 
   /**
@@ -427,7 +325,7 @@ export class AccountService {
     const found = issues.filter((i): i is ValidationIssue => i !== null);
     if (found.length > 0) throw invalidInput(found);
     if (!changing) return user;
-    if (user.passwordHash) await this.provePassword(user, proof.currentPassword!, proof.client);
+    if (user.passwordHash) await this.passwords.prove(user, proof.currentPassword!, proof.client);
     if (changes.password !== undefined) set.passwordHash = await hashPassword(changes.password);
     try {
       await this.repo.updateUser(principal.userId, set);
@@ -452,15 +350,6 @@ export class AccountService {
     const user = await this.userByName(username);
     await this.repo.setUserFlags(user.id, { hotlinkExempt: exempt });
     return { ...user, hotlinkExempt: exempt };
-  }
-
-  /** The current password of a known account, under the password limit: else password_incorrect. */
-  private async provePassword(user: UserRecord, password: string, client: ClientInfo) {
-    await this.opts.passwordLimiter?.admitClient(client.ip);
-    await this.opts.passwordLimiter?.admitAccount(user.id);
-    if (!user.passwordHash || !(await verifyPassword(password, user.passwordHash))) {
-      throw new CoreError('password_incorrect', 'The password is incorrect');
-    }
   }
 
   /** Administration: set account flags (disabled, admin, hotlink exempt...); user_not_found. */
@@ -491,32 +380,4 @@ export class AccountService {
     await this.removeOwned(principal.userId);
     await this.repo.deleteUser(principal.userId);
   }
-}
-
-/** A disabled account (admin action): pixeldrain's 403 account_banned. */
-function disabledError(): CoreError {
-  return new CoreError(
-    'account_disabled',
-    'This account has been disabled by the administrators of this server',
-  );
-}
-
-function validateUsername(field: string, username: string): ValidationIssue | null {
-  return (
-    checkLength(field, username, USERNAME_MIN, USERNAME_MAX) ??
-    checkCharacters(field, username, USERNAME_CHAR)
-  );
-}
-
-function validatePassword(field: string, password: string): ValidationIssue | null {
-  return checkLength(field, password, PASSWORD_MIN, PASSWORD_MAX);
-}
-
-function uniqueError(err: unknown): unknown {
-  if (err instanceof UniqueViolation) {
-    return err.field === 'email'
-      ? new CoreError('email_exists', 'This e-mail address is already registered')
-      : new CoreError('user_exists', 'This username is already taken');
-  }
-  return err;
 }

@@ -2,7 +2,7 @@ import type { AccountService } from './accounts.js';
 import type { UserSettingsService } from './user-settings.js';
 import type { FileService } from './files.js';
 import type { ListService } from './lists.js';
-import type { MediaService } from './media.js';
+import type { MediaService } from './media/service.js';
 import type { SharedState } from './shared-state.js';
 import type { ExpirySweeper } from './expiry.js';
 import type { UrlUploads } from './url-uploads/index.js';

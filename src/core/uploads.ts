@@ -7,7 +7,7 @@ import {
 } from './attributes.js';
 import type { FileService, UploadInput, UploadResult } from './files.js';
 import type { ListService } from './lists.js';
-import type { MediaService } from './media.js';
+import type { MediaService } from './media/service.js';
 
 export interface PublishInput extends UploadInput {
   /** Title, description, tags, category, nsfw: stored beside the file. */

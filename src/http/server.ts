@@ -7,7 +7,7 @@ import { registerOpenApi, schemasAsContractOnly } from './openapi.js';
 import { sendPdError } from './pixeldrain/errors.js';
 import { filebin } from './filebin/index.js';
 import { pixeldrainApi } from './pixeldrain/index.js';
-import { PD_COMPONENTS } from './pixeldrain/schemas.js';
+import { PD_COMPONENTS } from './pixeldrain/components.js';
 import { registerShareX } from './web/sharex.js';
 import { webNotFound, webUi } from './web/index.js';
 import { cheveretoApi } from './chevereto/index.js';

@@ -1,13 +1,6 @@
 import { sql } from 'kysely';
 import { FsError } from '../core/filesystem/errors.js';
-import {
-  LIMITS,
-  ancestorsOf,
-  checkLimits,
-  depthOf,
-  nameOf,
-  parentOf,
-} from '../core/filesystem/paths.js';
+import { ancestorsOf, checkLimits, depthOf, nameOf } from '../core/filesystem/paths.js';
 import {
   type FileWrite,
   type FileWriteResult,
@@ -17,13 +10,14 @@ import {
   type ReleasedBlob,
 } from '../core/filesystem/types.js';
 import type { FileRecord } from '../core/records.js';
-import { isRetryableConflict, isUniqueViolation } from './db-errors.js';
 import type { Db } from './db.js';
-import { num, type Database } from './schema.js';
-import { JobRefused, WriteBatcher } from './write-batcher.js';
+import { type Database } from './schema.js';
+import { WriteBatcher } from './write-batcher.js';
+import { ensureParents, makeDirs } from './fs-dirs.js';
+import { fsTransaction, lockNode, lockShared } from './fs-locks.js';
+import { moveNode } from './fs-move.js';
 import { KyselyFsReads } from './fs-reads.js';
 import {
-  below,
   getNode,
   parentFor,
   recordChange,
@@ -55,64 +49,7 @@ export class KyselyFsRepository extends KyselyFsReads implements FsRepository {
   }
 
   private tx<T>(fn: (trx: Trx) => Promise<T>): Promise<T> {
-    return this.writes.run(async (trx) => {
-      for (let attempt = 1; ; attempt++) {
-        await sql`savepoint fs_op`.execute(trx);
-        try {
-          const out = await fn(trx);
-          await sql`release savepoint fs_op`.execute(trx);
-          return out;
-        } catch (err) {
-          try {
-            await sql`rollback to savepoint fs_op`.execute(trx);
-            await sql`release savepoint fs_op`.execute(trx);
-          } catch {
-            throw err;
-          }
-          // A deadlock aborts the batch, which runs again.
-          if (isRetryableConflict(err)) throw err;
-          // Another process made a node at the same path meanwhile (PostgreSQL): the checks run
-          // again and now see it (each statement reads what is committed).
-          if (isUniqueViolation(err) && attempt < 3) continue;
-          // Anything else fails this operation alone.
-          throw new JobRefused(err);
-        }
-      }
-    });
-  }
-
-  /**
-   * PostgreSQL: lock the existing nodes at these paths (a write's ancestors) so that they are
-   * neither moved nor deleted before this transaction commits. Locked top-down (by depth), as every
-   * write does, which keeps deadlocks rare (PostgreSQL breaks those, and the batch runs again).
-   */
-  private async lockShared(trx: Trx, ownerId: string, paths: readonly string[]): Promise<void> {
-    if (!this.pg || paths.length === 0) return;
-    await trx
-      .selectFrom('fs_nodes')
-      .select('id')
-      .where('owner_id', '=', ownerId)
-      .where('path', 'in', [...new Set(paths)])
-      .orderBy('depth')
-      .forShare()
-      .execute();
-  }
-
-  /**
-   * The node at a path, locked for this transaction (PostgreSQL: FOR UPDATE; a concurrent writer
-   * of it commits first, and what is read is what it left).
-   */
-  private async lockNode(trx: Trx, ownerId: string, path: string): Promise<FsNodeRecord | null> {
-    if (this.pg) {
-      await trx
-        .selectFrom('fs_nodes')
-        .select('id')
-        .where('owner_id', '=', ownerId)
-        .where('path', '=', path)
-        .forUpdate()
-        .execute();
-    }
-    return getNode(trx, ownerId, path);
+    return fsTransaction(this.writes, fn);
   }
 
   async root(ownerId: string, now: number, newId: () => string): Promise<FsNodeRecord> {
@@ -142,97 +79,23 @@ export class KyselyFsRepository extends KyselyFsReads implements FsRepository {
     return made;
   }
 
-  /** Directories along `path`'s ancestors that are missing, made (each parent checked). */
-  private async makeDirs(
-    trx: Trx,
-    ownerId: string,
-    paths: readonly string[],
-    fields: { now: number; mode: number; exclusiveLast: boolean; newId(): string },
-  ): Promise<FsNodeRecord> {
-    let last: FsNodeRecord | null = null;
-    for (let i = 0; i < paths.length; i++) {
-      const path = paths[i]!;
-      const existing = await getNode(trx, ownerId, path);
-      if (existing) {
-        if (i === paths.length - 1 && fields.exclusiveLast) {
-          throw new FsError('node_already_exists', 'A node with this name already exists');
-        }
-        if (existing.type !== 'dir') {
-          throw new FsError('node_is_not_a_directory', 'A parent of this path is a file');
-        }
-        last = existing;
-        continue;
-      }
-      checkLimits(path);
-      const parent = await parentFor(trx, ownerId, path);
-      await trx
-        .insertInto('fs_nodes')
-        .values({
-          id: fields.newId(),
-          owner_id: ownerId,
-          parent_id: parent.id,
-          path,
-          name: nameOf(path),
-          type: 'dir',
-          depth: depthOf(path),
-          created_at: fields.now,
-          modified_at: fields.now,
-          updated_at: fields.now,
-          mode: fields.mode,
-        })
-        .execute();
-      await recordChange(trx, ownerId, {
-        at: fields.now,
-        path,
-        pathNew: '',
-        action: 'created',
-        type: 'dir',
-      });
-      last = await getNode(trx, ownerId, path);
-    }
-    if (!last) throw new FsError('path_not_found');
-    return last;
-  }
-
   mkdirs(
     ownerId: string,
     paths: readonly string[],
     fields: { now: number; mode: number; exclusiveLast: boolean; newId(): string },
   ): Promise<FsNodeRecord> {
     return this.tx(async (trx) => {
-      await this.lockShared(trx, ownerId, ancestorsOf(paths[paths.length - 1] ?? ''));
-      return this.makeDirs(trx, ownerId, paths, fields);
-    });
-  }
-
-  /** Missing parents of `path` (when asked to make them), else the parent must exist. */
-  private async ensureParents(
-    trx: Trx,
-    ownerId: string,
-    path: string,
-    opts: { makeParents: boolean; now: number; newId(): string },
-  ): Promise<void> {
-    const parent = parentOf(path);
-    if (parent === '' || !opts.makeParents) return;
-    const chain: string[] = [];
-    for (let i = parent.indexOf('/', 1); i !== -1; i = parent.indexOf('/', i + 1)) {
-      chain.push(parent.slice(0, i));
-    }
-    chain.push(parent);
-    await this.makeDirs(trx, ownerId, chain, {
-      now: opts.now,
-      mode: 0o755,
-      exclusiveLast: false,
-      newId: opts.newId,
+      await lockShared(trx, this.pg, ownerId, ancestorsOf(paths[paths.length - 1] ?? ''));
+      return makeDirs(trx, ownerId, paths, fields);
     });
   }
 
   putFile(w: FileWrite): Promise<FileWriteResult> {
     return this.tx(async (trx) => {
       checkLimits(w.path);
-      await this.lockShared(trx, w.ownerId, ancestorsOf(w.path));
-      await this.ensureParents(trx, w.ownerId, w.path, w);
-      const existing = await this.lockNode(trx, w.ownerId, w.path);
+      await lockShared(trx, this.pg, w.ownerId, ancestorsOf(w.path));
+      await ensureParents(trx, w.ownerId, w.path, w);
+      const existing = await lockNode(trx, this.pg, w.ownerId, w.path);
       if (existing?.type === 'dir') {
         throw new FsError('node_is_a_directory', 'A directory exists at this path');
       }
@@ -295,72 +158,7 @@ export class KyselyFsRepository extends KyselyFsReads implements FsRepository {
     to: string,
     opts: { makeParents: boolean; now: number; newId(): string },
   ): Promise<FsNodeRecord> {
-    return this.tx(async (trx) => {
-      if (from === '' || to === '') {
-        throw new FsError('cannot_modify_root_dir', 'The root directory cannot be moved');
-      }
-      await this.lockShared(trx, ownerId, [...ancestorsOf(from), ...ancestorsOf(to)]);
-      const node = await this.lockNode(trx, ownerId, from);
-      if (!node) throw new FsError('path_not_found', 'The node to move does not exist');
-      if (to === from) return node;
-      if (to.startsWith(`${from}/`)) {
-        throw new FsError('circular_dependency', 'A directory cannot be moved into itself');
-      }
-      checkLimits(to);
-      await this.ensureParents(trx, ownerId, to, opts);
-      const existing = await getNode(trx, ownerId, to);
-      if (existing) throw new FsError('node_already_exists', 'A node exists at the target path');
-      const parent =
-        parentOf(to) === parentOf(from)
-          ? await getNode(trx, ownerId, parentOf(to))
-          : await parentFor(trx, ownerId, to);
-      const delta = depthOf(to) - depthOf(from);
-      if (node.type === 'dir') {
-        // The subtree's new paths must keep within the limits too.
-        const deepest = await trx
-          .selectFrom('fs_nodes')
-          .select((eb) => [eb.fn.max('depth').as('depth')])
-          .where('owner_id', '=', ownerId)
-          .where(below(from))
-          .executeTakeFirst();
-        if (deepest?.depth !== null && deepest?.depth !== undefined) {
-          if (num(deepest.depth) + delta > LIMITS.depth) {
-            throw new FsError('too_many_nested_levels', 'Directories would nest deeper than 64');
-          }
-          const longest = await trx
-            .selectFrom('fs_nodes')
-            .select('path')
-            .where('owner_id', '=', ownerId)
-            .where(below(from))
-            .orderBy(sql`length(path)`, 'desc')
-            .limit(1)
-            .executeTakeFirst();
-          if (longest) checkLimits(to + longest.path.slice(from.length));
-        }
-        await trx
-          .updateTable('fs_nodes')
-          .set({
-            path: sql`cast(${to} as text) || substr(path, length(cast(${from} as text)) + 1)`,
-            depth: sql`depth + ${delta}`,
-          })
-          .where('owner_id', '=', ownerId)
-          .where(below(from))
-          .execute();
-      }
-      await trx
-        .updateTable('fs_nodes')
-        .set({ path: to, name: nameOf(to), parent_id: parent!.id, depth: depthOf(to) })
-        .where('id', '=', node.id)
-        .execute();
-      await recordChange(trx, ownerId, {
-        at: opts.now,
-        path: from,
-        pathNew: to,
-        action: 'moved',
-        type: node.type,
-      });
-      return (await getNode(trx, ownerId, to))!;
-    });
+    return this.tx((trx) => moveNode(trx, this.pg, ownerId, from, to, opts));
   }
 
   update(
@@ -370,8 +168,8 @@ export class KyselyFsRepository extends KyselyFsReads implements FsRepository {
     now: number,
   ): Promise<FsNodeRecord> {
     return this.tx(async (trx) => {
-      await this.lockShared(trx, ownerId, ancestorsOf(path));
-      const node = await this.lockNode(trx, ownerId, path);
+      await lockShared(trx, this.pg, ownerId, ancestorsOf(path));
+      const node = await lockNode(trx, this.pg, ownerId, path);
       if (!node) throw new FsError('path_not_found', 'The node does not exist');
       const json = (v: unknown) => (v === null ? null : JSON.stringify(v));
       const set: Partial<Record<keyof Database['fs_nodes'], unknown>> = {};
@@ -411,8 +209,8 @@ export class KyselyFsRepository extends KyselyFsReads implements FsRepository {
       if (path === '' && !opts.wholeTree) {
         throw new FsError('cannot_modify_root_dir', 'The root cannot be deleted');
       }
-      if (path !== '') await this.lockShared(trx, ownerId, ancestorsOf(path));
-      const node = await this.lockNode(trx, ownerId, path);
+      if (path !== '') await lockShared(trx, this.pg, ownerId, ancestorsOf(path));
+      const node = await lockNode(trx, this.pg, ownerId, path);
       if (!node && opts.wholeTree) return [];
       if (!node) throw new FsError('path_not_found', 'The node does not exist');
       if (node.type === 'dir' && !opts.recursive) {
@@ -456,7 +254,7 @@ export class KyselyFsRepository extends KyselyFsReads implements FsRepository {
     opts: { now: number; newId(): string },
   ): Promise<void> {
     return this.tx(async (trx) => {
-      await this.lockShared(trx, ownerId, [...ancestorsOf(dir), dir]);
+      await lockShared(trx, this.pg, ownerId, [...ancestorsOf(dir), dir]);
       const parent = await getNode(trx, ownerId, dir);
       if (!parent) throw new FsError('path_not_found', 'The directory does not exist');
       if (parent.type !== 'dir') throw new FsError('node_is_not_a_directory');

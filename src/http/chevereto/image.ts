@@ -1,6 +1,6 @@
 import type { FileAttributes } from '../../core/attributes.js';
 import type { Core } from '../../core/index.js';
-import type { DerivedImage, DerivedVariant } from '../../core/media.js';
+import type { DerivedImage, DerivedVariant } from '../../core/media/types.js';
 import { mediaKindOf } from '../../core/media-type.js';
 import type { FileRecord } from '../../core/records.js';
 import mime from 'mime';

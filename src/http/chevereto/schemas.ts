@@ -3,15 +3,11 @@
  * validator or serializer (handlers send pre-serialised strings, see src/http/openapi.ts).
  */
 import {
-  binary,
   DOWNLOAD_HEADERS,
   DOWNLOAD_QUERY,
   DOWNLOAD_RESPONSES,
-  empty,
-  errors,
-  int,
-  str,
-} from '../pixeldrain/schemas.js';
+} from '../pixeldrain/download.schemas.js';
+import { binary, empty, errors, int, str } from '../pixeldrain/schemas.js';
 
 type Schema = Record<string, unknown>;
 

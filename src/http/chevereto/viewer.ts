@@ -1,7 +1,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Config } from '../../config.js';
 import type { Core } from '../../core/index.js';
-import type { DerivedVariant } from '../../core/media.js';
+import type { DerivedVariant } from '../../core/media/types.js';
 import { mediaKindOf } from '../../core/media-type.js';
 import type { FileRecord } from '../../core/records.js';
 import { originOf } from '../web/sharex.js';

@@ -10,17 +10,68 @@ import { uploadFromUrl, type UrlUploadRequest } from './file.post-url.js';
 import { readForm } from '../common/form.js';
 import { readMultipart } from '../common/multipart.js';
 import { FORM_MAX_BYTES, sendJson } from './respond.js';
-import {
-  AUTH_ERRORS,
-  AUTH_OPTIONAL,
-  errors,
-  json,
-  TAGS,
-  UPLOAD_FORM,
-  UPLOAD_QUERY,
-  URL_UPLOAD_PROGRESS,
-} from './schemas.js';
+import { AUTH_ERRORS, AUTH_OPTIONAL, errors, json, object, str, TAGS } from './schemas.js';
 import { logUpload } from '../common/events.js';
+
+/** POST /api/file: the multipart upload (or a grab). */
+const URL_FIELD =
+  'Fetch the file from this http(s) URL instead (when the server allows URL uploads: STOWAGE_URL_UPLOADS); with `Accept: application/x-ndjson`, progress lines while fetching';
+
+/** `POST /api/file` with `url=` and `Accept: application/x-ndjson`: the progress stream. */
+const URL_UPLOAD_PROGRESS = {
+  description:
+    'With `url=` and `Accept: application/x-ndjson`: answered at once; one JSON object a line: `{"received":N,"total":M|null}` (at most 4 a second) while the server fetches, then a last line that is exactly the 201 body (`{"success":true,"id":"…"}`, deleteKey first if anonymous) or the error object (`{"success":false,"value":"…","message":"…"}`, values as in the error statuses)',
+  content: {
+    'application/x-ndjson': {
+      schema: {
+        type: 'object',
+        properties: {
+          received: { type: 'integer', description: 'Bytes fetched so far' },
+          total: {
+            type: 'integer',
+            nullable: true,
+            description: 'Content-Length of the remote, null if unknown',
+          },
+          success: { type: 'boolean', description: 'Last line only' },
+          id: { type: 'string', description: 'Last line only: the new file' },
+          deleteKey: { type: 'string', description: 'Last line only, anonymous uploads' },
+          value: { type: 'string', description: 'Last line only, on failure' },
+          message: { type: 'string', description: 'Last line only, on failure' },
+        },
+      },
+    },
+  },
+};
+
+const UPLOAD_FORM = {
+  content: {
+    'multipart/form-data': {
+      schema: {
+        type: 'object',
+        properties: {
+          name: str('File name, 1 to 255 characters; default: the file part’s filename'),
+          anonymous: str('true: do not link the file to the caller (legacy)'),
+          grab_file: str('Copy this existing file into the caller’s account instead'),
+          url: str(URL_FIELD),
+          file: { type: 'string', format: 'binary', description: 'The file: send it last' },
+        },
+      },
+    },
+    'application/x-www-form-urlencoded': {
+      schema: object({
+        grab_file: str('Copy this existing file into the caller’s account'),
+        url: str(URL_FIELD),
+        name: str('With url: the file name; default: the remote’s name'),
+        anonymous: str('true: do not link the file to the caller (legacy)'),
+      }),
+    },
+  },
+};
+
+const UPLOAD_QUERY = {
+  type: 'object',
+  properties: { anonymous: str('true: do not link the file to the caller (legacy)') },
+};
 
 /** Room for the multipart framing and small fields around the file part. */
 const FORM_OVERHEAD = 1024 * 1024;

@@ -2,7 +2,28 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Core } from '../../core/index.js';
 import { sendPdError, toPdError } from './errors.js';
 import { ruleError } from './download-rules.js';
-import { fileThumbnailSchema } from './schemas.js';
+import { binary, empty, errors, FILE_ID, idParam, int, TAGS } from './schemas.js';
+
+/** GET /api/file/{id}/thumbnail (pixeldrain spec 2.6). */
+const fileThumbnailSchema = {
+  summary: 'Thumbnail of a file',
+  description:
+    'A PNG thumbnail; width and height are multiples of 16 from 16 to 256 (default 256). Files without a picture get an icon for their type.',
+  tags: [TAGS.files],
+  params: idParam(FILE_ID),
+  querystring: {
+    type: 'object',
+    properties: {
+      width: int('Multiple of 16, 16…256', { minimum: 16, maximum: 256, multipleOf: 16 }),
+      height: int('Multiple of 16, 16…256', { minimum: 16, maximum: 256, multipleOf: 16 }),
+    },
+  },
+  response: {
+    200: binary('image/png', 'The thumbnail (ETag, long-lived Cache-Control)'),
+    304: empty('Not modified (If-None-Match)'),
+    ...errors({ 400: 'invalid_thumbnail_size', 404: 'not_found' }),
+  },
+};
 
 /** Rendered thumbnails never change for a file id; icons may become a real thumbnail later. */
 const THUMBNAIL_CACHE = 'public, max-age=31536000, immutable';

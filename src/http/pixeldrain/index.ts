@@ -17,7 +17,7 @@ import { registerListGet } from './list.get.js';
 import { registerListPost } from './list.post.js';
 import { registerListZip } from './list.zip.js';
 import { registerMiscRules } from './misc.rules.js';
-import { HEALTH_SCHEMA, READY_SCHEMA } from './schemas.js';
+import { HEALTH_SCHEMA, READY_SCHEMA } from './health.schemas.js';
 import { registerUserAccount } from './user.account.js';
 import { registerUserFiles } from './user.files.js';
 import { registerUserLogin } from './user.login.js';

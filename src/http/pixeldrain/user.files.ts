@@ -6,7 +6,32 @@ import { callerOf } from './auth.js';
 import { sendPdError, toPdError } from './errors.js';
 import { fileInfo } from './file-info.js';
 import { sendJson } from './respond.js';
-import { listingSchema, ref } from './schemas.js';
+import { AUTH, AUTH_ERRORS, errors, ref, str, TAGS } from './schemas.js';
+
+/** GET /api/user/files, /api/user/lists: JSON `{[key]: [item…]}`, or CSV with `?format=csv`. */
+function listingSchema(summary: string, key: string, item: Record<string, unknown>) {
+  return {
+    summary,
+    tags: [TAGS.account],
+    security: AUTH,
+    querystring: {
+      type: 'object',
+      properties: { format: str('csv: a CSV file instead of JSON', { enum: ['csv'] }) },
+    },
+    response: {
+      200: {
+        description: `JSON {"${key}":[…]}, or a CSV attachment with ?format=csv`,
+        content: {
+          'application/json': {
+            schema: { type: 'object', properties: { [key]: { type: 'array', items: item } } },
+          },
+          'text/csv': { schema: { type: 'string' } },
+        },
+      },
+      ...errors(AUTH_ERRORS),
+    },
+  };
+}
 
 type Query = { Querystring: { format?: string } };
 

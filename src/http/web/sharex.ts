@@ -6,14 +6,28 @@ import { readCredentials } from '../common/credentials.js';
 import { principalOf } from '../pixeldrain/auth.js';
 import { sendPdError, toPdError } from '../pixeldrain/errors.js';
 import { clientInfo } from '../pixeldrain/respond.js';
-import {
-  AUTH_OPTIONAL,
-  errors,
-  idParam,
-  json,
-  SHAREX_CONFIG,
-  TAGS,
-} from '../pixeldrain/schemas.js';
+import { always, AUTH_OPTIONAL, errors, idParam, json, str, TAGS } from '../pixeldrain/schemas.js';
+
+/** GET /misc/sharex/{host}.sxcu (web route, pixeldrain spec 9). */
+const SHAREX_CONFIG = {
+  type: 'object',
+  properties: {
+    Version: str('ShareX config version'),
+    Name: str('Stowage (<host>)'),
+    DestinationType: str('ImageUploader, TextUploader, FileUploader'),
+    RequestMethod: always('PUT'),
+    RequestURL: str('<origin>/api/file/{filename}'),
+    Body: always('Binary'),
+    URL: str('<origin>/u/{json:id}'),
+    ThumbnailURL: str('<origin>/api/file/{json:id}/thumbnail'),
+    Headers: {
+      type: 'object',
+      description: 'With credentials: {"Authorization":"Basic …"} (a new key named sharex)',
+      additionalProperties: { type: 'string' },
+    },
+    DeletionURL: str('With credentials: <origin>/u/{json:id}'),
+  },
+};
 
 /**
  * The origin links should use: the configured public URL, else the request's own host (checked to
