@@ -1,0 +1,148 @@
+// The viewer's PDF preview (PDF.js, loaded on demand), code highlighting, and swiping between
+// the items of a list on a touch screen, in a real browser.
+import sharp from 'sharp';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Browser, Page } from 'playwright-core';
+import { startServer, type TestServer } from '../helpers.js';
+import { browserUnavailable, launch, newPage, screenshot } from './browser.js';
+
+const skip = browserUnavailable();
+if (skip) console.warn(`viewer previews (browser) suite skipped: ${skip}`);
+
+/** A PDF of `pages` pages, each a red box and its number (drawn, so never blank). */
+function pdf(pages: number): Buffer {
+  const objects = ['<< /Type /Catalog /Pages 2 0 R >>', ''];
+  const kids: string[] = [];
+  const font = 3;
+  objects.push('<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>');
+  for (let p = 1; p <= pages; p++) {
+    const content = `1 0 0 rg 20 20 160 60 re f BT /F1 24 Tf 200 40 Td (Page ${p}) Tj ET`;
+    objects.push(
+      `<< /Type /Page /Parent 2 0 R /MediaBox [0 0 300 144] /Contents ${objects.length + 2} 0 R ` +
+        `/Resources << /Font << /F1 ${font} 0 R >> >> >>`,
+    );
+    kids.push(`${objects.length} 0 R`);
+    objects.push(`<< /Length ${content.length} >>\nstream\n${content}\nendstream`);
+  }
+  objects[1] = `<< /Type /Pages /Kids [${kids.join(' ')}] /Count ${pages} >>`;
+  let out = '%PDF-1.4\n';
+  const offsets: number[] = [];
+  objects.forEach((o, i) => {
+    offsets.push(out.length);
+    out += `${i + 1} 0 obj\n${o}\nendobj\n`;
+  });
+  const xref = out.length;
+  out += `xref\n0 ${objects.length + 1}\n0000000000 65535 f \n`;
+  for (const off of offsets) out += `${String(off).padStart(10, '0')} 00000 n \n`;
+  out += `trailer\n<< /Size ${objects.length + 1} /Root 1 0 R >>\nstartxref\n${xref}\n%%EOF\n`;
+  return Buffer.from(out, 'latin1');
+}
+
+/** Red pixels on the canvases of the drawn pages. */
+async function redPixels(page: Page, pageNo: number): Promise<number> {
+  return page.evaluate((n) => {
+    const c = document.querySelector<HTMLCanvasElement>(`.pdf-page[data-page="${n}"] canvas`);
+    const ctx = c?.getContext('2d');
+    if (!c || !ctx) return 0;
+    const data = ctx.getImageData(0, 0, c.width, c.height).data;
+    let red = 0;
+    for (let i = 0; i < data.length; i += 4) {
+      if (data[i]! > 200 && data[i + 1]! < 60 && data[i + 2]! < 60) red++;
+    }
+    return red;
+  }, pageNo);
+}
+
+describe.skipIf(skip !== null)('viewer previews: PDF, code, swipe', () => {
+  let server: TestServer;
+  let browser: Browser;
+  let seq = 0;
+  const unique = (name: string) => `${++seq}-${name}`;
+
+  beforeAll(async () => {
+    [server, browser] = await Promise.all([startServer(), launch()]);
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await server?.close();
+  });
+
+  async function upload(name: string, body: Buffer | string): Promise<{ id: string }> {
+    const r = await fetch(`${server.url}/api/file/${encodeURIComponent(name)}`, {
+      method: 'PUT',
+      body: typeof body === 'string' ? body : new Uint8Array(body),
+    });
+    expect(r.status).toBe(201);
+    return (await r.json()) as { id: string };
+  }
+
+  it('a PDF is drawn by PDF.js into canvases, loaded only for PDFs, a few pages at a time', async () => {
+    const photo = await upload(
+      unique('photo.png'),
+      await sharp({ create: { width: 64, height: 64, channels: 3, background: '#22c55e' } })
+        .png()
+        .toBuffer(),
+    );
+    const doc = await upload(unique('report.pdf'), pdf(40));
+    const { context, page, problems } = await newPage(browser);
+    const requests: string[] = [];
+    page.on('request', (r) => requests.push(new URL(r.url()).pathname));
+    const pdfAssets = () => requests.filter((p) => /^\/res\/pdf[.-]/.test(p));
+
+    // An image's page fetches nothing of PDF.js.
+    await page.goto(`${server.url}/u/${photo.id}`);
+    await page.waitForFunction(() => [...document.images].some((i) => i.naturalWidth === 64));
+    expect(pdfAssets()).toEqual([]);
+
+    await page.goto(`${server.url}/u/${doc.id}`);
+    const preview = page.getByTestId('pdf-preview');
+    await preview.getByText('40 pages').waitFor();
+    await page.locator('.pdf-page[data-page="1"] canvas').waitFor();
+    expect(await redPixels(page, 1)).toBeGreaterThan(1000);
+    // The chunk and the worker, both from our own /res/.
+    expect(pdfAssets().some((p) => p.endsWith('.js'))).toBe(true);
+    expect(pdfAssets().some((p) => /^\/res\/pdf\.worker\.min-.*\.mjs$/.test(p))).toBe(true);
+    // No frame; the canvas fills the box's width.
+    expect(await page.locator('iframe').count()).toBe(0);
+    const fit = await page.locator('.pdf-page[data-page="1"]').evaluate((el) => ({
+      canvas: el.querySelector('canvas')!.getBoundingClientRect().width,
+      box: el.getBoundingClientRect().width,
+    }));
+    expect(Math.abs(fit.canvas - fit.box)).toBeLessThan(1);
+    expect(await preview.getByRole('link', { name: 'Download' }).getAttribute('href')).toBe(
+      `/api/file/${doc.id}?download`,
+    );
+    expect(await preview.getByRole('link', { name: 'Open PDF' }).getAttribute('href')).toBe(
+      `/api/file/${doc.id}`,
+    );
+    // Only the pages near the view are drawn; scrolling to the end draws the last and drops the
+    // first.
+    const canvases = page.locator('.pdf-page canvas');
+    expect(await canvases.count()).toBeLessThan(20);
+    await page.locator('.pdf .scroller').evaluate((el) => el.scrollTo(0, el.scrollHeight));
+    await page.locator('.pdf-page[data-page="40"] canvas').waitFor();
+    expect(await redPixels(page, 40)).toBeGreaterThan(1000);
+    await page.locator('.pdf-page[data-page="1"] canvas').waitFor({ state: 'detached' });
+    expect(await canvases.count()).toBeLessThan(20);
+    await screenshot(page, 'viewer-pdf');
+    expect(problems).toEqual([]);
+    await context.close();
+  });
+
+  it('a damaged PDF says so, with the download link, not a blank box', async () => {
+    const bad = await upload(unique('broken.pdf'), '%PDF-1.4\nthis is not really a PDF\n%%EOF\n');
+    const { context, page, problems } = await newPage(browser);
+    await page.goto(`${server.url}/u/${bad.id}`);
+    const preview = page.getByTestId('pdf-preview');
+    await preview.getByRole('alert').waitFor();
+    expect(await preview.getByRole('alert').textContent()).toContain(
+      'not a valid PDF, or it is damaged',
+    );
+    expect(await preview.getByRole('link', { name: 'Download' }).getAttribute('href')).toBe(
+      `/api/file/${bad.id}?download`,
+    );
+    expect(await page.locator('.pdf-page').count()).toBe(0);
+    expect(problems).toEqual([]);
+    await context.close();
+  });
+});
