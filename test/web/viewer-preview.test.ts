@@ -4,7 +4,7 @@ import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
 import { startServer, type TestServer } from '../helpers.js';
-import { browserUnavailable, launch, newPage, screenshot } from './browser.js';
+import { axeFindings, browserUnavailable, launch, newPage, screenshot } from './browser.js';
 
 const skip = browserUnavailable();
 if (skip) console.warn(`viewer previews (browser) suite skipped: ${skip}`);
@@ -125,6 +125,7 @@ describe.skipIf(skip !== null)('viewer previews: PDF, code, swipe', () => {
     await page.locator('.pdf-page[data-page="1"] canvas').waitFor({ state: 'detached' });
     expect(await canvases.count()).toBeLessThan(20);
     await screenshot(page, 'viewer-pdf');
+    expect(await axeFindings(page)).toEqual([]);
     expect(problems).toEqual([]);
     await context.close();
   });
@@ -142,6 +143,64 @@ describe.skipIf(skip !== null)('viewer previews: PDF, code, swipe', () => {
       `/api/file/${bad.id}?download`,
     );
     expect(await page.locator('.pdf-page').count()).toBe(0);
+    expect(problems).toEqual([]);
+    await context.close();
+  });
+
+  it('code is highlighted on demand; hostile markup in it stays text', async () => {
+    const html = [
+      '<!doctype html>',
+      '<script>window.pwned = 1; alert("script")</script>',
+      '<img src=x onerror="window.pwned = 2; alert(\'img\')">',
+      '<p class="x">hello</p>',
+      '',
+    ].join('\n');
+    const js = [
+      'const s = "<img src=x onerror=alert(3)>";',
+      'function run() { return `</span><script>alert(4)</script>`; }',
+      '',
+    ].join('\n');
+    const files = [
+      { f: await upload(unique('page.html'), html), text: html },
+      { f: await upload(unique('app.js'), js), text: js },
+    ];
+    const plain = await upload(unique('notes.txt'), 'function not_code() { return 1; }\n');
+    const { context, page, problems } = await newPage(browser);
+    const dialogs: string[] = [];
+    page.on('dialog', (d) => {
+      dialogs.push(d.message());
+      void d.dismiss();
+    });
+    const requests: string[] = [];
+    page.on('request', (r) => requests.push(new URL(r.url()).pathname));
+    for (const { f, text } of files) {
+      await page.goto(`${server.url}/u/${f.id}`);
+      const lines = page.getByTestId('text-content');
+      await lines.locator('span[class^="hljs-"]').first().waitFor();
+      // Every character as uploaded, only spans added, nothing run.
+      expect(await lines.textContent()).toBe(text);
+      expect(await lines.locator('*:not(span)').count()).toBe(0);
+      expect(await page.locator('main img:not(.thumb), main script').count()).toBe(0);
+      expect(await page.evaluate(() => (window as { pwned?: number }).pwned)).toBeUndefined();
+    }
+    expect(await page.locator('.hljs-keyword', { hasText: 'function' }).count()).toBe(1);
+    await screenshot(page, 'viewer-code');
+    // The colours are readable in both themes.
+    expect(await axeFindings(page)).toEqual([]);
+    await context.addCookies([{ name: 'theme', value: 'dark', url: server.url }]);
+    await page.reload();
+    await page.getByTestId('text-content').locator('.hljs-keyword').first().waitFor();
+    expect(await axeFindings(page)).toEqual([]);
+    await screenshot(page, 'viewer-code-dark');
+    // Plain text stays plain.
+    await page.goto(`${server.url}/u/${plain.id}`);
+    await page.getByTestId('text-content').waitFor();
+    expect(await page.getByTestId('text-content').locator('span').count()).toBe(0);
+    // The highlighter and each language came in their own chunks.
+    expect(requests.some((p) => /^\/res\/(core|highlight)-.*\.js$/.test(p))).toBe(true);
+    expect(requests.some((p) => /^\/res\/xml-.*\.js$/.test(p))).toBe(true);
+    expect(requests.some((p) => /^\/res\/javascript-.*\.js$/.test(p))).toBe(true);
+    expect(dialogs).toEqual([]);
     expect(problems).toEqual([]);
     await context.close();
   });
