@@ -3,7 +3,7 @@
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
-import { startServer, type TestServer } from '../helpers.js';
+import { basic, startServer, type TestServer } from '../helpers.js';
 import { axeFindings, browserUnavailable, launch, newPage, screenshot } from './browser.js';
 
 const skip = browserUnavailable();
@@ -56,11 +56,18 @@ async function redPixels(page: Page, pageNo: number): Promise<number> {
 describe.skipIf(skip !== null)('viewer previews: PDF, code, swipe', () => {
   let server: TestServer;
   let browser: Browser;
+  let ownerKey: string;
   let seq = 0;
   const unique = (name: string) => `${++seq}-${name}`;
 
   beforeAll(async () => {
     [server, browser] = await Promise.all([startServer(), launch()]);
+    const form = new URLSearchParams({ username: 'owner', password: 'correct horse battery' });
+    const reg = await fetch(`${server.url}/api/user/register`, { method: 'POST', body: form });
+    expect(reg.status).toBe(201);
+    const login = await fetch(`${server.url}/api/user/login`, { method: 'POST', body: form });
+    expect(login.status).toBe(201);
+    ownerKey = ((await login.json()) as { auth_key: string }).auth_key;
   });
   afterAll(async () => {
     await browser?.close();
@@ -201,6 +208,77 @@ describe.skipIf(skip !== null)('viewer previews: PDF, code, swipe', () => {
     expect(requests.some((p) => /^\/res\/xml-.*\.js$/.test(p))).toBe(true);
     expect(requests.some((p) => /^\/res\/javascript-.*\.js$/.test(p))).toBe(true);
     expect(dialogs).toEqual([]);
+    expect(problems).toEqual([]);
+    await context.close();
+  });
+
+  it('a swipe on a touch screen moves between the items of a list', async () => {
+    const ids: string[] = [];
+    for (const color of ['#ef4444', '#22c55e', '#3b82f6']) {
+      const img = await sharp({
+        create: { width: 300, height: 200, channels: 3, background: color },
+      })
+        .png()
+        .toBuffer();
+      ids.push((await upload(unique('swipe.png'), img)).id);
+    }
+    // A text whose box scrolls sideways: a swipe there scrolls it instead.
+    ids.push((await upload(unique('wide.txt'), `${'wide '.repeat(200)}\nend\n`)).id);
+    const r = await fetch(`${server.url}/api/list`, {
+      method: 'POST',
+      headers: { Authorization: basic(ownerKey) },
+      body: JSON.stringify({ title: 'Swipe', files: ids.map((id) => ({ id })) }),
+    });
+    expect(r.status).toBe(201);
+    const list = ((await r.json()) as { id: string }).id;
+    const { context, page, problems } = await newPage(browser, {
+      viewport: { width: 375, height: 667 },
+      hasTouch: true,
+    });
+    await page.goto(`${server.url}/l/${list}#item=0`);
+    const position = page.locator('.position');
+    await page.locator('[data-file-heading]').waitFor();
+    expect(await position.textContent()).toContain('1 / 4');
+    const cdp = await context.newCDPSession(page);
+    const box = (await page.locator('.preview').boundingBox())!;
+    let y = box.y + box.height / 2;
+    const swipe = async (from: number, to: number, dy = 0, fingers = 1) => {
+      const points = (x: number, yy: number) =>
+        Array.from({ length: fingers }, (_, k) => ({ x, y: yy + k * 80, id: k }));
+      await cdp.send('Input.dispatchTouchEvent', {
+        type: 'touchStart',
+        touchPoints: points(from, y),
+      });
+      for (let s = 1; s <= 5; s++) {
+        await cdp.send('Input.dispatchTouchEvent', {
+          type: 'touchMove',
+          touchPoints: points(from + ((to - from) * s) / 5, y + (dy * s) / 5),
+        });
+      }
+      await cdp.send('Input.dispatchTouchEvent', { type: 'touchEnd', touchPoints: [] });
+    };
+    // Right to left: the next item.
+    await swipe(300, 80);
+    await page.waitForFunction(() => location.hash === '#item=1');
+    expect(await position.textContent()).toContain('2 / 4');
+    // Left to right: back.
+    await swipe(80, 300);
+    await page.waitForFunction(() => location.hash === '#item=0');
+    // Too short, mostly vertical, or two fingers: nothing.
+    await swipe(200, 160);
+    await swipe(300, 220, 200);
+    await swipe(300, 80, 0, 2);
+    await swipe(300, 80);
+    await page.waitForFunction(() => location.hash === '#item=1');
+    expect(await position.textContent()).toContain('2 / 4');
+    await page.goto(`${server.url}/l/${list}#item=3`);
+    await page.getByTestId('text-content').waitFor();
+    const code = (await page.locator('.code').boundingBox())!;
+    y = code.y + code.height / 2;
+    await swipe(80, 300);
+    y = (await page.locator('[data-file-heading]').boundingBox())!.y + 10;
+    await swipe(80, 300);
+    await page.waitForFunction(() => location.hash === '#item=2');
     expect(problems).toEqual([]);
     await context.close();
   });
