@@ -10,7 +10,7 @@ const skip = browserUnavailable();
 if (skip) console.warn(`viewer previews (browser) suite skipped: ${skip}`);
 
 /** A PDF of `pages` pages, each a red box and its number (drawn, so never blank). */
-function pdf(pages: number): Buffer {
+function pdf(pages: number, trailer = ''): Buffer {
   const objects = ['<< /Type /Catalog /Pages 2 0 R >>', ''];
   const kids: string[] = [];
   const font = 3;
@@ -34,7 +34,7 @@ function pdf(pages: number): Buffer {
   const xref = out.length;
   out += `xref\n0 ${objects.length + 1}\n0000000000 65535 f \n`;
   for (const off of offsets) out += `${String(off).padStart(10, '0')} 00000 n \n`;
-  out += `trailer\n<< /Size ${objects.length + 1} /Root 1 0 R >>\nstartxref\n${xref}\n%%EOF\n`;
+  out += `trailer\n<< /Size ${objects.length + 1} /Root 1 0 R${trailer} >>\nstartxref\n${xref}\n%%EOF\n`;
   return Buffer.from(out, 'latin1');
 }
 
@@ -137,19 +137,31 @@ describe.skipIf(skip !== null)('viewer previews: PDF, code, swipe', () => {
     await context.close();
   });
 
-  it('a damaged PDF says so, with the download link, not a blank box', async () => {
+  it('a damaged or password-protected PDF says so, with the download link, not a blank box', async () => {
     const bad = await upload(unique('broken.pdf'), '%PDF-1.4\nthis is not really a PDF\n%%EOF\n');
+    // Standard security handler, revision 2: the empty password does not match /U.
+    const hex = (b: number) => `<${b.toString(16).padStart(2, '0').repeat(32)}>`;
+    const locked = await upload(
+      unique('locked.pdf'),
+      pdf(
+        1,
+        ` /Encrypt << /Filter /Standard /V 1 /R 2 /O ${hex(0x11)} /U ${hex(0x22)} /P -4 >> /ID [${hex(0x33)} ${hex(0x33)}]`,
+      ),
+    );
     const { context, page, problems } = await newPage(browser);
-    await page.goto(`${server.url}/u/${bad.id}`);
-    const preview = page.getByTestId('pdf-preview');
-    await preview.getByRole('alert').waitFor();
-    expect(await preview.getByRole('alert').textContent()).toContain(
-      'not a valid PDF, or it is damaged',
-    );
-    expect(await preview.getByRole('link', { name: 'Download' }).getAttribute('href')).toBe(
-      `/api/file/${bad.id}?download`,
-    );
-    expect(await page.locator('.pdf-page').count()).toBe(0);
+    for (const [f, message] of [
+      [bad, 'not a valid PDF, or it is damaged'],
+      [locked, 'password-protected'],
+    ] as const) {
+      await page.goto(`${server.url}/u/${f.id}`);
+      const preview = page.getByTestId('pdf-preview');
+      await preview.getByRole('alert').waitFor();
+      expect(await preview.getByRole('alert').textContent()).toContain(message);
+      expect(await preview.getByRole('link', { name: 'Download' }).getAttribute('href')).toBe(
+        `/api/file/${f.id}?download`,
+      );
+      expect(await page.locator('.pdf-page').count()).toBe(0);
+    }
     expect(problems).toEqual([]);
     await context.close();
   });
