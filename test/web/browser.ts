@@ -27,10 +27,11 @@ export async function launch(): Promise<Browser> {
  */
 export async function newPage(
   browser: Browser,
-  opts: { viewport?: { width: number; height: number } } = {},
+  opts: { viewport?: { width: number; height: number }; hasTouch?: boolean } = {},
 ): Promise<{ context: BrowserContext; page: Page; problems: string[] }> {
   const context = await browser.newContext({
     viewport: opts.viewport ?? { width: 1280, height: 800 },
+    hasTouch: opts.hasTouch ?? false,
   });
   const page = await context.newPage();
   const problems: string[] = [];

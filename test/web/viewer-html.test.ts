@@ -1,8 +1,12 @@
 // The viewer pages' HTML as download tools and link unfurlers read it (no browser needed):
 // pixeldrain's `window.viewer_data` in the first script, OpenGraph tags, Wget redirects, the
 // security headers, and hostile names staying inert.
+import fs from 'node:fs';
+import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { basic, createUserWithKey, startServer, type TestServer } from '../helpers.js';
+import { ROOT, basic, createUserWithKey, startServer, type TestServer } from '../helpers.js';
+
+const WEB_DIR = process.env.STOWAGE_TEST_WEB_DIR ?? path.join(ROOT, 'dist/web');
 
 let server: TestServer;
 beforeAll(async () => {
@@ -110,6 +114,9 @@ describe('GET /u/{id}', () => {
     const csp = a.headers.get('content-security-policy') ?? '';
     expect(csp).toMatch(/script-src 'self' 'nonce-[A-Za-z0-9+/=]{20,}'/);
     expect(csp).toContain("object-src 'none'");
+    expect(csp).toContain("worker-src 'self';");
+    expect(csp).not.toContain('unsafe-eval');
+    expect(csp).not.toContain('blob: ;');
     expect(csp).toContain("frame-ancestors 'self'");
     expect(csp).not.toContain('unsafe-inline');
     expect(csp).not.toBe(b.headers.get('content-security-policy'));
@@ -224,6 +231,16 @@ describe('pages and assets', () => {
     const again = await fetch(`${server.url}${js}`, { headers: { 'If-None-Match': etag } });
     expect(again.status).toBe(304);
     expect((await fetch(`${server.url}/res/nope-123.js`)).status).toBe(404);
+    // PDF.js's worker is a module worker: it must come as JavaScript.
+    const manifest = JSON.parse(
+      fs.readFileSync(path.join(WEB_DIR, 'client/.vite/manifest.json'), 'utf8'),
+    ) as Record<string, { file: string; assets?: string[] }>;
+    const worker = Object.values(manifest)
+      .flatMap((c) => [c.file, ...(c.assets ?? [])])
+      .find((f) => /^res\/pdf\.worker\.min-.*\.mjs$/.test(f));
+    expect(worker).toBeTruthy();
+    const w = await fetch(`${server.url}/${worker}`);
+    expect(w.headers.get('content-type')).toBe('text/javascript; charset=utf-8');
     expect((await fetch(`${server.url}/res/..%2Fserver%2Frender.js`)).status).toBe(404);
   });
 

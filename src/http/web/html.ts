@@ -42,6 +42,8 @@ export function contentSecurityPolicy(
     "media-src 'self' blob:",
     "font-src 'self'",
     "connect-src 'self'",
+    // PDF.js's worker, our own /res/ file (no blob: workers, no eval anywhere).
+    "worker-src 'self'",
     "frame-src 'self'",
     "object-src 'none'",
     "base-uri 'none'",
