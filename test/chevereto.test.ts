@@ -27,7 +27,7 @@ function form(fields: Record<string, string>): URLSearchParams {
 async function post(base: string, body: BodyInit, init: RequestInit = {}, path = '/api/1/upload') {
   const r = await fetch(base + path, { method: 'POST', body, redirect: 'manual', ...init });
   const text = await r.text();
-  let json: Json | null = null;
+  let json: Json | null;
   try {
     json = JSON.parse(text) as Json;
   } catch {

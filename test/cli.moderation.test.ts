@@ -106,6 +106,7 @@ describe('stowage (moderation commands)', () => {
     expect(refused.status).toBe(403);
     expect(await refused.json()).toMatchObject({ value: 'account_banned' });
     r = await runCli(['user', 'enable', 'carol', ...dd()]);
+    expect(r.code, r.stderr).toBe(0);
     expect(
       (await fetch(`${s.url}/api/user`, { headers: { authorization: basic(key) } })).status,
     ).toBe(200);

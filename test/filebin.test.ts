@@ -28,7 +28,7 @@ async function post(path: string, fields: Fields, files: [string, string, string
   const r = await fetch(server.url + path, { method: 'POST', body });
   const text = await r.text();
   // eslint-disable-next-line @typescript-eslint/no-explicit-any -- replies of many shapes
-  let json: { status: string; data?: any; error_id?: string; message?: string } | null = null;
+  let json: { status: string; data?: any; error_id?: string; message?: string } | null;
   try {
     json = JSON.parse(text);
   } catch {

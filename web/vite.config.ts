@@ -23,7 +23,10 @@ export default defineConfig(({ isSsrBuild }) => ({
     ? {
         outDir: path.join(out, 'server'),
         emptyOutDir: true,
-        rollupOptions: { input: { render: path.join(here, 'src/render.ts') } },
+        rolldownOptions: {
+          input: { render: path.join(here, 'src/render.ts') },
+          checks: { bundlerTimings: false },
+        },
         target: 'node20',
       }
     : {
@@ -33,8 +36,10 @@ export default defineConfig(({ isSsrBuild }) => ({
         manifest: true,
         target: 'es2022',
         modulePreload: { polyfill: false },
-        rollupOptions: {
+        rolldownOptions: {
           input: Object.fromEntries(PAGES.map((p) => [p, path.join(here, `src/entries/${p}.ts`)])),
+          // Rolldown's "plugins took N s" notice: the Svelte compiler is most of any build here.
+          checks: { bundlerTimings: false },
         },
       },
   // The server bundle carries Svelte's server runtime: production needs no devDependency.

@@ -4,7 +4,7 @@ import https from 'node:https';
 import net from 'node:net';
 import ipaddr from 'ipaddr.js';
 import { pipeline, Transform, type TransformCallback } from 'node:stream';
-import contentDisposition from 'content-disposition';
+import { parse as parseDisposition } from 'content-disposition';
 import {
   RemoteFetchError,
   type RemoteFile,
@@ -292,29 +292,16 @@ function raceAbort<T>(p: Promise<T>, signal: AbortSignal): Promise<T> {
 
 /**
  * A name from Content-Disposition (the `content-disposition` parser: filename* first, UTF-8 or
- * ISO-8859-1, quoted-pair escapes), else the URL's last path segment. Servers send malformed
- * headers (`filename=a b.txt` unquoted), which the parser refuses: those are read leniently.
+ * ISO-8859-1, quoted-pair escapes), else the URL's last path segment. The parser is lenient:
+ * malformed headers servers send (`filename=a b.txt` unquoted) are read, not refused.
  */
 function fileNameOf(disposition: string | undefined, u: URL): string {
   if (disposition) {
-    let parsed: string | undefined;
-    try {
-      parsed = contentDisposition.parse(disposition).parameters.filename;
-    } catch {
-      parsed = lenientFileName(disposition);
-    }
-    const name = parsed?.trim();
+    const name = parseDisposition(disposition).parameters.filename?.trim();
     if (name) return name.split(/[\\/]/).pop() ?? '';
   }
   const last = u.pathname.split('/').pop() ?? '';
   return safeDecode(last);
-}
-
-function lenientFileName(disposition: string): string | undefined {
-  const star = /filename\*\s*=\s*(?:UTF-8|utf-8)''([^;]+)/.exec(disposition);
-  const plain = /filename\s*=\s*"?([^";]+)"?/.exec(disposition);
-  const raw = star?.[1] ?? plain?.[1];
-  return raw ? safeDecode(raw.trim()) : undefined;
 }
 
 function safeDecode(s: string): string {

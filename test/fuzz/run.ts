@@ -179,7 +179,7 @@ export async function runFuzz(
       const kind = judge(request, outcome);
       if (!kind) continue;
       if (kind !== 'hang' && (!server.alive || server.crashes.length > crashesBefore)) continue;
-      let detail = '';
+      let detail: string;
       if (outcome.kind === 'response') detail = `answer: ${outcome.head.split('\r\n')[0]}`;
       else if (outcome.kind === 'timeout')
         detail = `no answer in ${opts.timeoutMs} ms (${outcome.bytes} bytes received) ${JSON.stringify(outcome.head)}`;

@@ -140,7 +140,7 @@ export class MediaService {
   async derived(file: FileRecord, variant: DerivedVariant): Promise<DerivedImage | null> {
     const kind = mediaKindOf(file.mimeType);
     if (kind !== 'image' && kind !== 'video') return null;
-    let img: RenderedImage | null = null;
+    let img: RenderedImage | null;
     let name: string;
     if (variant === 'frame') {
       if (kind !== 'video') return null;

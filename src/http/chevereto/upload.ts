@@ -140,7 +140,7 @@ async function publish(
   ip: string,
 ): Promise<{ result: PublishResult; originalFilename: string }> {
   const opts = optionsOf(params, uploader);
-  let name = src.filename;
+  let name: string;
   if (src.head) {
     const mime = await detectMediaType('source', await src.head());
     name = fileNameFor(src.filename, mime);

@@ -1,17 +1,21 @@
-import createDisposition from 'content-disposition';
+import { encodeExtended } from 'content-disposition';
 
 /**
- * RFC 6266 Content-Disposition, by the `content-disposition` library: `filename="…"` alone for a
- * name plain ASCII carries as is, else an ASCII fallback `filename` and an RFC 5987 `filename*`
- * with the exact name. Names are untrusted: quotes, backslashes, control characters and non-ASCII
- * never appear raw in the header (the fallback is ours: accents dropped, the rest `_`, where the
- * library's own would keep Latin-1 bytes raw). The library keeps only the part after the last `/`
- * or `\` of a name; stored names have neither, and any other name gets `_` for them first, so
- * nothing of it is dropped silently.
+ * RFC 6266 Content-Disposition: `filename="…"` alone for a name plain ASCII carries as is, else
+ * an ASCII fallback `filename` and an RFC 5987 `filename*` (the `content-disposition` library's
+ * encoder) with the exact name. `filename` is always a quoted string, as FileBin sends it (the
+ * library's own builder, since 2.0, leaves a token-like name unquoted). Names are untrusted:
+ * quotes, backslashes, control characters and non-ASCII never appear raw in the header (the
+ * fallback: accents dropped, the rest `_`). A `/` or `\` becomes `_`: stored names have neither,
+ * and no other name should hand a client a path. A name with what looks like percent-encoding
+ * (`%41`) gets `filename*` too: a client decoding `filename` would read another name.
  */
 export function contentDisposition(type: 'inline' | 'attachment', name: string): string {
   const whole = name.replace(/[/\\]/g, '_');
-  return createDisposition(whole, { type, fallback: asciiFallback(whole) });
+  const fallback = asciiFallback(whole);
+  const header = `${type}; filename="${fallback}"`;
+  if (fallback === whole && !/%[0-9A-Fa-f]{2}/.test(whole)) return header;
+  return `${header}; filename*=${encodeExtended(whole)}`;
 }
 
 function asciiFallback(name: string): string {

@@ -189,7 +189,7 @@ export async function sendFile(
   const reader = await opts.openReader();
   if (reader) {
     res.writeHead(status, headers);
-    let sent = 0;
+    let sent: number;
     try {
       sent = await copyWithRecycledBuffers(reader, start, length, res);
     } finally {

@@ -45,7 +45,7 @@ export async function principalOf(
 export function refuseForeignOrigin(req: FastifyRequest): void {
   const origin = req.headers.origin;
   if (!origin) return;
-  let host: string | null = null;
+  let host: string | null;
   try {
     host = new URL(origin).host;
   } catch {
