@@ -1,7 +1,6 @@
 // The directory browser (/d/{path}) in chromium: a user's own tree at /d/me — a new folder, an
 // upload into it with progress, a rename, a move by drag and drop, a public link that works
 // logged out, a delete — and the thumbnail view.
-import crypto from 'node:crypto';
 import fs from 'node:fs';
 import { createRequire } from 'node:module';
 import sharp from 'sharp';
@@ -9,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { startServer, type TestServer } from '../helpers.js';
 import { browserUnavailable, launch, newPage, screenshot } from './browser.js';
+import { registerAndLogin } from './accounts.js';
 
 const skip = browserUnavailable();
 if (skip) console.warn(`directory browser (browser) suite skipped: ${skip}`);
@@ -17,16 +17,6 @@ interface Stat {
   path: Array<{ path: string; name: string; type: string; id?: string }>;
   base_index: number;
   children: Array<{ path: string; name: string; type: string; file_size: number }>;
-}
-
-async function registerAndLogin(context: BrowserContext, server: TestServer): Promise<string> {
-  const username = `u${crypto.randomBytes(5).toString('hex')}`;
-  const form = { username, password: 'correct horse battery' };
-  const reg = await context.request.post(`${server.url}/api/user/register`, { form });
-  expect(reg.status()).toBe(201);
-  const login = await context.request.post(`${server.url}/api/user/login`, { form });
-  expect(login.status()).toBe(201);
-  return username;
 }
 
 /** The stat of `path` through the API, with the context's cookie. */
@@ -71,7 +61,7 @@ describe.skipIf(skip !== null)('the directory browser in a real browser', () => 
   it('folder, upload with progress, rename, share (works logged out), delete', async () => {
     const { context, page, problems } = await newPage(browser);
     await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: server.url });
-    await registerAndLogin(context, server);
+    await registerAndLogin(context, server.url);
 
     // The header links to the own tree.
     await page.goto(`${server.url}/`);
@@ -208,7 +198,7 @@ describe.skipIf(skip !== null)('the directory browser in a real browser', () => 
 
   it('moves by dragging onto a folder and onto a breadcrumb; thumbnails view', async () => {
     const { context, page, problems } = await newPage(browser);
-    await registerAndLogin(context, server);
+    await registerAndLogin(context, server.url);
     const png = await sharp({
       create: { width: 64, height: 48, channels: 3, background: '#2b2' },
     })
@@ -276,7 +266,7 @@ describe.skipIf(skip !== null)('the directory browser in a real browser', () => 
 
   it('has no serious accessibility findings: list, thumbnails, a dialog, a file; both themes', async () => {
     const context = await browser.newContext({ bypassCSP: true });
-    await registerAndLogin(context, server);
+    await registerAndLogin(context, server.url);
     const mk = await context.request.post(`${server.url}/api/filesystem/me/photos`, {
       form: { action: 'mkdir' },
     });

@@ -11,6 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, BrowserContext, Locator, Page, Route } from 'playwright-core';
 import { startServer, tempDir, type TestServer } from '../helpers.js';
 import { axeFindings, browserUnavailable, launch, newPage, screenshot } from './browser.js';
+import { registerAndLogin } from './accounts.js';
 
 const skip = browserUnavailable();
 if (skip) console.warn(`home/resumable upload (browser) suite skipped: ${skip}`);
@@ -120,16 +121,6 @@ async function offsetOf(url: string, headers: Record<string, string> = {}): Prom
   return Number(r.headers.get('upload-offset'));
 }
 
-async function registerAndLogin(context: BrowserContext, server: TestServer): Promise<string> {
-  const username = `u${crypto.randomBytes(5).toString('hex')}`;
-  const form = { username, password: 'correct horse battery' };
-  const reg = await context.request.post(`${server.url}/api/user/register`, { form });
-  expect(reg.status()).toBe(201);
-  const login = await context.request.post(`${server.url}/api/user/login`, { form });
-  expect(login.status()).toBe(201);
-  return username;
-}
-
 async function cookieHeader(context: BrowserContext): Promise<Record<string, string>> {
   const cookies = await context.cookies();
   return { Cookie: cookies.map((c) => `${c.name}=${c.value}`).join('; ') };
@@ -209,7 +200,7 @@ describe.skipIf(skip !== null)('home page: big files through tus in a real brows
     const server = await startServer({ ...SETTINGS, userStorageQuota: 1024 * 1024 });
     try {
       const { context, page, problems } = await newPage(browser);
-      await registerAndLogin(context, server);
+      await registerAndLogin(context, server.url);
       await page.goto(`${server.url}/`);
       await page.getByLabel(/Choose files/).setInputFiles(filePath);
       const r = await waitState(page, 'big-video.bin', 'failed');
@@ -234,7 +225,7 @@ describe.skipIf(skip !== null)('home page: big files through tus in a real brows
 
     it('a reload mid-upload: the same file picked again resumes where it stopped', async () => {
       const { context, page, problems } = await newPage(browser);
-      await registerAndLogin(context, server);
+      await registerAndLogin(context, server.url);
       // The page goes away with a PATCH in flight: leaving is confirmed.
       page.on('dialog', (d) => void d.accept());
       const gate = new PatchGate(4);

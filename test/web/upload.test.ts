@@ -4,23 +4,14 @@
 import crypto from 'node:crypto';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Browser, BrowserContext, Route } from 'playwright-core';
+import type { Browser, Route } from 'playwright-core';
 import { startServer, type TestServer } from '../helpers.js';
 import { browserUnavailable, launch, newPage, screenshot } from './browser.js';
+import { registerAndLogin } from './accounts.js';
 import { info, row, uploadedId, waitState, type FileInfo } from './upload-helpers.js';
 
 const skip = browserUnavailable();
 if (skip) console.warn(`home/upload (browser) suite skipped: ${skip}`);
-
-async function registerAndLogin(context: BrowserContext, server: TestServer): Promise<string> {
-  const username = `u${crypto.randomBytes(5).toString('hex')}`;
-  const form = { username, password: 'correct horse battery' };
-  const reg = await context.request.post(`${server.url}/api/user/register`, { form });
-  expect(reg.status()).toBe(201);
-  const login = await context.request.post(`${server.url}/api/user/login`, { form });
-  expect(login.status()).toBe(201);
-  return username;
-}
 
 describe.skipIf(skip !== null)('home page: uploads in a real browser', () => {
   let server: TestServer;
@@ -304,7 +295,7 @@ describe.skipIf(skip !== null)('home page: uploads in a real browser', () => {
 
   it('logged in: a note with My files; too-large files are refused before any upload', async () => {
     const { context, page, problems } = await newPage(browser);
-    const username = await registerAndLogin(context, closed);
+    const username = await registerAndLogin(context, closed.url);
     const puts: string[] = [];
     page.on('request', (req) => {
       if (req.method() === 'PUT') puts.push(req.url());

@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
 import { basic, startServer, type TestServer } from '../helpers.js';
 import { axeFindings, browserUnavailable, launch, newPage, screenshot } from './browser.js';
+import { putFile, registerKey } from './accounts.js';
 
 const skip = browserUnavailable();
 if (skip) console.warn(`viewer previews (browser) suite skipped: ${skip}`);
@@ -62,26 +63,14 @@ describe.skipIf(skip !== null)('viewer previews: PDF, code, swipe', () => {
 
   beforeAll(async () => {
     [server, browser] = await Promise.all([startServer(), launch()]);
-    const form = new URLSearchParams({ username: 'owner', password: 'correct horse battery' });
-    const reg = await fetch(`${server.url}/api/user/register`, { method: 'POST', body: form });
-    expect(reg.status).toBe(201);
-    const login = await fetch(`${server.url}/api/user/login`, { method: 'POST', body: form });
-    expect(login.status).toBe(201);
-    ownerKey = ((await login.json()) as { auth_key: string }).auth_key;
+    ownerKey = await registerKey(server.url);
   });
   afterAll(async () => {
     await browser?.close();
     await server?.close();
   });
 
-  async function upload(name: string, body: Buffer | string): Promise<{ id: string }> {
-    const r = await fetch(`${server.url}/api/file/${encodeURIComponent(name)}`, {
-      method: 'PUT',
-      body: typeof body === 'string' ? body : new Uint8Array(body),
-    });
-    expect(r.status).toBe(201);
-    return (await r.json()) as { id: string };
-  }
+  const upload = (name: string, body: Buffer | string) => putFile(server.url, name, body);
 
   it('a PDF is drawn by PDF.js into canvases, loaded only for PDFs, a few pages at a time', async () => {
     const photo = await upload(

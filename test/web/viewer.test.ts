@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { startServer, type TestServer } from '../helpers.js';
 import { browserUnavailable, launch, newPage, screenshot } from './browser.js';
+import { putFile, registerKey } from './accounts.js';
 
 const skip = browserUnavailable();
 if (skip) console.warn(`web viewer (browser) suite skipped: ${skip}`);
@@ -86,15 +87,8 @@ describe.skipIf(skip !== null)('viewer pages in a real browser', () => {
 
   const basic = (key: string) => `Basic ${Buffer.from(`:${key}`).toString('base64')}`;
 
-  async function upload(name: string, body: Buffer | string, key?: string): Promise<Uploaded> {
-    const r = await fetch(`${server.url}/api/file/${encodeURIComponent(name)}`, {
-      method: 'PUT',
-      body: typeof body === 'string' ? body : new Uint8Array(body),
-      headers: key ? { Authorization: basic(key) } : {},
-    });
-    expect(r.status).toBe(201);
-    return (await r.json()) as Uploaded;
-  }
+  const upload = (name: string, body: Buffer | string, key?: string) =>
+    putFile<Uploaded>(server.url, name, body, key);
 
   async function createList(title: string, ids: string[]): Promise<string> {
     const r = await fetch(`${server.url}/api/list`, {
@@ -123,12 +117,7 @@ describe.skipIf(skip !== null)('viewer pages in a real browser', () => {
   beforeAll(async () => {
     server = await startServer();
     browser = await launch();
-    const form = new URLSearchParams({ username: 'owner', password: 'correct horse battery' });
-    const reg = await fetch(`${server.url}/api/user/register`, { method: 'POST', body: form });
-    expect(reg.status).toBe(201);
-    const login = await fetch(`${server.url}/api/user/login`, { method: 'POST', body: form });
-    expect(login.status).toBe(201);
-    ownerKey = ((await login.json()) as { auth_key: string }).auth_key;
+    ownerKey = await registerKey(server.url);
   });
   afterAll(async () => {
     await browser?.close();
