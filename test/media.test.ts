@@ -12,6 +12,7 @@ import type { FileRecord } from '../src/core/records.js';
 import { loadMediaToolkit } from '../src/media/index.js';
 import { findProgram } from '../src/media/process.js';
 import { startServer, storedLocations, tempDir, type TestServer } from './helpers.js';
+import { pdfFile } from './pdf.js';
 
 // ffmpeg and pdftoppm are optional at run time: their tests are skipped, visibly, when the
 // program is missing, except under CI, which installs them and must run everything.
@@ -95,17 +96,7 @@ function minimalPdf(): Buffer {
     '<< /Type /Page /Parent 2 0 R /MediaBox [0 0 200 100] /Contents 4 0 R >>',
     `<< /Length ${content.length} >>\nstream\n${content}\nendstream`,
   ];
-  let out = '%PDF-1.4\n';
-  const offsets: number[] = [];
-  objects.forEach((o, i) => {
-    offsets.push(out.length);
-    out += `${i + 1} 0 obj\n${o}\nendobj\n`;
-  });
-  const xref = out.length;
-  out += `xref\n0 ${objects.length + 1}\n0000000000 65535 f \n`;
-  for (const off of offsets) out += `${String(off).padStart(10, '0')} 00000 n \n`;
-  out += `trailer\n<< /Size ${objects.length + 1} /Root 1 0 R >>\nstartxref\n${xref}\n%%EOF\n`;
-  return Buffer.from(out, 'latin1');
+  return pdfFile(objects);
 }
 
 function zipOf(name: string, content: string): Promise<Buffer> {

@@ -6,6 +6,7 @@ import type { Browser, Page } from 'playwright-core';
 import { basic, startServer, type TestServer } from '../helpers.js';
 import { axeFindings, browserUnavailable, launch, newPage, screenshot } from './browser.js';
 import { putFile, registerKey } from './accounts.js';
+import { pdfFile } from '../pdf.js';
 
 const skip = browserUnavailable();
 if (skip) console.warn(`viewer previews (browser) suite skipped: ${skip}`);
@@ -26,17 +27,7 @@ function pdf(pages: number, trailer = ''): Buffer {
     objects.push(`<< /Length ${content.length} >>\nstream\n${content}\nendstream`);
   }
   objects[1] = `<< /Type /Pages /Kids [${kids.join(' ')}] /Count ${pages} >>`;
-  let out = '%PDF-1.4\n';
-  const offsets: number[] = [];
-  objects.forEach((o, i) => {
-    offsets.push(out.length);
-    out += `${i + 1} 0 obj\n${o}\nendobj\n`;
-  });
-  const xref = out.length;
-  out += `xref\n0 ${objects.length + 1}\n0000000000 65535 f \n`;
-  for (const off of offsets) out += `${String(off).padStart(10, '0')} 00000 n \n`;
-  out += `trailer\n<< /Size ${objects.length + 1} /Root 1 0 R${trailer} >>\nstartxref\n${xref}\n%%EOF\n`;
-  return Buffer.from(out, 'latin1');
+  return pdfFile(objects, trailer);
 }
 
 /** Red pixels on the canvases of the drawn pages. */

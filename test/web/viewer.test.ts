@@ -7,6 +7,7 @@ import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { startServer, type TestServer } from '../helpers.js';
 import { browserUnavailable, launch, newPage, screenshot } from './browser.js';
 import { putFile, registerKey } from './accounts.js';
+import { pdfFile } from '../pdf.js';
 
 const skip = browserUnavailable();
 if (skip) console.warn(`web viewer (browser) suite skipped: ${skip}`);
@@ -65,17 +66,7 @@ function minimalPdf(): Buffer {
     '<< /Length 44 >>\nstream\nBT /F1 24 Tf 40 70 Td (Hello PDF) Tj ET\nendstream',
     '<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>',
   ];
-  let out = '%PDF-1.4\n';
-  const offsets: number[] = [];
-  objects.forEach((o, i) => {
-    offsets.push(out.length);
-    out += `${i + 1} 0 obj\n${o}\nendobj\n`;
-  });
-  const xref = out.length;
-  out += `xref\n0 ${objects.length + 1}\n0000000000 65535 f \n`;
-  for (const off of offsets) out += `${String(off).padStart(10, '0')} 00000 n \n`;
-  out += `trailer\n<< /Size ${objects.length + 1} /Root 1 0 R >>\nstartxref\n${xref}\n%%EOF\n`;
-  return Buffer.from(out, 'latin1');
+  return pdfFile(objects);
 }
 
 describe.skipIf(skip !== null)('viewer pages in a real browser', () => {

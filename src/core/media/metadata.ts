@@ -75,14 +75,8 @@ export class MetadataExtraction {
     const kind = mediaKindOf(file.mimeType);
     const rec: MediaRecord = {
       blobKey: file.blobKey,
-      kind,
+      ...emptyMetadata(kind, 'done'),
       status: 'done',
-      width: null,
-      height: null,
-      animated: false,
-      durationMs: null,
-      takenAt: null,
-      error: null,
       updatedAt: 0,
     };
     const limits = this.ctx.limits(signal);
