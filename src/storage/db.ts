@@ -26,6 +26,7 @@ import * as m0009 from './migrations/0009_moderation.js';
 import * as m0010 from './migrations/0010_filesystem.js';
 import * as m0011 from './migrations/0011_tus_uploads.js';
 import * as m0012 from './migrations/0012_user_settings.js';
+import * as m0013 from './migrations/0013_lean_indexes.js';
 import type { Database } from './schema.js';
 
 /** Migrations are compiled in (no directory scanning), so they work from src/ and dist/ alike. */
@@ -42,6 +43,7 @@ export const MIGRATIONS: Record<string, Migration> = {
   '0010_filesystem': m0010,
   '0011_tus_uploads': m0011,
   '0012_user_settings': m0012,
+  '0013_lean_indexes': m0013,
 };
 
 class StaticProvider implements MigrationProvider {
