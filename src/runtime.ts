@@ -98,11 +98,16 @@ export interface RuntimeOptions {
   scanUploads?: boolean;
   /** Replace the virus scanner (tests). */
   virusScanner?: VirusScanner;
+  /**
+   * SQLite: another process checkpoints the WAL (the `--workers` primary, SqliteCheckpointer);
+   * this one's connection checkpoints only as a backstop.
+   */
+  checkpointedElsewhere?: boolean;
 }
 
 /** Wire the core to the embedded adapters (SQLite + local disk). */
 export async function createRuntime(config: Config, opts: RuntimeOptions): Promise<Runtime> {
-  const db = openDatabase(config);
+  const db = openDatabase(config, { checkpointedElsewhere: opts.checkpointedElsewhere });
   try {
     if (opts.migrate) await migrate(db, config.databaseSchema);
     const opened = opts.blobStore ?? (await openBlobStore(config));
