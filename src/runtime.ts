@@ -98,16 +98,11 @@ export interface RuntimeOptions {
   scanUploads?: boolean;
   /** Replace the virus scanner (tests). */
   virusScanner?: VirusScanner;
-  /**
-   * SQLite: another process checkpoints the WAL (the `--workers` primary, SqliteCheckpointer);
-   * this one's connection checkpoints only as a backstop.
-   */
-  checkpointedElsewhere?: boolean;
 }
 
 /** Wire the core to the embedded adapters (SQLite + local disk). */
 export async function createRuntime(config: Config, opts: RuntimeOptions): Promise<Runtime> {
-  const db = openDatabase(config, { checkpointedElsewhere: opts.checkpointedElsewhere });
+  const db = openDatabase(config);
   try {
     if (opts.migrate) await migrate(db, config.databaseSchema);
     const opened = opts.blobStore ?? (await openBlobStore(config));

@@ -1,7 +1,7 @@
 import fs from 'node:fs';
+import path from 'node:path';
 import { CONFIG_ENV_NAMES, loadConfig, type Config, type ConfigInput } from '../config.js';
 import { findConfigFile, readConfigFile } from '../config-file.js';
-import { sqlitePath } from '../storage/sqlite-file.js';
 
 /**
  * Which Stowage instance a command works on (issue 19): the configuration from flags, the
@@ -69,7 +69,7 @@ export function instanceNote(i: Pick<Instance, 'label' | 'file'>): string {
 }
 
 /** The SQLite database of a data dir. */
-export const sqliteFile = (config: Config) => sqlitePath(config.dataDir);
+export const sqliteFile = (config: Config) => path.join(config.dataDir, 'stowage.db');
 
 /**
  * Whether the instance exists: for SQLite, its database file; for PostgreSQL, the migrations

@@ -131,9 +131,6 @@ export async function serve(config: Config, file: string | null = null): Promise
         console.error(`stowage: ${why}`);
       }
     });
-    // SQLite: the primary checkpoints the WAL, so no worker's event loop stalls on it (the
-    // workers' own checkpoints are a backstop far out: SqliteCheckpointer).
-    const checkpointer = config.databaseUrl ? null : await startCheckpointer(config);
     for (let i = 0; i < config.workers; i++) fork();
     cluster.on('exit', (w, code, signal) => {
       if (stopping) return;
@@ -141,7 +138,6 @@ export async function serve(config: Config, file: string | null = null): Promise
         // The worker said why; forking another would fail the same way, forever.
         stopping = true;
         void stopMetrics?.();
-        checkpointer?.stop();
         for (const other of Object.values(cluster.workers ?? {})) other?.kill('SIGTERM');
         process.exitCode = 1;
         return;
@@ -154,7 +150,6 @@ export async function serve(config: Config, file: string | null = null): Promise
     const stop = () => {
       stopping = true;
       void stopMetrics?.();
-      checkpointer?.stop();
       for (const w of Object.values(cluster.workers ?? {})) w?.kill('SIGTERM');
     };
     process.once('SIGTERM', stop);
@@ -172,7 +167,6 @@ export async function serve(config: Config, file: string | null = null): Promise
     migrate: !worker,
     sweepDerived: !worker,
     clusterWorker: worker,
-    checkpointedElsewhere: worker && !config.databaseUrl,
   });
   let url: string;
   try {
@@ -213,29 +207,4 @@ export async function serve(config: Config, file: string | null = null): Promise
   };
   process.once('SIGTERM', () => void stop());
   process.once('SIGINT', () => void stop());
-}
-
-/**
- * The `--workers` primary's WAL checkpointer (SQLite). A database it cannot open is said once and
- * left to the workers' backstop checkpoints: serving goes on.
- */
-async function startCheckpointer(config: Config): Promise<{ stop(): void } | null> {
-  const [{ SqliteCheckpointer }, { sqlitePath }] = await Promise.all([
-    import('../storage/sqlite-checkpointer.js'),
-    import('../storage/sqlite-file.js'),
-  ]);
-  let reported = false;
-  const onError = (err: Error) => {
-    if (reported) return;
-    reported = true;
-    console.error(
-      `stowage: WAL checkpoint failed (${err.message}); the workers checkpoint instead`,
-    );
-  };
-  try {
-    return new SqliteCheckpointer(sqlitePath(config.dataDir), { onError }).start();
-  } catch (err) {
-    onError(err as Error);
-    return null;
-  }
 }

@@ -1,6 +1,7 @@
 import Sqlite from 'better-sqlite3';
 import fs from 'node:fs';
 import { createRequire } from 'node:module';
+import path from 'node:path';
 import {
   Kysely,
   Migrator,
@@ -27,8 +28,6 @@ import * as m0011 from './migrations/0011_tus_uploads.js';
 import * as m0012 from './migrations/0012_user_settings.js';
 import * as m0013 from './migrations/0013_lean_indexes.js';
 import type { Database } from './schema.js';
-import { WORKER_AUTOCHECKPOINT_PAGES } from './sqlite-checkpointer.js';
-import { sqlitePath } from './sqlite-file.js';
 
 /** Migrations are compiled in (no directory scanning), so they work from src/ and dist/ alike. */
 export const MIGRATIONS: Record<string, Migration> = {
@@ -58,29 +57,17 @@ export type Db = Kysely<Database>;
 /** SQLite's busy timeout (ms) for every statement but the write batcher's first attempts. */
 const BUSY_TIMEOUT = 10_000;
 
-export type SqliteOptions = {
-  /**
-   * Another process checkpoints the WAL (SqliteCheckpointer, in the `--workers` primary): this
-   * connection's own automatic checkpoint, which would run on this process's event loop, is kept
-   * only as a backstop far out.
-   */
-  checkpointedElsewhere?: boolean | undefined;
-};
-
 /**
  * The embedded default: SQLite in the data dir, WAL mode so the CLI can work on a live instance,
  * a busy timeout so concurrent writers wait instead of failing.
  */
-export function openSqlite(dataDir: string, opts: SqliteOptions = {}): Db {
+export function openSqlite(dataDir: string): Db {
   fs.mkdirSync(dataDir, { recursive: true });
-  const database = new Sqlite(sqlitePath(dataDir));
+  const database = new Sqlite(path.join(dataDir, 'stowage.db'));
   database.pragma('journal_mode = WAL');
   database.pragma('synchronous = FULL');
   database.pragma(`busy_timeout = ${BUSY_TIMEOUT}`);
   database.pragma('foreign_keys = ON');
-  if (opts.checkpointedElsewhere) {
-    database.pragma(`wal_autocheckpoint = ${WORKER_AUTOCHECKPOINT_PAGES}`);
-  }
   cachePreparedStatements(database);
   const handle = new SqliteHandle(database);
   // Kysely's destroy() closes the database: the handle's WAL descriptor goes with it.
@@ -238,10 +225,10 @@ export function openPostgres(url: string, poolSize: number, schema: string | nul
 }
 
 /** The metadata store the configuration asks for. */
-export function openDatabase(config: Config, sqliteOpts: SqliteOptions = {}): Db {
+export function openDatabase(config: Config): Db {
   return config.databaseUrl
     ? openPostgres(config.databaseUrl, config.databasePoolSize, config.databaseSchema)
-    : openSqlite(config.dataDir, sqliteOpts);
+    : openSqlite(config.dataDir);
 }
 
 export function isPostgres(db: Db): boolean {
