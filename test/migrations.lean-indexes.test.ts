@@ -2,24 +2,11 @@
 // serves owner lookups), `files_expires_at` becomes partial (only rows that expire); the queries
 // still use the indexes left, the expiry sweep still finds expiring files, and down restores both
 // indexes exactly as they were.
-import { randomBytes } from 'node:crypto';
-import fs from 'node:fs/promises';
-import { Migrator, sql } from 'kysely';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { isPostgres, MIGRATIONS, openPostgres, openSqlite, type Db } from '../src/storage/db.js';
+import { sql } from 'kysely';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { isPostgres, type Db } from '../src/storage/db.js';
 import { KyselyFileRepository } from '../src/storage/file-repository.js';
-import { tempDir } from './helpers.js';
-import { PG_URL, scaleOutUnavailable } from './scaleout.js';
-
-const unavailable = await scaleOutUnavailable();
-
-function migrator(db: Db, schema: string | null): Migrator {
-  return new Migrator({
-    db,
-    provider: { getMigrations: async () => MIGRATIONS },
-    ...(schema ? { migrationTableSchema: schema } : {}),
-  });
-}
+import { migrator, onBothStacks, type OpenedStack } from './migrations.js';
 
 /** The indexes of `files` by name, each with its definition (SQLite's sql, PostgreSQL's indexdef). */
 async function indexesOfFiles(db: Db, schema: string | null): Promise<Map<string, string>> {
@@ -61,7 +48,7 @@ async function insertFile(db: Db, id: string, ownerId: string | null, expiresAt:
     .execute();
 }
 
-function suite(open: () => Promise<{ db: Db; schema: string | null; close(): Promise<void> }>) {
+function suite(open: () => Promise<OpenedStack>) {
   let db: Db;
   let schema: string | null;
   let close: () => Promise<void>;
@@ -167,34 +154,4 @@ function suite(open: () => Promise<{ db: Db; schema: string | null; close(): Pro
   });
 }
 
-describe('migration 0013_lean_indexes on SQLite', () => {
-  suite(async () => {
-    const dir = await tempDir('stowage-m0013-');
-    const db = openSqlite(dir);
-    return {
-      db,
-      schema: null,
-      close: async () => {
-        await db.destroy();
-        await fs.rm(dir, { recursive: true, force: true });
-      },
-    };
-  });
-});
-
-describe.skipIf(unavailable !== null)('migration 0013_lean_indexes on PostgreSQL', () => {
-  suite(async () => {
-    const schema = `t_${randomBytes(6).toString('hex')}`;
-    const db = openPostgres(PG_URL, 2, schema);
-    expect(isPostgres(db)).toBe(true);
-    await sql`create schema ${sql.id(schema)}`.execute(db);
-    return {
-      db,
-      schema,
-      close: async () => {
-        await sql`drop schema if exists ${sql.id(schema)} cascade`.execute(db);
-        await db.destroy();
-      },
-    };
-  });
-});
+onBothStacks('0013_lean_indexes', suite);

@@ -1,23 +1,9 @@
 // Migration 0012 (users' sharing settings) on both stacks: an account made before it gets the
 // defaults, the repository reads and writes the new columns, and down removes them again.
-import { randomBytes } from 'node:crypto';
-import fs from 'node:fs/promises';
-import { Migrator, sql } from 'kysely';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { isPostgres, MIGRATIONS, openPostgres, openSqlite, type Db } from '../src/storage/db.js';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import type { Db } from '../src/storage/db.js';
 import { KyselyUserRepository } from '../src/storage/user-repository.js';
-import { tempDir } from './helpers.js';
-import { PG_URL, scaleOutUnavailable } from './scaleout.js';
-
-const unavailable = await scaleOutUnavailable();
-
-function migrator(db: Db, schema: string | null): Migrator {
-  return new Migrator({
-    db,
-    provider: { getMigrations: async () => MIGRATIONS },
-    ...(schema ? { migrationTableSchema: schema } : {}),
-  });
-}
+import { migrator, onBothStacks, type OpenedStack } from './migrations.js';
 
 async function columnsOfUsers(db: Db): Promise<string[]> {
   const row = (await db
@@ -28,7 +14,7 @@ async function columnsOfUsers(db: Db): Promise<string[]> {
   return Object.keys(row);
 }
 
-function suite(open: () => Promise<{ db: Db; schema: string | null; close(): Promise<void> }>) {
+function suite(open: () => Promise<OpenedStack>) {
   let db: Db;
   let schema: string | null;
   let close: () => Promise<void>;
@@ -112,34 +98,4 @@ function suite(open: () => Promise<{ db: Db; schema: string | null; close(): Pro
   });
 }
 
-describe('migration 0012_user_settings on SQLite', () => {
-  suite(async () => {
-    const dir = await tempDir('stowage-m0012-');
-    const db = openSqlite(dir);
-    return {
-      db,
-      schema: null,
-      close: async () => {
-        await db.destroy();
-        await fs.rm(dir, { recursive: true, force: true });
-      },
-    };
-  });
-});
-
-describe.skipIf(unavailable !== null)('migration 0012_user_settings on PostgreSQL', () => {
-  suite(async () => {
-    const schema = `t_${randomBytes(6).toString('hex')}`;
-    const db = openPostgres(PG_URL, 2, schema);
-    expect(isPostgres(db)).toBe(true);
-    await sql`create schema ${sql.id(schema)}`.execute(db);
-    return {
-      db,
-      schema,
-      close: async () => {
-        await sql`drop schema if exists ${sql.id(schema)} cascade`.execute(db);
-        await db.destroy();
-      },
-    };
-  });
-});
+onBothStacks('0012_user_settings', suite);
