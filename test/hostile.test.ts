@@ -611,7 +611,16 @@ describe.skipIf(ON_SCALE_OUT)('a server process survives hostile uploads', () =>
         timeoutMs: 10_000,
       }),
     ]);
-    for (const r of results) expect(statusOf(r.response)).toBe(413);
+    const [declared, ...streamed] = results;
+    expect(statusOf(declared!.response)).toBe(413);
+    for (const r of streamed) {
+      // The server answers 413 and closes while the client is still sending: the RST that the
+      // unread bytes cause can reach the client before it has read the answer (seen once on a
+      // loaded machine, on Node 24). A connection cut short, never a timeout, is a refusal too.
+      if (statusOf(r.response) === null) expect(r.ended).not.toBe('timeout');
+      else expect(statusOf(r.response)).toBe(413);
+    }
+    expect(results[1]!.written).toBeLessThan(GiB);
     // Abandoned mid-body.
     const sock = net.connect({ host: '127.0.0.1', port });
     sock.on('error', () => {});
