@@ -3,7 +3,7 @@
 // still use the indexes left, the expiry sweep still finds expiring files, and down restores both
 // indexes exactly as they were.
 import { sql } from 'kysely';
-import { afterAll, beforeAll, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import { isPostgres, type Db } from '../src/storage/db.js';
 import { KyselyFileRepository } from '../src/storage/file-repository.js';
 import { migrator, onBothStacks, type OpenedStack } from './migrations.js';
@@ -48,19 +48,9 @@ async function insertFile(db: Db, id: string, ownerId: string | null, expiresAt:
     .execute();
 }
 
-function suite(open: () => Promise<OpenedStack>) {
-  let db: Db;
-  let schema: string | null;
-  let close: () => Promise<void>;
-
-  beforeAll(async () => {
-    ({ db, schema, close } = await open());
-  });
-  afterAll(async () => {
-    await close?.();
-  });
-
+function suite(stack: () => OpenedStack) {
   it('drops files_owner, makes files_expires_at partial; queries and the sweep still work; down restores both', async () => {
+    const { db, schema } = stack();
     const pg = isPostgres(db);
     const m = migrator(db, schema);
     const to12 = await m.migrateTo('0012_user_settings');

@@ -4,7 +4,7 @@
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs/promises';
 import { Migrator, sql } from 'kysely';
-import { describe, expect } from 'vitest';
+import { afterAll, beforeAll, describe, expect } from 'vitest';
 import { isPostgres, MIGRATIONS, openPostgres, openSqlite, type Db } from '../src/storage/db.js';
 import { tempDir } from './helpers.js';
 import { PG_URL, scaleOutUnavailable } from './scaleout.js';
@@ -21,10 +21,24 @@ export type OpenedStack = { db: Db; schema: string | null; close(): Promise<void
 
 const unavailable = await scaleOutUnavailable();
 
-/** `migration <name> on SQLite` and `… on PostgreSQL`, each calling `suite` with its opener. */
-export function onBothStacks(name: string, suite: (open: () => Promise<OpenedStack>) => void) {
+/**
+ * `migration <name> on SQLite` and `… on PostgreSQL`: each opens its database before `suite`'s
+ * tests (which read it through `stack()`) and closes it after them.
+ */
+export function onBothStacks(name: string, suite: (stack: () => OpenedStack) => void) {
+  const withStack = (open: () => Promise<OpenedStack>) => {
+    let opened: OpenedStack | undefined;
+    beforeAll(async () => {
+      opened = await open();
+    });
+    afterAll(async () => {
+      await opened?.close();
+    });
+    suite(() => opened!);
+  };
+
   describe(`migration ${name} on SQLite`, () => {
-    suite(async () => {
+    withStack(async () => {
       const dir = await tempDir('stowage-migration-');
       const db = openSqlite(dir);
       return {
@@ -39,7 +53,7 @@ export function onBothStacks(name: string, suite: (open: () => Promise<OpenedSta
   });
 
   describe.skipIf(unavailable !== null)(`migration ${name} on PostgreSQL`, () => {
-    suite(async () => {
+    withStack(async () => {
       const schema = `t_${randomBytes(6).toString('hex')}`;
       const db = openPostgres(PG_URL, 2, schema);
       expect(isPostgres(db)).toBe(true);

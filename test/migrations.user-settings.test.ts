@@ -1,6 +1,6 @@
 // Migration 0012 (users' sharing settings) on both stacks: an account made before it gets the
 // defaults, the repository reads and writes the new columns, and down removes them again.
-import { afterAll, beforeAll, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import type { Db } from '../src/storage/db.js';
 import { KyselyUserRepository } from '../src/storage/user-repository.js';
 import { migrator, onBothStacks, type OpenedStack } from './migrations.js';
@@ -14,19 +14,9 @@ async function columnsOfUsers(db: Db): Promise<string[]> {
   return Object.keys(row);
 }
 
-function suite(open: () => Promise<OpenedStack>) {
-  let db: Db;
-  let schema: string | null;
-  let close: () => Promise<void>;
-
-  beforeAll(async () => {
-    ({ db, schema, close } = await open());
-  });
-  afterAll(async () => {
-    await close?.();
-  });
-
+function suite(stack: () => OpenedStack) {
   it('an account made before 0012 gets the defaults; the settings are stored; down drops them', async () => {
+    const { db, schema } = stack();
     const m = migrator(db, schema);
     const to11 = await m.migrateTo('0011_tus_uploads');
     expect(to11.error).toBeUndefined();
