@@ -613,13 +613,8 @@ describe.skipIf(ON_SCALE_OUT)('a server process survives hostile uploads', () =>
     ]);
     const [declared, ...streamed] = results;
     expect(statusOf(declared!.response)).toBe(413);
-    for (const r of streamed) {
-      // The server answers 413 and closes while the client is still sending: the RST that the
-      // unread bytes cause can reach the client before it has read the answer (seen once on a
-      // loaded machine, on Node 24). A connection cut short, never a timeout, is a refusal too.
-      if (statusOf(r.response) === null) expect(r.ended).not.toBe('timeout');
-      else expect(statusOf(r.response)).toBe(413);
-    }
+    // The close lingers (test/lingering-close.test.ts): the answer is read before any reset.
+    for (const r of streamed) expect(statusOf(r.response)).toBe(413);
     expect(results[1]!.written).toBeLessThan(GiB);
     // Abandoned mid-body.
     const sock = net.connect({ host: '127.0.0.1', port });

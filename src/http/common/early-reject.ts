@@ -1,4 +1,5 @@
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import type { Socket } from 'node:net';
 
 const CONTINUE_PENDING = Symbol('stowage.continuePending');
 
@@ -26,16 +27,46 @@ export function acceptBody(req: IncomingMessage, res: ServerResponse): void {
 }
 
 /**
+ * How long a refused upload's connection stays half-closed before it is closed for good (Go's
+ * net/http waits the same: its `rstAvoidanceDelay`).
+ */
+const LINGER_MS = 500;
+
+type LingeringSocket = Socket & { [LINGERING]?: true };
+const LINGERING = Symbol('stowage.lingering');
+
+/**
  * After refusing an upload whose body has not been (fully) read: close the connection once the
  * response is out instead of letting Node drain a body of any size.
+ *
+ * The close lingers. Closing a socket with unread bytes in its receive queue makes the kernel
+ * answer with a reset at once, and a reset that reaches the client before it has read the answer
+ * throws the answer away: the client, still sending, sees "connection reset" instead of 413. So
+ * the write side is shut first (the client reads the answer, then our FIN), the unread body is left
+ * to TCP's flow control, and the socket is destroyed LINGER_MS later, or as soon as the client
+ * closes its side.
  */
 export function closeAfterResponse(req: IncomingMessage, res: ServerResponse): void {
   if (req.complete) return;
   // Leaving a `for await` over the body early (e.g. past the size limit) destroys the request with
   // `req.socket` set to null (Node detaches it so the response can still go out): use the response's.
-  const socket = req.socket ?? res.socket;
+  const socket = (req.socket ?? res.socket) as LingeringSocket | null;
+  if (!socket) return;
   if (!res.headersSent) res.setHeader('Connection', 'close');
-  const kill = () => socket?.destroy();
-  if (res.writableFinished) kill();
-  else res.once('finish', kill).once('close', kill);
+  // Node's server ends a `Connection: close` response with `socket.destroySoon()`, which closes at
+  // once once the response is written: replace it, on this socket only, with the lingering close.
+  socket.destroySoon = () => linger(socket);
+  if (res.writableFinished) linger(socket);
+  else res.once('finish', () => linger(socket)).once('close', () => linger(socket));
+}
+
+function linger(socket: LingeringSocket): void {
+  if (socket[LINGERING] || socket.destroyed) return;
+  socket[LINGERING] = true;
+  socket.end();
+  const timer = setTimeout(() => socket.destroy(), LINGER_MS);
+  timer.unref();
+  socket.once('close', () => clearTimeout(timer));
+  // The client has read the answer and closed its side: nothing is left to protect.
+  socket.once('end', () => socket.destroy());
 }
