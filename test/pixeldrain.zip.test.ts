@@ -1,7 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import fs from 'node:fs/promises';
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import path from 'node:path';
 import { Readable, Writable } from 'node:stream';
 import zlib from 'node:zlib';
@@ -369,6 +369,55 @@ describe('sendZip', () => {
       expect(execFileSync('unzip', ['-p', file, 'A (2).bin']).toString()).toBe('abc');
     } finally {
       await fs.rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('a client that leaves mid-archive: the entry being read is destroyed (its file closed)', async () => {
+    // An entry that never ends on its own, as a large blob on disk would not before the client
+    // leaves; destroying it is what closes the blob's file descriptor.
+    const size = 1024 ** 3;
+    const opened: Readable[] = [];
+    let served!: Promise<void>;
+    const server = http.createServer((req, res) => {
+      served = sendZip(req, res, 'x.zip', [
+        {
+          name: 'endless.bin',
+          size,
+          mtime: new Date(),
+          open: async () => {
+            const entry = new Readable({
+              read() {
+                this.push(Buffer.alloc(64 * 1024));
+              },
+            });
+            opened.push(entry);
+            return entry;
+          },
+        },
+      ]);
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    try {
+      const { port } = server.address() as { port: number };
+      await new Promise<void>((resolve, reject) => {
+        const req = http.get({ host: '127.0.0.1', port, path: '/' }, (res) => {
+          let got = 0;
+          res.on('data', (c: Buffer) => {
+            got += c.length;
+            if (got > 1024 * 1024) req.destroy();
+          });
+          res.on('error', () => {});
+          res.on('close', resolve);
+        });
+        req.on('error', () => {});
+        setTimeout(() => reject(new Error('no close')), 10_000).unref();
+      });
+      await served;
+      expect(opened).toHaveLength(1);
+      await expect.poll(() => opened[0]!.destroyed, { timeout: 2000 }).toBe(true);
+    } finally {
+      server.closeAllConnections();
+      await new Promise((r) => server.close(r));
     }
   });
 });

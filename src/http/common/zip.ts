@@ -27,18 +27,36 @@ export async function sendZip(
 ): Promise<void> {
   const zip = new yazl.ZipFile();
   const names = new UniqueNames();
+  // The entry being read (yazl opens one at a time). An archive abandoned midway must destroy it:
+  // yazl only stops reading it, and its file would stay open until a garbage collection.
+  let reading: Readable | null = null;
+  let abandoned = false;
   for (const e of entries) {
     zip.addReadStreamLazy(
       names.take(e.name),
       { size: e.size, mtime: e.mtime, compress: false },
       (cb) => {
         e.open().then(
-          (s) => cb(null, s),
+          (s) => {
+            if (abandoned) {
+              s.destroy();
+              return;
+            }
+            reading = s;
+            s.once('close', () => {
+              if (reading === s) reading = null;
+            });
+            cb(null, s);
+          },
           (err: unknown) => cb(err, undefined as unknown as Readable),
         );
       },
     );
   }
+  const abandon = () => {
+    abandoned = true;
+    reading?.destroy();
+  };
   const size = await new Promise<number>((resolve) => {
     zip.end(undefined, ((n: number) => resolve(n)) as () => void);
   });
@@ -58,6 +76,7 @@ export async function sendZip(
     const fail = () => {
       // Headers are out: the only honest signal left is a cut connection.
       out.unpipe(res);
+      abandon();
       res.destroy();
       resolve();
     };
@@ -67,6 +86,7 @@ export async function sendZip(
       if (!res.writableFinished) {
         out.unpipe(res);
         (out as Readable).destroy?.();
+        abandon();
       }
       resolve();
     });
