@@ -3,6 +3,7 @@ import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { afterAll, beforeAll } from 'vitest';
 import { buildApp, type App, type RuntimeOptions } from '../src/app.js';
 import { loadConfig, type ConfigInput } from '../src/config.js';
 import { ON_SCALE_OUT, scaleOutStack, type ScaleOutStack } from './scaleout.js';
@@ -191,6 +192,31 @@ export async function spawnServer(
       child.kill('SIGTERM');
       await exited;
     },
+  };
+}
+
+export type SpawnedServer = Awaited<ReturnType<typeof spawnServer>>;
+
+/**
+ * For a describe block: a `stowage serve` child process on a data dir of its own, started before
+ * the block's tests and stopped after them, its data dir removed. Read it through the function.
+ */
+export function spawnedServerForSuite(
+  env: NodeJS.ProcessEnv = {},
+): () => { srv: SpawnedServer; dataDir: string } {
+  let dataDir: string | undefined;
+  let srv: SpawnedServer | undefined;
+  beforeAll(async () => {
+    dataDir = await tempDir();
+    srv = await spawnServer(dataDir, env);
+  });
+  afterAll(async () => {
+    await srv?.stop();
+    if (dataDir) await fs.rm(dataDir, { recursive: true, force: true });
+  });
+  return () => {
+    if (!srv || !dataDir) throw new Error("the suite's server did not start");
+    return { srv, dataDir };
   };
 }
 

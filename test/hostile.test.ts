@@ -10,6 +10,7 @@ import {
   blobFiles,
   pendingUploads,
   spawnServer,
+  spawnedServerForSuite,
   stagingFiles,
   startServer,
   storedLocations,
@@ -578,20 +579,11 @@ describe.skipIf(ON_SCALE_OUT)('server process killed (SIGKILL) mid-upload, then 
 // A `stowage serve` child process: spawnServer always runs the embedded stack (local disk, SQLite),
 // so the scale-out run would only repeat the embedded one; its staging check is on the local disk.
 describe.skipIf(ON_SCALE_OUT)('a server process survives hostile uploads', () => {
-  let dataDir: string;
-  let srv: Awaited<ReturnType<typeof spawnServer>> | undefined;
-
-  beforeAll(async () => {
-    dataDir = await tempDir();
-    srv = await spawnServer(dataDir, { STOWAGE_MAX_FILE_SIZE: '1MiB' });
-  });
-  afterAll(async () => {
-    await srv?.stop();
-    if (dataDir) await fsp.rm(dataDir, { recursive: true, force: true });
-  });
+  const spawned = spawnedServerForSuite({ STOWAGE_MAX_FILE_SIZE: '1MiB' });
 
   it('over-limit (declared and streamed) and abandoned uploads do not take it down', async () => {
-    const port = portOf(srv!.url);
+    const { srv, dataDir } = spawned();
+    const port = portOf(srv.url);
     const results = await Promise.all([
       rawUpload(port, {
         head: `PUT /api/file/a HTTP/1.1\r\nHost: x\r\nContent-Length: ${GiB}\r\nExpect: 100-continue`,
@@ -626,10 +618,10 @@ describe.skipIf(ON_SCALE_OUT)('a server process survives hostile uploads', () =>
     sock.destroy();
     await sleep(200);
 
-    expect(srv!.child.exitCode).toBeNull();
-    expect(srv!.child.signalCode).toBeNull();
-    expect((await fetch(`${srv!.url}/api/health`)).status).toBe(200);
-    const ok = await fetch(`${srv!.url}/api/file/fine.txt`, { method: 'PUT', body: 'still here' });
+    expect(srv.child.exitCode).toBeNull();
+    expect(srv.child.signalCode).toBeNull();
+    expect((await fetch(`${srv.url}/api/health`)).status).toBe(200);
+    const ok = await fetch(`${srv.url}/api/file/fine.txt`, { method: 'PUT', body: 'still here' });
     expect(ok.status).toBe(201);
     await waitFor(
       async () => (await stagingFiles(dataDir)).length === 0,

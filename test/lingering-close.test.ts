@@ -1,8 +1,7 @@
 import { randomBytes } from 'node:crypto';
-import fsp from 'node:fs/promises';
 import net from 'node:net';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { spawnServer, tempDir } from './helpers.js';
+import { describe, expect, it } from 'vitest';
+import { spawnedServerForSuite } from './helpers.js';
 
 const MiB = 1024 * 1024;
 
@@ -58,19 +57,10 @@ function stubbornUpload(port: number, head: string, chunked: boolean): Promise<S
 // A spawned server: the client and the server must not share an event loop, or the client always
 // reads before the server's close is processed and the race below never shows.
 describe('a refused upload whose client keeps sending', () => {
-  let dataDir: string;
-  let srv: Awaited<ReturnType<typeof spawnServer>> | undefined;
-  beforeAll(async () => {
-    dataDir = await tempDir();
-    srv = await spawnServer(dataDir, { STOWAGE_MAX_FILE_SIZE: '1MiB' });
-  });
-  afterAll(async () => {
-    await srv?.stop();
-    if (dataDir) await fsp.rm(dataDir, { recursive: true, force: true });
-  });
+  const spawned = spawnedServerForSuite({ STOWAGE_MAX_FILE_SIZE: '1MiB' });
 
   it('always reads its 413 before the connection is closed (declared and streamed bodies)', async () => {
-    const port = Number(new URL(srv!.url).port);
+    const port = Number(new URL(spawned().srv.url).port);
     const lost: Stubborn[] = [];
     let answered = 0;
     for (let round = 0; round < 6; round++) {
