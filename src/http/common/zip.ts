@@ -39,6 +39,8 @@ export async function sendZip(
         e.open().then(
           (s) => {
             if (abandoned) {
+              // Handed to no one: its 'error' (a failed close) must still be heard.
+              s.on('error', () => {});
               s.destroy();
               return;
             }
