@@ -11,7 +11,8 @@
 // (only that one), BENCH_WEB_UPLOAD_GIB (default 2, 0 skips the browser upload; needs chromium),
 // BENCH_ONLY=getSmall,getSmallMulti (only those rows; no thumbnails or web UI scenario),
 // BENCH_CONCURRENT_MIB (size of each of the 8 concurrent transfers, default 256, 64 with quick),
-// BENCH_IDLE_CONNECTIONS (default 1000).
+// BENCH_IDLE_CONNECTIONS (default 1000), BENCH_STOWAGE_ENV="NAME=VALUE ..." (extra environment of
+// the Stowage servers only, e.g. LD_PRELOAD of another malloc).
 //
 // This file holds the settings and the rounds; the parts live in bench/lib/: servers.mjs
 // (starting and stopping nginx and Stowage), clients.mjs (big PUT/GET clients, wrk),
@@ -657,6 +658,7 @@ async function main() {
     rssIntervalMs: RSS_INTERVAL_MS,
     stowageCli: path.relative(ROOT, STOWAGE_CLI),
     stack: STACK,
+    stowageEnv: process.env.BENCH_STOWAGE_ENV ?? '',
   };
   log(
     `${environment.nproc} CPUs, node ${environment.node}, ${environment.nginx}, ` +
@@ -711,7 +713,8 @@ async function main() {
   const machine =
     `machine: ${environment.nproc} CPUs (${environment.cpu}), ${environment.memGiB} GiB RAM, ` +
     `${environment.kernel}; node ${environment.node}; ${environment.nginx}; ` +
-    `${environment.wrk}; stowage workers ${WORKERS}; stack ${stackLabel(STACK)}`;
+    `${environment.wrk}; stowage workers ${WORKERS}; stack ${stackLabel(STACK)}` +
+    (environment.stowageEnv ? `; stowage environment ${environment.stowageEnv}` : '');
   const setup =
     `run: ${ROUNDS} round(s) interleaved (order reversed every round), ${BIG_LABEL} transfers, ` +
     `wrk -t${WRK_THREADS} -c${CONNECTIONS} -d${WRK_SECONDS}s; ratio = median of per-round ` +

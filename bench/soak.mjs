@@ -34,6 +34,9 @@ function parseArgs(argv) {
     // The live files' bytes are kept under this (deletes win over uploads above it).
     poolBytes: 2048 * MiB,
     nodeOptions: '',
+    // --env NAME=VALUE (repeatable): the server's environment only, not the clients' (e.g.
+    // LD_PRELOAD of another malloc, MALLOC_* settings).
+    env: {},
   };
   for (let i = 0; i < argv.length; i++) {
     // `--flag=value`: the value is everything after the first '=' (it may hold '=' itself).
@@ -52,7 +55,12 @@ function parseArgs(argv) {
     else if (flag === '--idle-seconds') opts.idleSeconds = int(flag);
     else if (flag === '--max-size') opts.maxSize = parseSize(value());
     else if (flag === '--node-options') opts.nodeOptions = value();
-    else if (flag === '--stack') {
+    else if (flag === '--env') {
+      const v = value() ?? '';
+      const at = v.indexOf('=');
+      if (at < 1) throw new Error(`--env: expected NAME=VALUE, got ${v}`);
+      opts.env[v.slice(0, at)] = v.slice(at + 1);
+    } else if (flag === '--stack') {
       const v = value();
       if (v === 'embedded') opts.stack = 'embedded';
       else if (v === 'scaleout' || v === 'scale-out' || v === 'pg-s3') opts.stack = 'scaleout';
@@ -300,6 +308,7 @@ async function main() {
   try {
     const env = { ...(stack ? await stack.envForNewServer() : {}) };
     if (opts.nodeOptions) env.NODE_OPTIONS = opts.nodeOptions;
+    Object.assign(env, opts.env);
     server = await Stowage.start(path.join(runDir, 'stowage'), { cli, workers: opts.workers, env });
     const port = server.port;
     const auth = await register(port);

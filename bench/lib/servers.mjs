@@ -175,6 +175,21 @@ export class Nginx extends Server {
   }
 }
 
+/**
+ * BENCH_STOWAGE_ENV="NAME=VALUE NAME=VALUE": extra environment of every Stowage server the bench
+ * starts, and of nothing else (nginx, wrk and the bench's own clients keep theirs), e.g.
+ * BENCH_STOWAGE_ENV=LD_PRELOAD=/usr/lib/x86_64-linux-gnu/libjemalloc.so.2 to compare allocators.
+ */
+function stowageEnvFromBench() {
+  const env = {};
+  for (const pair of (process.env.BENCH_STOWAGE_ENV ?? '').split(/\s+/).filter(Boolean)) {
+    const at = pair.indexOf('=');
+    if (at < 1) throw new Error(`BENCH_STOWAGE_ENV: expected NAME=VALUE, got ${pair}`);
+    env[pair.slice(0, at)] = pair.slice(at + 1);
+  }
+  return env;
+}
+
 export class Stowage extends Server {
   /** cli: the built entry point (dist/src/main/cli.js); workers: STOWAGE_WORKERS. */
   static async start(dir, { cli, workers, env: extraEnv = {} }) {
@@ -203,6 +218,7 @@ export class Stowage extends Server {
           STOWAGE_USER_STORAGE_QUOTA: '1000000GB',
           STOWAGE_USER_DAILY_UPLOAD: '1000000GB',
           STOWAGE_USER_MAX_FILES: '1000000000',
+          ...stowageEnvFromBench(),
           ...extraEnv,
         },
       },
