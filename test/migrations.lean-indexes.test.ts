@@ -144,4 +144,4 @@ function suite(stack: () => OpenedStack) {
   });
 }
 
-onBothStacks('0013_lean_indexes', suite);
+onBothStacks('migration 0013_lean_indexes', suite);

@@ -22,8 +22,8 @@ export type OpenedStack = { db: Db; schema: string | null; close(): Promise<void
 const unavailable = await scaleOutUnavailable();
 
 /**
- * `migration <name> on SQLite` and `… on PostgreSQL`: each opens its database before `suite`'s
- * tests (which read it through `stack()`) and closes it after them.
+ * `<name> on SQLite` and `… on PostgreSQL`: each opens its database (not migrated) before
+ * `suite`'s tests (which read it through `stack()`) and closes it after them.
  */
 export function onBothStacks(name: string, suite: (stack: () => OpenedStack) => void) {
   const withStack = (open: () => Promise<OpenedStack>) => {
@@ -37,7 +37,7 @@ export function onBothStacks(name: string, suite: (stack: () => OpenedStack) => 
     suite(() => opened!);
   };
 
-  describe(`migration ${name} on SQLite`, () => {
+  describe(`${name} on SQLite`, () => {
     withStack(async () => {
       const dir = await tempDir('stowage-migration-');
       const db = openSqlite(dir);
@@ -52,7 +52,7 @@ export function onBothStacks(name: string, suite: (stack: () => OpenedStack) => 
     });
   });
 
-  describe.skipIf(unavailable !== null)(`migration ${name} on PostgreSQL`, () => {
+  describe.skipIf(unavailable !== null)(`${name} on PostgreSQL`, () => {
     withStack(async () => {
       const schema = `t_${randomBytes(6).toString('hex')}`;
       const db = openPostgres(PG_URL, 2, schema);

@@ -88,4 +88,4 @@ function suite(stack: () => OpenedStack) {
   });
 }
 
-onBothStacks('0012_user_settings', suite);
+onBothStacks('migration 0012_user_settings', suite);

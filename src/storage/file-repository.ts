@@ -1,6 +1,7 @@
 import { sql, type Kysely } from 'kysely';
 import { DuplicateIdError, type FileRecord, type FileRepository } from '../core/records.js';
 import type { Db } from './db.js';
+import { QueryTemplate } from './query-template.js';
 import { num, type Database } from './schema.js';
 import { JobRefused, WriteBatcher } from './write-batcher.js';
 
@@ -58,6 +59,70 @@ export function fileRecordOf(r: FileRow & { location: string }): FileRecord {
   };
 }
 
+function selectFiles(db: Kysely<Database>) {
+  return db
+    .selectFrom('files')
+    .innerJoin('blobs', 'blobs.key', 'files.blob_key')
+    .selectAll('files')
+    .select(['blobs.location', 'blobs.scan_status', 'blobs.scan_signature']);
+}
+
+// The statements of every upload and download, compiled once (QueryTemplate).
+const fileById = new QueryTemplate(1, (db, id: string) =>
+  selectFiles(db).where('files.id', '=', id),
+);
+const blobExists = new QueryTemplate(1, (db, key: string) =>
+  db.selectFrom('blobs').select('key').where('key', '=', key),
+);
+const inlineBlob = new QueryTemplate(1, (db, key: string) =>
+  db.selectFrom('blobs').select('data').where('key', '=', key),
+);
+const fileIdTaken = new QueryTemplate(1, (db, id: string) =>
+  db.selectFrom('files').select('id').where('id', '=', id),
+);
+// Upsert: a new row takes our location, an existing one keeps its own (and gains a reference).
+const insertOrReferenceBlob = new QueryTemplate(
+  5,
+  (db, key: string, location: string, size: number, data: Buffer | null, createdAt: number) =>
+    db
+      .insertInto('blobs')
+      .values({ key, location, size, refcount: 1, data, created_at: createdAt })
+      .onConflict((oc) => oc.column('key').doUpdateSet({ refcount: sql`blobs.refcount + 1` }))
+      .returning('location'),
+);
+const insertFile = new QueryTemplate(
+  12,
+  (
+    db,
+    id: string,
+    name: string,
+    size: number,
+    mimeType: string,
+    blobKey: string,
+    ownerId: string | null,
+    deleteKeyHash: string | null,
+    createdAt: number,
+    lastViewAt: number,
+    expiresAt: number | null,
+    uploaderIp: string | null,
+    lastDownloadAt: number,
+  ) =>
+    db.insertInto('files').values({
+      id,
+      name,
+      size,
+      mime_type: mimeType,
+      blob_key: blobKey,
+      owner_id: ownerId,
+      delete_key_hash: deleteKeyHash,
+      created_at: createdAt,
+      last_view_at: lastViewAt,
+      expires_at: expiresAt,
+      uploader_ip: uploaderIp,
+      last_download_at: lastDownloadAt,
+    }),
+);
+
 export class KyselyFileRepository implements FileRepository {
   private readonly writes: WriteBatcher;
 
@@ -67,11 +132,7 @@ export class KyselyFileRepository implements FileRepository {
 
   async insertIfBlobExists(f: FileRecord): Promise<{ location: string } | null> {
     // A plain read first: new content (the common case) costs no write transaction here.
-    const known = await this.db
-      .selectFrom('blobs')
-      .select('key')
-      .where('key', '=', f.blobKey)
-      .executeTakeFirst();
+    const known = await blobExists.first(this.db, f.blobKey);
     if (!known) return null;
     return this.writes.run(async (trx) => {
       await this.refuseTakenId(trx, f.id);
@@ -90,20 +151,15 @@ export class KyselyFileRepository implements FileRepository {
   async insertWithBlobRef(f: FileRecord, inlineData?: Buffer): Promise<{ location: string }> {
     return this.writes.run(async (trx) => {
       await this.refuseTakenId(trx, f.id);
-      // Upsert: a new row takes our location, an existing one keeps its own (and gains a reference).
-      const blob = await trx
-        .insertInto('blobs')
-        .values({
-          key: f.blobKey,
-          location: f.blobLocation,
-          size: f.size,
-          refcount: 1,
-          data: inlineData ?? null,
-          created_at: f.createdAt,
-        })
-        .onConflict((oc) => oc.column('key').doUpdateSet({ refcount: sql`blobs.refcount + 1` }))
-        .returning('location')
-        .executeTakeFirstOrThrow();
+      const blob = await insertOrReferenceBlob.first(
+        trx,
+        f.blobKey,
+        f.blobLocation,
+        f.size,
+        inlineData ?? null,
+        f.createdAt,
+      );
+      if (!blob) throw new Error(`blob ${f.blobKey}: the upsert returned no row`);
       await this.insertFileRow(trx, f);
       return { location: blob.location };
     });
@@ -111,53 +167,39 @@ export class KyselyFileRepository implements FileRepository {
 
   /** An id clash is found before anything is written, so only that upload retries (with a new id). */
   private async refuseTakenId(trx: Kysely<Database>, id: string): Promise<void> {
-    const clash = await trx
-      .selectFrom('files')
-      .select('id')
-      .where('id', '=', id)
-      .executeTakeFirst();
+    const clash = await fileIdTaken.first(trx, id);
     if (clash) throw new JobRefused(new DuplicateIdError());
   }
 
   private async insertFileRow(trx: Kysely<Database>, f: FileRecord): Promise<void> {
-    await trx
-      .insertInto('files')
-      .values({
-        id: f.id,
-        name: f.name,
-        size: f.size,
-        mime_type: f.mimeType,
-        blob_key: f.blobKey,
-        owner_id: f.ownerId,
-        delete_key_hash: f.deleteKeyHash,
-        created_at: f.createdAt,
-        last_view_at: f.lastViewAt,
-        expires_at: f.expiresAt ?? null,
-        uploader_ip: f.uploaderIp ?? null,
-        last_download_at: f.lastDownloadAt ?? f.createdAt,
-      })
-      .execute();
+    await insertFile.run(
+      trx,
+      f.id,
+      f.name,
+      f.size,
+      f.mimeType,
+      f.blobKey,
+      f.ownerId,
+      f.deleteKeyHash,
+      f.createdAt,
+      f.lastViewAt,
+      f.expiresAt ?? null,
+      f.uploaderIp ?? null,
+      f.lastDownloadAt ?? f.createdAt,
+    );
   }
 
   async readInlineBlob(key: string): Promise<Buffer | null> {
-    const row = await this.db
-      .selectFrom('blobs')
-      .select('data')
-      .where('key', '=', key)
-      .executeTakeFirst();
+    const row = await inlineBlob.first(this.db, key);
     return row?.data ? Buffer.from(row.data) : null;
   }
 
   private selectFiles() {
-    return this.db
-      .selectFrom('files')
-      .innerJoin('blobs', 'blobs.key', 'files.blob_key')
-      .selectAll('files')
-      .select(['blobs.location', 'blobs.scan_status', 'blobs.scan_signature']);
+    return selectFiles(this.db);
   }
 
   async get(id: string): Promise<FileRecord | null> {
-    const row = await this.selectFiles().where('files.id', '=', id).executeTakeFirst();
+    const row = await fileById.first(this.db, id);
     return row ? fileRecordOf(row) : null;
   }
 
