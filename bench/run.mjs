@@ -714,7 +714,7 @@ async function main() {
     `machine: ${environment.nproc} CPUs (${environment.cpu}), ${environment.memGiB} GiB RAM, ` +
     `${environment.kernel}; node ${environment.node}; ${environment.nginx}; ` +
     `${environment.wrk}; stowage workers ${WORKERS}; stack ${stackLabel(STACK)}` +
-    (environment.stowageEnv ? `; stowage environment ${environment.stowageEnv}` : '');
+    (config.stowageEnv ? `; stowage environment ${config.stowageEnv}` : '');
   const setup =
     `run: ${ROUNDS} round(s) interleaved (order reversed every round), ${BIG_LABEL} transfers, ` +
     `wrk -t${WRK_THREADS} -c${CONNECTIONS} -d${WRK_SECONDS}s; ratio = median of per-round ` +

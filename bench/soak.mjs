@@ -18,7 +18,7 @@ import { descendants, RssSampler, treeRss } from './lib/memory.mjs';
 import { call, Checker, contentChunks, contentSha256, HttpError } from './lib/soak-client.mjs';
 import { Stowage } from './lib/servers.mjs';
 import { startPgS3 } from './lib/stack.mjs';
-import { cleanupSync, createRunDir, log, MiB, ROOT, sleep, TMP } from './lib/util.mjs';
+import { cleanupSync, createRunDir, envPair, log, MiB, ROOT, sleep, TMP } from './lib/util.mjs';
 
 // ---------------------------------------------------------------------------------------------
 // arguments
@@ -56,10 +56,8 @@ function parseArgs(argv) {
     else if (flag === '--max-size') opts.maxSize = parseSize(value());
     else if (flag === '--node-options') opts.nodeOptions = value();
     else if (flag === '--env') {
-      const v = value() ?? '';
-      const at = v.indexOf('=');
-      if (at < 1) throw new Error(`--env: expected NAME=VALUE, got ${v}`);
-      opts.env[v.slice(0, at)] = v.slice(at + 1);
+      const [name, v] = envPair(value() ?? '', '--env');
+      opts.env[name] = v;
     } else if (flag === '--stack') {
       const v = value();
       if (v === 'embedded') opts.stack = 'embedded';

@@ -15,6 +15,7 @@ import { descendants } from './memory.mjs';
 import {
   BENCH_DIR,
   HOST,
+  envPair,
   ROOT,
   killGroup,
   log,
@@ -181,13 +182,8 @@ export class Nginx extends Server {
  * BENCH_STOWAGE_ENV=LD_PRELOAD=/usr/lib/x86_64-linux-gnu/libjemalloc.so.2 to compare allocators.
  */
 function stowageEnvFromBench() {
-  const env = {};
-  for (const pair of (process.env.BENCH_STOWAGE_ENV ?? '').split(/\s+/).filter(Boolean)) {
-    const at = pair.indexOf('=');
-    if (at < 1) throw new Error(`BENCH_STOWAGE_ENV: expected NAME=VALUE, got ${pair}`);
-    env[pair.slice(0, at)] = pair.slice(at + 1);
-  }
-  return env;
+  const pairs = (process.env.BENCH_STOWAGE_ENV ?? '').split(/\s+/).filter(Boolean);
+  return Object.fromEntries(pairs.map((pair) => envPair(pair, 'BENCH_STOWAGE_ENV')));
 }
 
 export class Stowage extends Server {

@@ -20,6 +20,13 @@ export function log(msg) {
   process.stderr.write(`[bench ${t}] ${msg}\n`);
 }
 
+/** `NAME=VALUE` as [name, value] (the value may hold '='); `what` names the source in errors. */
+export function envPair(text, what) {
+  const at = text.indexOf('=');
+  if (at < 1) throw new Error(`${what}: expected NAME=VALUE, got ${text}`);
+  return [text.slice(0, at), text.slice(at + 1)];
+}
+
 export const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
 export function median(xs) {

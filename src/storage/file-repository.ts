@@ -71,10 +71,11 @@ function selectFiles(db: Kysely<Database>) {
 const fileById = new QueryTemplate(1, (db, id: string) =>
   selectFiles(db).where('files.id', '=', id),
 );
-const blobExists = new QueryTemplate(1, (db, key: string) =>
+/** Whether a blob row exists (its key, or undefined). */
+export const blobExists = new QueryTemplate(1, (db, key: string) =>
   db.selectFrom('blobs').select('key').where('key', '=', key),
 );
-const inlineBlob = new QueryTemplate(1, (db, key: string) =>
+const inlineDataByKey = new QueryTemplate(1, (db, key: string) =>
   db.selectFrom('blobs').select('data').where('key', '=', key),
 );
 const fileIdTaken = new QueryTemplate(1, (db, id: string) =>
@@ -190,12 +191,8 @@ export class KyselyFileRepository implements FileRepository {
   }
 
   async readInlineBlob(key: string): Promise<Buffer | null> {
-    const row = await inlineBlob.first(this.db, key);
+    const row = await inlineDataByKey.first(this.db, key);
     return row?.data ? Buffer.from(row.data) : null;
-  }
-
-  private selectFiles() {
-    return selectFiles(this.db);
   }
 
   async get(id: string): Promise<FileRecord | null> {
@@ -205,7 +202,7 @@ export class KyselyFileRepository implements FileRepository {
 
   async getMany(ids: readonly string[]): Promise<FileRecord[]> {
     if (ids.length === 0) return [];
-    const rows = await this.selectFiles().where('files.id', 'in', ids).execute();
+    const rows = await selectFiles(this.db).where('files.id', 'in', ids).execute();
     return rows.map(fileRecordOf);
   }
 
@@ -241,7 +238,7 @@ export class KyselyFileRepository implements FileRepository {
   }
 
   async listByOwner(ownerId: string, limit: number): Promise<FileRecord[]> {
-    const rows = await this.selectFiles()
+    const rows = await selectFiles(this.db)
       .where('files.owner_id', '=', ownerId)
       .orderBy('files.created_at', 'desc')
       .orderBy('files.id')
@@ -292,7 +289,7 @@ export class KyselyFileRepository implements FileRepository {
   }
 
   async listExpired(now: number, limit: number): Promise<FileRecord[]> {
-    const rows = await this.selectFiles()
+    const rows = await selectFiles(this.db)
       .where('files.expires_at', 'is not', null)
       .where('files.expires_at', '<=', now)
       .orderBy('files.expires_at')

@@ -1,4 +1,3 @@
-import type { Kysely } from 'kysely';
 import type {
   DerivedRecord,
   MediaKind,
@@ -7,7 +6,8 @@ import type {
   MediaStatus,
 } from '../core/media-ports.js';
 import type { Db } from './db.js';
-import { num, type Database } from './schema.js';
+import { blobExists } from './file-repository.js';
+import { num } from './schema.js';
 import { WriteBatcher } from './write-batcher.js';
 
 type MediaRow = {
@@ -75,15 +75,6 @@ export class KyselyMediaRepository implements MediaRepository {
     this.writes = new WriteBatcher(db);
   }
 
-  private async blobExists(trx: Kysely<Database>, key: string): Promise<boolean> {
-    const row = await trx
-      .selectFrom('blobs')
-      .select('key')
-      .where('key', '=', key)
-      .executeTakeFirst();
-    return row !== undefined;
-  }
-
   async getMedia(blobKey: string): Promise<MediaRecord | null> {
     const row = await this.db
       .selectFrom('media')
@@ -106,7 +97,7 @@ export class KyselyMediaRepository implements MediaRepository {
       updated_at: rec.updatedAt,
     };
     return this.writes.run(async (trx) => {
-      if (!(await this.blobExists(trx, rec.blobKey))) return false;
+      if (!(await blobExists.first(trx, rec.blobKey))) return false;
       await trx
         .insertInto('media')
         .values({ blob_key: rec.blobKey, ...values })
@@ -128,7 +119,7 @@ export class KyselyMediaRepository implements MediaRepository {
 
   async insertDerived(rec: DerivedRecord): Promise<DerivedRecord | null> {
     return this.writes.run(async (trx) => {
-      if (!(await this.blobExists(trx, rec.blobKey))) return null;
+      if (!(await blobExists.first(trx, rec.blobKey))) return null;
       await trx
         .insertInto('derived_images')
         .values({
