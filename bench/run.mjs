@@ -11,7 +11,8 @@
 // (only that one), BENCH_WEB_UPLOAD_GIB (default 2, 0 skips the browser upload; needs chromium),
 // BENCH_ONLY=getSmall,getSmallMulti (only those rows; no thumbnails or web UI scenario),
 // BENCH_CONCURRENT_MIB (size of each of the 8 concurrent transfers, default 256, 64 with quick),
-// BENCH_IDLE_CONNECTIONS (default 1000), BENCH_STOWAGE_ENV="NAME=VALUE ..." (extra environment of
+// BENCH_IDLE_CONNECTIONS (default 1000), BENCH_FLOOR=0 (no node:http floors),
+// BENCH_FLOOR_BIG_MODES (default "durable"; see bench/lib/durable-floor.mjs), BENCH_STOWAGE_ENV="NAME=VALUE ..." (extra environment of
 // the Stowage servers only, e.g. LD_PRELOAD of another malloc).
 //
 // This file holds the settings and the rounds; the parts live in bench/lib/: servers.mjs
@@ -38,15 +39,18 @@ import { getConcurrent, putConcurrent } from './lib/concurrent.mjs';
 import { getWithIdleConnections } from './lib/idle.mjs';
 import { ceilingRound } from './lib/ceiling.mjs';
 import { measureFloor } from './lib/floor.mjs';
+import { FLOOR_BIG_MODES, startDurableFloor } from './lib/durable-floor.mjs';
 import { RSS_INTERVAL_MS, RssSampler, combinedPeaks, descendants, treeRss } from './lib/memory.mjs';
 import {
   collectEnvironment,
   failedMeasurements,
   renderCeiling,
+  renderDurableFloor,
   renderNotes,
   renderTable,
   summarize,
   summarizeCeiling,
+  summarizeDurableFloor,
   writeResults,
 } from './lib/report.mjs';
 import { Nginx, Stowage } from './lib/servers.mjs';
@@ -91,8 +95,21 @@ const FS_DELETE_ROUNDS = intEnv('BENCH_FS_DELETE_ROUNDS', 3, 1);
 const CONC_N = 8;
 const CONC_BYTES = intEnv('BENCH_CONCURRENT_MIB', QUICK ? 64 : 256, 1) * MiB;
 const CONC_LABEL = `${CONC_N} x ${CONC_BYTES / MiB} MiB`;
-/** BENCH_FLOOR=0 skips the node:http floor (run after the rounds when both 4 KiB rows ran). */
+/**
+ * BENCH_FLOOR=0 skips the node:http floors: the 4 KiB one (after the rounds, when both 4 KiB rows
+ * ran) and the durable 1 GiB PUT (in every round with the PUT row, after both servers').
+ */
 const FLOOR = env.BENCH_FLOOR !== '0';
+/** The durable floor's modes, run in this order (reversed every other round); see its file. */
+const FLOOR_BIG = (env.BENCH_FLOOR_BIG_MODES || 'durable')
+  .split(',')
+  .map((s) => s.trim())
+  .filter(Boolean);
+for (const mode of FLOOR_BIG) {
+  if (!FLOOR_BIG_MODES.includes(mode)) {
+    throw new Error(`BENCH_FLOOR_BIG_MODES: unknown mode ${mode} (${FLOOR_BIG_MODES.join(', ')})`);
+  }
+}
 /** Idle keep-alive connections held open during the getSmallIdle row. */
 const IDLE_CONNECTIONS = intEnv('BENCH_IDLE_CONNECTIONS', 1000, 1);
 /** Connections per source address (Stowage caps them at 128 per address by default). */
@@ -324,6 +341,12 @@ async function runRound(r, ctx) {
       }
     }
 
+    // 1b. the durable floor (bench/lib/durable-floor.mjs): the same PUT to a bare node:http
+    // process that hashes, writes and syncs as Stowage must, and does nothing else.
+    if (FLOOR && runs('putBig') && SERVERS.includes('nginx')) {
+      rec.floorBig = await durableFloorRound(ctx, r);
+    }
+
     // 2. big GET: upload, flush, measure, delete
     for (const name of runs('getBig') ? order : []) {
       const s = servers[name];
@@ -487,6 +510,40 @@ async function runRound(r, ctx) {
     }
   }
   return rec;
+}
+
+/** One round of the durable floor: each mode's PUT, input re-read and disks synced before it. */
+async function durableFloorRound(ctx, r) {
+  const out = {};
+  let floor = null;
+  try {
+    floor = await startDurableFloor(path.join(ctx.runDir, `floor-r${r + 1}`));
+    for (const mode of r % 2 === 0 ? FLOOR_BIG : [...FLOOR_BIG].reverse()) {
+      try {
+        reread(ctx.input);
+        syncDisks();
+        const res = await floor.put(mode, ctx.input, BIG);
+        out[mode] = {
+          mbps: res.mbps,
+          seconds: round2(res.seconds),
+          cpuSeconds: round2(res.cpuSeconds),
+        };
+        log(
+          `durable floor PUT ${BIG_LABEL} (${mode}): ${res.mbps} MB/s (${res.seconds.toFixed(2)} s, ` +
+            `${res.cpuSeconds.toFixed(2)} s of CPU)`,
+        );
+      } catch (err) {
+        out[mode] = { error: err.message };
+        log(`durable floor ${mode}: ERROR ${err.message}`);
+      }
+    }
+  } catch (err) {
+    log(`durable floor: ERROR ${err.message}`);
+    return { error: err.message };
+  } finally {
+    floor?.stop();
+  }
+  return out;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -692,6 +749,7 @@ async function main() {
   const web = WEB && !ONLY.length && SERVERS.includes('stowage') ? await runWeb(runDir, wrk) : null;
   const summary = summarize(rounds, VIEW);
   if (CEILING) summary.ceiling = summarizeCeiling(rounds, CEILING_TARGET);
+  if (rounds.some((r) => r.floorBig)) summary.floorBig = summarizeDurableFloor(rounds, FLOOR_BIG);
   // The node:http floor (bench/lib/floor.mjs): once, after the rounds, next to nginx's medians.
   if (FLOOR && summary.getSmall?.nginx && summary.putSmall?.nginx) {
     const floor = await measureFloor({
@@ -731,6 +789,7 @@ async function main() {
         `${Math.round(f.putRps)} req/s = ${f.putRatio.toFixed(2)}x nginx`,
     );
   }
+  if (summary.floorBig) console.log(`\n${renderDurableFloor(summary.floorBig, BIG_LABEL)}`);
   if (filesystem) console.log(`\n${renderFilesystem(filesystem)}`);
   if (thumbnails) console.log(`\n${renderThumbnails(thumbnails)}`);
   if (web) console.log(`\n${renderWeb(web)}`);
@@ -752,6 +811,12 @@ async function main() {
 
   const errors = failedMeasurements(rounds);
   for (const r of rounds) if (r.ceiling?.error) errors.push(`ceiling (round ${r.round})`);
+  for (const r of rounds) {
+    if (r.floorBig?.error) errors.push(`durable floor (round ${r.round})`);
+    for (const [mode, x] of Object.entries(r.floorBig ?? {})) {
+      if (x?.error) errors.push(`durable floor ${mode} (round ${r.round})`);
+    }
+  }
   if (filesystem?.error) errors.push('stowage filesystem');
   if (thumbnails?.error) errors.push('stowage thumbnails');
   if (web?.error || web?.upload?.error) errors.push('stowage web UI');

@@ -357,3 +357,61 @@ export function renderCeiling(c, bigLabel) {
       `(p50 ${fmtNum(p.concurrentP50Ms, 2)} ms), errors ${p.errors}`,
   ].join('\n');
 }
+
+// ---------------------------------------------------------------------------------------------
+// the durable 1 GiB PUT floor (bench/lib/durable-floor.mjs)
+
+/**
+ * Per mode: the floor's MB/s and CPU seconds (medians over rounds) and its ratio to nginx's PUT
+ * of the same round; for `durable`, also Stowage's PUT as a ratio to the floor of its round.
+ */
+export function summarizeDurableFloor(rounds, modes) {
+  const spread = (per) => {
+    const valid = per.filter((x) => x !== null);
+    const m = median(valid);
+    return {
+      ratios: per.map((x) => (x === null ? null : round2(x))),
+      ratio: m === null ? null : round2(m),
+      ratioMin: valid.length ? round2(Math.min(...valid)) : null,
+      ratioMax: valid.length ? round2(Math.max(...valid)) : null,
+    };
+  };
+  const over = (a, b) => (typeof a === 'number' && typeof b === 'number' && b > 0 ? a / b : null);
+  const out = { rounds: rounds.filter((r) => r.floorBig && !r.floorBig.error).length, modes: {} };
+  for (const mode of modes) {
+    const mbps = (r) => r.floorBig?.[mode]?.mbps;
+    out.modes[mode] = {
+      mbps: median(rounds.map(mbps)),
+      cpuSeconds: median(rounds.map((r) => r.floorBig?.[mode]?.cpuSeconds)),
+      toNginx: spread(rounds.map((r) => over(mbps(r), r.servers.nginx?.putBig?.mbps))),
+    };
+  }
+  if (out.modes.durable) {
+    out.stowageToDurable = spread(
+      rounds.map((r) => over(r.servers.stowage?.putBig?.mbps, r.floorBig?.durable?.mbps)),
+    );
+  }
+  return out;
+}
+
+export function renderDurableFloor(f, bigLabel) {
+  const range = (x) =>
+    x.ratio === null
+      ? '–'
+      : `${x.ratio.toFixed(2)}` +
+        (x.ratios.length > 1 ? ` [${x.ratioMin.toFixed(2)}–${x.ratioMax.toFixed(2)}]` : '');
+  const lines = [
+    `durable floor (one bare node:http process, PUT ${bigLabel}; durable = SHA-256 on the event ` +
+      `loop, 1 MiB writes, fdatasync, rename, directory fsync; medians of ${f.rounds} round(s)):`,
+  ];
+  for (const [mode, m] of Object.entries(f.modes)) {
+    lines.push(
+      `- ${mode}: ${fmtNum(m.mbps)} MB/s = ${range(m.toNginx)}x nginx's PUT, ` +
+        `${fmtNum(m.cpuSeconds, 2)} s of the process's CPU`,
+    );
+  }
+  if (f.stowageToDurable) {
+    lines.push(`- Stowage's PUT ${bigLabel} = ${range(f.stowageToDurable)}x the durable floor`);
+  }
+  return lines.join('\n');
+}
