@@ -38,7 +38,7 @@ import { runMultiClient } from './lib/multi-client.mjs';
 import { getConcurrent, putConcurrent } from './lib/concurrent.mjs';
 import { getWithIdleConnections } from './lib/idle.mjs';
 import { ceilingRound } from './lib/ceiling.mjs';
-import { measureFloor } from './lib/floor.mjs';
+import { measureDurablePut, measureFloor } from './lib/floor.mjs';
 import { FLOOR_BIG_MODES, startDurableFloor } from './lib/durable-floor.mjs';
 import { RSS_INTERVAL_MS, RssSampler, combinedPeaks, descendants, treeRss } from './lib/memory.mjs';
 import {
@@ -46,11 +46,13 @@ import {
   failedMeasurements,
   renderCeiling,
   renderDurableFloor,
+  renderDurableSmallFloor,
   renderNotes,
   renderTable,
   summarize,
   summarizeCeiling,
   summarizeDurableFloor,
+  summarizeDurableSmallFloor,
   writeResults,
 } from './lib/report.mjs';
 import { Nginx, Stowage } from './lib/servers.mjs';
@@ -496,6 +498,27 @@ async function runRound(r, ctx) {
         }
       });
     }
+
+    // 4b. the durable PUT floor (bench/lib/floor.mjs): node:http workers storing each 4 KiB body
+    // in SQLite as Stowage must, and doing nothing else.
+    if (FLOOR && runs('putSmall') && SERVERS.includes('nginx')) {
+      try {
+        syncDisks();
+        const w = await measureDurablePut({
+          runWrk,
+          wrk: ctx.wrk,
+          workers: WORKERS,
+          seconds: WRK_SECONDS,
+          warmupSeconds: WRK_WARMUP_SECONDS,
+          args: ['fixed', '/durable/small.bin', String(SMALL)],
+          dir: path.join(ctx.runDir, `floor-small-r${r + 1}`),
+        });
+        rec.floorSmall = w;
+      } catch (err) {
+        rec.floorSmall = { error: err.message };
+        log(`durable PUT floor 4 KiB: ERROR ${err.message}`);
+      }
+    }
   } finally {
     for (const name of order) {
       const s = servers[name];
@@ -750,6 +773,7 @@ async function main() {
   const summary = summarize(rounds, VIEW);
   if (CEILING) summary.ceiling = summarizeCeiling(rounds, CEILING_TARGET);
   if (rounds.some((r) => r.floorBig)) summary.floorBig = summarizeDurableFloor(rounds, FLOOR_BIG);
+  if (rounds.some((r) => r.floorSmall)) summary.floorSmall = summarizeDurableSmallFloor(rounds);
   // The node:http floor (bench/lib/floor.mjs): once, after the rounds, next to nginx's medians.
   if (FLOOR && summary.getSmall?.nginx && summary.putSmall?.nginx) {
     const floor = await measureFloor({
@@ -759,6 +783,7 @@ async function main() {
       seconds: WRK_SECONDS,
       warmupSeconds: WRK_WARMUP_SECONDS,
       putArgs: ['fixed', '/api/file/small.bin', String(SMALL)],
+      dir: path.join(runDir, 'floor-small'),
     });
     summary.floor = {
       ...floor,
@@ -790,6 +815,7 @@ async function main() {
     );
   }
   if (summary.floorBig) console.log(`\n${renderDurableFloor(summary.floorBig, BIG_LABEL)}`);
+  if (summary.floorSmall) console.log(`\n${renderDurableSmallFloor(summary.floorSmall, WORKERS)}`);
   if (filesystem) console.log(`\n${renderFilesystem(filesystem)}`);
   if (thumbnails) console.log(`\n${renderThumbnails(thumbnails)}`);
   if (web) console.log(`\n${renderWeb(web)}`);
@@ -813,6 +839,7 @@ async function main() {
   for (const r of rounds) if (r.ceiling?.error) errors.push(`ceiling (round ${r.round})`);
   for (const r of rounds) {
     if (r.floorBig?.error) errors.push(`durable floor (round ${r.round})`);
+    if (r.floorSmall?.error) errors.push(`durable PUT floor 4 KiB (round ${r.round})`);
     for (const [mode, x] of Object.entries(r.floorBig ?? {})) {
       if (x?.error) errors.push(`durable floor ${mode} (round ${r.round})`);
     }

@@ -365,18 +365,30 @@ export function renderCeiling(c, bigLabel) {
  * Per mode: the floor's MB/s and CPU seconds (medians over rounds) and its ratio to nginx's PUT
  * of the same round; for `durable`, also Stowage's PUT as a ratio to the floor of its round.
  */
-export function summarizeDurableFloor(rounds, modes) {
-  const spread = (per) => {
-    const valid = per.filter((x) => x !== null);
-    const m = median(valid);
-    return {
-      ratios: per.map((x) => (x === null ? null : round2(x))),
-      ratio: m === null ? null : round2(m),
-      ratioMin: valid.length ? round2(Math.min(...valid)) : null,
-      ratioMax: valid.length ? round2(Math.max(...valid)) : null,
-    };
+/** Per-round ratios (null where a side is missing) with their median and range. */
+function spread(per) {
+  const valid = per.filter((x) => x !== null);
+  const m = median(valid);
+  return {
+    ratios: per.map((x) => (x === null ? null : round2(x))),
+    ratio: m === null ? null : round2(m),
+    ratioMin: valid.length ? round2(Math.min(...valid)) : null,
+    ratioMax: valid.length ? round2(Math.max(...valid)) : null,
   };
-  const over = (a, b) => (typeof a === 'number' && typeof b === 'number' && b > 0 ? a / b : null);
+}
+
+const over = (a, b) => (typeof a === 'number' && typeof b === 'number' && b > 0 ? a / b : null);
+
+/** "0.91 [0.58–1.03]" (the range only with more than one round). */
+function fmtSpread(x) {
+  if (x.ratio === null) return '–';
+  return (
+    x.ratio.toFixed(2) +
+    (x.ratios.length > 1 ? ` [${x.ratioMin.toFixed(2)}–${x.ratioMax.toFixed(2)}]` : '')
+  );
+}
+
+export function summarizeDurableFloor(rounds, modes) {
   const out = { rounds: rounds.filter((r) => r.floorBig && !r.floorBig.error).length, modes: {} };
   for (const mode of modes) {
     const mbps = (r) => r.floorBig?.[mode]?.mbps;
@@ -395,11 +407,7 @@ export function summarizeDurableFloor(rounds, modes) {
 }
 
 export function renderDurableFloor(f, bigLabel) {
-  const range = (x) =>
-    x.ratio === null
-      ? '–'
-      : `${x.ratio.toFixed(2)}` +
-        (x.ratios.length > 1 ? ` [${x.ratioMin.toFixed(2)}–${x.ratioMax.toFixed(2)}]` : '');
+  const range = fmtSpread;
   const lines = [
     `durable floor (one bare node:http process, PUT ${bigLabel}; durable = SHA-256 on the event ` +
       `loop, 1 MiB writes, fdatasync, rename, directory fsync; medians of ${f.rounds} round(s)):`,
@@ -414,4 +422,32 @@ export function renderDurableFloor(f, bigLabel) {
     lines.push(`- Stowage's PUT ${bigLabel} = ${range(f.stowageToDurable)}x the durable floor`);
   }
   return lines.join('\n');
+}
+
+/**
+ * The durable 4 KiB PUT floor (bench/lib/floor.mjs): req/s and p99 (medians over rounds), its
+ * ratio to nginx's 4 KiB PUT of the same round, and Stowage's as a ratio to it.
+ */
+export function summarizeDurableSmallFloor(rounds) {
+  const ok = (r) => (r.floorSmall && !r.floorSmall.error ? r.floorSmall : null);
+  return {
+    rounds: rounds.filter(ok).length,
+    okRps: median(rounds.map((r) => ok(r)?.okRps)),
+    p99Ms: median(rounds.map((r) => ok(r)?.latencyMs?.p99)),
+    non2xx: rounds.reduce((a, r) => a + (ok(r)?.non2xx ?? 0), 0),
+    toNginx: spread(rounds.map((r) => over(ok(r)?.okRps, r.servers.nginx?.putSmall?.okRps))),
+    stowageToFloor: spread(
+      rounds.map((r) => over(r.servers.stowage?.putSmall?.okRps, ok(r)?.okRps)),
+    ),
+  };
+}
+
+export function renderDurableSmallFloor(f, workers) {
+  return (
+    `durable PUT floor (${workers} bare node:http workers storing each 4 KiB body in SQLite: ` +
+    `SHA-256, one transaction per event-loop turn, the WAL fdatasync'd before the 201s; medians ` +
+    `of ${f.rounds} round(s)): ${fmtNum(f.okRps)} req/s = ${fmtSpread(f.toNginx)}x nginx's PUT, ` +
+    `p99 ${fmtNum(f.p99Ms, 1)} ms, non-2xx ${f.non2xx}; Stowage's PUT 4 KiB = ` +
+    `${fmtSpread(f.stowageToFloor)}x the floor`
+  );
 }
