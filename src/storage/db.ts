@@ -143,6 +143,32 @@ export class SqliteHandle {
     }
   }
 
+  /**
+   * Resolves once an fdatasync of the WAL begun after this call has completed, so every commit
+   * made before the call is durable. One sync is in flight at a time: callers that come while
+   * it runs share the next one, which starts when it ends (group commit: the batches committed
+   * during one sync pay for one more, not one each).
+   */
+  syncCommitted(): Promise<void> {
+    if (!this.syncing) return this.startSync();
+    this.nextSync ??= this.syncing.then(noop, noop).then(() => {
+      this.nextSync = null;
+      return this.startSync();
+    });
+    return this.nextSync;
+  }
+
+  private syncing: Promise<void> | null = null;
+  private nextSync: Promise<void> | null = null;
+
+  private startSync(): Promise<void> {
+    const sync: Promise<void> = this.syncWal().finally(() => {
+      if (this.syncing === sync) this.syncing = null;
+    });
+    this.syncing = sync;
+    return sync;
+  }
+
   private wal: Promise<fs.promises.FileHandle> | null = null;
 
   private walHandle(): Promise<fs.promises.FileHandle> {
@@ -251,3 +277,5 @@ export async function migrate(db: Db, schema: string | null = null): Promise<str
   if (error) throw error instanceof Error ? error : new Error(String(error));
   return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);
 }
+
+const noop = (): void => {};

@@ -69,6 +69,53 @@ describe('WriteBatcher on SQLite', () => {
     );
   });
 
+  it('commits the next batches while a sync runs, and answers them after a sync of their own', async () => {
+    const gates: Array<{ release: () => void; fail: (e: Error) => void }> = [];
+    const sync = vi.spyOn(SqliteHandle.prototype, 'syncWal').mockImplementation(
+      () =>
+        new Promise<void>((release, fail) => {
+          gates.push({ release, fail });
+        }),
+    );
+    const count = async () =>
+      (await sql<{ n: number }>`select count(*) as n from t`.execute(db)).rows[0]!.n;
+    const batcher = new WriteBatcher(db);
+    const answered: string[] = [];
+    const insert = (x: number) =>
+      batcher
+        .run((trx) => sql`insert into t values (${x})`.execute(trx))
+        .then(
+          () => answered.push(`ok ${x}`),
+          (err: Error) => answered.push(`${err.message} ${x}`),
+        );
+    const first = insert(10);
+    await vi.waitFor(() => expect(sync).toHaveBeenCalledTimes(1));
+    // The first batch's sync is running: later jobs are committed meanwhile, not answered, and
+    // wait for one more sync (only one runs at a time), not one each.
+    const later = [insert(11), insert(12)];
+    await vi.waitFor(async () => expect(await count()).toBe(3));
+    const third = insert(13);
+    await vi.waitFor(async () => expect(await count()).toBe(4));
+    await new Promise((r) => setTimeout(r, 20));
+    expect(sync).toHaveBeenCalledTimes(1);
+    expect(answered).toEqual([]);
+    // The first sync fails: its batch alone fails; the next sync covers the others.
+    gates[0]!.fail(Object.assign(new Error('EIO'), { code: 'EIO' }));
+    await first;
+    await vi.waitFor(() => expect(sync).toHaveBeenCalledTimes(2));
+    expect(answered).toEqual(['EIO 10']);
+    gates[1]!.release();
+    await Promise.all([...later, third]);
+    expect(answered.slice(1).sort()).toEqual(['ok 11', 'ok 12', 'ok 13']);
+    expect(sync).toHaveBeenCalledTimes(2);
+    // Nothing in flight: the next batch starts a sync at once.
+    const last = insert(14);
+    await vi.waitFor(() => expect(sync).toHaveBeenCalledTimes(3));
+    gates[2]!.release();
+    await last;
+    expect(answered.at(-1)).toBe('ok 14');
+  });
+
   it('leaves other statements with full syncing and the busy timeout', async () => {
     const batcher = new WriteBatcher(db);
     await batcher.run((trx) => sql`insert into t values (4)`.execute(trx));

@@ -27,7 +27,9 @@ export class JobRefused extends Error {
  * without SQLite's busy wait (which sleeps in the calling thread) and the commit writes the WAL
  * without fsyncing it; the WAL is then fdatasync'd from the thread pool, and only then are the
  * jobs answered. The lock is held for the writes alone, not for the disk flush, so other
- * processes' batches (workers, the CLI) wait less too.
+ * processes' batches (workers, the CLI) wait less too, and so does this process's next batch:
+ * it is prepared and committed while the previous one's sync runs, and the batches committed
+ * during a sync share the next one (SqliteHandle.syncCommitted).
  */
 export class WriteBatcher {
   private queue: Job[] = [];
@@ -65,6 +67,9 @@ export class WriteBatcher {
     while (this.queue.length > 0) {
       const batch = this.queue.splice(0, this.maxBatch);
       let outcomes: Array<{ ok: true; value: unknown } | { ok: false; error: unknown }> = [];
+      const failAll = (err: unknown) => {
+        for (const job of batch) job.reject(err);
+      };
       try {
         // A batch PostgreSQL aborted to break a deadlock (deletes cascading into rows a counter
         // flush holds) wrote nothing: it runs again, every job with it.
@@ -72,18 +77,20 @@ export class WriteBatcher {
           outcomes = [];
           await this.transaction((conn) => this.runJobs(conn, batch, outcomes));
         });
-        // SQLite: the commit wrote the WAL without syncing it; nobody hears of the batch before
-        // it is durable.
-        if (this.sqlite) await this.sqlite.syncWal();
       } catch (err) {
-        for (const job of batch) job.reject(err);
+        failAll(err);
         continue;
       }
-      batch.forEach((job, i) => {
-        const o = outcomes[i]!;
-        if (o.ok) job.resolve(o.value);
-        else job.reject(o.error);
-      });
+      const answer = () =>
+        batch.forEach((job, i) => {
+          const o = outcomes[i]!;
+          if (o.ok) job.resolve(o.value);
+          else job.reject(o.error);
+        });
+      // SQLite: the commit wrote the WAL without syncing it; nobody hears of the batch before
+      // it is durable, and the next batch does not wait for that.
+      if (this.sqlite) this.sqlite.syncCommitted().then(answer, failAll);
+      else answer();
     }
     this.running = false;
   }
