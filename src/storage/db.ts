@@ -58,6 +58,15 @@ export type Db = Kysely<Database>;
 const BUSY_TIMEOUT = 10_000;
 
 /**
+ * WAL pages after which a commit checkpoints (SQLite's default is 1,000). A checkpoint copies
+ * the WAL's pages into the database and fsyncs it, on the committing thread, which is the one
+ * serving requests; a small upload writes ~5 pages, so at 1,000 every ~200th upload's batch
+ * stalled on it. Above 1,000, small PUTs ran ~20% faster (bench/README.md), as fast at 4,000
+ * (16 MiB of log) as at 10,000.
+ */
+export const WAL_AUTOCHECKPOINT = 4_000;
+
+/**
  * The embedded default: SQLite in the data dir, WAL mode so the CLI can work on a live instance,
  * a busy timeout so concurrent writers wait instead of failing.
  */
@@ -65,6 +74,7 @@ export function openSqlite(dataDir: string): Db {
   fs.mkdirSync(dataDir, { recursive: true });
   const database = new Sqlite(path.join(dataDir, 'stowage.db'));
   database.pragma('journal_mode = WAL');
+  database.pragma(`wal_autocheckpoint = ${WAL_AUTOCHECKPOINT}`);
   database.pragma('synchronous = FULL');
   database.pragma(`busy_timeout = ${BUSY_TIMEOUT}`);
   database.pragma('foreign_keys = ON');

@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { sql } from 'kysely';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { openSqlite, SqliteHandle, type Db } from './db.js';
+import { openSqlite, SqliteHandle, WAL_AUTOCHECKPOINT, type Db } from './db.js';
 import { WriteBatcher } from './write-batcher.js';
 
 describe('WriteBatcher on SQLite', () => {
@@ -116,9 +116,11 @@ describe('WriteBatcher on SQLite', () => {
     expect(answered.at(-1)).toBe('ok 14');
   });
 
-  it('leaves other statements with full syncing and the busy timeout', async () => {
+  it('leaves other statements with full syncing, the busy timeout and its checkpoints', async () => {
     const batcher = new WriteBatcher(db);
     await batcher.run((trx) => sql`insert into t values (4)`.execute(trx));
+    const ckpt = await sql<{ wal_autocheckpoint: number }>`pragma wal_autocheckpoint`.execute(db);
+    expect(ckpt.rows[0]!.wal_autocheckpoint).toBe(WAL_AUTOCHECKPOINT);
     const sync = await sql<{ synchronous: number }>`pragma synchronous`.execute(db);
     expect(sync.rows[0]!.synchronous).toBe(2); // FULL
     const busy = await sql<{ timeout: number }>`pragma busy_timeout`.execute(db);
