@@ -345,7 +345,8 @@ async function runRound(r, ctx) {
 
     // 1b. the durable floor (bench/lib/durable-floor.mjs): the same PUT to a bare node:http
     // process that hashes, writes and syncs as Stowage must, and does nothing else.
-    if (FLOOR && runs('putBig') && SERVERS.includes('nginx')) {
+    // It models the local blob store: not run on the S3 stack (whose reference is the ceiling).
+    if (FLOOR && runs('putBig') && SERVERS.includes('nginx') && STACK !== 'pg-s3') {
       rec.floorBig = await durableFloorRound(ctx, r);
     }
 
@@ -501,7 +502,8 @@ async function runRound(r, ctx) {
 
     // 4b. the durable PUT floor (bench/lib/floor.mjs): node:http workers storing each 4 KiB body
     // in SQLite as Stowage must, and doing nothing else.
-    if (FLOOR && runs('putSmall') && SERVERS.includes('nginx')) {
+    // It models the embedded stack's SQLite: not run on PostgreSQL.
+    if (FLOOR && runs('putSmall') && SERVERS.includes('nginx') && STACK === 'embedded') {
       try {
         syncDisks();
         const w = await measureDurablePut({
