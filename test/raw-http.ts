@@ -30,6 +30,8 @@ export interface RawOptions {
   stopOnResponse?: boolean;
   /** Give up after this long. */
   timeoutMs?: number;
+  /** Keep writing after the server has closed its side (half-open), until the connection breaks. */
+  ignoreServerEnd?: boolean;
 }
 
 /**
@@ -39,7 +41,7 @@ export interface RawOptions {
  */
 export function rawUpload(port: number, opts: RawOptions): Promise<RawResult> {
   return new Promise((resolve) => {
-    const sock = net.connect({ host: '127.0.0.1', port });
+    const sock = net.connect({ host: '127.0.0.1', port, allowHalfOpen: !!opts.ignoreServerEnd });
     const chunks: Buffer[] = [];
     let written = 0;
     let answered = false;
@@ -65,7 +67,7 @@ export function rawUpload(port: number, opts: RawOptions): Promise<RawResult> {
     sock.on('close', () => finish('closed'));
     sock.on('end', () => {
       // The server closed its side; keep reading nothing more, just close ours.
-      sock.end();
+      if (!opts.ignoreServerEnd) sock.end();
     });
     const total = opts.bodyBytes ?? 0;
     let queued = 0;

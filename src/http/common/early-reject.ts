@@ -43,8 +43,8 @@ const LINGERING = Symbol('stowage.lingering');
  * answer with a reset at once, and a reset that reaches the client before it has read the answer
  * throws the answer away: the client, still sending, sees "connection reset" instead of 413. So
  * the write side is shut first (the client reads the answer, then our FIN), the unread body is left
- * to TCP's flow control, and the socket is destroyed LINGER_MS later, or as soon as the client
- * closes its side.
+ * to TCP's flow control (the socket is not read any more), and the socket is destroyed LINGER_MS
+ * later.
  */
 export function closeAfterResponse(req: IncomingMessage, res: ServerResponse): void {
   if (req.complete) return;
@@ -63,10 +63,14 @@ export function closeAfterResponse(req: IncomingMessage, res: ServerResponse): v
 function linger(socket: LingeringSocket): void {
   if (socket[LINGERING] || socket.destroyed) return;
   socket[LINGERING] = true;
+  // Read no more of the body. Once the response is out, Node "dumps" a request whose body was
+  // never read (a declared length over the limit): it reads and drops the rest as fast as the
+  // client sends, here for all of LINGER_MS. A paused socket leaves the body to TCP's flow
+  // control instead; `_paused` is what keeps Node's own reads (the dump's) from resuming it.
+  (socket as LingeringSocket & { _paused?: boolean })._paused = true;
+  socket.pause();
   socket.end();
   const timer = setTimeout(() => socket.destroy(), LINGER_MS);
   timer.unref();
   socket.once('close', () => clearTimeout(timer));
-  // The client has read the answer and closed its side: nothing is left to protect.
-  socket.once('end', () => socket.destroy());
 }
