@@ -12,11 +12,10 @@
 // `write` reads and writes (no sync, no hash), `sync` writes and syncs (no hash), `durable` all.
 // The response carries the process's CPU seconds spent on the request.
 
-import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import { freePort } from './servers.mjs';
 import { streamPut } from './clients.mjs';
-import { HOST, track, untrack } from './util.mjs';
+import { HOST, startScript } from './util.mjs';
 
 export const FLOOR_BIG_MODES = ['receive', 'hash', 'write', 'sync', 'durable'];
 
@@ -96,17 +95,8 @@ http.createServer((req, res) => {
 export async function startDurableFloor(dir) {
   fs.mkdirSync(dir, { recursive: true });
   const port = await freePort();
-  const proc = spawn(process.execPath, ['-e', SERVER, String(port), dir], {
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  track(proc);
-  await new Promise((resolve, reject) => {
-    proc.on('error', reject);
-    proc.on('exit', (code) => reject(new Error(`durable floor server exited (${code})`)));
-    proc.stdout.on('data', (d) => String(d).includes('ready') && resolve());
-  });
+  const { stop } = await startScript(SERVER, [String(port), dir], 'durable floor server');
   return {
-    pid: proc.pid,
     /** One PUT of `size` bytes of `file` in `mode`: { mbps, seconds, cpuSeconds, sha256 }. */
     async put(mode, file, size) {
       const res = await streamPut(port, `/${mode}`, file, size);
@@ -123,10 +113,6 @@ export async function startDurableFloor(dir) {
         sha256,
       };
     },
-    stop() {
-      proc.removeAllListeners('exit');
-      proc.kill('SIGKILL');
-      untrack(proc);
-    },
+    stop,
   };
 }

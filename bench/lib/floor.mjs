@@ -12,12 +12,11 @@
 // Each worker has its own connection (busy_timeout 5 s). No framework, no accounts, no dedup,
 // no media sniffing, no limits.
 
-import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { freePort } from './servers.mjs';
-import { HOST, log, track, untrack } from './util.mjs';
+import { HOST, log, startScript } from './util.mjs';
 
 const SERVER = `
 const cluster = require('node:cluster');
@@ -109,31 +108,11 @@ export async function startFloor({ workers, dir }) {
   fs.mkdirSync(dir, { recursive: true });
   const sqlite = createRequire(import.meta.url).resolve('better-sqlite3');
   const dbFile = path.join(dir, 'floor.db');
-  const args = ['-e', SERVER, String(port), String(workers), sqlite, dbFile];
-  const proc = spawn(process.execPath, args, {
-    stdio: ['ignore', 'pipe', 'inherit'],
-    detached: true, // its own process group: the workers go with it
-  });
-  track(proc);
-  const stop = () => {
-    proc.removeAllListeners('exit');
-    try {
-      process.kill(-proc.pid, 'SIGKILL');
-    } catch {
-      // already gone
-    }
-    untrack(proc);
-  };
-  try {
-    await new Promise((resolve, reject) => {
-      proc.on('error', reject);
-      proc.on('exit', (code) => reject(new Error(`floor server exited (${code})`)));
-      proc.stdout.on('data', (d) => String(d).includes('ready') && resolve());
-    });
-  } catch (err) {
-    stop();
-    throw err;
-  }
+  const { stop } = await startScript(
+    SERVER,
+    [String(port), String(workers), sqlite, dbFile],
+    'floor server',
+  );
   return { port, stop };
 }
 

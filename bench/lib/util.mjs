@@ -1,7 +1,7 @@
 // Shared by the benchmark modules: paths, units, logging, small helpers, and the registry of
 // child processes and temporary data that cleanupSync() removes on exit, errors and signals.
 
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -118,4 +118,32 @@ export function cleanupSync() {
     fs.rmSync(runDir, { recursive: true, force: true });
     runDir = null;
   }
+}
+
+/**
+ * Run `node -e script ...args` in a process group of its own (tracked for cleanupSync) and wait
+ * until it prints "ready"; stop() kills the group. A start that fails kills it too.
+ */
+export async function startScript(script, args, what) {
+  const proc = spawn(process.execPath, ['-e', script, ...args], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+    detached: true, // its own process group: its children (cluster workers) go with it
+  });
+  track(proc);
+  const stop = () => {
+    proc.removeAllListeners('exit');
+    killGroup(proc, 'SIGKILL');
+    untrack(proc);
+  };
+  try {
+    await new Promise((resolve, reject) => {
+      proc.on('error', reject);
+      proc.on('exit', (code) => reject(new Error(`${what} exited (${code})`)));
+      proc.stdout.on('data', (d) => String(d).includes('ready') && resolve());
+    });
+  } catch (err) {
+    stop();
+    throw err;
+  }
+  return { stop };
 }
