@@ -6,7 +6,6 @@ import {
   Kysely,
   Migrator,
   PostgresAdapter,
-  PostgresDialect,
   sql,
   SqliteDialect,
   type Migration,
@@ -27,6 +26,7 @@ import * as m0010 from './migrations/0010_filesystem.js';
 import * as m0011 from './migrations/0011_tus_uploads.js';
 import * as m0012 from './migrations/0012_user_settings.js';
 import * as m0013 from './migrations/0013_lean_indexes.js';
+import { SearchPathPostgresDialect } from './pg-introspector.js';
 import type { Database } from './schema.js';
 
 /** Migrations are compiled in (no directory scanning), so they work from src/ and dist/ alike. */
@@ -257,7 +257,7 @@ export function openPostgres(url: string, poolSize: number, schema: string | nul
   // release and connects anew on the next checkout.
   pool.on('connect', (client) => client.on('error', () => {}));
   pool.on('error', () => {});
-  return new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+  return new Kysely<Database>({ dialect: new SearchPathPostgresDialect({ pool }) });
 }
 
 /** The metadata store the configuration asks for. */
@@ -280,7 +280,7 @@ export async function migrate(db: Db, schema: string | null = null): Promise<str
   const migrator = new Migrator({
     db,
     provider: new StaticProvider(),
-    // Kysely looks for its own tables in any schema unless told which: name ours.
+    // Kysely's queries of its own tables name the schema only when told which: name ours.
     ...(schema && isPostgres(db) ? { migrationTableSchema: schema } : {}),
   });
   const { error, results } = await migrator.migrateToLatest();
