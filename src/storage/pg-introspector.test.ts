@@ -113,6 +113,31 @@ describe.skipIf(unavailable !== null)('PostgreSQL introspection', () => {
     }
   });
 
+  it("without a configured schema, migrates the search path's schema though another has Kysely's table", async () => {
+    // STOWAGE_DATABASE_SCHEMA unset: the search path is the server's (here set through the URL,
+    // as a role's default would be). Kysely's introspection found ours's kysely_migration and
+    // took this database for migrated.
+    const fresh = name('intro_path');
+    await admin.query(`create schema ${fresh}; create table ${ours}.kysely_migration (name text)`);
+    const url = new URL(PG_URL);
+    url.searchParams.set('options', `-c search_path=${fresh}`);
+    const unnamed = openPostgres(url.toString(), 1, null);
+    try {
+      const applied = await migrate(unnamed, null);
+      expect(applied.length).toBeGreaterThan(10);
+      const { rows } = await admin.query<{ n: number }>(
+        `select count(*)::int as n from pg_tables where schemaname = $1 and tablename = 'files'`,
+        [fresh],
+      );
+      expect(rows[0]!.n).toBe(1);
+    } finally {
+      await unnamed.destroy();
+      await admin.query(
+        `drop schema if exists ${fresh} cascade; drop table if exists ${ours}.kysely_migration`,
+      );
+    }
+  });
+
   it('does not fail while other schemas of the database are dropped', async () => {
     // Another client creates and drops schemas with tables as fast as it can (other instances or
     // test runs sharing the database); Kysely's own introspector failed ~1 call in 10 here.
