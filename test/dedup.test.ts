@@ -1,4 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
+import { Readable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   basic,
@@ -176,6 +177,32 @@ describe('identical content is stored once, reference-counted', () => {
     expect((await blobRow(sha256(big)))?.location).not.toBe('inline');
     expect(await blobsFor(sha256(big))).toHaveLength(1);
     expect(await del(c.id)).toBe(200);
+  });
+
+  it('a small upload of content already stored as a blob file references that file, not a copy in the database', async () => {
+    // Stored outside the database before (a lower threshold then, or another path to the store):
+    // the small upload's upsert must keep that row and its location.
+    const data = randomBytes(2048);
+    const hash = sha256(data);
+    const staged = await s.app.runtime.blobs.put(Readable.from([data]), {
+      maxBytes: 1 << 20,
+      inlineMax: 0,
+    });
+    const location = await staged.commit();
+    await s.app.runtime.db
+      .insertInto('blobs')
+      .values({ key: hash, location, size: data.length, refcount: 1, data: null, created_at: 0 })
+      .execute();
+    const stored = await storedLocations(s);
+    const a = await put('small-known.bin', data);
+    expect(a.hash_sha256).toBe(hash);
+    expect(await blobRow(hash)).toEqual({ refcount: 2, location });
+    expect(await storedLocations(s)).toEqual(stored);
+    expect((await download(a.id)).body.equals(data)).toBe(true);
+    expect(await del(a.id)).toBe(200);
+    expect(await blobRow(hash)).toEqual({ refcount: 1, location });
+    await s.app.runtime.db.deleteFrom('blobs').where('key', '=', hash).execute();
+    await s.app.runtime.blobs.delete(location);
   });
 
   it('distinct content gets distinct blobs', async () => {

@@ -10,8 +10,8 @@ const name = (prefix: string) => `${prefix}_${randomBytes(6).toString('hex')}`;
 
 /**
  * The introspector of PostgreSQL connections (the migrator's "does my table exist?") sees only the
- * search path, and does not fail when another schema of the database is dropped meanwhile: CI
- * failed twice on that, a CLI command's migration check against another suite's schema drop.
+ * search path, and does not fail when another schema of the database is dropped meanwhile: a CI
+ * run failed on that, a CLI command's migration check against another suite's schema drop.
  */
 describe.skipIf(unavailable !== null)('PostgreSQL introspection', () => {
   const ours = name('intro');

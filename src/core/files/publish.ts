@@ -20,6 +20,19 @@ export class BlobPublisher {
   ) {}
 
   async publish(staged: StagedBlob, file: FileRecord, idLength: IdLength): Promise<void> {
+    if (staged.inline) {
+      // Small: the bytes go into the blob's row, in the same transaction as the file. Identical
+      // content already stored is referenced by the same upsert (its row, and its location, kept):
+      // no lookup first, which only pays for a body that would otherwise be written to the store.
+      file.blobLocation = INLINE_LOCATION;
+      const { location } = await this.withFreshId(
+        file,
+        () => this.repo.insertWithBlobRef(file, staged.inline),
+        idLength,
+      );
+      file.blobLocation = location;
+      return;
+    }
     // Identical content already stored: take a reference on it and drop our copy unpublished.
     const existing = await this.withFreshId(
       file,
@@ -32,17 +45,6 @@ export class BlobPublisher {
     if (existing) {
       file.blobLocation = existing.location;
       await staged.discard();
-      return;
-    }
-    if (staged.inline) {
-      // Small: the bytes go into the blob's row, in the same transaction as the file.
-      file.blobLocation = INLINE_LOCATION;
-      const { location } = await this.withFreshId(
-        file,
-        () => this.repo.insertWithBlobRef(file, staged.inline),
-        idLength,
-      );
-      file.blobLocation = location;
       return;
     }
     let ours: string;
