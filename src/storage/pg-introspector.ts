@@ -45,7 +45,7 @@ type ColumnRow = {
 
 const KYSELY_TABLES = ['kysely_migration', 'kysely_migration_lock'];
 
-export class SearchPathIntrospector implements DatabaseIntrospector {
+class SearchPathIntrospector implements DatabaseIntrospector {
   readonly #db: Kysely<unknown>;
 
   constructor(db: Kysely<unknown>) {
