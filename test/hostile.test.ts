@@ -269,11 +269,11 @@ describe('a client that disconnects mid-upload leaves nothing behind', () => {
 
   /**
    * Whether the partial state of an abandoned upload (staging file, incomplete multipart upload)
-   * is cleaned up on this stack. Not on scale-out, for two reasons: S3BlobStore.put never aborts
-   * its multipart upload when the body fails (it calls Upload.abort() but leaves the PassThrough
-   * feeding the Upload open, so lib-storage never gets to AbortMultipartUpload: a known bug, to be
-   * fixed there), and s3rver implements neither AbortMultipartUpload nor ListMultipartUploads
-   * anyway. The test 'no partial upload is left in the store' below is skipped there, visibly.
+   * can be checked on this stack. Not on scale-out: S3BlobStore.put aborts its multipart upload
+   * when the body fails (src/storage/s3-blob-store.test.ts sees the AbortMultipartUpload), but
+   * s3rver implements neither AbortMultipartUpload nor ListMultipartUploads, so nothing here can
+   * count what is left. The test 'no partial upload is left in the store' below is skipped there,
+   * visibly.
    */
   const PARTIAL_UPLOADS_CLEANED = !ON_SCALE_OUT;
 

@@ -2,9 +2,9 @@
 // and PostgreSQL do for a client that talks to them directly, with no Stowage in between.
 // Stowage's 1 GiB PUT and GET on that stack are quoted as ratios to it.
 //
-// - PUT: the AWS SDK's lib-storage Upload, as src/storage/s3-blob-store.ts writes (8 MiB parts,
-//   2 in flight, a 1 MiB PassThrough in front, checksums only when required), fed from the input
-//   file in 1 MiB reads. No SHA-256 (Stowage hashes in the same pass): this is the transfer alone.
+// - PUT: the S3PartWriter Stowage's S3BlobStore writes with (from the build: 8 MiB parts, 2 in
+//   flight while the next fills, checksums only when required), fed from the input file in 1 MiB
+//   reads. No SHA-256 (Stowage hashes in the same pass): this is the transfer alone.
 // - GET: GetObject of that object, its body read to the end (byte count checked).
 // - GET 4 KiB: GetObject of a 4 KiB object in a loop on `concurrency` connections.
 // - PostgreSQL: `SELECT 1` one at a time (latency) and on `concurrency` connections (queries/s).
@@ -12,13 +12,13 @@
 // The client runs in a worker thread of its own, as s3rver does (s3rver-thread.mjs): neither
 // shares the bench's main thread (Stowage's processes do not share s3rver's either).
 
-import { once } from 'node:events';
 import fs from 'node:fs';
 import http from 'node:http';
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { performance } from 'node:perf_hooks';
-import { PassThrough } from 'node:stream';
 import { Worker, isMainThread, parentPort, workerData } from 'node:worker_threads';
-import { log } from './util.mjs';
+import { ROOT, log } from './util.mjs';
 
 /**
  * Runs the ceiling in a worker thread. `s3`: { endpoint, bucket, credentials, region };
@@ -69,7 +69,9 @@ function percentiles(ms) {
 async function run({ s3, pgUrl, file, size, seconds, concurrency, smallBytes }) {
   const { S3Client, GetObjectCommand, PutObjectCommand, DeleteObjectCommand } =
     await import('@aws-sdk/client-s3');
-  const { Upload } = await import('@aws-sdk/lib-storage');
+  const { S3PartWriter } = await import(
+    pathToFileURL(path.join(ROOT, 'dist/src/storage/s3-part-writer.js')).href
+  );
   const agent = new http.Agent({ keepAlive: true, maxSockets: concurrency });
   const client = new S3Client({
     region: s3.region,
@@ -86,22 +88,22 @@ async function run({ s3, pgUrl, file, size, seconds, concurrency, smallBytes }) 
     // 1 GiB PUT, as S3BlobStore.put streams it
     const Key = 'ceiling/big.bin';
     let t0 = performance.now();
-    const pass = new PassThrough({ highWaterMark: MiB });
-    const upload = new Upload({
+    const writer = new S3PartWriter({
       client,
-      params: { Bucket, Key, Body: pass },
+      bucket: Bucket,
+      key: Key,
       partSize: 8 * MiB,
       queueSize: 2,
-      leavePartsOnError: false,
+      checksums: 'when_required',
     });
-    const done = upload.done();
-    done.catch(() => {});
-    const rs = fs.createReadStream(file, { highWaterMark: MiB, end: size - 1 });
-    for await (const chunk of rs) {
-      if (!pass.write(chunk)) await Promise.race([once(pass, 'drain'), done]);
+    try {
+      const rs = fs.createReadStream(file, { highWaterMark: MiB, end: size - 1 });
+      for await (const chunk of rs) await writer.write(chunk);
+      await writer.end();
+    } catch (err) {
+      await writer.abort().catch(() => {});
+      throw err;
     }
-    pass.end();
-    await done;
     let secs = (performance.now() - t0) / 1000;
     out.putBig = { mbps: Math.round(size / secs / 1e6), seconds: round2(secs) };
 
