@@ -30,6 +30,8 @@ import {
   WRK_THREADS,
   inputFile,
   rawGet,
+  rawGetRedirected,
+  redirectTarget,
   request,
   reread,
   runWrk,
@@ -276,16 +278,14 @@ async function runRound(r, ctx) {
         smallBytes: SMALL,
       });
     }
+    const stowageEnv = {};
     for (const name of order) {
       const dir = path.join(ctx.runDir, `${name}-r${r + 1}`);
+      if (name !== 'nginx') stowageEnv[name] = ctx.stack ? await ctx.stack.envForNewServer() : {};
       servers[name] =
         name === 'nginx'
           ? await Nginx.start(dir, ctx.nginx)
-          : await Stowage.start(dir, {
-              cli: STOWAGE_CLI,
-              workers: WORKERS,
-              env: ctx.stack ? await ctx.stack.envForNewServer() : {},
-            });
+          : await Stowage.start(dir, { cli: STOWAGE_CLI, workers: WORKERS, env: stowageEnv[name] });
       rec.servers[name] = {};
     }
     for (const name of order) {
@@ -363,6 +363,14 @@ async function runRound(r, ctx) {
           res = await rawGet(s.port, s.getPath(up.handle));
         } finally {
           rec.servers[name].getBigRss = sampler.stop();
+        }
+        // 2a. on the S3 stack, the same file through a second node of the same stack (its
+        // database, bucket and Redis) that answers downloads with a presigned redirect
+        if (CEILING && name === 'stowage') {
+          const dir = path.join(ctx.runDir, `${name}-redirect-r${r + 1}`);
+          await measure(rec.servers[name], s, 'getBigRedirect', () =>
+            getBigRedirected(dir, stowageEnv[name], s.getPath(up.handle)),
+          );
         }
         await s.remove(up.handle);
         if (res.status !== 200) throw new Error(`GET: HTTP ${res.status}`);
@@ -535,6 +543,41 @@ async function runRound(r, ctx) {
     }
   }
   return rec;
+}
+
+/**
+ * The big GET through a Stowage node started for it with STOWAGE_S3_REDIRECT=true on `env` (the
+ * measured node's stack): the 302 to a presigned s3rver URL, then the bytes from s3rver, timed
+ * together. One worker: the node only answers the redirect. Its reference (`directMbps`) is the
+ * same client fetching the presigned URL straight away, just before: the AWS SDK's GetObject of
+ * the ceiling is another client (slower than this raw socket), so not the reference here.
+ */
+async function getBigRedirected(dir, env, urlPath) {
+  const node = await Stowage.start(dir, {
+    cli: STOWAGE_CLI,
+    workers: 1,
+    env: { ...env, STOWAGE_S3_REDIRECT: 'true' },
+  });
+  const check = (res, what) => {
+    if (res.status !== 200) throw new Error(`GET ${what}: HTTP ${res.status}`);
+    if (res.bytes !== BIG) throw new Error(`GET ${what}: ${res.bytes} bytes, expected ${BIG}`);
+    return Math.round(BIG / res.seconds / 1e6);
+  };
+  try {
+    const target = await redirectTarget(node.port, urlPath);
+    const direct = await rawGet(target.port, target.path);
+    const directMbps = check(direct, 'of the presigned URL');
+    const res = await rawGetRedirected(node.port, urlPath);
+    const mbps = check(res, 'after the redirect');
+    log(
+      `stowage GET ${BIG_LABEL} by presigned redirect: ${mbps} MB/s (${res.seconds.toFixed(2)} s, ` +
+        `the ${res.redirectStatus} in ${res.redirectMs} ms); the presigned URL alone ${directMbps} MB/s`,
+    );
+    return { mbps, seconds: round2(res.seconds), redirectMs: res.redirectMs, directMbps };
+  } finally {
+    await node.stop();
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
 }
 
 /** One round of the durable floor: each mode's PUT, input re-read and disks synced before it. */

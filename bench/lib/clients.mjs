@@ -237,7 +237,8 @@ function chunkedCounter() {
 
 /**
  * GET with a raw socket that reads in CHUNK-sized pieces into one reused buffer (curl and
- * Node's default 64 KiB reads cannot keep up with nginx's sendfile on this machine).
+ * Node's default 64 KiB reads cannot keep up with nginx's sendfile on this machine). The
+ * response's Location header, if any, comes back as `location`.
  */
 export function rawGet(port, urlPath, timeoutMs = BIG_TIMEOUT_MS) {
   return new Promise((resolve, reject) => {
@@ -247,6 +248,7 @@ export function rawGet(port, urlPath, timeoutMs = BIG_TIMEOUT_MS) {
     let status = 0;
     let length = -1;
     let chunked = null;
+    let location = null;
     let bytes = 0;
     let reads = 0;
     let done = false;
@@ -258,7 +260,7 @@ export function rawGet(port, urlPath, timeoutMs = BIG_TIMEOUT_MS) {
       clearTimeout(timer);
       sock.destroy();
       if (err) reject(new Error(`GET ${urlPath}: ${err.message}`));
-      else resolve({ status, bytes, seconds, reads, chunked: Boolean(chunked) });
+      else resolve({ status, bytes, seconds, reads, chunked: Boolean(chunked), location });
     };
     const onBody = (buf, start, end) => {
       if (chunked) {
@@ -287,6 +289,7 @@ export function rawGet(port, urlPath, timeoutMs = BIG_TIMEOUT_MS) {
           const value = l.slice(c + 1).trim();
           if (name === 'content-length') length = Number(value);
           if (name === 'transfer-encoding' && /chunked/i.test(value)) chunked = chunkedCounter();
+          if (name === 'location') location = value;
         }
         inBody = true;
         if (length === 0 && !chunked) return finish();
@@ -307,6 +310,43 @@ export function rawGet(port, urlPath, timeoutMs = BIG_TIMEOUT_MS) {
       else finish(new Error(`connection closed after ${bytes} body bytes`));
     });
   });
+}
+
+/**
+ * GET `urlPath` on `port`, which must answer with a redirect to HOST (as s3rver's presigned URLs
+ * are here): { port, path } of its target, `status` of the redirect.
+ */
+export async function redirectTarget(port, urlPath) {
+  const first = await rawGet(port, urlPath);
+  if (first.status < 300 || first.status > 399 || !first.location) {
+    throw new Error(`GET ${urlPath}: expected a redirect, got HTTP ${first.status}`);
+  }
+  const target = new URL(first.location);
+  if (target.protocol !== 'http:' || target.hostname !== HOST) {
+    throw new Error(`GET ${urlPath}: redirected off this machine (${target.origin})`);
+  }
+  return {
+    port: Number(target.port),
+    path: `${target.pathname}${target.search}`,
+    status: first.status,
+  };
+}
+
+/**
+ * The redirect of `urlPath` on `port` followed with rawGet, timed from the first request to the
+ * target's last byte; `redirectMs`: the redirect's share.
+ */
+export async function rawGetRedirected(port, urlPath) {
+  const t0 = performance.now();
+  const target = await redirectTarget(port, urlPath);
+  const redirectMs = round2(performance.now() - t0);
+  const res = await rawGet(target.port, target.path);
+  return {
+    ...res,
+    seconds: (performance.now() - t0) / 1000,
+    redirectStatus: target.status,
+    redirectMs,
+  };
 }
 
 // ---------------------------------------------------------------------------------------------

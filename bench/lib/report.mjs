@@ -296,17 +296,18 @@ function idleNote(s, servers) {
 export function summarizeCeiling(rounds, target) {
   const ok = rounds.filter((r) => r.ceiling && !r.ceiling.error);
   const med = (f) => median(ok.map(f));
-  const ratio = (key) => {
+  /** Stowage's `key` against `direct(round)`, the same transfer made to S3 directly. */
+  const ratio = (key, direct = (r) => r.ceiling[key]?.mbps) => {
     const per = ok.map((r) => {
       const a = r.servers.stowage?.[key]?.mbps;
-      const b = r.ceiling[key]?.mbps;
+      const b = direct(r);
       return typeof a === 'number' && b > 0 ? a / b : null;
     });
     const valid = per.filter((x) => x !== null);
     const m = median(valid);
     return {
       stowageMBps: median(ok.map((r) => r.servers.stowage?.[key]?.mbps)),
-      s3MBps: med((r) => r.ceiling[key].mbps),
+      s3MBps: med(direct),
       ratios: per.map((x) => (x === null ? null : round2(x))),
       ratio: m === null ? null : round2(m),
       target,
@@ -318,6 +319,8 @@ export function summarizeCeiling(rounds, target) {
     errors: rounds.filter((r) => r.ceiling?.error).map((r) => r.ceiling.error),
     putBig: ratio('putBig'),
     getBig: ratio('getBig'),
+    // the client following the redirect, against the same client fetching the URL itself
+    getBigRedirect: ratio('getBigRedirect', (r) => r.servers.stowage?.getBigRedirect?.directMbps),
     s3GetSmall: {
       okRps: med((r) => r.ceiling.getSmall.okRps),
       p50Ms: med((r) => r.ceiling.getSmall.latencyMs.p50),
@@ -350,6 +353,15 @@ export function renderCeiling(c, bigLabel) {
     `scale-out ceiling (s3rver and PostgreSQL without Stowage, medians of ${c.rounds} round(s)):`,
     line(`PUT ${bigLabel}`, c.putBig),
     line(`GET ${bigLabel}`, c.getBig),
+    ...(c.getBigRedirect?.stowageMBps != null
+      ? [
+          line(
+            `GET ${bigLabel} by presigned redirect (STOWAGE_S3_REDIRECT; direct: the same ` +
+              'client fetching the presigned URL)',
+            c.getBigRedirect,
+          ),
+        ]
+      : []),
     `- S3 GetObject 4 KiB, ${g.concurrency} at once: ${fmtNum(g.okRps)} req/s, p50 ` +
       `${fmtNum(g.p50Ms, 2)} ms, p99 ${fmtNum(g.p99Ms, 2)} ms, errors ${g.errors}`,
     `- PostgreSQL SELECT 1: one at a time p50 ${fmtNum(p.p50Ms, 2)} ms, p99 ${fmtNum(p.p99Ms, 2)} ms ` +
