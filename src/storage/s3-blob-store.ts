@@ -177,18 +177,6 @@ export class S3BlobStore implements BlobStore {
     let writer: S3PartWriter | null = null;
     /** Bytes were sent to S3: on failure the object may exist all the same. */
     let sent = false;
-    const start = () => {
-      sent = true;
-      writer = new S3PartWriter({
-        client: this.client,
-        bucket: this.opts.bucket,
-        key: this.key(location),
-        partSize: PART_SIZE,
-        queueSize: QUEUE_SIZE,
-        checksums: this.opts.checksums,
-      });
-      return writer;
-    };
     try {
       let ended = false;
       body.once('end', () => (ended = true));
@@ -207,11 +195,19 @@ export class S3BlobStore implements BlobStore {
           continue;
         }
         if (!writer) {
-          const w = start();
-          for (const c of pending) await w.write(c);
+          sent = true;
+          writer = new S3PartWriter({
+            client: this.client,
+            bucket: this.opts.bucket,
+            key: this.key(location),
+            partSize: PART_SIZE,
+            queueSize: QUEUE_SIZE,
+            checksums: this.opts.checksums,
+          });
+          for (const c of pending) await writer.write(c);
           pending = [];
         }
-        await (writer as S3PartWriter | null)!.write(chunk);
+        await writer.write(chunk);
       }
       if (!ended && (body as { complete?: boolean }).complete === false) {
         throw Object.assign(new Error('request aborted'), { code: 'ECONNRESET' });
@@ -231,12 +227,12 @@ export class S3BlobStore implements BlobStore {
           }),
         );
       } else {
-        await (writer as S3PartWriter).end();
+        await writer.end();
       }
       return this.staged(location, sha256, size, head);
     } catch (err) {
       body.destroy();
-      if (writer) await (writer as S3PartWriter).abort().catch(() => {});
+      if (writer) await writer.abort().catch(() => {});
       if (sent) void this.cleanup.delete(location);
       throw putFailure(err, 'Something went wrong while storing the file');
     }

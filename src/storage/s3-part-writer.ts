@@ -56,7 +56,7 @@ export class S3PartWriter {
 
   async write(chunk: Buffer): Promise<void> {
     this.throwIfFailed();
-    if (this.partNumber === 0 && !this.current) {
+    if (this.partNumber === 0) {
       if (this.firstBytes + chunk.length < this.opts.partSize) {
         this.first.push(chunk);
         this.firstBytes += chunk.length;
