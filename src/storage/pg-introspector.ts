@@ -18,11 +18,11 @@ import {
  * and pg_get_serial_sequence with each schema's *name*: a schema dropped while that query runs
  * (another instance, or a test run, sharing the database) fails it with `schema "…" does not
  * exist` (3F000). Its one user here is the migrator, asking whether its tables exist before every
- * start and every CLI command, so an unrelated schema's drop failed them (a CI run did, in a CLI test). This
- * one reads the schemas of `current_schemas(false)` (those on the search path that exist and may
- * be used) and looks everything else up by oid, so a schema going away meanwhile is only not
- * listed. It also answers what the migrator means to ask: which tables an unqualified name
- * reaches, not whether some other schema has a `kysely_migration`.
+ * start and every CLI command, so an unrelated schema's drop failed them (a CI run did, in a CLI
+ * test). This one reads the schemas of `current_schemas(false)` (those on the search path that
+ * exist and may be used) and looks everything else up by oid, so a schema going away meanwhile is
+ * only not listed. It also answers what the migrator means to ask: which tables an unqualified
+ * name reaches, not whether some other schema has a `kysely_migration`.
  */
 export class SearchPathPostgresDialect extends PostgresDialect {
   override createIntrospector(db: Kysely<unknown>): DatabaseIntrospector {
