@@ -234,9 +234,10 @@ export class FileService {
 
   /**
    * Where the client may fetch the bytes itself (a presigned URL), when redirects are enabled and
-   * the store offers them; null otherwise (see FileBytes).
+   * the store offers them; null otherwise (see FileBytes). `disposition` makes the
+   * Content-Disposition the URL is signed with, asked for only when there is one to sign.
    */
-  redirectUrl(file: FileRecord, disposition: string): Promise<string | null> {
+  redirectUrl(file: FileRecord, disposition: () => string): Promise<string | null> {
     return this.bytes.redirectUrl(file, disposition);
   }
 

@@ -56,3 +56,23 @@ describe('LruBytes: what an entry really costs', () => {
     expect(lru.get('a')).toBeDefined();
   });
 });
+
+describe('LruBytes: edge values', () => {
+  it('keeps an empty value (it costs its overhead, or one byte without one)', () => {
+    const lru = new LruBytes(10);
+    expect(lru.set('empty', Buffer.alloc(0)).length).toBe(0);
+    expect(lru.get('empty')?.length).toBe(0);
+    expect(lru.size).toBe(1);
+  });
+
+  it('keeps the recency of many entries as hits reorder them', () => {
+    const lru = new LruBytes(1000 * 10);
+    for (let i = 0; i < 1000; i++) lru.set(`k${i}`, Buffer.alloc(10, i % 256));
+    // Every even key is used again: the odd ones are now the least recent, oldest first.
+    for (let i = 0; i < 1000; i += 2) expect(lru.get(`k${i}`)?.[0]).toBe(i % 256);
+    for (let i = 0; i < 500; i++) lru.set(`n${i}`, Buffer.alloc(10));
+    const kept = [...Array(1000).keys()].filter((i) => lru.get(`k${i}`));
+    expect(kept).toEqual([...Array(500).keys()].map((i) => i * 2));
+    expect(lru.size).toBe(1000 * 10);
+  });
+});

@@ -35,13 +35,14 @@ export class FileBytes {
    * Where the client may fetch the bytes itself (a presigned URL), when redirects are enabled and
    * the store offers them; null otherwise. Active content (HTML, SVG...) is never redirected: it is
    * served here, sandboxed. The caller counts the download now, as its bytes never pass through us.
+   * `disposition` is called only when a URL is signed (the download path's hot case has none).
    */
-  async redirectUrl(file: FileRecord, disposition: string): Promise<string | null> {
+  async redirectUrl(file: FileRecord, disposition: () => string): Promise<string | null> {
     if (!this.opts.redirectDownloads || !this.blobs.signedUrl) return null;
     if (file.blobLocation === INLINE_LOCATION || isActiveContent(file.mimeType)) return null;
     const url = await this.blobs.signedUrl(file.blobLocation, {
       contentType: file.mimeType,
-      disposition,
+      disposition: disposition(),
       expiresIn: 300,
     });
     return url;

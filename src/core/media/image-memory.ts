@@ -1,42 +1,32 @@
+import { LRUCache } from 'lru-cache';
 import type { RenderedImage } from '../media-ports.js';
 
-/** A byte-budgeted LRU of rendered images. */
+/** A byte-budgeted LRU of rendered images (lru-cache: a hit relinks, see LruBytes). */
 export class ImageMemory {
-  private readonly map = new Map<string, RenderedImage>();
-  private bytes = 0;
+  private readonly cache: LRUCache<string, RenderedImage>;
 
-  constructor(private readonly budget: number) {}
+  constructor(private readonly budget: number) {
+    this.cache = new LRUCache<string, RenderedImage>({
+      maxSize: budget,
+      sizeCalculation: (value) => Math.max(1, value.data.length),
+    });
+  }
 
   get(key: string): RenderedImage | undefined {
-    const v = this.map.get(key);
-    if (v) {
-      this.map.delete(key);
-      this.map.set(key, v);
-    }
-    return v;
+    return this.cache.get(key);
   }
 
   set(key: string, value: RenderedImage): void {
-    this.delete(key);
+    this.cache.delete(key);
     if (value.data.length > this.budget / 8) return; // big frames stay in the blob store only
-    this.map.set(key, value);
-    this.bytes += value.data.length;
-    for (const [k, v] of this.map) {
-      if (this.bytes <= this.budget) break;
-      this.map.delete(k);
-      this.bytes -= v.data.length;
-    }
+    this.cache.set(key, value);
   }
 
   delete(key: string): void {
-    const v = this.map.get(key);
-    if (v) {
-      this.map.delete(key);
-      this.bytes -= v.data.length;
-    }
+    this.cache.delete(key);
   }
 
   deletePrefix(prefix: string): void {
-    for (const k of [...this.map.keys()]) if (k.startsWith(prefix)) this.delete(k);
+    for (const k of [...this.cache.keys()]) if (k.startsWith(prefix)) this.cache.delete(k);
   }
 }

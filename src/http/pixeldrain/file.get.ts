@@ -87,7 +87,9 @@ export async function downloadFile(
   // A slowed client gets the bytes through this server (a redirect would escape the limit).
   if (req.method === 'GET' && speedLimit === 0) {
     try {
-      const url = await core.files.redirectUrl(file, contentDisposition(disposition, file.name));
+      const url = await core.files.redirectUrl(file, () =>
+        contentDisposition(disposition, file.name),
+      );
       if (url) countDownload(core, file, file.size, req.ip, counted);
       if (url) return reply.code(302).header('Cache-Control', 'no-store').redirect(url);
     } catch (err) {
