@@ -47,12 +47,14 @@ import {
   collectEnvironment,
   failedMeasurements,
   renderCeiling,
+  renderDurableConcurrentFloor,
   renderDurableFloor,
   renderDurableSmallFloor,
   renderNotes,
   renderTable,
   summarize,
   summarizeCeiling,
+  summarizeDurableConcurrentFloor,
   summarizeDurableFloor,
   summarizeDurableSmallFloor,
   writeResults,
@@ -101,7 +103,8 @@ const CONC_BYTES = intEnv('BENCH_CONCURRENT_MIB', QUICK ? 64 : 256, 1) * MiB;
 const CONC_LABEL = `${CONC_N} x ${CONC_BYTES / MiB} MiB`;
 /**
  * BENCH_FLOOR=0 skips the node:http floors: the 4 KiB one (after the rounds, when both 4 KiB rows
- * ran) and the durable 1 GiB PUT (in every round with the PUT row, after both servers').
+ * ran), the durable 1 GiB PUT (in every round with the PUT row, after both servers') and the
+ * durable concurrent PUTs (in every round with that row, after both servers').
  */
 const FLOOR = env.BENCH_FLOOR !== '0';
 /** The durable floor's modes, run in this order (reversed every other round); see its file. */
@@ -422,6 +425,10 @@ async function runRound(r, ctx) {
           return { ...res, peakProcessRssMiB: rec.servers[name][`${key}Rss`].peakProcessMiB };
         });
       }
+      // The same uploads to the durable floor, as many processes as Stowage has workers.
+      if (key === 'putConcurrent' && FLOOR && SERVERS.includes('nginx') && STACK !== 'pg-s3') {
+        rec.floorConcurrent = await durableFloorConcurrent(ctx, r);
+      }
     }
 
     // 3. 4 KiB GET with wrk
@@ -577,6 +584,24 @@ async function getBigRedirected(dir, env, urlPath) {
   } finally {
     await node.stop();
     fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** The concurrent uploads' row against the durable floor (WORKERS processes): { mbps, seconds }. */
+async function durableFloorConcurrent(ctx, r) {
+  let floor = null;
+  try {
+    floor = await startDurableFloor(path.join(ctx.runDir, `floor-conc-r${r + 1}`), WORKERS);
+    reread(ctx.concInput);
+    syncDisks();
+    const res = await putConcurrent(floor.asServer(), ctx.concInput, CONC_BYTES, CONC_N, 'f');
+    log(`durable floor PUT ${CONC_LABEL} at once: ${res.mbps} MB/s (${res.seconds} s)`);
+    return { mbps: res.mbps, seconds: res.seconds };
+  } catch (err) {
+    log(`durable floor PUT ${CONC_LABEL} at once: ERROR ${err.message}`);
+    return { error: err.message };
+  } finally {
+    floor?.stop();
   }
 }
 
@@ -819,6 +844,9 @@ async function main() {
   if (CEILING) summary.ceiling = summarizeCeiling(rounds, CEILING_TARGET);
   if (rounds.some((r) => r.floorBig)) summary.floorBig = summarizeDurableFloor(rounds, FLOOR_BIG);
   if (rounds.some((r) => r.floorSmall)) summary.floorSmall = summarizeDurableSmallFloor(rounds);
+  if (rounds.some((r) => r.floorConcurrent)) {
+    summary.floorConcurrent = summarizeDurableConcurrentFloor(rounds);
+  }
   // The node:http floor (bench/lib/floor.mjs): once, after the rounds, next to nginx's medians.
   if (FLOOR && summary.getSmall?.nginx && summary.putSmall?.nginx) {
     const floor = await measureFloor({
@@ -860,6 +888,10 @@ async function main() {
     );
   }
   if (summary.floorBig) console.log(`\n${renderDurableFloor(summary.floorBig, BIG_LABEL)}`);
+  if (summary.floorConcurrent) {
+    const f = renderDurableConcurrentFloor(summary.floorConcurrent, CONC_LABEL, WORKERS);
+    console.log(`\n${f}`);
+  }
   if (summary.floorSmall) console.log(`\n${renderDurableSmallFloor(summary.floorSmall, WORKERS)}`);
   if (filesystem) console.log(`\n${renderFilesystem(filesystem)}`);
   if (thumbnails) console.log(`\n${renderThumbnails(thumbnails)}`);

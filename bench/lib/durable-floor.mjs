@@ -11,6 +11,10 @@
 // "receive,hash,write,sync,durable"): `receive` only reads the body, `hash` reads and hashes,
 // `write` reads and writes (no sync, no hash), `sync` writes and syncs (no hash), `durable` all.
 // The response carries the process's CPU seconds spent on the request.
+//
+// With `workers` > 1 the same server runs as a cluster of that many processes (as Stowage's
+// STOWAGE_WORKERS): the floor of the concurrent uploads' row, whose uploads the kernel spreads
+// over the processes as it spreads Stowage's.
 
 import fs from 'node:fs';
 import { freePort } from './servers.mjs';
@@ -20,17 +24,18 @@ import { HOST, startScript } from './util.mjs';
 export const FLOOR_BIG_MODES = ['receive', 'hash', 'write', 'sync', 'durable'];
 
 const SERVER = `
+const cluster = require('node:cluster');
 const http = require('node:http');
 const fs = require('node:fs/promises');
 const crypto = require('node:crypto');
 const path = require('node:path');
-const [port, dir] = [Number(process.argv[1]), process.argv[2]];
+const [port, dir, workers] = [Number(process.argv[1]), process.argv[2], Number(process.argv[3])];
 const MODES = { receive: [0, 0, 0], hash: [1, 0, 0], write: [0, 1, 0], sync: [0, 1, 1], durable: [1, 1, 1] };
 let n = 0;
 async function upload(req, mode) {
   const [hashes, writes, syncs] = MODES[mode];
   const hash = hashes ? crypto.createHash('sha256') : null;
-  const tmp = path.join(dir, 'upload-' + n++);
+  const tmp = path.join(dir, 'upload-' + process.pid + '-' + n++);
   const fh = writes ? await fs.open(tmp, 'wx', 0o600) : null;
   let batch = [], bytes = 0, position = 0, syncedUpTo = 0, early = null;
   let inFlight = Promise.resolve();
@@ -74,7 +79,11 @@ async function upload(req, mode) {
     throw err;
   }
 }
-http.createServer((req, res) => {
+if (workers > 1 && cluster.isPrimary) {
+  for (let i = 0; i < workers; i++) cluster.fork();
+  let up = 0;
+  cluster.on('listening', () => { if (++up === workers) console.log('ready'); });
+} else http.createServer((req, res) => {
   req.on('error', () => {});
   const mode = req.url.slice(1);
   const cpu = process.cpuUsage();
@@ -88,18 +97,22 @@ http.createServer((req, res) => {
     },
     (err) => res.writeHead(500).end(String(err)),
   );
-}).listen(port, '${HOST}', () => console.log('ready'));
+}).listen(port, '${HOST}', () => { if (!cluster.isWorker) console.log('ready'); });
 `;
 
-/** The floor's server, one process writing under `dir`; stop() kills it. */
-export async function startDurableFloor(dir) {
+/** The floor's server, `workers` processes writing under `dir`; stop() kills it. */
+export async function startDurableFloor(dir, workers = 1) {
   fs.mkdirSync(dir, { recursive: true });
   const port = await freePort();
-  const { stop } = await startScript(SERVER, [String(port), dir], 'durable floor server');
+  const args = [String(port), dir, String(workers)];
+  const { stop } = await startScript(SERVER, args, 'durable floor server');
   return {
-    /** One PUT of `size` bytes of `file` in `mode`: { mbps, seconds, cpuSeconds, sha256 }. */
-    async put(mode, file, size) {
-      const res = await streamPut(port, `/${mode}`, file, size);
+    /**
+     * One PUT of `size` bytes of `file` in `mode` (`offset`: the body starts there in the file and
+     * wraps around, see streamPut): { mbps, seconds, cpuSeconds, sha256 }.
+     */
+    async put(mode, file, size, offset = 0) {
+      const res = await streamPut(port, `/${mode}`, file, size, {}, offset);
       if (res.status !== 201) {
         throw new Error(
           `floor PUT /${mode}: HTTP ${res.status} ${res.body.toString().slice(0, 200)}`,
@@ -111,6 +124,16 @@ export async function startDurableFloor(dir) {
         seconds: res.seconds,
         cpuSeconds,
         sha256,
+      };
+    },
+    /** The same as a server of concurrent.mjs: putBig is a durable PUT; remove has nothing to do. */
+    asServer() {
+      return {
+        putBig: async (file, size, _tag, offset) => {
+          const res = await this.put('durable', file, size, offset);
+          return { seconds: res.seconds, status: 201, handle: null };
+        },
+        remove: async () => {},
       };
     },
     stop,

@@ -437,6 +437,32 @@ export function renderDurableFloor(f, bigLabel) {
 }
 
 /**
+ * The concurrent uploads' durable floor (the same server, one process per Stowage worker): MB/s
+ * (median over rounds), its ratio to nginx's concurrent PUT of the same round, and Stowage's as a
+ * ratio to it.
+ */
+export function summarizeDurableConcurrentFloor(rounds) {
+  const mbps = (r) => r.floorConcurrent?.mbps;
+  return {
+    rounds: rounds.filter((r) => mbps(r) !== undefined).length,
+    mbps: median(rounds.map(mbps)),
+    toNginx: spread(rounds.map((r) => over(mbps(r), r.servers.nginx?.putConcurrent?.mbps))),
+    stowageToFloor: spread(
+      rounds.map((r) => over(r.servers.stowage?.putConcurrent?.mbps, mbps(r))),
+    ),
+  };
+}
+
+export function renderDurableConcurrentFloor(f, concLabel, workers) {
+  return (
+    `durable floor, PUT ${concLabel} at once (${workers} bare node:http processes, each upload ` +
+    `stored as in the 1 GiB floor's durable mode; medians of ${f.rounds} round(s)): ` +
+    `${fmtNum(f.mbps)} MB/s = ` +
+    `${fmtSpread(f.toNginx)}x nginx's; Stowage's = ${fmtSpread(f.stowageToFloor)}x the floor`
+  );
+}
+
+/**
  * The durable 4 KiB PUT floor (bench/lib/floor.mjs): req/s and p99 (medians over rounds), its
  * ratio to nginx's 4 KiB PUT of the same round, and Stowage's as a ratio to it.
  */
