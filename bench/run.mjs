@@ -41,6 +41,7 @@ import { getConcurrent, putConcurrent } from './lib/concurrent.mjs';
 import { getWithIdleConnections } from './lib/idle.mjs';
 import { ceilingRound } from './lib/ceiling.mjs';
 import { measureDurablePut, measureFloor } from './lib/floor.mjs';
+import { measureFastifyFloor } from './lib/fastify-floor.mjs';
 import { FLOOR_BIG_MODES, startDurableFloor } from './lib/durable-floor.mjs';
 import { RSS_INTERVAL_MS, RssSampler, combinedPeaks, descendants, treeRss } from './lib/memory.mjs';
 import {
@@ -104,7 +105,8 @@ const CONC_LABEL = `${CONC_N} x ${CONC_BYTES / MiB} MiB`;
 /**
  * BENCH_FLOOR=0 skips the node:http floors: the 4 KiB one (after the rounds, when both 4 KiB rows
  * ran), the durable 1 GiB PUT (in every round with the PUT row, after both servers') and the
- * durable concurrent PUTs (in every round with that row, after both servers').
+ * durable concurrent PUTs (in every round with that row, after both servers'); and the Fastify
+ * floor of the 4 KiB GET (bench/lib/fastify-floor.mjs, after the rounds when that row ran).
  */
 const FLOOR = env.BENCH_FLOOR !== '0';
 /** The durable floor's modes, run in this order (reversed every other round); see its file. */
@@ -864,6 +866,17 @@ async function main() {
       putRatio: floor.putRps / summary.putSmall.nginx,
     };
   }
+  // The framework floor (bench/lib/fastify-floor.mjs): Fastify alone on the 4 KiB GET.
+  if (FLOOR && summary.getSmall?.nginx) {
+    const f = await measureFastifyFloor({
+      runWrk,
+      wrk,
+      workers: WORKERS,
+      seconds: WRK_SECONDS,
+      warmupSeconds: WRK_WARMUP_SECONDS,
+    });
+    summary.fastifyFloor = { ...f, getRatio: f.getRps / summary.getSmall.nginx };
+  }
   const finishedAt = new Date();
 
   const machine =
@@ -885,6 +898,13 @@ async function main() {
       `\nnode:http floor (${WORKERS} workers, no framework, no storage): GET 4 KiB ` +
         `${Math.round(f.getRps)} req/s = ${f.getRatio.toFixed(2)}x nginx; PUT 4 KiB ` +
         `${Math.round(f.putRps)} req/s = ${f.putRatio.toFixed(2)}x nginx`,
+    );
+  }
+  if (summary.fastifyFloor) {
+    const f = summary.fastifyFloor;
+    console.log(
+      `Fastify floor (${WORKERS} workers, one route hijacking its reply, no storage): GET 4 KiB ` +
+        `${Math.round(f.getRps)} req/s = ${f.getRatio.toFixed(2)}x nginx`,
     );
   }
   if (summary.floorBig) console.log(`\n${renderDurableFloor(summary.floorBig, BIG_LABEL)}`);
