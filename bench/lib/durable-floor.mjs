@@ -83,6 +83,7 @@ if (workers > 1 && cluster.isPrimary) {
   for (let i = 0; i < workers; i++) cluster.fork();
   let up = 0;
   cluster.on('listening', () => { if (++up === workers) console.log('ready'); });
+  cluster.on('exit', () => process.exit(1)); // a worker that died ends the floor
 } else http.createServer((req, res) => {
   req.on('error', () => {});
   const mode = req.url.slice(1);

@@ -17,6 +17,7 @@ if (cluster.isPrimary) {
   for (let i = 0; i < workers; i++) cluster.fork();
   let up = 0;
   cluster.on('listening', () => { if (++up === workers) console.log('ready'); });
+  cluster.on('exit', () => process.exit(1)); // a worker that died (or never listened) ends the floor
 } else {
   const Fastify = require(fastifyPath);
   const body = Buffer.alloc(4096, 7);
@@ -41,7 +42,10 @@ if (cluster.isPrimary) {
     reply.raw.writeHead(200, headers);
     reply.raw.end(body);
   });
-  app.listen({ port, host: '${HOST}' });
+  app.listen({ port, host: '${HOST}' }).catch((err) => {
+    console.error(err);
+    process.exit(1);
+  });
 }
 `;
 
