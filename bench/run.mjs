@@ -43,6 +43,12 @@ import { ceilingRound } from './lib/ceiling.mjs';
 import { measureDurablePut, measureFloor } from './lib/floor.mjs';
 import { measureFastifyFloor } from './lib/fastify-floor.mjs';
 import { FLOOR_BIG_MODES, startDurableFloor } from './lib/durable-floor.mjs';
+import {
+  GET_FLOOR_MODES,
+  renderGetFloor,
+  startGetFloor,
+  summarizeGetFloor,
+} from './lib/get-floor.mjs';
 import { RSS_INTERVAL_MS, RssSampler, combinedPeaks, descendants, treeRss } from './lib/memory.mjs';
 import {
   collectEnvironment,
@@ -105,7 +111,8 @@ const CONC_LABEL = `${CONC_N} x ${CONC_BYTES / MiB} MiB`;
 /**
  * BENCH_FLOOR=0 skips the node:http floors: the 4 KiB one (after the rounds, when both 4 KiB rows
  * ran), the durable 1 GiB PUT (in every round with the PUT row, after both servers') and the
- * durable concurrent PUTs (in every round with that row, after both servers'); and the Fastify
+ * durable concurrent PUTs (in every round with that row, after both servers'), the read floor of
+ * the 1 GiB GET (bench/lib/get-floor.mjs, in every round with that row); and the Fastify
  * floor of the 4 KiB GET (bench/lib/fastify-floor.mjs, after the rounds when that row ran).
  */
 const FLOOR = env.BENCH_FLOOR !== '0';
@@ -391,6 +398,11 @@ async function runRound(r, ctx) {
         };
       });
     }
+    // 2a'. the read floor (bench/lib/get-floor.mjs): the same file from a bare node:http
+    // process that reads it into user space as Node must (nginx uses sendfile).
+    if (FLOOR && runs('getBig') && SERVERS.includes('nginx') && STACK !== 'pg-s3') {
+      rec.floorGet = await getFloorRound(ctx, r);
+    }
     for (const name of runs('putBig') || runs('putFsBig') || runs('getBig') ? order : []) {
       const x = rec.servers[name];
       Object.assign(
@@ -605,6 +617,34 @@ async function durableFloorConcurrent(ctx, r) {
   } finally {
     floor?.stop();
   }
+}
+
+/** One round of the read floor: each mode's GET of the input, re-read into the page cache first. */
+async function getFloorRound(ctx, r) {
+  const out = {};
+  let floor = null;
+  try {
+    floor = await startGetFloor(ctx.input);
+    for (const mode of r % 2 === 0 ? GET_FLOOR_MODES : [...GET_FLOOR_MODES].reverse()) {
+      try {
+        reread(ctx.input);
+        const res = await floor.get(mode);
+        out[mode] = { mbps: res.mbps, seconds: round2(res.seconds) };
+        log(
+          `read floor GET ${BIG_LABEL} (${mode}): ${res.mbps} MB/s (${res.seconds.toFixed(2)} s)`,
+        );
+      } catch (err) {
+        out[mode] = { error: err.message };
+        log(`read floor ${mode}: ERROR ${err.message}`);
+      }
+    }
+  } catch (err) {
+    log(`read floor: ERROR ${err.message}`);
+    return { error: err.message };
+  } finally {
+    floor?.stop();
+  }
+  return out;
 }
 
 /** One round of the durable floor: each mode's PUT, input re-read and disks synced before it. */
@@ -846,6 +886,7 @@ async function main() {
   if (CEILING) summary.ceiling = summarizeCeiling(rounds, CEILING_TARGET);
   if (rounds.some((r) => r.floorBig)) summary.floorBig = summarizeDurableFloor(rounds, FLOOR_BIG);
   if (rounds.some((r) => r.floorSmall)) summary.floorSmall = summarizeDurableSmallFloor(rounds);
+  if (rounds.some((r) => r.floorGet)) summary.floorGet = summarizeGetFloor(rounds);
   if (rounds.some((r) => r.floorConcurrent)) {
     summary.floorConcurrent = summarizeDurableConcurrentFloor(rounds);
   }
@@ -908,6 +949,7 @@ async function main() {
     );
   }
   if (summary.floorBig) console.log(`\n${renderDurableFloor(summary.floorBig, BIG_LABEL)}`);
+  if (summary.floorGet) console.log(`\n${renderGetFloor(summary.floorGet, BIG_LABEL)}`);
   if (summary.floorConcurrent) {
     const f = renderDurableConcurrentFloor(summary.floorConcurrent, CONC_LABEL, WORKERS);
     console.log(`\n${f}`);

@@ -117,7 +117,7 @@ export function summarize(rounds, { servers, metrics, rssLimitMiB }) {
   return summary;
 }
 
-function fmtNum(x, digits = 0) {
+export function fmtNum(x, digits = 0) {
   if (x === null || x === undefined) return '–';
   return x.toLocaleString('en-US', {
     minimumFractionDigits: digits,
@@ -378,7 +378,7 @@ export function renderCeiling(c, bigLabel) {
  * of the same round; for `durable`, also Stowage's PUT as a ratio to the floor of its round.
  */
 /** Per-round ratios (null where a side is missing) with their median and range. */
-function spread(per) {
+export function spread(per) {
   const valid = per.filter((x) => x !== null);
   const m = median(valid);
   return {
@@ -389,10 +389,11 @@ function spread(per) {
   };
 }
 
-const over = (a, b) => (typeof a === 'number' && typeof b === 'number' && b > 0 ? a / b : null);
+export const over = (a, b) =>
+  typeof a === 'number' && typeof b === 'number' && b > 0 ? a / b : null;
 
 /** "0.91 [0.58–1.03]" (the range only with more than one round). */
-function fmtSpread(x) {
+export function fmtSpread(x) {
   if (x.ratio === null) return '–';
   return (
     x.ratio.toFixed(2) +

@@ -1,0 +1,121 @@
+// The read floor of the 1 GiB GET: what a bare node:http process reaches on this machine when it
+// sends a file from the page cache as a Node server can, with no framework, no database and no
+// checks. nginx sends with sendfile(2): the kernel hands the cached pages to the socket. Node has
+// no sendfile, so every byte is read into user space and written to the socket again. Two ways:
+//
+// - `stream`: the file's read stream (1 MiB reads) piped into the response, as Stowage's local
+//   blob store and sendFile do;
+// - `loop`: two 1 MiB buffers, each read into again once the socket has taken it (no allocation
+//   per chunk, at most one read and two writes in flight).
+//
+// Its ratio to nginx bounds the GET 1 GiB row: a target above it is out of reach for a Node
+// server on this machine whatever Stowage does.
+
+import fs from 'node:fs';
+import { freePort } from './servers.mjs';
+import { rawGet } from './clients.mjs';
+import { fmtNum, fmtSpread, over, spread } from './report.mjs';
+import { HOST, median, startScript } from './util.mjs';
+
+export const GET_FLOOR_MODES = ['stream', 'loop'];
+
+const SERVER = `
+const http = require('node:http');
+const fs = require('node:fs/promises');
+const { pipeline } = require('node:stream/promises');
+const [port, file] = [Number(process.argv[1]), process.argv[2]];
+const CHUNK = 1024 * 1024;
+async function loop(fh, size, res) {
+  const bufs = [Buffer.allocUnsafe(CHUNK), Buffer.allocUnsafe(CHUNK)];
+  let position = 0;
+  let turn = 0;
+  let written = Promise.resolve();
+  while (position < size) {
+    const buf = bufs[turn++ & 1];
+    const { bytesRead } = await fh.read(buf, 0, buf.length, position);
+    if (bytesRead === 0) break;
+    position += bytesRead;
+    const before = written;
+    written = new Promise((resolve, reject) =>
+      res.write(buf.subarray(0, bytesRead), (err) => (err ? reject(err) : resolve())),
+    );
+    before.catch(() => {});
+    await before; // the buffer read into next was the one this write held
+  }
+  await written;
+  res.end();
+}
+http.createServer(async (req, res) => {
+  req.on('error', () => {});
+  res.on('error', () => {});
+  const mode = req.url.slice(1);
+  if (req.method !== 'GET' || (mode !== 'stream' && mode !== 'loop')) {
+    res.writeHead(404).end();
+    return;
+  }
+  let fh;
+  try {
+    fh = await fs.open(file, 'r');
+    const { size } = await fh.stat();
+    res.writeHead(200, { 'Content-Type': 'application/octet-stream', 'Content-Length': size });
+    if (mode === 'stream') {
+      const stream = fh.createReadStream({ highWaterMark: CHUNK });
+      fh = null; // the stream closes it
+      await pipeline(stream, res);
+    } else await loop(fh, size, res);
+  } catch {
+    res.destroy();
+  } finally {
+    await fh?.close().catch(() => {});
+  }
+}).listen(port, '${HOST}', () => console.log('ready'));
+`;
+
+/** The floor's server, sending `file`; get(mode) fetches it once; stop() kills it. */
+export async function startGetFloor(file) {
+  const port = await freePort();
+  const { stop } = await startScript(SERVER, [String(port), file], 'read floor server');
+  const size = fs.statSync(file).size;
+  return {
+    /** One GET of the whole file in `mode`, read as the bench reads Stowage's: { mbps, seconds }. */
+    async get(mode) {
+      const res = await rawGet(port, `/${mode}`);
+      if (res.status !== 200) throw new Error(`read floor GET /${mode}: HTTP ${res.status}`);
+      if (res.bytes !== size) {
+        throw new Error(`read floor GET /${mode}: ${res.bytes} bytes, expected ${size}`);
+      }
+      return { mbps: Math.round(size / res.seconds / 1e6), seconds: res.seconds };
+    },
+    stop,
+  };
+}
+
+/**
+ * Per mode: the floor's MB/s (median over rounds) and its ratio to nginx's GET of the same round;
+ * Stowage's GET as a ratio to the `stream` floor (the way it reads).
+ */
+export function summarizeGetFloor(rounds) {
+  const mbps = (r, mode) => r.floorGet?.[mode]?.mbps;
+  const out = { rounds: rounds.filter((r) => r.floorGet && !r.floorGet.error).length };
+  for (const mode of GET_FLOOR_MODES) {
+    out[mode] = {
+      mbps: median(rounds.map((r) => mbps(r, mode))),
+      toNginx: spread(rounds.map((r) => over(mbps(r, mode), r.servers.nginx?.getBig?.mbps))),
+    };
+  }
+  out.stowageToFloor = spread(
+    rounds.map((r) => over(r.servers.stowage?.getBig?.mbps, mbps(r, 'stream'))),
+  );
+  return out;
+}
+
+export function renderGetFloor(f, bigLabel) {
+  const modes = GET_FLOOR_MODES.map(
+    (m) => `${m} ${fmtNum(f[m].mbps)} MB/s = ${fmtSpread(f[m].toNginx)}x nginx's`,
+  ).join('; ');
+  return (
+    `read floor, GET ${bigLabel} (a bare node:http process, the file read into user space and ` +
+    `written to the socket; medians of ${f.rounds} round(s)): ${modes}; Stowage's = ` +
+    `${fmtSpread(f.stowageToFloor)}x the stream floor`
+  );
+}
