@@ -1,5 +1,8 @@
+import { EventEmitter } from 'node:events';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { describe, expect, it } from 'vitest';
-import { parseRange } from './send-file.js';
+import type { FileRecord } from '../../core/records.js';
+import { parseRange, sendFile } from './send-file.js';
 
 describe('parseRange', () => {
   it('no header or an empty header means the full body', () => {
@@ -103,5 +106,108 @@ describe('parseRange', () => {
       kind: 'partial',
       range: { start: 2 ** 33, end: size - 1 },
     });
+  });
+});
+
+/** A response whose writes complete only when the test says so (a socket that is slow to take). */
+class HeldResponse extends EventEmitter {
+  status = 0;
+  held: { chunk: Buffer; done: () => void }[] = [];
+  out: Buffer[] = [];
+  ended = false;
+  destroyed = false;
+  writeHead(status: number) {
+    this.status = status;
+    return this;
+  }
+  write(chunk: Buffer, done: () => void) {
+    // Copied now: the sender may reuse its buffer once `done` has run, not before.
+    this.held.push({ chunk: Buffer.from(chunk), done });
+    return false; // always full, as a 1 MiB write leaves a socket
+  }
+  /** Let the oldest held write complete. */
+  release() {
+    const w = this.held.shift()!;
+    this.out.push(w.chunk);
+    w.done();
+  }
+  end() {
+    this.ended = true;
+  }
+  destroy() {
+    this.destroyed = true;
+  }
+}
+
+const settle = () => new Promise((r) => setTimeout(r, 5));
+
+function copyFixture(size: number) {
+  const bytes = Buffer.alloc(size);
+  for (let i = 0; i < size; i++) bytes[i] = (i * 7 + (i >> 11)) & 0xff;
+  const reads: number[] = [];
+  const reader = {
+    read: async (into: Buffer, position: number) => {
+      reads.push(position);
+      return bytes.copy(into, 0, position, Math.min(size, position + into.length));
+    },
+    close: async () => {},
+  };
+  const file = {
+    id: 'f',
+    name: 'big.bin',
+    size,
+    mimeType: 'application/octet-stream',
+    blobKey: 'k',
+    createdAt: 0,
+  } as FileRecord;
+  const req = { method: 'GET', headers: {} } as IncomingMessage;
+  const sent: [number, boolean][] = [];
+  const opts = {
+    disposition: 'inline' as const,
+    readBytes: () => Promise.reject(new Error('not for a big body')),
+    openStream: () => Promise.reject(new Error('not with a reader')),
+    openReader: async () => reader,
+    onSent: (n: number, whole: boolean) => void sent.push([n, whole]),
+  };
+  return { bytes, reads, file, req, sent, opts };
+}
+
+describe('sendFile through a positional reader', () => {
+  it('reads the next chunks while the socket still holds the previous ones, three at most', async () => {
+    const MiB = 1024 * 1024;
+    const { bytes, reads, file, req, sent, opts } = copyFixture(5 * MiB + 123);
+    const res = new HeldResponse();
+    const done = sendFile(req, res as unknown as ServerResponse, file, opts);
+    await settle();
+    // No write has completed, yet three chunks are read and handed over (not one, then a wait
+    // for 'drain'), and no fourth: every buffer is still the socket's.
+    expect(reads).toEqual([0, MiB, 2 * MiB]);
+    expect(res.held).toHaveLength(3);
+    res.release();
+    await settle();
+    expect(reads).toHaveLength(4);
+    while (res.held.length) {
+      res.release();
+      await settle();
+    }
+    await done;
+    expect(res.status).toBe(200);
+    expect(res.ended).toBe(true);
+    expect(Buffer.concat(res.out).equals(bytes)).toBe(true);
+    expect(sent).toEqual([[bytes.length, true]]);
+  });
+
+  it('stops reading when the client goes away, counts what was handed over, and destroys the response', async () => {
+    const MiB = 1024 * 1024;
+    const { reads, file, req, sent, opts } = copyFixture(8 * MiB);
+    const res = new HeldResponse();
+    const done = sendFile(req, res as unknown as ServerResponse, file, opts);
+    await settle();
+    res.emit('close');
+    await done;
+    expect(reads).toHaveLength(3);
+    expect(res.ended).toBe(false);
+    expect(res.destroyed).toBe(true);
+    expect(sent).toEqual([[3 * MiB, false]]);
   });
 });

@@ -243,8 +243,9 @@ const COPY_BUFFERS = 3;
 /**
  * Copy `length` bytes from `position` to the response through a few recycled 1 MiB buffers: a
  * buffer is read into again only after the socket has taken its previous bytes (the write
- * callback), so nothing is allocated per chunk. At most COPY_BUFFERS MiB are in flight; when the
- * socket is full, reading waits for 'drain'. Returns the bytes handed to the socket; stops early
+ * callback), so nothing is allocated per chunk. At most COPY_BUFFERS MiB are in flight: reading
+ * the next chunk overlaps sending the previous ones, and waits only when every buffer is still
+ * the socket's. Returns the bytes handed to the socket; stops early
  * if the client goes away.
  */
 async function copyWithRecycledBuffers(
@@ -283,20 +284,13 @@ async function copyWithRecycledBuffers(
       );
       if (n <= 0) break; // the blob is shorter than its record says: stop rather than spin
       sent += n;
-      const ok = res.write(buf.subarray(0, n), () => {
+      // No wait for 'drain' here: a 1 MiB write always fills the socket's buffer, and waiting
+      // for it to empty would keep the disk idle while the socket sends. The buffers are the
+      // backpressure: the next read needs one the socket has given back.
+      res.write(buf.subarray(0, n), () => {
         free.push(buf);
         waitingForBuffer?.();
       });
-      if (!ok && !gone) {
-        await new Promise<void>((r) => {
-          const done = () => {
-            res.off('drain', done);
-            res.off('close', done);
-            r();
-          };
-          res.once('drain', done).once('close', done);
-        });
-      }
     }
     if (!gone && sent === length) res.end();
   } finally {
