@@ -1,9 +1,11 @@
 import fs from 'node:fs/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, expect, it, vi } from 'vitest';
+import { bodyGarbage } from '../src/gc/body-garbage.js';
 import { startIdleGc } from '../src/main/idle-gc.js';
 import { WORKER_SEMI_SPACE_MIB, workerExecArgv } from '../src/main/serve.js';
 import { basic, createUserWithKey, spawnServer, startServer, tempDir } from './helpers.js';
+import { TUS, tusMetadata } from './tus-helpers.js';
 
 /** Keeps the event loop busy (synchronously) for `ms`. */
 function spin(ms: number): void {
@@ -232,6 +234,67 @@ describe('downloads', () => {
         spy.mockRestore();
       }
     } finally {
+      await server.close();
+    }
+  });
+});
+
+describe('uploads', () => {
+  it('report every body byte to the young-generation collector: PUT, multipart POST and tus PATCH', async () => {
+    const server = await startServer();
+    const spy = vi.spyOn(bodyGarbage, 'note');
+    const noted = () => {
+      const n = spy.mock.calls.reduce((a, [b]) => a + b, 0);
+      spy.mockClear();
+      return n;
+    };
+    try {
+      const auth = { Authorization: basic(await createUserWithKey(server, 'uploader')) };
+      noted();
+      const body = Buffer.alloc(3 * 1024 * 1024 + 17, 1);
+      const put = await fetch(`${server.url}/api/file/a.bin`, {
+        method: 'PUT',
+        headers: auth,
+        body,
+      });
+      expect(put.status).toBe(201);
+      expect(noted()).toBe(body.length);
+
+      const form = new FormData();
+      form.append('file', new Blob([Buffer.alloc(2 * 1024 * 1024 + 5, 2)]), 'b.bin');
+      const post = await fetch(`${server.url}/api/file`, {
+        method: 'POST',
+        headers: auth,
+        body: form,
+      });
+      expect(post.status).toBe(201);
+      expect(noted()).toBe(2 * 1024 * 1024 + 5);
+
+      const data = Buffer.alloc(1024 * 1024 + 3, 3);
+      const created = await fetch(`${server.url}/api/tus`, {
+        method: 'POST',
+        headers: {
+          ...TUS,
+          ...auth,
+          'Upload-Length': String(data.length),
+          'Upload-Metadata': tusMetadata({ filename: 'c.bin' }),
+        },
+      });
+      expect(created.status).toBe(201);
+      const patch = await fetch(server.url + created.headers.get('location')!, {
+        method: 'PATCH',
+        headers: {
+          ...TUS,
+          ...auth,
+          'Content-Type': 'application/offset+octet-stream',
+          'Upload-Offset': '0',
+        },
+        body: new Uint8Array(data),
+      });
+      expect(patch.status).toBe(204);
+      expect(noted()).toBe(data.length);
+    } finally {
+      spy.mockRestore();
       await server.close();
     }
   });

@@ -1,6 +1,5 @@
 import { performance } from 'node:perf_hooks';
-import v8 from 'node:v8';
-import vm from 'node:vm';
+import { exposeGc } from '../gc/expose.js';
 
 /**
  * Give memory back once a burst of work is over. V8 only collects garbage when JavaScript
@@ -75,17 +74,4 @@ function loopUtilization(): () => number {
     last = now;
     return utilization;
   };
-}
-
-/** The `gc()` function V8 offers with --expose-gc, made available at run time. */
-function exposeGc(): (() => void) | null {
-  const existing = (globalThis as { gc?: () => void }).gc;
-  if (typeof existing === 'function') return existing;
-  try {
-    v8.setFlagsFromString('--expose-gc');
-    const gc = vm.runInNewContext('gc') as unknown;
-    return typeof gc === 'function' ? (gc as () => void) : null;
-  } catch {
-    return null;
-  }
 }

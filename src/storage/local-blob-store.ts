@@ -17,6 +17,7 @@ import {
 } from '../core/blob-store.js';
 import { CoreError } from '../core/errors.js';
 import { abandonedStaging, stagingName } from './staging-owner.js';
+import { bodyGarbage } from '../gc/body-garbage.js';
 
 /** Bytes gathered before one write to disk: one thread-pool hop per MiB instead of per 64 KiB. */
 const WRITE_BATCH = 1024 * 1024;
@@ -134,6 +135,7 @@ export class LocalBlobStore implements BlobStore {
           });
         }
         hash.update(chunk);
+        bodyGarbage.note(chunk.length);
         if (head.length < HEAD_BYTES)
           head = Buffer.concat([head, chunk.subarray(0, HEAD_BYTES - head.length)]);
         batch.push(chunk);

@@ -28,6 +28,7 @@ import { CoreError } from '../core/errors.js';
 import { adoptS3Object } from './s3-adopt.js';
 import { S3PartWriter } from './s3-part-writer.js';
 import { DeferredDeletes } from '../core/deferred-deletes.js';
+import { bodyGarbage } from '../gc/body-garbage.js';
 
 export interface S3BlobStoreOptions {
   bucket: string;
@@ -188,6 +189,7 @@ export class S3BlobStore implements BlobStore {
           });
         }
         hash.update(chunk);
+        bodyGarbage.note(chunk.length);
         if (head.length < HEAD_BYTES)
           head = Buffer.concat([head, chunk.subarray(0, HEAD_BYTES - head.length)]);
         if (!writer && size <= inlineMax) {

@@ -7,6 +7,7 @@ import { FileStore } from '@tus/file-store';
 import { ERRORS, type Upload } from '@tus/utils';
 import type { ResumableBytes } from '../../core/resumable/records.js';
 import { writeAll } from '../local-blob-store.js';
+import { bodyGarbage } from '../../gc/body-garbage.js';
 
 /** tus upload ids are ours (see `newUploadId`): 32 hex digits, nothing a path could abuse. */
 const UPLOAD_ID = /^[0-9a-f]{32}$/;
@@ -114,6 +115,7 @@ export class TusFileStore extends FileStore implements ResumableBytes {
     try {
       for await (const chunk of readable as AsyncIterable<Buffer>) {
         state?.hash.update(chunk);
+        bodyGarbage.note(chunk.length);
         batch.push(chunk);
         batchBytes += chunk.length;
         if (batchBytes >= WRITE_BATCH) await flush();

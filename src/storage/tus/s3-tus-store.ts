@@ -8,6 +8,7 @@ import type { ResumableBytes } from '../../core/resumable/records.js';
 import { isMissing } from '../s3-adopt.js';
 import { isUploadId, TUS_EXTENSIONS } from './file-store.js';
 import { s3ClientConfig, type S3BlobStoreOptions } from '../s3-blob-store.js';
+import { bodyGarbage } from '../../gc/body-garbage.js';
 
 /** Where the tus objects live, under the store's prefix: never in `b/`, where blobs are listed. */
 export const TUS_AREA = 'tus/';
@@ -112,6 +113,7 @@ export class S3TusStore extends S3Store implements ResumableBytes {
       transform(chunk: Buffer, _enc, cb) {
         hash.update(chunk);
         seen += chunk.length;
+        bodyGarbage.note(chunk.length);
         cb(null, chunk);
       },
     });
