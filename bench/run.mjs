@@ -619,27 +619,26 @@ async function durableFloorConcurrent(ctx, r) {
   }
 }
 
-/** One round of the read floor: each mode's GET of the input, re-read into the page cache first. */
-async function getFloorRound(ctx, r) {
+/**
+ * One round of a floor server's modes, in order (reversed every other round): `start` starts it,
+ * `one(floor, mode)` measures a mode. { [mode]: result or { error } }, or { error } if it would
+ * not start.
+ */
+async function floorRound(what, start, modes, r, one) {
   const out = {};
   let floor = null;
   try {
-    floor = await startGetFloor(ctx.input);
-    for (const mode of r % 2 === 0 ? GET_FLOOR_MODES : [...GET_FLOOR_MODES].reverse()) {
+    floor = await start();
+    for (const mode of r % 2 === 0 ? modes : [...modes].reverse()) {
       try {
-        reread(ctx.input);
-        const res = await floor.get(mode);
-        out[mode] = { mbps: res.mbps, seconds: round2(res.seconds) };
-        log(
-          `read floor GET ${BIG_LABEL} (${mode}): ${res.mbps} MB/s (${res.seconds.toFixed(2)} s)`,
-        );
+        out[mode] = await one(floor, mode);
       } catch (err) {
         out[mode] = { error: err.message };
-        log(`read floor ${mode}: ERROR ${err.message}`);
+        log(`${what} ${mode}: ERROR ${err.message}`);
       }
     }
   } catch (err) {
-    log(`read floor: ERROR ${err.message}`);
+    log(`${what}: ERROR ${err.message}`);
     return { error: err.message };
   } finally {
     floor?.stop();
@@ -647,38 +646,41 @@ async function getFloorRound(ctx, r) {
   return out;
 }
 
+/** One round of the read floor: each mode's GET of the input, re-read into the page cache first. */
+function getFloorRound(ctx, r) {
+  return floorRound(
+    'read floor',
+    () => startGetFloor(ctx.input),
+    GET_FLOOR_MODES,
+    r,
+    async (floor, mode) => {
+      reread(ctx.input);
+      const res = await floor.get(mode);
+      log(`read floor GET ${BIG_LABEL} (${mode}): ${res.mbps} MB/s (${res.seconds.toFixed(2)} s)`);
+      return { mbps: res.mbps, seconds: round2(res.seconds) };
+    },
+  );
+}
+
 /** One round of the durable floor: each mode's PUT, input re-read and disks synced before it. */
-async function durableFloorRound(ctx, r) {
-  const out = {};
-  let floor = null;
-  try {
-    floor = await startDurableFloor(path.join(ctx.runDir, `floor-r${r + 1}`));
-    for (const mode of r % 2 === 0 ? FLOOR_BIG : [...FLOOR_BIG].reverse()) {
-      try {
-        reread(ctx.input);
-        syncDisks();
-        const res = await floor.put(mode, ctx.input, BIG);
-        out[mode] = {
-          mbps: res.mbps,
-          seconds: round2(res.seconds),
-          cpuSeconds: round2(res.cpuSeconds),
-        };
-        log(
-          `durable floor PUT ${BIG_LABEL} (${mode}): ${res.mbps} MB/s (${res.seconds.toFixed(2)} s, ` +
-            `${res.cpuSeconds.toFixed(2)} s of CPU)`,
-        );
-      } catch (err) {
-        out[mode] = { error: err.message };
-        log(`durable floor ${mode}: ERROR ${err.message}`);
-      }
-    }
-  } catch (err) {
-    log(`durable floor: ERROR ${err.message}`);
-    return { error: err.message };
-  } finally {
-    floor?.stop();
-  }
-  return out;
+function durableFloorRound(ctx, r) {
+  const dir = path.join(ctx.runDir, `floor-r${r + 1}`);
+  return floorRound(
+    'durable floor',
+    () => startDurableFloor(dir),
+    FLOOR_BIG,
+    r,
+    async (floor, mode) => {
+      reread(ctx.input);
+      syncDisks();
+      const res = await floor.put(mode, ctx.input, BIG);
+      log(
+        `durable floor PUT ${BIG_LABEL} (${mode}): ${res.mbps} MB/s (${res.seconds.toFixed(2)} s, ` +
+          `${res.cpuSeconds.toFixed(2)} s of CPU)`,
+      );
+      return { mbps: res.mbps, seconds: round2(res.seconds), cpuSeconds: round2(res.cpuSeconds) };
+    },
+  );
 }
 
 // ---------------------------------------------------------------------------------------------

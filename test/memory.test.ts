@@ -5,7 +5,7 @@ import { bodyGarbage } from '../src/gc/body-garbage.js';
 import { startIdleGc } from '../src/main/idle-gc.js';
 import { WORKER_SEMI_SPACE_MIB, workerExecArgv } from '../src/main/serve.js';
 import { basic, createUserWithKey, spawnServer, startServer, tempDir } from './helpers.js';
-import { TUS, tusMetadata } from './tus-helpers.js';
+import { TUS, tusCreate } from './tus-helpers.js';
 
 /** Keeps the event loop busy (synchronously) for `ms`. */
 function spin(ms: number): void {
@@ -271,15 +271,7 @@ describe('uploads', () => {
       expect(noted()).toBe(2 * 1024 * 1024 + 5);
 
       const data = Buffer.alloc(1024 * 1024 + 3, 3);
-      const created = await fetch(`${server.url}/api/tus`, {
-        method: 'POST',
-        headers: {
-          ...TUS,
-          ...auth,
-          'Upload-Length': String(data.length),
-          'Upload-Metadata': tusMetadata({ filename: 'c.bin' }),
-        },
-      });
+      const created = await tusCreate(server.url, auth, data.length, 'c.bin');
       expect(created.status).toBe(201);
       const patch = await fetch(server.url + created.headers.get('location')!, {
         method: 'PATCH',

@@ -56,6 +56,24 @@ export function tusMetadata(pairs: Record<string, string>): string {
     .join(',');
 }
 
+/** POST /api/tus: a new upload of `length` bytes named `filename` (the Response; Location is its URL). */
+export function tusCreate(
+  baseUrl: string,
+  auth: Record<string, string>,
+  length: number,
+  filename: string,
+): Promise<Response> {
+  return fetch(`${baseUrl}/api/tus`, {
+    method: 'POST',
+    headers: {
+      ...TUS,
+      ...auth,
+      'Upload-Length': String(length),
+      'Upload-Metadata': tusMetadata({ filename }),
+    },
+  });
+}
+
 /**
  * A PATCH whose connection is dropped after `send` of `body`'s bytes (a client that vanishes
  * mid-upload): resolves once the socket is closed.

@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as tus from 'tus-js-client';
 import { basic, createUserWithKey, type TestServer } from './helpers.js';
 import { ON_SCALE_OUT } from './scaleout.js';
-import { cutPatch, startTusServer, TUS, tusMetadata } from './tus-helpers.js';
+import { cutPatch, startTusServer, TUS, tusCreate } from './tus-helpers.js';
 
 const sha256 = (b: Buffer) => createHash('sha256').update(b).digest('hex');
 
@@ -30,15 +30,7 @@ describe.skipIf(ON_SCALE_OUT)('tus: interrupted and resumed uploads', () => {
 
   it('survives connections closed at random points, then finishes byte-exact', async () => {
     const data = randomBytes(6 * 1024 * 1024 + 12345);
-    const created = await fetch(`${server.url}/api/tus`, {
-      method: 'POST',
-      headers: {
-        ...TUS,
-        ...auth,
-        'Upload-Length': String(data.length),
-        'Upload-Metadata': tusMetadata({ filename: 'cut.bin' }),
-      },
-    });
+    const created = await tusCreate(server.url, auth, data.length, 'cut.bin');
     const url = server.url + created.headers.get('location')!;
     let previous = 0;
     for (let cut = 0; cut < 5; cut++) {
