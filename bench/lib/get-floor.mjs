@@ -39,7 +39,9 @@ async function loop(fh, size, res) {
     written = new Promise((resolve, reject) =>
       res.write(buf.subarray(0, bytesRead), (err) => (err ? reject(err) : resolve())),
     );
-    before.catch(() => {});
+    // Handled here as soon as made: a client gone fails the one awaited below, and the newest
+    // write must not fail unobserved (an unhandled rejection ends the process).
+    written.catch(() => {});
     await before; // the buffer read into next was the one this write held
   }
   await written;

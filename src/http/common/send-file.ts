@@ -245,8 +245,7 @@ const COPY_BUFFERS = 3;
  * buffer is read into again only after the socket has taken its previous bytes (the write
  * callback), so nothing is allocated per chunk. At most COPY_BUFFERS MiB are in flight: reading
  * the next chunk overlaps sending the previous ones, and waits only when every buffer is still
- * the socket's. Returns the bytes handed to the socket; stops early
- * if the client goes away.
+ * the socket's. Returns the bytes handed to the socket; stops early if the client goes away.
  */
 async function copyWithRecycledBuffers(
   reader: BlobReader,
