@@ -18,10 +18,11 @@ async function until(cond: () => boolean): Promise<void> {
 }
 
 describe('idle GC (memory given back after a burst of work)', () => {
-  it('collects in the two quiet intervals after a busy one, and not again while idle', () => {
+  it('collects in the two quiet intervals after a busy one, and not again while idle; trims after the second', () => {
     vi.useFakeTimers();
     try {
       let collections = 0;
+      const trimmedAt: number[] = [];
       // The utilisation of each 50 ms interval, as the event loop would report it.
       const intervals = [0.1, 0.1, 0.9, 0.2, 0.5, 0.1, 0.1, 0.1, 0.7, 0.8, 0.0, 0.0, 0.0];
       const collectedAt: number[] = [];
@@ -36,6 +37,7 @@ describe('idle GC (memory given back after a burst of work)', () => {
           collectedAt.push(tick);
           justCollected = true;
         },
+        trim: () => trimmedAt.push(collections),
         utilization: () => {
           // A call right after a collection starts the next interval: it reads nothing new.
           if (justCollected) {
@@ -54,11 +56,15 @@ describe('idle GC (memory given back after a burst of work)', () => {
         // collections, then idle intervals collect nothing more.
         vi.advanceTimersByTime(50 * 6);
         expect(collectedAt).toEqual([3, 5]);
+        // The C heap is trimmed once, after the second collection.
+        expect(trimmedAt).toEqual([2]);
         // The next burst (two busy intervals) earns the next two collections.
         vi.advanceTimersByTime(50 * 5);
         expect(collectedAt).toEqual([3, 5, 10, 11]);
+        expect(trimmedAt).toEqual([2, 4]);
         vi.advanceTimersByTime(50 * 10);
         expect(collections).toBe(4);
+        expect(trimmedAt).toEqual([2, 4]);
       } finally {
         stop();
       }
@@ -69,7 +75,13 @@ describe('idle GC (memory given back after a burst of work)', () => {
 
   it('measures the real event loop: a burst of synchronous work then quiet collects', async () => {
     let collections = 0;
-    const stop = startIdleGc({ intervalMs: 50, busy: 0.6, quiet: 0.3, gc: () => collections++ });
+    const stop = startIdleGc({
+      intervalMs: 50,
+      busy: 0.6,
+      quiet: 0.3,
+      gc: () => collections++,
+      trim: null,
+    });
     try {
       // A burst of work (the loop busy over several intervals), then quiet: it collects. (How
       // many times depends on the machine's load; the policy test above pins that down.)

@@ -1,5 +1,6 @@
 import { performance } from 'node:perf_hooks';
 import { exposeGc } from '../gc/expose.js';
+import { nativeHeapTrim } from '../gc/native-heap.js';
 
 /**
  * Give memory back once a burst of work is over. V8 only collects garbage when JavaScript
@@ -10,8 +11,9 @@ import { exposeGc } from '../gc/expose.js';
  * Every `intervalMs` this checks how busy the event loop was. After a period of work (utilisation
  * at least `busy`), it runs a full collection in each of the next two quiet intervals (below
  * `quiet`; the second one frees what the first one's finalizers released: external memory of
- * native objects went from 40 to 7 MiB there), then waits for work again: an idle server is
- * never woken up, a busy one never paused.
+ * native objects went from 40 to 7 MiB there), then gives the C heap's free pages back to the
+ * system (`trim`: glibc's malloc_trim, src/gc/native-heap.ts; ~70 MiB after a soak), then waits for
+ * work again: an idle server is never woken up, a busy one never paused.
  */
 export function startIdleGc(
   opts: {
@@ -19,6 +21,8 @@ export function startIdleGc(
     busy?: number;
     quiet?: number;
     gc?: () => void;
+    /** Called after the second collection; null: none. Defaults to glibc's malloc_trim. */
+    trim?: (() => unknown) | null;
     /** The event loop's utilisation since the previous call (tests drive it). */
     utilization?: () => number;
   } = {},
@@ -31,6 +35,10 @@ export function startIdleGc(
   const timer = setInterval(() => {
     if (policy.collectAfter(utilization())) {
       gc();
+      if (policy.settled) {
+        const trim = opts.trim === undefined ? nativeHeapTrim() : opts.trim;
+        trim?.();
+      }
       // The collection itself is not work: measure the next interval from here.
       utilization();
     }
@@ -62,6 +70,11 @@ export class IdleGcPolicy {
       return true;
     }
     return false;
+  }
+
+  /** Whether the collections owed since the last work are all done (true before any work). */
+  get settled(): boolean {
+    return this.owed === 0;
   }
 }
 
