@@ -40,6 +40,12 @@ import { runMultiClient } from './lib/multi-client.mjs';
 import { getConcurrent, putConcurrent } from './lib/concurrent.mjs';
 import { getWithIdleConnections } from './lib/idle.mjs';
 import { ceilingRound } from './lib/ceiling.mjs';
+import {
+  PROXY_FLOOR_MODES,
+  renderProxyFloor,
+  startProxyFloor,
+  summarizeProxyFloor,
+} from './lib/proxy-floor.mjs';
 import { measureDurablePut, measureFloor } from './lib/floor.mjs';
 import { measureFastifyFloor } from './lib/fastify-floor.mjs';
 import { FLOOR_BIG_MODES, startDurableFloor } from './lib/durable-floor.mjs';
@@ -71,6 +77,7 @@ import { fsAccount, measureFilesystem, renderFilesystem } from './lib/filesystem
 import { measureThumbnails, renderThumbnails } from './lib/thumbs.mjs';
 import { measureBrowserUpload, measureWebPages, renderWeb } from './lib/web.mjs';
 import {
+  HOST,
   KiB,
   MiB,
   ROOT,
@@ -369,6 +376,23 @@ async function runRound(r, ctx) {
         reread(ctx.input);
         const up = await s.putBig(ctx.input, BIG, `get-${r + 1}`);
         syncDisks();
+        // 2a. on the S3 stack, the same file through a second node of the same stack (its
+        // database, bucket and Redis) that answers downloads with a presigned redirect; then
+        // 2b. the proxy floor (bench/lib/proxy-floor.mjs): the same object passed on by a bare
+        // node:http process, as Stowage's S3 store does. Before the proxied GET every other
+        // round (the first GET after the upload may find s3rver busier).
+        const others = async () => {
+          if (!CEILING || name !== 'stowage') return;
+          const dir = path.join(ctx.runDir, `${name}-redirect-r${r + 1}`);
+          let target = null;
+          await measure(rec.servers[name], s, 'getBigRedirect', async () => {
+            const got = await getBigRedirected(dir, stowageEnv[name], s.getPath(up.handle));
+            target = got.target;
+            return got.result;
+          });
+          if (FLOOR && target) rec.floorProxyGet = await proxyFloorRound(ctx, r, target);
+        };
+        if (r % 2 === 1) await others();
         const sampler = new RssSampler(s.pid).start();
         let res;
         try {
@@ -376,14 +400,7 @@ async function runRound(r, ctx) {
         } finally {
           rec.servers[name].getBigRss = sampler.stop();
         }
-        // 2a. on the S3 stack, the same file through a second node of the same stack (its
-        // database, bucket and Redis) that answers downloads with a presigned redirect
-        if (CEILING && name === 'stowage') {
-          const dir = path.join(ctx.runDir, `${name}-redirect-r${r + 1}`);
-          await measure(rec.servers[name], s, 'getBigRedirect', () =>
-            getBigRedirected(dir, stowageEnv[name], s.getPath(up.handle)),
-          );
-        }
+        if (r % 2 === 0) await others();
         await s.remove(up.handle);
         if (res.status !== 200) throw new Error(`GET: HTTP ${res.status}`);
         if (res.bytes !== BIG) throw new Error(`GET: received ${res.bytes} bytes, expected ${BIG}`);
@@ -572,6 +589,7 @@ async function runRound(r, ctx) {
  * together. One worker: the node only answers the redirect. Its reference (`directMbps`) is the
  * same client fetching the presigned URL straight away, just before: the AWS SDK's GetObject of
  * the ceiling is another client (slower than this raw socket), so not the reference here.
+ * { result, target: the presigned URL }.
  */
 async function getBigRedirected(dir, env, urlPath) {
   const node = await Stowage.start(dir, {
@@ -594,7 +612,10 @@ async function getBigRedirected(dir, env, urlPath) {
       `stowage GET ${BIG_LABEL} by presigned redirect: ${mbps} MB/s (${res.seconds.toFixed(2)} s, ` +
         `the ${res.redirectStatus} in ${res.redirectMs} ms); the presigned URL alone ${directMbps} MB/s`,
     );
-    return { mbps, seconds: round2(res.seconds), redirectMs: res.redirectMs, directMbps };
+    return {
+      result: { mbps, seconds: round2(res.seconds), redirectMs: res.redirectMs, directMbps },
+      target: `http://${HOST}:${target.port}${target.path}`,
+    };
   } finally {
     await node.stop();
     fs.rmSync(dir, { recursive: true, force: true });
@@ -657,6 +678,21 @@ function getFloorRound(ctx, r) {
       reread(ctx.input);
       const res = await floor.get(mode);
       log(`read floor GET ${BIG_LABEL} (${mode}): ${res.mbps} MB/s (${res.seconds.toFixed(2)} s)`);
+      return { mbps: res.mbps, seconds: round2(res.seconds) };
+    },
+  );
+}
+
+/** One round of the proxy floor: each mode's GET of the object at the presigned URL `target`. */
+function proxyFloorRound(ctx, r, target) {
+  return floorRound(
+    'proxy floor',
+    () => startProxyFloor(ctx.stack.s3, target),
+    PROXY_FLOOR_MODES,
+    r,
+    async (floor, mode) => {
+      const res = await floor.get(mode, BIG);
+      log(`proxy floor GET ${BIG_LABEL} (${mode}): ${res.mbps} MB/s (${res.seconds.toFixed(2)} s)`);
       return { mbps: res.mbps, seconds: round2(res.seconds) };
     },
   );
@@ -889,6 +925,7 @@ async function main() {
   if (rounds.some((r) => r.floorBig)) summary.floorBig = summarizeDurableFloor(rounds, FLOOR_BIG);
   if (rounds.some((r) => r.floorSmall)) summary.floorSmall = summarizeDurableSmallFloor(rounds);
   if (rounds.some((r) => r.floorGet)) summary.floorGet = summarizeGetFloor(rounds);
+  if (rounds.some((r) => r.floorProxyGet)) summary.floorProxyGet = summarizeProxyFloor(rounds);
   if (rounds.some((r) => r.floorConcurrent)) {
     summary.floorConcurrent = summarizeDurableConcurrentFloor(rounds);
   }
@@ -935,6 +972,7 @@ async function main() {
     `\n${machine}\n${setup}\n\n${renderTable(summary, VIEW)}\n\n${renderNotes(summary, VIEW)}`,
   );
   if (summary.ceiling) console.log(`\n${renderCeiling(summary.ceiling, BIG_LABEL)}`);
+  if (summary.floorProxyGet) console.log(renderProxyFloor(summary.floorProxyGet, BIG_LABEL));
   if (summary.floor) {
     const f = summary.floor;
     console.log(
