@@ -79,17 +79,41 @@ export async function startGetFloor(file) {
   const { stop } = await startScript(SERVER, [String(port), file], 'read floor server');
   const size = fs.statSync(file).size;
   return {
-    /** One GET of the whole file in `mode`, read as the bench reads Stowage's: { mbps, seconds }. */
-    async get(mode) {
-      const res = await rawGet(port, `/${mode}`);
-      if (res.status !== 200) throw new Error(`read floor GET /${mode}: HTTP ${res.status}`);
-      if (res.bytes !== size) {
-        throw new Error(`read floor GET /${mode}: ${res.bytes} bytes, expected ${size}`);
-      }
-      return { mbps: Math.round(size / res.seconds / 1e6), seconds: res.seconds };
-    },
+    /** One GET of the whole file in `mode`, read as the bench reads Stowage's. */
+    get: (mode) => floorGet(port, mode, size, 'read floor'),
     stop,
   };
+}
+
+/**
+ * One GET of `/${mode}` from a floor's server on `port`, read with the raw-socket client that
+ * reads Stowage's, checked (status 200, `size` bytes): { mbps, seconds }.
+ */
+export async function floorGet(port, mode, size, what) {
+  const res = await rawGet(port, `/${mode}`);
+  if (res.status !== 200) throw new Error(`${what} GET /${mode}: HTTP ${res.status}`);
+  if (res.bytes !== size) {
+    throw new Error(`${what} GET /${mode}: ${res.bytes} bytes, expected ${size}`);
+  }
+  return { mbps: Math.round(size / res.seconds / 1e6), seconds: res.seconds };
+}
+
+/**
+ * A GET floor over the rounds, recorded as `round[key][mode]`: per mode, its MB/s (median) and,
+ * under `ratioName`, its ratio to `reference(round)`; `stowageToFloor`: `stowage(round)` as a
+ * ratio to the `main` mode.
+ */
+export function summarizeFloor(rounds, { key, modes, main, ratioName, reference, stowage }) {
+  const mbps = (r, mode) => r[key]?.[mode]?.mbps;
+  const out = { rounds: rounds.filter((r) => r[key] && !r[key].error).length };
+  for (const mode of modes) {
+    out[mode] = {
+      mbps: median(rounds.map((r) => mbps(r, mode))),
+      [ratioName]: spread(rounds.map((r) => over(mbps(r, mode), reference(r)))),
+    };
+  }
+  out.stowageToFloor = spread(rounds.map((r) => over(stowage(r), mbps(r, main))));
+  return out;
 }
 
 /**
@@ -97,18 +121,14 @@ export async function startGetFloor(file) {
  * Stowage's GET as a ratio to the `stream` floor (the way it reads).
  */
 export function summarizeGetFloor(rounds) {
-  const mbps = (r, mode) => r.floorGet?.[mode]?.mbps;
-  const out = { rounds: rounds.filter((r) => r.floorGet && !r.floorGet.error).length };
-  for (const mode of GET_FLOOR_MODES) {
-    out[mode] = {
-      mbps: median(rounds.map((r) => mbps(r, mode))),
-      toNginx: spread(rounds.map((r) => over(mbps(r, mode), r.servers.nginx?.getBig?.mbps))),
-    };
-  }
-  out.stowageToFloor = spread(
-    rounds.map((r) => over(r.servers.stowage?.getBig?.mbps, mbps(r, 'stream'))),
-  );
-  return out;
+  return summarizeFloor(rounds, {
+    key: 'floorGet',
+    modes: GET_FLOOR_MODES,
+    main: 'stream',
+    ratioName: 'toNginx',
+    reference: (r) => r.servers.nginx?.getBig?.mbps,
+    stowage: (r) => r.servers.stowage?.getBig?.mbps,
+  });
 }
 
 export function renderGetFloor(f, bigLabel) {

@@ -13,9 +13,9 @@
 
 import { createRequire } from 'node:module';
 import { freePort } from './servers.mjs';
-import { rawGet } from './clients.mjs';
-import { fmtNum, fmtSpread, over, spread } from './report.mjs';
-import { HOST, median, startScript } from './util.mjs';
+import { floorGet, summarizeFloor } from './get-floor.mjs';
+import { fmtNum, fmtSpread } from './report.mjs';
+import { HOST, startScript } from './util.mjs';
 
 export const PROXY_FLOOR_MODES = ['sdk', 'http'];
 
@@ -72,14 +72,7 @@ export async function startProxyFloor(s3, target) {
   );
   return {
     /** One GET of the whole object in `mode`, read as the bench reads Stowage's. */
-    async get(mode, size) {
-      const res = await rawGet(port, `/${mode}`);
-      if (res.status !== 200) throw new Error(`proxy floor GET /${mode}: HTTP ${res.status}`);
-      if (res.bytes !== size) {
-        throw new Error(`proxy floor GET /${mode}: ${res.bytes} bytes, expected ${size}`);
-      }
-      return { mbps: Math.round(size / res.seconds / 1e6), seconds: res.seconds };
-    },
+    get: (mode, size) => floorGet(port, mode, size, 'proxy floor'),
     stop,
   };
 }
@@ -89,18 +82,14 @@ export async function startProxyFloor(s3, target) {
  * round; Stowage's proxied GET as a ratio to the `sdk` floor (the way it reads).
  */
 export function summarizeProxyFloor(rounds) {
-  const mbps = (r, mode) => r.floorProxyGet?.[mode]?.mbps;
-  const out = { rounds: rounds.filter((r) => r.floorProxyGet && !r.floorProxyGet.error).length };
-  for (const mode of PROXY_FLOOR_MODES) {
-    out[mode] = {
-      mbps: median(rounds.map((r) => mbps(r, mode))),
-      toCeiling: spread(rounds.map((r) => over(mbps(r, mode), r.ceiling?.getBig?.mbps))),
-    };
-  }
-  out.stowageToFloor = spread(
-    rounds.map((r) => over(r.servers.stowage?.getBig?.mbps, mbps(r, 'sdk'))),
-  );
-  return out;
+  return summarizeFloor(rounds, {
+    key: 'floorProxyGet',
+    modes: PROXY_FLOOR_MODES,
+    main: 'sdk',
+    ratioName: 'toCeiling',
+    reference: (r) => r.ceiling?.getBig?.mbps,
+    stowage: (r) => r.servers.stowage?.getBig?.mbps,
+  });
 }
 
 export function renderProxyFloor(f, bigLabel) {
