@@ -27,7 +27,13 @@ export function nativeHeapTrim(): NativeHeapTrim | null {
     const koffi = require('koffi') as typeof import('koffi');
     const libc = koffi.load('libc.so.6');
     const mallocTrim = libc.func('int malloc_trim(size_t pad)') as (pad: number) => number;
-    loaded = () => mallocTrim(0) === 1;
+    loaded = () => {
+      try {
+        return mallocTrim(0) === 1;
+      } catch {
+        return false; // never seen; the idle collector's timer must not throw
+      }
+    };
   } catch {
     // No glibc (musl has no libc.so.6 nor malloc_trim), or no prebuilt binary for this CPU:
     // memory stays as the allocator keeps it.
