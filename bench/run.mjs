@@ -381,7 +381,7 @@ async function runRound(r, ctx) {
         // 2b. the proxy floor (bench/lib/proxy-floor.mjs): the same object passed on by a bare
         // node:http process, as Stowage's S3 store does. Before the proxied GET every other
         // round (the first GET after the upload may find s3rver busier).
-        const others = async () => {
+        const redirectAndFloor = async () => {
           if (!CEILING || name !== 'stowage') return;
           const dir = path.join(ctx.runDir, `${name}-redirect-r${r + 1}`);
           let target = null;
@@ -392,7 +392,7 @@ async function runRound(r, ctx) {
           });
           if (FLOOR && target) rec.floorProxyGet = await proxyFloorRound(ctx, r, target);
         };
-        if (r % 2 === 1) await others();
+        if (r % 2 === 1) await redirectAndFloor();
         const sampler = new RssSampler(s.pid).start();
         let res;
         try {
@@ -400,7 +400,7 @@ async function runRound(r, ctx) {
         } finally {
           rec.servers[name].getBigRss = sampler.stop();
         }
-        if (r % 2 === 0) await others();
+        if (r % 2 === 0) await redirectAndFloor();
         await s.remove(up.handle);
         if (res.status !== 200) throw new Error(`GET: HTTP ${res.status}`);
         if (res.bytes !== BIG) throw new Error(`GET: received ${res.bytes} bytes, expected ${BIG}`);

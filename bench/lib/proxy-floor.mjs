@@ -47,9 +47,11 @@ http.createServer(async (req, res) => {
       const got = await client.send(new GetObjectCommand({ Bucket, Key }));
       send(res, got.ContentLength, got.Body);
     } else if (req.url === '/http') {
-      const up = http.get(url, { agent }, (u) =>
-        u.statusCode === 200 ? send(res, u.headers['content-length'], u) : res.destroy(),
-      );
+      const up = http.get(url, { agent }, (u) => {
+        if (u.statusCode === 200) return send(res, u.headers['content-length'], u);
+        u.destroy(); // unread, and without a listener its failure would end the process
+        res.destroy();
+      });
       up.on('error', () => res.destroy());
     } else res.writeHead(404).end();
   } catch {
