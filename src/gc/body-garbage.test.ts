@@ -1,5 +1,7 @@
+import { once } from 'node:events';
+import { PassThrough, Readable } from 'node:stream';
 import { describe, expect, it, vi } from 'vitest';
-import { BodyGarbage } from './body-garbage.js';
+import { BodyGarbage, reportingChunks } from './body-garbage.js';
 import { exposeGc } from './expose.js';
 
 describe('BodyGarbage', () => {
@@ -31,6 +33,41 @@ describe('BodyGarbage', () => {
   it('does nothing where V8 offers no gc()', () => {
     const g = new BodyGarbage(1, null);
     expect(() => g.note(10)).not.toThrow();
+  });
+});
+
+describe('reportingChunks', () => {
+  it('passes the chunks on unchanged and reports each one', async () => {
+    const gc = vi.fn();
+    const garbage = new BodyGarbage(100, gc);
+    const note = vi.spyOn(garbage, 'note');
+    const parts = [Buffer.alloc(60, 1), Buffer.alloc(50, 2), Buffer.alloc(7, 3)];
+    const out: Buffer[] = [];
+    for await (const c of reportingChunks(Readable.from(parts), garbage)) out.push(c as Buffer);
+    expect(Buffer.concat(out).equals(Buffer.concat(parts))).toBe(true);
+    expect(note.mock.calls.map(([n]) => n)).toEqual([60, 50, 7]);
+    expect(gc).toHaveBeenCalledTimes(1);
+  });
+
+  it('fails with the source: its error destroys the stream handed out', async () => {
+    const source = new PassThrough();
+    const out = reportingChunks(source, new BodyGarbage(100, null));
+    const failed = once(out, 'error');
+    const err = new Error('connection reset by S3');
+    source.destroy(err);
+    expect((await failed)[0]).toBe(err);
+  });
+
+  it('frees the source when its reader goes away (the stream handed out is destroyed)', async () => {
+    const source = new PassThrough();
+    const out = reportingChunks(source, new BodyGarbage(100, null));
+    out.resume();
+    source.write(Buffer.alloc(10));
+    // Destroyed with the pipeline's premature-close error, which its own listener takes.
+    const closed = new Promise((resolve) => source.on('close', resolve));
+    out.destroy();
+    await closed;
+    expect(source.destroyed).toBe(true);
   });
 });
 

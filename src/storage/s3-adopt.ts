@@ -19,6 +19,7 @@ import {
   type StagedBlob,
 } from '../core/blob-store.js';
 import { CoreError } from '../core/errors.js';
+import { reportingChunks } from '../gc/body-garbage.js';
 
 /** What the resumable-upload adapter names its objects by: `tus/<upload id>` under the prefix. */
 export const TUS_REF = /^tus\/[A-Za-z0-9_-]{1,100}$/;
@@ -215,7 +216,8 @@ async function getBody(ctx: AdoptContext, key: string, range?: string): Promise<
   const res = await ctx.client.send(
     new GetObjectCommand({ Bucket: ctx.bucket, Key: key, ...(range ? { Range: range } : {}) }),
   );
-  return res.Body as Readable;
+  // Read through to hash it: its chunks are collected young (see BodyGarbage).
+  return reportingChunks(res.Body as Readable);
 }
 
 async function readAll(body: Readable): Promise<Buffer> {

@@ -1,7 +1,8 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { PassThrough, Readable } from 'node:stream';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { startS3 } from '../../test/scaleout.js';
+import { readGarbage } from '../gc/body-garbage.js';
 import { S3BlobStore } from './s3-blob-store.js';
 
 /** The S3 adapter against s3rver (an S3-protocol server started here; no external service). */
@@ -52,6 +53,14 @@ describe('S3BlobStore', () => {
       true,
     );
     expect((await store.stat(location))?.size).toBe(body.length);
+    // A whole read: the bytes, each chunk reported to the young-generation collector.
+    const note = vi.spyOn(readGarbage, 'note');
+    try {
+      expect((await store.read(location)).equals(body)).toBe(true);
+      expect(note.mock.calls.reduce((a, [n]) => a + n, 0)).toBe(body.length);
+    } finally {
+      note.mockRestore();
+    }
     const listed: string[] = [];
     for await (const l of store.list()) listed.push(l);
     expect(listed).toContain(location);

@@ -28,7 +28,7 @@ import { CoreError } from '../core/errors.js';
 import { adoptS3Object } from './s3-adopt.js';
 import { S3PartWriter } from './s3-part-writer.js';
 import { DeferredDeletes } from '../core/deferred-deletes.js';
-import { bodyGarbage } from '../gc/body-garbage.js';
+import { bodyGarbage, reportingChunks } from '../gc/body-garbage.js';
 
 export interface S3BlobStoreOptions {
   bucket: string;
@@ -277,7 +277,8 @@ export class S3BlobStore implements BlobStore {
           ...(range ? { Range: `bytes=${range.start}-${range.end}` } : {}),
         }),
       );
-      return res.Body as Readable;
+      // Its chunks are garbage once sent on: collected young (see BodyGarbage).
+      return reportingChunks(res.Body as Readable);
     } catch (err) {
       if (isMissing(err)) throw new CoreError('not_found', 'blob missing');
       throw err;
