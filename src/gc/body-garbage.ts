@@ -52,11 +52,11 @@ export const bodyGarbage = new BodyGarbage(BODY_GC_STEP, exposeGc());
  */
 export const READ_GC_STEP = 2 * 1024 * 1024;
 
-/** The process's collector for what stores read (S3 objects' bodies). */
+/** The process's collector for what stores read (S3 objects' bodies, local read streams). */
 export const readGarbage = new BodyGarbage(READ_GC_STEP, exposeGc());
 
 /**
- * `source` as it flows on, each chunk reported to `garbage` (a store's read of S3). Failures go
+ * `source` as it flows on, each chunk reported to `garbage` (a store's read stream). Failures go
  * both ways: the source's error destroys the returned stream with it, and destroying the
  * returned stream (the client went away) destroys the source and frees its socket.
  */

@@ -4,9 +4,10 @@ import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { Readable } from 'node:stream';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { BlobStore } from '../core/blob-store.js';
 import { CoreError } from '../core/errors.js';
+import { readGarbage } from '../gc/body-garbage.js';
 import { LocalBlobStore } from './local-blob-store.js';
 import { MemoryBlobStore } from './memory-blob-store.js';
 
@@ -347,5 +348,25 @@ describe('LocalBlobStore on disk', () => {
     expect(await fs.readFile(victim, 'utf8')).toBe('secret');
     await expect(store.read('../victim')).rejects.toThrow();
     expect(await store.stat('../victim').catch(() => null)).toBeNull();
+  });
+});
+
+describe('LocalBlobStore reads', () => {
+  it('report every chunk of a stream read to the young-generation collector', async () => {
+    const root = await fs.mkdtemp(path.join(os.tmpdir(), 'stowage-blob-'));
+    const store = new LocalBlobStore(root);
+    await store.open({ cleanStaging: true });
+    const note = vi.spyOn(readGarbage, 'note');
+    try {
+      const data = randomBytes(3 * 1024 * 1024 + 5);
+      const loc = await (await store.put(chunked(data), { maxBytes: 1e8 })).commit();
+      note.mockClear();
+      expect((await collect(await store.get(loc))).equals(data)).toBe(true);
+      expect(note.mock.calls.reduce((a, [n]) => a + n, 0)).toBe(data.length);
+    } finally {
+      note.mockRestore();
+      await store.close();
+      await fs.rm(root, { recursive: true, force: true });
+    }
   });
 });

@@ -17,7 +17,7 @@ import {
 } from '../core/blob-store.js';
 import { CoreError } from '../core/errors.js';
 import { abandonedStaging, stagingName } from './staging-owner.js';
-import { bodyGarbage } from '../gc/body-garbage.js';
+import { bodyGarbage, reportingChunks } from '../gc/body-garbage.js';
 
 /** Bytes gathered before one write to disk: one thread-pool hop per MiB instead of per 64 KiB. */
 const WRITE_BATCH = 1024 * 1024;
@@ -180,12 +180,16 @@ export class LocalBlobStore implements BlobStore {
 
   async get(location: string, range?: ByteRange): Promise<Readable> {
     const fh = await this.openBlob(location);
-    return createReadStream('', {
-      fd: fh,
-      start: range?.start,
-      end: range?.end,
-      highWaterMark: READ_CHUNK,
-    });
+    // A new 1 MiB Buffer per read, garbage once sent on: collected young (see reportingChunks;
+    // a 1 GiB zip of it ran ~40 full collections in one of three downloads without).
+    return reportingChunks(
+      createReadStream('', {
+        fd: fh,
+        start: range?.start,
+        end: range?.end,
+        highWaterMark: READ_CHUNK,
+      }),
+    );
   }
 
   async openReader(location: string): Promise<BlobReader> {
