@@ -88,8 +88,12 @@ export class ReportingBlobStore implements BlobStore {
   async get(location: string, range?: ByteRange): Promise<Readable> {
     const stream = await this.watch('get', this.inner.get(location, range));
     // A read failing midway (a disk error, S3 resetting the stream); the consumer's own listener
-    // still handles it.
-    stream.once('error', (err) => this.fail('get', err));
+    // still handles it. A premature close is its reader going away (the client left a download:
+    // its pipeline destroys the stream with that error), not the store failing.
+    stream.once('error', (err) => {
+      if ((err as NodeJS.ErrnoException).code !== 'ERR_STREAM_PREMATURE_CLOSE')
+        this.fail('get', err);
+    });
     return stream;
   }
 

@@ -1,5 +1,5 @@
 import { EventEmitter } from 'node:events';
-import { PassThrough, Readable } from 'node:stream';
+import { PassThrough, pipeline, Readable, Writable } from 'node:stream';
 import type { Worker } from 'node:cluster';
 import { describe, expect, it } from 'vitest';
 import { CoreError } from '../core/errors.js';
@@ -159,6 +159,20 @@ describe('ReportingBlobStore', () => {
     failing.destroy(new Error('ECONNRESET from the bucket'));
     await seen;
     expect((await parsed(m)).get('stowage_blob_store_errors_total', { op: 'get' })).toBe(1);
+  });
+
+  it('a reader going away is not a get error (its pipeline closes the stream early)', async () => {
+    const m = new Metrics({ defaultMetrics: false });
+    const source = new PassThrough();
+    const inner = { ...brokenStore(), get: () => Promise.resolve(source as Readable) };
+    const store = new ReportingBlobStore(inner, new MetricsTelemetry(m));
+    const s = await store.get('x');
+    source.write(Buffer.alloc(1000));
+    const client = new Writable({ write: (_c, _e, done) => setTimeout(done, 5) });
+    const ended = new Promise((r) => pipeline(s, client, r));
+    setTimeout(() => client.destroy(), 10);
+    expect(await ended).toMatchObject({ code: 'ERR_STREAM_PREMATURE_CLOSE' });
+    expect((await parsed(m)).sum('stowage_blob_store_errors_total')).toBe(0);
   });
 });
 
