@@ -45,7 +45,7 @@ export const bodyGarbage = new BodyGarbage(BODY_GC_STEP, exposeGc());
  * the same parser. There the chunks did worse than take memory. While a worker passed a 1 GiB
  * object on, V8 started a full (mark-sweep) collection of its whole heap every ~50 ms ("allocation
  * limit", with the old generation at 31 of its 43 MiB: the dead chunks' native memory counted
- * against it): the GET took 2.7-3.6 s of CPU where a bare Node proxy took 1.1-1.4
+ * against it, it seems): the GET took 2.7-3.6 s of CPU where a bare Node proxy took 1.1-1.4
  * (bench/README.md). Young-generation collections, which free little but those chunks, stop it:
  * every 8 MiB did not in the workers (their young generation is 4 MiB), every 2 MiB did, and the
  * GET took 1.05-1.13 s.
