@@ -216,7 +216,7 @@ async function getBody(ctx: AdoptContext, key: string, range?: string): Promise<
   const res = await ctx.client.send(
     new GetObjectCommand({ Bucket: ctx.bucket, Key: key, ...(range ? { Range: range } : {}) }),
   );
-  // Read through to hash it: its chunks are collected young (see BodyGarbage).
+  // Read through (hashed, or kept inline): its chunks are collected young (see reportingChunks).
   return reportingChunks(res.Body as Readable);
 }
 
