@@ -211,3 +211,76 @@ describe('sendFile through a positional reader', () => {
     expect(sent).toEqual([[3 * MiB, false]]);
   });
 });
+
+describe('sendFile headers of one cached record', () => {
+  /** Records what writeHead was given (a copy: a later request must not change it). */
+  function recordingResponse() {
+    const res = {
+      status: 0,
+      headers: {} as Record<string, unknown>,
+      given: null as object | null,
+      body: null as Buffer | null,
+      writeHead(status: number, headers: Record<string, unknown>) {
+        res.status = status;
+        res.given = headers;
+        res.headers = { ...headers };
+        return res;
+      },
+      end(body?: Buffer) {
+        res.body = body ?? null;
+      },
+    };
+    return res;
+  }
+
+  it('a range request, then whole ones: each gets its own length, the range never leaks', async () => {
+    const bytes = Buffer.from('0123456789ab');
+    const file = {
+      id: 'f',
+      name: 'small.txt',
+      size: bytes.length,
+      mimeType: 'text/plain',
+      blobKey: 'k2',
+      createdAt: 0,
+    } as FileRecord;
+    const opts = (disposition: 'inline' | 'attachment') => ({
+      disposition,
+      readBytes: async (r?: { start: number; end: number }) =>
+        r ? bytes.subarray(r.start, r.end + 1) : bytes,
+      openStream: () => Promise.reject(new Error('small bodies are read whole')),
+      openReader: async () => null,
+    });
+    const send = async (headers: Record<string, string>, disposition: 'inline' | 'attachment') => {
+      const res = recordingResponse();
+      const req = { method: 'GET', headers } as IncomingMessage;
+      await sendFile(req, res as unknown as ServerResponse, file, opts(disposition));
+      return res;
+    };
+    const ranged = await send({ range: 'bytes=2-4' }, 'inline');
+    expect(ranged.status).toBe(206);
+    expect(ranged.headers['Content-Length']).toBe(3);
+    expect(ranged.headers['Content-Range']).toBe('bytes 2-4/12');
+    expect(ranged.body?.toString()).toBe('234');
+
+    const whole = await send({}, 'inline');
+    expect(whole.status).toBe(200);
+    expect(whole.headers['Content-Length']).toBe(12);
+    expect(whole.headers['Content-Range']).toBeUndefined();
+    expect(whole.headers['Content-Disposition']).toMatch(/^inline;/);
+    expect(whole.body?.toString()).toBe('0123456789ab');
+
+    const attached = await send({}, 'attachment');
+    expect(attached.headers['Content-Disposition']).toMatch(/^attachment;/);
+    expect(attached.headers['Content-Length']).toBe(12);
+
+    // A second range of another length after the whole responses: its own headers again, and
+    // the whole response's headers (shared by every whole response of this record) unchanged.
+    const tail = await send({ range: 'bytes=-5' }, 'inline');
+    expect(tail.headers['Content-Length']).toBe(5);
+    expect(tail.headers['Content-Range']).toBe('bytes 7-11/12');
+    expect(tail.given).not.toBe(whole.given);
+    expect(whole.given).toEqual(whole.headers);
+    const again = await send({}, 'inline');
+    expect(again.headers).toEqual(whole.headers);
+  });
+});
