@@ -213,6 +213,11 @@ export class FileService {
   }
 
   /** A file by id (not_found when missing, expired or malformed). */
+  /** The record when this process has it at hand (a lookup moments ago); else use `get`. */
+  cached(id: string): FileRecord | undefined {
+    return this.lookup.cached(id);
+  }
+
   get(id: string): Promise<FileRecord> {
     return this.lookup.get(id);
   }
@@ -253,6 +258,11 @@ export class FileService {
   /** Bytes of a small file or range (whole small blobs kept in memory). */
   readBytes(file: FileRecord, range?: ByteRange): Promise<Buffer> {
     return this.bytes.readBytes(file, range);
+  }
+
+  /** A small file's bytes (or range) when they are in memory; else undefined (use `readBytes`). */
+  heldBytes(file: FileRecord, range?: ByteRange): Buffer | undefined {
+    return this.bytes.heldBytes(file, range);
   }
 
   /** The MD5 (hex) of each file's content, by blob key (FileBin's `hash`), computed on first ask. */

@@ -62,18 +62,24 @@ export class FileBytes {
 
   /** Bytes of a small file or range. Whole small blobs are kept in memory (locations never change). */
   async readBytes(file: FileRecord, range?: ByteRange): Promise<Buffer> {
+    const held = this.heldBytes(file, range);
+    if (held) return held;
     if (file.size > SMALL_BLOB) return this.blobs.read(file.blobLocation, range);
+    const bytes =
+      file.blobLocation === INLINE_LOCATION
+        ? await this.repo.readInlineBlob(file.blobKey)
+        : await this.blobs.read(file.blobLocation);
+    if (!bytes) throw new CoreError('not_found', 'The entity you requested could not be found');
+    const kept = this.smallBlobs.set(file.blobKey, bytes);
+    return range ? kept.subarray(range.start, range.end + 1) : kept;
+  }
+
+  /** The bytes (or range) of a small file when they are in memory already; else undefined. */
+  heldBytes(file: FileRecord, range?: ByteRange): Buffer | undefined {
+    if (file.size > SMALL_BLOB) return undefined;
     // Keyed by content hash: identical content has identical bytes, wherever it is kept.
-    let bytes: Buffer | null | undefined = this.smallBlobs.get(file.blobKey);
-    if (!bytes) {
-      bytes =
-        file.blobLocation === INLINE_LOCATION
-          ? await this.repo.readInlineBlob(file.blobKey)
-          : await this.blobs.read(file.blobLocation);
-      if (!bytes) throw new CoreError('not_found', 'The entity you requested could not be found');
-      bytes = this.smallBlobs.set(file.blobKey, bytes);
-    }
-    return range ? bytes.subarray(range.start, range.end + 1) : bytes;
+    const bytes = this.smallBlobs.get(file.blobKey);
+    return bytes && range ? bytes.subarray(range.start, range.end + 1) : bytes;
   }
 
   /**

@@ -29,6 +29,13 @@ export class FileLookup {
     this.cache.delete(id);
   }
 
+  /** The record if this process looked it up moments ago and it has not expired; else undefined. */
+  cached(id: string): FileRecord | undefined {
+    const now = this.now();
+    const hit = this.cache.get(id, now);
+    return hit && !isExpired(hit, now) ? hit : undefined;
+  }
+
   async get(id: string): Promise<FileRecord> {
     const now = this.now();
     const hit = this.cache.get(id, now);

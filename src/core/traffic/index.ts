@@ -21,13 +21,7 @@ export {
   type SeriesQuery,
 } from './series.js';
 export { SeriesRollup, ROLLUP_LOCK, type SeriesRollupOptions } from './rollup.js';
-export {
-  RulesService,
-  type Admission,
-  type Availability,
-  type Downloader,
-  type RateLimits,
-  type RulesOptions,
-} from './rules.js';
+export { RulesService } from './rules.js';
+export type { Admission, Availability, Downloader, RateLimits, RulesOptions } from './admission.js';
 export { AltchaCaptcha, type CaptchaVerdict } from './captcha.js';
 export type { AccountFlags, SettingsRepository } from './records.js';

@@ -8,7 +8,8 @@ import type { Telemetry, TelemetryEvent } from '../telemetry.js';
 import { AltchaCaptcha, parsePayload } from './captcha.js';
 import { DAY_MS, IpUsage } from './ip-usage.js';
 import type { AccountFlags } from './records.js';
-import { RulesService, type RulesOptions } from './rules.js';
+import type { RulesOptions } from './admission.js';
+import { RulesService } from './rules.js';
 import { TrafficService } from './traffic.js';
 
 const file = (over: Partial<FileRecord> = {}): FileRecord =>
@@ -155,6 +156,38 @@ describe('RulesService', () => {
       '',
     );
     expect(t.rules.rateLimits('c')).toMatchObject({ download_limit: 4, download_limit_used: 3 });
+  });
+
+  it('admitNow answers the common case at once, as admit would, and leaves every other to admit', async () => {
+    const t = setup({ ipDownloadLimit: 2 });
+    const who = { client: 'c' };
+    // Nobody's file, not hotlinked, a client within its limit, no payload: served, and counted
+    // as a download of that client's (the limit is reached after two).
+    expect(t.rules.admitNow(file(), who, { starts: true })).toEqual({
+      refused: '',
+      exempt: false,
+      speedLimit: 0,
+    });
+    expect(t.rules.admitNow(file(), who, { starts: false })?.refused).toBe('');
+    expect(t.rules.admitNow(file(), who, { starts: true })?.refused).toBe('');
+    expect(t.rules.admitNow(file(), who, { starts: true })).toBeNull();
+    expect((await t.rules.admit(file(), who, { starts: true })).refused).toBe(
+      'ip_download_limited_captcha_required',
+    );
+    // Whatever needs more than memory (a flag, a scan, an owner, a payload, the hotlink rule) is
+    // left to admit, which counts nothing here.
+    const other = { client: 'd' };
+    for (const f of [
+      file({ abuseType: 'malware' }),
+      file({ scanStatus: 'infected' }),
+      file({ ownerId: 'u1' }),
+      file({ downloads: 20 }),
+    ]) {
+      expect(t.rules.admitNow(f, other, { starts: true })).toBeNull();
+    }
+    expect(t.rules.admitNow(file(), other, { captcha: 'x', starts: true })).toBeNull();
+    expect(t.rules.rateLimits('d').download_limit_used).toBe(0);
+    expect(t.lookups()).toBe(0);
   });
 
   it('per-IP transfer limit with the slow action: a speed limit instead of a refusal', async () => {

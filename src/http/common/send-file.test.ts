@@ -284,3 +284,43 @@ describe('sendFile headers of one cached record', () => {
     expect(again.headers).toEqual(whole.headers);
   });
 });
+
+describe('sendFile of bytes at hand', () => {
+  it('answers from heldBytes without reading, and reads when they are not held', async () => {
+    const bytes = Buffer.from('held bytes');
+    const file = {
+      id: 'f',
+      name: 'h.txt',
+      size: bytes.length,
+      mimeType: 'text/plain',
+      blobKey: 'k3',
+      createdAt: 0,
+    } as FileRecord;
+    let reads = 0;
+    const send = async (held: boolean, headers: Record<string, string> = {}) => {
+      const out: { status: number; body: Buffer | null } = { status: 0, body: null };
+      const res = {
+        writeHead: (status: number) => ((out.status = status), res),
+        end: (body?: Buffer) => void (out.body = body ?? null),
+      };
+      await sendFile(
+        { method: 'GET', headers } as IncomingMessage,
+        res as unknown as ServerResponse,
+        file,
+        {
+          disposition: 'inline',
+          readBytes: async (r) => (reads++, r ? bytes.subarray(r.start, r.end + 1) : bytes),
+          heldBytes: (r) => (held ? (r ? bytes.subarray(r.start, r.end + 1) : bytes) : undefined),
+          openStream: () => Promise.reject(new Error('small bodies are read whole')),
+          openReader: async () => null,
+        },
+      );
+      return out;
+    };
+    expect((await send(true)).body?.toString()).toBe('held bytes');
+    expect((await send(true, { range: 'bytes=5-' })).body?.toString()).toBe('bytes');
+    expect(reads).toBe(0);
+    expect((await send(false)).body?.toString()).toBe('held bytes');
+    expect(reads).toBe(1);
+  });
+});

@@ -61,6 +61,8 @@ export interface SendFileOptions {
   /** Bytes that went out (for counting bandwidth and downloads). */
   onSent?(bytes: number, wholeFile: boolean): void;
   readBytes(range?: ByteRange): Promise<Buffer>;
+  /** The bytes when they are in memory already (no wait), else undefined: then `readBytes`. */
+  heldBytes?(range?: ByteRange): Buffer | undefined;
   /** A positional reader, when the store offers one (preferred for big bodies); else null. */
   openReader(): Promise<BlobReader | null>;
   openStream(range?: ByteRange): Promise<NodeJS.ReadableStream>;
@@ -194,7 +196,8 @@ export async function sendFile(
     return;
   }
   if (length <= SMALL_BODY) {
-    const body = length === 0 ? Buffer.alloc(0) : await opts.readBytes(range);
+    const body =
+      length === 0 ? Buffer.alloc(0) : (opts.heldBytes?.(range) ?? (await opts.readBytes(range)));
     res.writeHead(status, headers);
     res.end(body);
     opts.onSent?.(body.length, whole);

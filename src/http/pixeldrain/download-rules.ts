@@ -145,17 +145,39 @@ export function startsDownload(req: FastifyRequest): boolean {
   return range === undefined || /^\s*bytes\s*=\s*0\s*-/i.test(range);
 }
 
+type Admitted = { ok: true; admission: Admission } | { ok: false; error: PdError };
+
 /** Admit a download: the admission, or the error to answer. */
 export async function admitDownload(
   core: Core,
   req: FastifyRequest,
   file: FileRecord,
   who: Downloader = downloaderOf(core, req),
-): Promise<{ ok: true; admission: Admission } | { ok: false; error: PdError }> {
-  const admission = await core.rules.admit(file, who, {
-    captcha: captchaOf(req),
-    starts: startsDownload(req),
-  });
+): Promise<Admitted> {
+  return admitted(
+    await core.rules.admit(file, who, { captcha: captchaOf(req), starts: startsDownload(req) }),
+    file,
+  );
+}
+
+/**
+ * `admitDownload` when the rules can answer without waiting (the common case: `admitNow`), with
+ * the client's address alone; null: call `admitDownload`.
+ */
+export function admitDownloadNow(
+  core: Core,
+  req: FastifyRequest,
+  file: FileRecord,
+): Admitted | null {
+  const admission = core.rules.admitNow(
+    file,
+    { client: req.ip },
+    { captcha: captchaOf(req), starts: startsDownload(req) },
+  );
+  return admission && admitted(admission, file);
+}
+
+function admitted(admission: Admission, file: FileRecord): Admitted {
   if (admission.refused) return { ok: false, error: ruleError(admission.refused, [file]) };
   return { ok: true, admission };
 }

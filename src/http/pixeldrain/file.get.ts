@@ -8,7 +8,7 @@ import { sendPdError, toPdError, writePdError } from './errors.js';
 import { DOWNLOAD_HEADERS, DOWNLOAD_QUERY, DOWNLOAD_RESPONSES } from './download.schemas.js';
 import { idParam, TAGS } from './schemas.js';
 import { replyWithZip } from './zip-files.js';
-import { admitDownload, admitZip } from './download-rules.js';
+import { admitDownload, admitDownloadNow, admitZip } from './download-rules.js';
 import { logFailure } from '../common/logging.js';
 
 /** How many files one multi-id download may bundle. */
@@ -50,11 +50,14 @@ export function registerFileGet(app: FastifyInstance, core: Core): void {
         if (!admitted.ok) return sendPdError(reply, admitted.error);
         return replyWithZip(core, req, reply, 'files.zip', files, admitted.admissions);
       }
-      let file;
-      try {
-        file = await core.files.get(id);
-      } catch (err) {
-        return sendPdError(reply, toPdError(err));
+      // A file looked up moments ago is at hand: no wait (a small GET answers from memory).
+      let file = core.files.cached(id);
+      if (!file) {
+        try {
+          file = await core.files.get(id);
+        } catch (err) {
+          return sendPdError(reply, toPdError(err));
+        }
       }
       return downloadFile(core, req, reply, file);
     },
@@ -74,11 +77,13 @@ export async function downloadFile(
   reply: FastifyReply,
   file: FileRecord,
 ): Promise<FastifyReply | void> {
-  let admitted;
-  try {
-    admitted = await admitDownload(core, req, file);
-  } catch (err) {
-    return sendPdError(reply, toPdError(err));
+  let admitted = admitDownloadNow(core, req, file);
+  if (!admitted) {
+    try {
+      admitted = await admitDownload(core, req, file);
+    } catch (err) {
+      return sendPdError(reply, toPdError(err));
+    }
   }
   if (!admitted.ok) return sendPdError(reply, admitted.error);
   const { exempt, speedLimit } = admitted.admission;
@@ -101,6 +106,7 @@ export async function downloadFile(
     await sendFile(req.raw, reply.raw, file, {
       disposition,
       readBytes: (range) => core.files.readBytes(file, range),
+      heldBytes: (range) => core.files.heldBytes(file, range),
       openStream: (range) => core.files.openStream(file, range),
       openReader: () => core.files.openReader(file),
       onSent: (bytes) => countDownload(core, file, bytes, req.ip, counted),
