@@ -1,32 +1,18 @@
-import fs from 'node:fs/promises';
-import os from 'node:os';
-import path from 'node:path';
 import { Readable } from 'node:stream';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { migrate, openSqlite, type Db } from '../../storage/db.js';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { useTempSqlite } from '../../storage/db.test-helpers.js';
 import { KyselyFileRepository } from '../../storage/file-repository.js';
 import { MemoryBlobStore } from '../../storage/memory-blob-store.js';
 import { FileService } from '../files.js';
 
 /** What a download can have without waiting: the record looked up moments ago, small bytes read. */
 describe('FileService: what is at hand', () => {
-  let dir: string;
-  let db: Db;
+  const db = useTempSqlite('stowage-held-');
   let now: number;
-
-  beforeEach(async () => {
-    dir = await fs.mkdtemp(path.join(os.tmpdir(), 'stowage-held-'));
-    db = openSqlite(dir);
-    await migrate(db);
-    now = Date.now();
-  });
-  afterEach(async () => {
-    await db.destroy();
-    await fs.rm(dir, { recursive: true, force: true });
-  });
+  beforeEach(() => void (now = Date.now()));
 
   async function setup() {
-    const files = new FileService(new KyselyFileRepository(db), new MemoryBlobStore(), {
+    const files = new FileService(new KyselyFileRepository(db()), new MemoryBlobStore(), {
       maxFileSize: 1024 * 1024,
       allowAnonymousUploads: true,
       cacheTtlMs: 1000,

@@ -1,10 +1,7 @@
-import fs from 'node:fs/promises';
-import os from 'node:os';
-import path from 'node:path';
 import { Readable } from 'node:stream';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { MemoryState } from '../../state/memory-state.js';
-import { migrate, openSqlite, type Db } from '../../storage/db.js';
+import { useTempSqlite } from '../../storage/db.test-helpers.js';
 import { KyselyFileRepository } from '../../storage/file-repository.js';
 import { MemoryBlobStore } from '../../storage/memory-blob-store.js';
 import { KyselySeriesRepository } from '../../storage/series-repository.js';
@@ -24,38 +21,29 @@ function sum(s: Series, k: keyof Omit<Series, 'timestamps'>): number {
 }
 
 describe('time series: buckets by event time, queries by interval', () => {
-  let dir: string;
-  let db: Db;
+  const db = useTempSqlite('stowage-series-');
   let now: number;
-
-  beforeEach(async () => {
-    dir = await fs.mkdtemp(path.join(os.tmpdir(), 'stowage-series-'));
-    db = openSqlite(dir);
-    await migrate(db);
-    now = T0;
-  });
-  afterEach(async () => {
-    await db.destroy();
-    await fs.rm(dir, { recursive: true, force: true });
-  });
+  beforeEach(() => void (now = T0));
 
   async function setup() {
-    const files = new FileService(new KyselyFileRepository(db), new MemoryBlobStore(), {
+    const files = new FileService(new KyselyFileRepository(db()), new MemoryBlobStore(), {
       maxFileSize: 1024 * 1024,
       allowAnonymousUploads: true,
       cacheTtlMs: 0,
       now: () => now,
     });
     const traffic = new TrafficService(
-      new KyselyTrafficRepository(db),
+      new KyselyTrafficRepository(db()),
       new MemoryState(() => now),
       {
         flushMs: 3_600_000,
         now: () => now,
       },
     );
-    const series = new SeriesService(new KyselySeriesRepository(db), files, () => traffic.flush());
-    await db
+    const series = new SeriesService(new KyselySeriesRepository(db()), files, () =>
+      traffic.flush(),
+    );
+    await db()
       .insertInto('users')
       .values({
         id: 'u-1',
@@ -179,7 +167,7 @@ describe('time series: buckets by event time, queries by interval', () => {
     const count = async () =>
       Number(
         (
-          await db
+          await db()
             .selectFrom('file_traffic')
             .select((eb) => eb.fn.countAll().as('n'))
             .where('file_id', '=', id)

@@ -1,10 +1,7 @@
-import fs from 'node:fs/promises';
-import os from 'node:os';
-import path from 'node:path';
 import { Readable } from 'node:stream';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { MemoryState } from '../../state/memory-state.js';
-import { migrate, openSqlite, type Db } from '../../storage/db.js';
+import { useTempSqlite } from '../../storage/db.test-helpers.js';
 import { KyselyFileRepository } from '../../storage/file-repository.js';
 import { MemoryBlobStore } from '../../storage/memory-blob-store.js';
 import { KyselyTrafficRepository } from '../../storage/traffic-repository.js';
@@ -14,30 +11,20 @@ import { OncePerClient } from './marks.js';
 import { TrafficService } from './traffic.js';
 
 describe('TrafficService: views, downloads and bandwidth', () => {
-  let dir: string;
-  let db: Db;
+  const db = useTempSqlite('stowage-traffic-');
   let now: number;
 
-  beforeEach(async () => {
-    dir = await fs.mkdtemp(path.join(os.tmpdir(), 'stowage-traffic-'));
-    db = openSqlite(dir);
-    await migrate(db);
-    now = Date.now();
-  });
-  afterEach(async () => {
-    await db.destroy();
-    await fs.rm(dir, { recursive: true, force: true });
-  });
+  beforeEach(() => void (now = Date.now()));
 
   /** Files on the real repositories (temp SQLite); one uploaded file. */
   async function setup(state: SharedState = new MemoryState(() => now)) {
-    const files = new FileService(new KyselyFileRepository(db), new MemoryBlobStore(), {
+    const files = new FileService(new KyselyFileRepository(db()), new MemoryBlobStore(), {
       maxFileSize: 1024 * 1024,
       allowAnonymousUploads: true,
       cacheTtlMs: 0,
     });
     // Nothing is written behind the test's back: flush() does it.
-    const traffic = new TrafficService(new KyselyTrafficRepository(db), state, {
+    const traffic = new TrafficService(new KyselyTrafficRepository(db()), state, {
       flushMs: 60_000,
       now: () => now,
     });

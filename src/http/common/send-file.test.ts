@@ -212,6 +212,22 @@ describe('sendFile through a positional reader', () => {
   });
 });
 
+/** A small text file's record, and its bytes whole or a range (as the readers return them). */
+function smallText(text: string) {
+  const bytes = Buffer.from(text);
+  const file = {
+    id: 'f',
+    name: 'small.txt',
+    size: bytes.length,
+    mimeType: 'text/plain',
+    blobKey: 'k-' + text,
+    createdAt: 0,
+  } as FileRecord;
+  const slice = (r?: { start: number; end: number }) =>
+    r ? bytes.subarray(r.start, r.end + 1) : bytes;
+  return { file, slice };
+}
+
 describe('sendFile headers of one cached record', () => {
   /** Records what writeHead was given (a copy: a later request must not change it). */
   function recordingResponse() {
@@ -234,19 +250,10 @@ describe('sendFile headers of one cached record', () => {
   }
 
   it('a range request, then whole ones: each gets its own length, the range never leaks', async () => {
-    const bytes = Buffer.from('0123456789ab');
-    const file = {
-      id: 'f',
-      name: 'small.txt',
-      size: bytes.length,
-      mimeType: 'text/plain',
-      blobKey: 'k2',
-      createdAt: 0,
-    } as FileRecord;
+    const { file, slice } = smallText('0123456789ab');
     const opts = (disposition: 'inline' | 'attachment') => ({
       disposition,
-      readBytes: async (r?: { start: number; end: number }) =>
-        r ? bytes.subarray(r.start, r.end + 1) : bytes,
+      readBytes: async (r?: { start: number; end: number }) => slice(r),
       openStream: () => Promise.reject(new Error('small bodies are read whole')),
       openReader: async () => null,
     });
@@ -287,15 +294,7 @@ describe('sendFile headers of one cached record', () => {
 
 describe('sendFile of bytes at hand', () => {
   it('answers from heldBytes without reading, and reads when they are not held', async () => {
-    const bytes = Buffer.from('held bytes');
-    const file = {
-      id: 'f',
-      name: 'h.txt',
-      size: bytes.length,
-      mimeType: 'text/plain',
-      blobKey: 'k3',
-      createdAt: 0,
-    } as FileRecord;
+    const { file, slice } = smallText('held bytes');
     let reads = 0;
     const send = async (held: boolean, headers: Record<string, string> = {}) => {
       const out: { status: number; body: Buffer | null } = { status: 0, body: null };
@@ -309,8 +308,8 @@ describe('sendFile of bytes at hand', () => {
         file,
         {
           disposition: 'inline',
-          readBytes: async (r) => (reads++, r ? bytes.subarray(r.start, r.end + 1) : bytes),
-          heldBytes: (r) => (held ? (r ? bytes.subarray(r.start, r.end + 1) : bytes) : undefined),
+          readBytes: async (r) => (reads++, slice(r)),
+          heldBytes: (r) => (held ? slice(r) : undefined),
           openStream: () => Promise.reject(new Error('small bodies are read whole')),
           openReader: async () => null,
         },
