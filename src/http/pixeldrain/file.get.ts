@@ -77,13 +77,12 @@ export async function downloadFile(
   reply: FastifyReply,
   file: FileRecord,
 ): Promise<FastifyReply | void> {
-  let admitted = admitDownloadNow(core, req, file);
-  if (!admitted) {
-    try {
-      admitted = await admitDownload(core, req, file);
-    } catch (err) {
-      return sendPdError(reply, toPdError(err));
-    }
+  let admitted;
+  try {
+    // The rules' common case is decided at once; anything else waits for them.
+    admitted = admitDownloadNow(core, req, file) ?? (await admitDownload(core, req, file));
+  } catch (err) {
+    return sendPdError(reply, toPdError(err));
   }
   if (!admitted.ok) return sendPdError(reply, admitted.error);
   const { exempt, speedLimit } = admitted.admission;
