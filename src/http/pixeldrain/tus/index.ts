@@ -13,6 +13,7 @@ import { INTERNAL, sendPdError, toPdError, writePdError } from '../errors.js';
 import { failUpload } from '../upload.js';
 import { setContext, type TusContext } from './context.js';
 import { TUS_SCHEMAS } from './schemas.js';
+import { handleTus } from './request.js';
 import { createTusServer, EXPOSED } from './server.js';
 
 type IdRequest = FastifyRequest<{ Params: { id: string } }>;
@@ -228,7 +229,7 @@ async function handToTus(
   };
   reply.hijack();
   try {
-    await server.handle(raw, res);
+    await handleTus(server, raw, res);
   } catch (err) {
     logFailure(req, reply, err, 'tus request failed');
     writePdError(res, INTERNAL);
