@@ -12,7 +12,7 @@ const QUEUED_BYTES = 64 * 1024;
  * `Readable.toWeb(req)`, and Node's adapter copies every chunk into a new `Uint8Array` ("to detach
  * it from the pool"; Node 20 and 24 alike). A tus upload then left two 64 KiB buffers of garbage
  * per chunk where `PUT /api/file` leaves one, and a 1 GiB PATCH raised the worker's peak RSS by
- * 20-30 MiB against PUT's 6-13 (bench/README.md, "tus and the web stream's copy").
+ * 19-31 MiB against PUT's 6-13 (bench/README.md, "tus and the web stream's copy").
  */
 export async function handleTus(
   server: Server,
