@@ -90,10 +90,10 @@ describe('uncopiedBody', () => {
 class KeepingStore extends DataStore {
   upload = new Upload({ id: 'u1', size: 1024 * KiB, offset: 0, metadata: {} });
   chunks: Buffer[] = [];
-  async getUpload(): Promise<Upload> {
+  override async getUpload(): Promise<Upload> {
     return this.upload;
   }
-  async write(readable: Readable, _id: string, offset: number): Promise<number> {
+  override async write(readable: Readable, _id: string, offset: number): Promise<number> {
     for await (const c of readable as AsyncIterable<Buffer>) this.chunks.push(c);
     const written = this.chunks.reduce((n, c) => n + c.length, 0);
     this.upload.offset = offset + written;
