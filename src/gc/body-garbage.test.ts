@@ -34,6 +34,40 @@ describe('BodyGarbage', () => {
     const g = new BodyGarbage(1, null);
     expect(() => g.note(10)).not.toThrow();
   });
+
+  it('collects while one body arrives, not while two do, and again once one is left', async () => {
+    const gc = vi.fn();
+    const g = new BodyGarbage(1000, gc);
+    let endSecond!: () => void;
+    const first = g.receiving(async () => {
+      g.note(1000);
+      expect(gc).toHaveBeenCalledTimes(1);
+      const second = g.receiving(
+        () => new Promise<string>((resolve) => (endSecond = () => resolve('second'))),
+      );
+      // Two bodies at once: steps go by uncollected, and are not counted toward later ones.
+      g.note(5000);
+      expect(gc).toHaveBeenCalledTimes(1);
+      endSecond();
+      expect(await second).toBe('second');
+      g.note(1000);
+      expect(gc).toHaveBeenCalledTimes(2);
+      return 'first';
+    });
+    expect(await first).toBe('first');
+  });
+
+  it('counts a body that failed as gone', async () => {
+    const gc = vi.fn();
+    const g = new BodyGarbage(1000, gc);
+    await expect(
+      g.receiving(async () => {
+        throw new Error('client went away');
+      }),
+    ).rejects.toThrow('client went away');
+    await g.receiving(async () => g.note(1000));
+    expect(gc).toHaveBeenCalledTimes(1);
+  });
 });
 
 describe('reportingChunks', () => {

@@ -7,7 +7,7 @@ import { Readable } from 'node:stream';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { BlobStore } from '../core/blob-store.js';
 import { CoreError } from '../core/errors.js';
-import { readGarbage } from '../gc/body-garbage.js';
+import { bodyGarbage, readGarbage } from '../gc/body-garbage.js';
 import { LocalBlobStore } from './local-blob-store.js';
 import { MemoryBlobStore } from './memory-blob-store.js';
 
@@ -348,6 +348,33 @@ describe('LocalBlobStore on disk', () => {
     expect(await fs.readFile(victim, 'utf8')).toBe('secret');
     await expect(store.read('../victim')).rejects.toThrow();
     expect(await store.stat('../victim').catch(() => null)).toBeNull();
+  });
+});
+
+describe('LocalBlobStore uploads and the collector', () => {
+  it('count each body as one arriving (no collection is forced while two do)', async () => {
+    const root = await fs.mkdtemp(path.join(os.tmpdir(), 'stowage-blob-'));
+    const store = new LocalBlobStore(root);
+    await store.open({ cleanStaging: true });
+    const receiving = vi.spyOn(bodyGarbage, 'receiving');
+    const note = vi.spyOn(bodyGarbage, 'note');
+    try {
+      const a = randomBytes(2 * 1024 * 1024);
+      const b = randomBytes(3 * 1024 * 1024 + 7);
+      const staged = await Promise.all([
+        store.put(chunked(a), { maxBytes: 1e8 }),
+        store.put(chunked(b), { maxBytes: 1e8 }),
+      ]);
+      expect(receiving).toHaveBeenCalledTimes(2);
+      expect(note.mock.calls.reduce((n, [bytes]) => n + bytes, 0)).toBe(a.length + b.length);
+      expect(staged.map((s) => s.sha256)).toEqual([sha256(a), sha256(b)]);
+      for (const s of staged) await s.discard();
+    } finally {
+      receiving.mockRestore();
+      note.mockRestore();
+      await store.close();
+      await fs.rm(root, { recursive: true, force: true });
+    }
   });
 });
 

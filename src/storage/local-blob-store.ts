@@ -84,7 +84,11 @@ export class LocalBlobStore implements BlobStore {
     return LOCATION.test(location) ? this.pathOf(location) : null;
   }
 
-  async put(body: Readable, opts: PutOptions): Promise<StagedBlob> {
+  put(body: Readable, opts: PutOptions): Promise<StagedBlob> {
+    return bodyGarbage.receiving(() => this.receive(body, opts));
+  }
+
+  private async receive(body: Readable, opts: PutOptions): Promise<StagedBlob> {
     const tmp = path.join(this.stagingDir, stagingName());
     // Opened only once the body outgrows opts.inlineMax: a small body never touches the disk here.
     let fh: fs.FileHandle | null = null;

@@ -167,7 +167,11 @@ export class S3BlobStore implements BlobStore {
     this.client.destroy();
   }
 
-  async put(body: Readable, opts: PutOptions): Promise<StagedBlob> {
+  put(body: Readable, opts: PutOptions): Promise<StagedBlob> {
+    return bodyGarbage.receiving(() => this.receive(body, opts));
+  }
+
+  private async receive(body: Readable, opts: PutOptions): Promise<StagedBlob> {
     const hash = createHash('sha256');
     const inlineMax = opts.inlineMax ?? 0;
     const location = `b/${randomBytes(16).toString('hex')}`;

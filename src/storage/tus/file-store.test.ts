@@ -4,8 +4,9 @@ import os from 'node:os';
 import path from 'node:path';
 import { Readable } from 'node:stream';
 import { Upload } from '@tus/utils';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { CoreError } from '../../core/errors.js';
+import { bodyGarbage } from '../../gc/body-garbage.js';
 import { openSqlite, migrate, type Db } from '../db.js';
 import { LocalBlobStore } from '../local-blob-store.js';
 import { UPLOAD_LOCKED } from './backend.js';
@@ -73,6 +74,22 @@ describe('TusFileStore and LocalBlobStore.adopt', () => {
     expect((await blobs.read(location)).equals(data)).toBe(true);
     await store.remove(u);
     expect(await fs.readdir(blobs.tusDir)).toEqual([]);
+  });
+
+  it('each PATCH body counts as one arriving for the collector, and is noted as it goes', async () => {
+    const receiving = vi.spyOn(bodyGarbage, 'receiving');
+    const note = vi.spyOn(bodyGarbage, 'note');
+    try {
+      const u = id();
+      const data = randomBytes(1024 * 1024 + 3);
+      await store.create(new Upload({ id: u, size: data.length, offset: 0, metadata: {} }));
+      expect(await store.write(chunked(data), u, 0)).toBe(data.length);
+      expect(receiving).toHaveBeenCalledTimes(1);
+      expect(note.mock.calls.reduce((n, [bytes]) => n + bytes, 0)).toBe(data.length);
+    } finally {
+      receiving.mockRestore();
+      note.mockRestore();
+    }
   });
 
   it('a write another process made (offset not where this one left it) drops the hash; adopt rehashes', async () => {

@@ -86,7 +86,11 @@ export class TusFileStore extends FileStore implements ResumableBytes {
     if (!found) throw ERRORS.FILE_NOT_FOUND;
   }
 
-  override async write(readable: Readable, id: string, offset: number): Promise<number> {
+  override write(readable: Readable, id: string, offset: number): Promise<number> {
+    return bodyGarbage.receiving(() => this.receive(readable, id, offset));
+  }
+
+  private async receive(readable: Readable, id: string, offset: number): Promise<number> {
     if (!isUploadId(id)) throw ERRORS.FILE_NOT_FOUND;
     const state = this.hashState(id, offset);
     const fh = await fs.open(path.join(this.dir, id), 'r+');

@@ -119,7 +119,7 @@ export class S3TusStore extends S3Store implements ResumableBytes {
     });
     // Errors travel both ways (a cut request fails the write; a failed write stops the body).
     pipeline(src, tap, () => {});
-    const newOffset = await super.write(tap, id, offset);
+    const newOffset = await bodyGarbage.receiving(() => super.write(tap, id, offset));
     // Valid only if everything that went through the hash is what the upload now holds.
     if (newOffset === offset + seen) {
       if (this.hashes.size >= MAX_HASHES) this.hashes.delete(this.hashes.keys().next().value!);
