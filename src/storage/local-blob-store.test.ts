@@ -351,49 +351,41 @@ describe('LocalBlobStore on disk', () => {
   });
 });
 
-describe('LocalBlobStore uploads and the collector', () => {
-  it('count each body as one arriving (no collection is forced while two do)', async () => {
-    const root = await fs.mkdtemp(path.join(os.tmpdir(), 'stowage-blob-'));
-    const store = new LocalBlobStore(root);
+describe('LocalBlobStore and the young-generation collectors', () => {
+  let root: string;
+  let store: LocalBlobStore;
+  beforeEach(async () => {
+    root = await fs.mkdtemp(path.join(os.tmpdir(), 'stowage-blob-'));
+    store = new LocalBlobStore(root);
     await store.open({ cleanStaging: true });
+  });
+  afterEach(async () => {
+    vi.restoreAllMocks();
+    await store.close();
+    await fs.rm(root, { recursive: true, force: true });
+  });
+
+  it('uploads: each body counts as one arriving (none is collected for while two do)', async () => {
     const receiving = vi.spyOn(bodyGarbage, 'receiving');
     const note = vi.spyOn(bodyGarbage, 'note');
-    try {
-      const a = randomBytes(2 * 1024 * 1024);
-      const b = randomBytes(3 * 1024 * 1024 + 7);
-      const staged = await Promise.all([
-        store.put(chunked(a), { maxBytes: 1e8 }),
-        store.put(chunked(b), { maxBytes: 1e8 }),
-      ]);
-      expect(receiving).toHaveBeenCalledTimes(2);
-      expect(note.mock.calls.reduce((n, [bytes]) => n + bytes, 0)).toBe(a.length + b.length);
-      expect(staged.map((s) => s.sha256)).toEqual([sha256(a), sha256(b)]);
-      for (const s of staged) await s.discard();
-    } finally {
-      receiving.mockRestore();
-      note.mockRestore();
-      await store.close();
-      await fs.rm(root, { recursive: true, force: true });
-    }
+    const a = randomBytes(2 * 1024 * 1024);
+    const b = randomBytes(3 * 1024 * 1024 + 7);
+    const staged = await Promise.all([
+      store.put(chunked(a), { maxBytes: 1e8 }),
+      store.put(chunked(b), { maxBytes: 1e8 }),
+    ]);
+    expect(receiving).toHaveBeenCalledTimes(2);
+    expect(note.mock.calls.reduce((n, [bytes]) => n + bytes, 0)).toBe(a.length + b.length);
+    expect(staged.map((s) => s.sha256)).toEqual([sha256(a), sha256(b)]);
+    for (const s of staged) await s.discard();
   });
-});
 
-describe('LocalBlobStore reads', () => {
-  it('report every chunk of a stream read to the young-generation collector', async () => {
-    const root = await fs.mkdtemp(path.join(os.tmpdir(), 'stowage-blob-'));
-    const store = new LocalBlobStore(root);
-    await store.open({ cleanStaging: true });
+  it('reads: every chunk of a stream read is reported', async () => {
     const note = vi.spyOn(readGarbage, 'note');
-    try {
-      const data = randomBytes(3 * 1024 * 1024 + 5);
-      const loc = await (await store.put(chunked(data), { maxBytes: 1e8 })).commit();
-      note.mockClear();
-      expect((await collect(await store.get(loc))).equals(data)).toBe(true);
-      expect(note.mock.calls.reduce((a, [n]) => a + n, 0)).toBe(data.length);
-    } finally {
-      note.mockRestore();
-      await store.close();
-      await fs.rm(root, { recursive: true, force: true });
-    }
+    const data = randomBytes(3 * 1024 * 1024 + 5);
+    const loc = await (await store.put(chunked(data), { maxBytes: 1e8 })).commit();
+    note.mockClear();
+    expect((await collect(await store.get(loc))).equals(data)).toBe(true);
+    expect(note.mock.calls.reduce((a, [n]) => a + n, 0)).toBe(data.length);
   });
 });
