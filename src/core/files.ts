@@ -212,12 +212,12 @@ export class FileService {
     return { file, deleteKey };
   }
 
-  /** A file by id (not_found when missing, expired or malformed). */
   /** The record when this process has it at hand (a lookup moments ago); else use `get`. */
   cached(id: string): FileRecord | undefined {
     return this.lookup.cached(id);
   }
 
+  /** A file by id (not_found when missing, expired or malformed). */
   get(id: string): Promise<FileRecord> {
     return this.lookup.get(id);
   }
