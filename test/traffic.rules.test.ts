@@ -303,19 +303,22 @@ describe('per-IP limits', () => {
   });
 
   it('STOWAGE_IP_LIMIT_ACTION=slow: past the limit the download is slowed, not refused', async () => {
-    const s = await start({ ipDownloadLimit: 1, ipLimitAction: 'slow', ipSpeedLimit: 50_000 });
+    const s = await start({ ipDownloadLimit: 1, ipLimitAction: 'slow', ipSpeedLimit: 20_000 });
     const body = randomBytes(60_000);
     const id = await put(s, body);
     const me = '127.0.0.80';
+    // 60 000 bytes at 20 000 B/s take 2.9 s at least (slices of a tenth of a second's worth, the
+    // first at once). The download within the limit must take well under that: the bound leaves a
+    // loaded CI machine (the scale-out stack reads through s3rver) up to 2.5 s, where 0.8 s
+    // against a 1 s slowdown was the tightest time bound in the suites.
     let t = Date.now();
     expect((await request(`${s.url}/api/file/${id}`, { from: me })).status).toBe(200);
-    expect(Date.now() - t).toBeLessThan(800);
-    expect(await limits(s, me)).toMatchObject({ speed_limit: 50_000, download_limit_used: 1 });
+    expect(Date.now() - t).toBeLessThan(2500);
+    expect(await limits(s, me)).toMatchObject({ speed_limit: 20_000, download_limit_used: 1 });
     t = Date.now();
     const slow = await request(`${s.url}/api/file/${id}`, { from: me });
     expect(slow.status).toBe(200);
     expect(slow.body.equals(body)).toBe(true);
-    // 60 000 bytes at 50 000 B/s: over a second.
-    expect(Date.now() - t).toBeGreaterThanOrEqual(1000);
+    expect(Date.now() - t).toBeGreaterThanOrEqual(2800);
   });
 });
