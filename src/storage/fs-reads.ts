@@ -1,7 +1,17 @@
 import { sql, type SqlBool } from 'kysely';
 import type { FsChange, FsNodeRecord, NodeTraffic, NodeType } from '../core/filesystem/types.js';
 import { isPostgres, type Db } from './db.js';
-import { below, getNode, nodeOf, selectNodes, within, type Trx } from './fs-sql.js';
+import {
+  below,
+  CHILD_COLUMNS,
+  childOf,
+  getNode,
+  nodeOf,
+  selectNodes,
+  within,
+  type ListedParent,
+  type Trx,
+} from './fs-sql.js';
 import { num } from './schema.js';
 
 /** The filesystem repository's reads (its writes: fs-repository.ts), on SQLite and PostgreSQL. */
@@ -49,12 +59,8 @@ export class KyselyFsReads {
               .where('fs_nodes.owner_id', '=', ownerId)
               .where('fs_nodes.path', 'in', [...ancestors])
               .execute();
-      const children = node.type === 'dir' ? await this.listing(trx, node.id) : [];
-      return {
-        node,
-        ancestors: above.map((r) => nodeOf(r)),
-        children: children.map((r) => nodeOf(r)),
-      };
+      const children = node.type === 'dir' ? await this.listing(trx, node) : [];
+      return { node, ancestors: above.map((r) => nodeOf(r)), children };
     };
     // PostgreSQL: one snapshot for the three reads (READ COMMITTED would take one each). SQLite:
     // the transaction holds the one connection, so no write commits between them.
@@ -70,13 +76,18 @@ export class KyselyFsReads {
   }
 
   /** A directory's children without their blobs' rows (see FsRepository.children). */
-  private listing(db: Trx, parentId: string) {
+  private async listing(db: Trx, parent: ListedParent): Promise<FsNodeRecord[]> {
     // No join with blobs: 10,000 lookups by key were more than half of a big listing's query.
-    return db.selectFrom('fs_nodes').selectAll().where('parent_id', '=', parentId).execute();
+    const rows = await db
+      .selectFrom('fs_nodes')
+      .select(CHILD_COLUMNS)
+      .where('parent_id', '=', parent.id)
+      .execute();
+    return rows.map((r) => childOf(parent, r));
   }
 
-  async children(parentId: string): Promise<FsNodeRecord[]> {
-    return (await this.listing(this.db, parentId)).map((r) => nodeOf(r));
+  async children(parent: ListedParent): Promise<FsNodeRecord[]> {
+    return this.listing(this.db, parent);
   }
 
   async sharedBy(ownerId: string): Promise<FsNodeRecord[]> {

@@ -35,15 +35,58 @@ export type NodeRow = Selectable<Database['fs_nodes']> & {
   scan_status?: string | null;
 };
 
+/** A listing's row: a child's own columns, not those its parent gives (see `childOf`). */
+export const CHILD_COLUMNS = [
+  'id',
+  'path',
+  'name',
+  'type',
+  'created_at',
+  'modified_at',
+  'updated_at',
+  'mode',
+  'size',
+  'blob_key',
+  'mime_type',
+  'share_id',
+  'link_permissions',
+  'user_permissions',
+  'password_permissions',
+  'properties',
+] as const;
+
+export type ChildRow = Pick<NodeRow, (typeof CHILD_COLUMNS)[number]>;
+
+/** The parent of a listing: what its children's records take from it. */
+export type ListedParent = Pick<FsNodeRecord, 'id' | 'ownerId' | 'depth'>;
+
 export function nodeOf(r: NodeRow): FsNodeRecord {
+  return recordOf(r, r.owner_id, r.parent_id, num(r.depth));
+}
+
+/**
+ * A child of `parent` from a listing's row: the owner, parent and depth come from the parent, so
+ * a listing of 10,000 reads five columns fewer a row (the row objects were a third of a big
+ * stat's time, see bench/README.md).
+ */
+export function childOf(parent: ListedParent, r: ChildRow): FsNodeRecord {
+  return recordOf(r, parent.ownerId, parent.id, parent.depth + 1);
+}
+
+function recordOf(
+  r: ChildRow & { location?: string | null; scan_status?: string | null },
+  ownerId: string,
+  parentId: string | null,
+  depth: number,
+): FsNodeRecord {
   return {
     id: r.id,
-    ownerId: r.owner_id,
-    parentId: r.parent_id,
+    ownerId,
+    parentId,
     path: r.path,
     name: r.name,
     type: r.type,
-    depth: num(r.depth),
+    depth,
     createdAt: num(r.created_at),
     modifiedAt: num(r.modified_at),
     updatedAt: num(r.updated_at),

@@ -121,7 +121,7 @@ export interface FsRepository {
    * A directory's children, for its listing: up to 10,000 nodes in one query, so their blobs are
    * not read (`blobLocation` and `scanStatus` are null; `get` a file to send or thumbnail it).
    */
-  children(parentId: string): Promise<FsNodeRecord[]>;
+  children(parent: Pick<FsNodeRecord, 'id' | 'ownerId' | 'depth'>): Promise<FsNodeRecord[]>;
   /** The caller's shared nodes. */
   sharedBy(ownerId: string): Promise<FsNodeRecord[]>;
   /** Add downloads and bytes sent to file nodes (by id; a node gone meanwhile is skipped). */
