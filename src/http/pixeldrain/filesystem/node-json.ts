@@ -39,12 +39,14 @@ export function nodeJson(
   createdBy: string,
 ): Record<string, unknown> {
   const isBucket = node.path === view.base;
+  const created = iso(node.createdAt);
   const out: Record<string, unknown> = {
     type: node.type,
     path: displayPath(view, node.path),
     name: isBucket ? view.bucket : node.name,
-    created: iso(node.createdAt),
-    modified: iso(node.modifiedAt),
+    created,
+    // A file never changed since its upload: one date formatted, not two.
+    modified: node.modifiedAt === node.createdAt ? created : iso(node.modifiedAt),
     mode_string: cachedModeString(node.type, node.mode),
     mode_octal: node.mode.toString(8).padStart(3, '0'),
     created_by: createdBy,
