@@ -1,5 +1,11 @@
 import { sql, type SqlBool } from 'kysely';
-import type { FsChange, FsNodeRecord, NodeTraffic, NodeType } from '../core/filesystem/types.js';
+import type {
+  FsChange,
+  FsNodeRecord,
+  ListedParent,
+  NodeTraffic,
+  NodeType,
+} from '../core/filesystem/types.js';
 import { isPostgres, type Db } from './db.js';
 import {
   below,
@@ -9,7 +15,6 @@ import {
   nodeOf,
   selectNodes,
   within,
-  type ListedParent,
   type Trx,
 } from './fs-sql.js';
 import { num } from './schema.js';

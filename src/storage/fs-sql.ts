@@ -8,6 +8,7 @@ import {
   type FileWrite,
   type FsChange,
   type FsNodeRecord,
+  type ListedParent,
   type ReleasedBlob,
 } from '../core/filesystem/types.js';
 import { num, type Database } from './schema.js';
@@ -56,9 +57,6 @@ export const CHILD_COLUMNS = [
 ] as const;
 
 export type ChildRow = Pick<NodeRow, (typeof CHILD_COLUMNS)[number]>;
-
-/** The parent of a listing: what its children's records take from it. */
-export type ListedParent = Pick<FsNodeRecord, 'id' | 'ownerId' | 'depth'>;
 
 export function nodeOf(r: NodeRow): FsNodeRecord {
   return recordOf(r, r.owner_id, r.parent_id, num(r.depth));

@@ -43,6 +43,9 @@ export interface FsNodeRecord {
   scanStatus?: string | null;
 }
 
+/** The parent of a listing: what its children's records take from it (owner, parent, depth). */
+export type ListedParent = Pick<FsNodeRecord, 'id' | 'ownerId' | 'depth'>;
+
 /** Downloads started and bytes sent. */
 export interface NodeTraffic {
   downloads: number;
@@ -121,7 +124,7 @@ export interface FsRepository {
    * A directory's children, for its listing: up to 10,000 nodes in one query, so their blobs are
    * not read (`blobLocation` and `scanStatus` are null; `get` a file to send or thumbnail it).
    */
-  children(parent: Pick<FsNodeRecord, 'id' | 'ownerId' | 'depth'>): Promise<FsNodeRecord[]>;
+  children(parent: ListedParent): Promise<FsNodeRecord[]>;
   /** The caller's shared nodes. */
   sharedBy(ownerId: string): Promise<FsNodeRecord[]>;
   /** Add downloads and bytes sent to file nodes (by id; a node gone meanwhile is skipped). */
