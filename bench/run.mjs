@@ -546,25 +546,31 @@ async function runRound(r, ctx) {
       });
     }
 
-    // 4b. the durable PUT floor (bench/lib/floor.mjs): node:http workers storing each 4 KiB body
-    // in SQLite as Stowage must, and doing nothing else.
-    // It models the embedded stack's SQLite: not run on PostgreSQL.
+    // 4b. the durable PUT floors (bench/lib/floor.mjs): node:http workers storing each 4 KiB
+    // body in SQLite as Stowage must, and doing nothing else: in a table of their own
+    // (floorSmall), then in Stowage's own tables with its statements (floorSmallStowage).
+    // They model the embedded stack's SQLite: not run on PostgreSQL.
     if (FLOOR && runs('putSmall') && SERVERS.includes('nginx') && STACK === 'embedded') {
-      try {
-        syncDisks();
-        const w = await measureDurablePut({
-          runWrk,
-          wrk: ctx.wrk,
-          workers: WORKERS,
-          seconds: WRK_SECONDS,
-          warmupSeconds: WRK_WARMUP_SECONDS,
-          args: ['fixed', '/durable/small.bin', String(SMALL)],
-          dir: path.join(ctx.runDir, `floor-small-r${r + 1}`),
-        });
-        rec.floorSmall = w;
-      } catch (err) {
-        rec.floorSmall = { error: err.message };
-        log(`durable PUT floor 4 KiB: ERROR ${err.message}`);
+      for (const [key, schema] of [
+        ['floorSmall', 'plain'],
+        ['floorSmallStowage', 'stowage'],
+      ]) {
+        try {
+          syncDisks();
+          rec[key] = await measureDurablePut({
+            runWrk,
+            wrk: ctx.wrk,
+            workers: WORKERS,
+            seconds: WRK_SECONDS,
+            warmupSeconds: WRK_WARMUP_SECONDS,
+            args: ['fixed', '/durable/small.bin', String(SMALL)],
+            dir: path.join(ctx.runDir, `${key}-r${r + 1}`),
+            schema,
+          });
+        } catch (err) {
+          rec[key] = { error: err.message };
+          log(`durable PUT floor 4 KiB (${schema}): ERROR ${err.message}`);
+        }
       }
     }
   } finally {
@@ -924,6 +930,9 @@ async function main() {
   if (CEILING) summary.ceiling = summarizeCeiling(rounds, CEILING_TARGET);
   if (rounds.some((r) => r.floorBig)) summary.floorBig = summarizeDurableFloor(rounds, FLOOR_BIG);
   if (rounds.some((r) => r.floorSmall)) summary.floorSmall = summarizeDurableSmallFloor(rounds);
+  if (rounds.some((r) => r.floorSmallStowage)) {
+    summary.floorSmallStowage = summarizeDurableSmallFloor(rounds, 'floorSmallStowage');
+  }
   if (rounds.some((r) => r.floorGet)) summary.floorGet = summarizeGetFloor(rounds);
   if (rounds.some((r) => r.floorProxyGet)) summary.floorProxyGet = summarizeProxyFloor(rounds);
   if (rounds.some((r) => r.floorConcurrent)) {
@@ -995,6 +1004,10 @@ async function main() {
     console.log(`\n${f}`);
   }
   if (summary.floorSmall) console.log(`\n${renderDurableSmallFloor(summary.floorSmall, WORKERS)}`);
+  if (summary.floorSmallStowage) {
+    const f = renderDurableSmallFloor(summary.floorSmallStowage, WORKERS, 'stowage');
+    console.log(`\n${f}`);
+  }
   if (filesystem) console.log(`\n${renderFilesystem(filesystem)}`);
   if (thumbnails) console.log(`\n${renderThumbnails(thumbnails)}`);
   if (web) console.log(`\n${renderWeb(web)}`);
@@ -1019,6 +1032,9 @@ async function main() {
   for (const r of rounds) {
     if (r.floorBig?.error) errors.push(`durable floor (round ${r.round})`);
     if (r.floorSmall?.error) errors.push(`durable PUT floor 4 KiB (round ${r.round})`);
+    if (r.floorSmallStowage?.error) {
+      errors.push(`durable PUT floor 4 KiB on Stowage's tables (round ${r.round})`);
+    }
     for (const [mode, x] of Object.entries(r.floorBig ?? {})) {
       if (x?.error) errors.push(`durable floor ${mode} (round ${r.round})`);
     }

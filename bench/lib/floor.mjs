@@ -11,12 +11,21 @@
 // committed with synchronous = NORMAL), the WAL fdatasync'd from the thread pool, then the 201s.
 // Each worker has its own connection (busy_timeout 5 s). No framework, no accounts, no dedup,
 // no media sniffing, no limits.
+//
+// The durable PUT floor on Stowage's tables (`schema: 'stowage'`): the same server, but its
+// database is made by Stowage's own migrations (the built dist/src/storage/db.js) and each body
+// is stored with the three statements a small upload runs there (the id check, the blob upsert
+// with its bytes, the file row), with Stowage's settings (checkpoint every WAL_AUTOCHECKPOINT
+// pages, foreign keys on). What separates it from the plain floor is what Stowage's data model
+// costs SQLite (its indexes: the content hash, the file id, the files of a blob, the moderation
+// ones); what separates Stowage from it is everything else Stowage does.
 
 import fs from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { freePort } from './servers.mjs';
-import { HOST, log, startScript } from './util.mjs';
+import { HOST, ROOT, log, startScript } from './util.mjs';
 
 const SERVER = `
 const cluster = require('node:cluster');
@@ -24,27 +33,61 @@ const http = require('node:http');
 const fs = require('node:fs');
 const crypto = require('node:crypto');
 const [port, workers] = process.argv.slice(1, 3).map(Number);
-const [sqlite, dbFile] = process.argv.slice(3);
+const [sqlite, dbFile, stowageDb] = process.argv.slice(3);
 const Database = require(sqlite);
-const open = () => {
+const open = (checkpoint) => {
   const db = new Database(dbFile);
   db.pragma('journal_mode = WAL');
   db.pragma('synchronous = NORMAL');
   db.pragma('busy_timeout = 5000');
+  if (stowageDb) {
+    db.pragma('wal_autocheckpoint = ' + checkpoint);
+    db.pragma('foreign_keys = ON');
+  }
   return db;
 };
+const start = async () => {
+  if (!stowageDb) {
+    open().exec('CREATE TABLE files (id TEXT PRIMARY KEY, sha256 TEXT NOT NULL, size INTEGER NOT NULL, data BLOB)').close();
+    return;
+  }
+  const { openSqlite, migrate } = await import(stowageDb);
+  const db = openSqlite(require('node:path').dirname(dbFile));
+  await migrate(db);
+  await db.destroy();
+};
 if (cluster.isPrimary) {
-  open()
-    .exec('CREATE TABLE files (id TEXT PRIMARY KEY, sha256 TEXT NOT NULL, size INTEGER NOT NULL, data BLOB)')
-    .close();
-  for (let i = 0; i < workers; i++) cluster.fork();
+  start().then(() => {
+    for (let i = 0; i < workers; i++) cluster.fork();
+  }, (err) => { console.error(err); process.exit(1); });
   let up = 0;
   cluster.on('listening', () => { if (++up === workers) console.log('ready'); });
-} else {
+} else (async () => {
   const body = Buffer.alloc(4096, 7);
-  const db = open();
-  const insert = db.prepare('INSERT INTO files (id, sha256, size, data) VALUES (?, ?, ?, ?)');
-  const insertAll = db.transaction((rows) => { for (const r of rows) insert.run(r.id, r.sha256, r.size, r.data); });
+  let insertAll;
+  if (stowageDb) {
+    const { WAL_AUTOCHECKPOINT } = await import(stowageDb);
+    const db = open(WAL_AUTOCHECKPOINT);
+    // As Kysely compiles Stowage's statements (src/storage/file-repository.ts).
+    const taken = db.prepare('select "id" from "files" where "id" = ?');
+    const blob = db.prepare('insert into "blobs" ("key", "location", "size", "refcount", "data", "created_at") values (?, ?, ?, ?, ?, ?) on conflict ("key") do update set "refcount" = blobs.refcount + 1 returning "location"');
+    const file = db.prepare('insert into "files" ("id", "name", "size", "mime_type", "blob_key", "owner_id", "delete_key_hash", "created_at", "last_view_at", "expires_at", "uploader_ip", "last_download_at") values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)');
+    // BEGIN IMMEDIATE, as Stowage's write batcher: a transaction that reads first cannot take the
+    // write lock once the other worker has committed.
+    const batch = db.transaction((rows) => {
+      for (const r of rows) {
+        const now = Date.now();
+        if (taken.get(r.id)) throw new Error('id taken');
+        blob.get(r.sha256, 'inline', r.size, 1, r.data, now);
+        file.run(r.id, 'small.bin', r.size, 'application/octet-stream', r.sha256, null, null, now, now, null, '127.0.0.1', now);
+      }
+    });
+    insertAll = (rows) => batch.immediate(rows);
+  } else {
+    const db = open();
+    const insert = db.prepare('INSERT INTO files (id, sha256, size, data) VALUES (?, ?, ?, ?)');
+    insertAll = db.transaction((rows) => { for (const r of rows) insert.run(r.id, r.sha256, r.size, r.data); });
+  }
   const wal = fs.promises.open(dbFile + '-wal', 'r');
   let pending = [];
   const commit = () => {
@@ -99,20 +142,28 @@ if (cluster.isPrimary) {
     });
     res.end(body);
   }).listen(port, '${HOST}');
-}
+})();
 `;
 
-/** The floor's cluster of `workers`, its SQLite database under `dir`; stop() kills it. */
-export async function startFloor({ workers, dir }) {
+/** Stowage's built storage module, whose migrations make the `stowage` floor's tables. */
+const STOWAGE_DB = path.join(ROOT, 'dist/src/storage/db.js');
+
+/**
+ * The floor's cluster of `workers`, its SQLite database under `dir` (`schema`: 'plain', one
+ * table of its own, or 'stowage', Stowage's migrated tables); stop() kills it.
+ */
+export async function startFloor({ workers, dir, schema = 'plain' }) {
   const port = await freePort();
   fs.mkdirSync(dir, { recursive: true });
   const sqlite = createRequire(import.meta.url).resolve('better-sqlite3');
-  const dbFile = path.join(dir, 'floor.db');
-  const { stop } = await startScript(
-    SERVER,
-    [String(port), String(workers), sqlite, dbFile],
-    'floor server',
-  );
+  const args = [String(port), String(workers), sqlite];
+  if (schema === 'stowage') {
+    if (!fs.existsSync(STOWAGE_DB)) throw new Error(`${STOWAGE_DB} is missing: npm run build`);
+    args.push(path.join(dir, 'stowage.db'), pathToFileURL(STOWAGE_DB).href);
+  } else {
+    args.push(path.join(dir, 'floor.db'));
+  }
+  const { stop } = await startScript(SERVER, args, 'floor server');
   return { port, stop };
 }
 
@@ -131,7 +182,10 @@ export async function measureFloor({ runWrk, wrk, workers, seconds, warmupSecond
   }
 }
 
-/** The durable PUT floor's wrk run (`args`: put.lua's, to a /durable/ path): wrk's result. */
+/**
+ * The durable PUT floor's wrk run (`args`: put.lua's, to a /durable/ path; `schema` as in
+ * startFloor): wrk's result.
+ */
 export async function measureDurablePut({
   runWrk,
   wrk,
@@ -140,14 +194,17 @@ export async function measureDurablePut({
   warmupSeconds,
   args,
   dir,
+  schema = 'plain',
 }) {
-  const { port, stop } = await startFloor({ workers, dir });
+  const { port, stop } = await startFloor({ workers, dir, schema });
   try {
     if (warmupSeconds) await runWrk(wrk, port, '/', warmupSeconds, args);
     const w = await runWrk(wrk, port, '/', seconds, args);
-    log(
-      `durable PUT floor 4 KiB: ${w.okRps} req/s (non-2xx ${w.non2xx}, p99 ${w.latencyMs.p99} ms)`,
-    );
+    const what =
+      schema === 'stowage'
+        ? "durable PUT floor 4 KiB on Stowage's tables"
+        : 'durable PUT floor 4 KiB';
+    log(`${what}: ${w.okRps} req/s (non-2xx ${w.non2xx}, p99 ${w.latencyMs.p99} ms)`);
     return w;
   } finally {
     stop();

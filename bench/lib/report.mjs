@@ -464,11 +464,12 @@ export function renderDurableConcurrentFloor(f, concLabel, workers) {
 }
 
 /**
- * The durable 4 KiB PUT floor (bench/lib/floor.mjs): req/s and p99 (medians over rounds), its
- * ratio to nginx's 4 KiB PUT of the same round, and Stowage's as a ratio to it.
+ * A durable 4 KiB PUT floor (bench/lib/floor.mjs; `key`: floorSmall, in a table of its own, or
+ * floorSmallStowage, in Stowage's tables): req/s and p99 (medians over rounds), its ratio to
+ * nginx's 4 KiB PUT of the same round, and Stowage's as a ratio to it.
  */
-export function summarizeDurableSmallFloor(rounds) {
-  const ok = (r) => (r.floorSmall && !r.floorSmall.error ? r.floorSmall : null);
+export function summarizeDurableSmallFloor(rounds, key = 'floorSmall') {
+  const ok = (r) => (r[key] && !r[key].error ? r[key] : null);
   return {
     rounds: rounds.filter(ok).length,
     okRps: median(rounds.map((r) => ok(r)?.okRps)),
@@ -481,10 +482,14 @@ export function summarizeDurableSmallFloor(rounds) {
   };
 }
 
-export function renderDurableSmallFloor(f, workers) {
+export function renderDurableSmallFloor(f, workers, schema = 'plain') {
+  const tables =
+    schema === 'stowage'
+      ? "in Stowage's own tables, with the three statements of its small upload"
+      : 'in a table of their own';
   return (
-    `durable PUT floor (${workers} bare node:http workers storing each 4 KiB body in SQLite: ` +
-    `SHA-256, one transaction per event-loop turn, the WAL fdatasync'd before the 201s; medians ` +
+    `durable PUT floor (${workers} bare node:http workers storing each 4 KiB body in SQLite ` +
+    `${tables}: SHA-256, one transaction per event-loop turn, the WAL fdatasync'd before the 201s; medians ` +
     `of ${f.rounds} round(s)): ${fmtNum(f.okRps)} req/s = ${fmtSpread(f.toNginx)}x nginx's PUT, ` +
     `p99 ${fmtNum(f.p99Ms, 1)} ms, non-2xx ${f.non2xx}; Stowage's PUT 4 KiB = ` +
     `${fmtSpread(f.stowageToFloor)}x the floor`
