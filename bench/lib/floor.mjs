@@ -62,6 +62,8 @@ if (cluster.isPrimary) {
   }, (err) => { console.error(err); process.exit(1); });
   let up = 0;
   cluster.on('listening', () => { if (++up === workers) console.log('ready'); });
+  // A worker that fails to start takes the floor down, so the bench hears of it.
+  cluster.on('exit', (w, code) => { if (up < workers) { console.error('floor worker exited', code); process.exit(1); } });
 } else (async () => {
   const body = Buffer.alloc(4096, 7);
   let insertAll;
@@ -142,7 +144,7 @@ if (cluster.isPrimary) {
     });
     res.end(body);
   }).listen(port, '${HOST}');
-})();
+})().catch((err) => { console.error(err); process.exit(1); });
 `;
 
 /** Stowage's built storage module, whose migrations make the `stowage` floor's tables. */
