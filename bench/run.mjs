@@ -118,9 +118,11 @@ const CONC_LABEL = `${CONC_N} x ${CONC_BYTES / MiB} MiB`;
 /**
  * BENCH_FLOOR=0 skips the node:http floors: the 4 KiB one (after the rounds, when both 4 KiB rows
  * ran), the durable 1 GiB PUT (in every round with the PUT row, after both servers') and the
- * durable concurrent PUTs (in every round with that row, after both servers'), the read floor of
- * the 1 GiB GET (bench/lib/get-floor.mjs, in every round with that row); and the Fastify
- * floor of the 4 KiB GET (bench/lib/fastify-floor.mjs, after the rounds when that row ran).
+ * durable concurrent PUTs (in every round with that row, after both servers'), the two durable
+ * 4 KiB PUT floors (in every round with that row, on the embedded stack: in a table of their
+ * own and in Stowage's tables), the read floor of the 1 GiB GET (bench/lib/get-floor.mjs, in
+ * every round with that row); and the Fastify floor of the 4 KiB GET
+ * (bench/lib/fastify-floor.mjs, after the rounds when that row ran).
  */
 const FLOOR = env.BENCH_FLOOR !== '0';
 /** The durable floor's modes, run in this order (reversed every other round); see its file. */
