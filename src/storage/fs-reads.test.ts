@@ -1,8 +1,5 @@
-import fs from 'node:fs/promises';
-import os from 'node:os';
-import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { migrate, openSqlite, type Db } from './db.js';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { useTempSqlite } from './db.test-helpers.js';
 import { KyselyFsReads } from './fs-reads.js';
 
 /**
@@ -11,14 +8,11 @@ import { KyselyFsReads } from './fs-reads.js';
  * location and scan status aside.
  */
 describe('KyselyFsReads: a listing reads the records get reads', () => {
-  let dir: string;
-  let db: Db;
+  const database = useTempSqlite('stowage-fsreads-');
   let reads: KyselyFsReads;
 
-  beforeAll(async () => {
-    dir = await fs.mkdtemp(path.join(os.tmpdir(), 'stowage-fsreads-'));
-    db = openSqlite(dir);
-    await migrate(db);
+  beforeEach(async () => {
+    const db = database();
     reads = new KyselyFsReads(db);
     await db
       .insertInto('users')
@@ -73,10 +67,6 @@ describe('KyselyFsReads: a listing reads the records get reads', () => {
         node('deep', 'sub', '/docs/sub/b.txt', 'file', 3, { size: 0 }),
       ])
       .execute();
-  });
-  afterAll(async () => {
-    await db?.destroy();
-    await fs.rm(dir, { recursive: true, force: true });
   });
 
   it('statOf: the node, its ancestors and its children, each child as get reads it', async () => {
