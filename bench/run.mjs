@@ -24,10 +24,12 @@ import { stackArg, stackLabel, startPgS3 } from './lib/stack.mjs';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
+import { pipeline } from 'node:stream/promises';
 import {
   CHUNK,
   CONNECTIONS,
   WRK_THREADS,
+  fileBody,
   inputFile,
   rawGet,
   rawGetRedirected,
@@ -51,8 +53,11 @@ import { measureFastifyFloor } from './lib/fastify-floor.mjs';
 import { FLOOR_BIG_MODES, startDurableFloor } from './lib/durable-floor.mjs';
 import {
   GET_FLOOR_MODES,
+  renderConcurrentGetFloor,
   renderGetFloor,
+  startConcurrentGetFloor,
   startGetFloor,
+  summarizeConcurrentGetFloor,
   summarizeGetFloor,
 } from './lib/get-floor.mjs';
 import { RSS_INTERVAL_MS, RssSampler, combinedPeaks, descendants, treeRss } from './lib/memory.mjs';
@@ -63,6 +68,7 @@ import {
   renderDurableConcurrentFloor,
   renderDurableFloor,
   renderDurableSmallFloor,
+  renderFastifyFloor,
   renderNotes,
   renderTable,
   summarize,
@@ -70,6 +76,7 @@ import {
   summarizeDurableConcurrentFloor,
   summarizeDurableFloor,
   summarizeDurableSmallFloor,
+  summarizeFastifyFloor,
   writeResults,
 } from './lib/report.mjs';
 import { Nginx, Stowage } from './lib/servers.mjs';
@@ -120,9 +127,10 @@ const CONC_LABEL = `${CONC_N} x ${CONC_BYTES / MiB} MiB`;
  * ran), the durable 1 GiB PUT (in every round with the PUT row, after both servers') and the
  * durable concurrent PUTs (in every round with that row, after both servers'), the two durable
  * 4 KiB PUT floors (in every round with that row, on the embedded stack: in a table of their
- * own and in Stowage's tables), the read floor of the 1 GiB GET (bench/lib/get-floor.mjs, in
- * every round with that row); and the Fastify floor of the 4 KiB GET
- * (bench/lib/fastify-floor.mjs, after the rounds when that row ran).
+ * own and in Stowage's tables), the read floors of the 1 GiB GET and of the concurrent GETs
+ * (bench/lib/get-floor.mjs, in every round with their rows, not on pg-s3); and the Fastify floor
+ * of the 4 KiB GET
+ * (bench/lib/fastify-floor.mjs, in every round with that row, after both servers').
  */
 const FLOOR = env.BENCH_FLOOR !== '0';
 /** The durable floor's modes, run in this order (reversed every other round); see its file. */
@@ -462,6 +470,10 @@ async function runRound(r, ctx) {
       if (key === 'putConcurrent' && FLOOR && SERVERS.includes('nginx') && STACK !== 'pg-s3') {
         rec.floorConcurrent = await durableFloorConcurrent(ctx, r);
       }
+      // The same downloads from the read floor's server, as many processes as Stowage has workers.
+      if (key === 'getConcurrent' && FLOOR && SERVERS.includes('nginx') && STACK !== 'pg-s3') {
+        rec.floorGetConcurrent = await readFloorConcurrent(ctx, r);
+      }
     }
 
     // 3. 4 KiB GET with wrk
@@ -480,6 +492,23 @@ async function runRound(r, ctx) {
         log(`${name} GET 4 KiB: ${w.okRps} req/s (non-2xx ${w.non2xx}, p99 ${w.latencyMs.p99} ms)`);
         return w;
       });
+    }
+
+    // 3a. the Fastify floor (bench/lib/fastify-floor.mjs): the same GET from Fastify alone, in the
+    // same round as nginx's and Stowage's (the framework's reach is as noisy as they are).
+    if (FLOOR && runs('getSmall') && SERVERS.includes('nginx')) {
+      try {
+        rec.floorFastify = await measureFastifyFloor({
+          runWrk,
+          wrk: ctx.wrk,
+          workers: WORKERS,
+          seconds: WRK_SECONDS,
+          warmupSeconds: WRK_WARMUP_SECONDS,
+        });
+      } catch (err) {
+        rec.floorFastify = { error: err.message };
+        log(`fastify floor: ERROR ${err.message}`);
+      }
     }
 
     // 3b. 4 KiB GET from 64 source addresses (127.0.0.2-65): per-address state in the server
@@ -645,6 +674,42 @@ async function durableFloorConcurrent(ctx, r) {
     return { error: err.message };
   } finally {
     floor?.stop();
+  }
+}
+
+/**
+ * The concurrent downloads' row against the read floor (WORKERS processes, `loop` way): the same
+ * CONC_N rotated copies written to its directory and synced (as the servers' uploads are), then
+ * fetched all at once: { mbps, seconds, eachSeconds }.
+ */
+async function readFloorConcurrent(ctx, r) {
+  const dir = path.join(ctx.runDir, `floor-getconc-r${r + 1}`);
+  let floor = null;
+  try {
+    fs.mkdirSync(dir, { recursive: true });
+    const names = Array.from({ length: CONC_N }, (_, i) => `c-${i}`);
+    for (const [i, name] of names.entries()) {
+      const offset = Math.floor((i * CONC_BYTES) / CONC_N);
+      await pipeline(
+        fileBody(ctx.concInput, CONC_BYTES, offset),
+        fs.createWriteStream(path.join(dir, name)),
+      );
+    }
+    syncDisks();
+    floor = await startConcurrentGetFloor(dir, WORKERS);
+    const res = await floor.getAll(names);
+    log(`read floor GET ${CONC_LABEL} at once: ${res.mbps} MB/s (${res.seconds.toFixed(2)} s)`);
+    return {
+      mbps: res.mbps,
+      seconds: round2(res.seconds),
+      eachSeconds: res.eachSeconds.map(round2),
+    };
+  } catch (err) {
+    log(`read floor GET ${CONC_LABEL} at once: ERROR ${err.message}`);
+    return { error: err.message };
+  } finally {
+    floor?.stop();
+    fs.rmSync(dir, { recursive: true, force: true });
   }
 }
 
@@ -935,10 +1000,14 @@ async function main() {
   if (rounds.some((r) => r.floorSmallStowage)) {
     summary.floorSmallStowage = summarizeDurableSmallFloor(rounds, 'floorSmallStowage');
   }
+  if (rounds.some((r) => r.floorFastify)) summary.floorFastify = summarizeFastifyFloor(rounds);
   if (rounds.some((r) => r.floorGet)) summary.floorGet = summarizeGetFloor(rounds);
   if (rounds.some((r) => r.floorProxyGet)) summary.floorProxyGet = summarizeProxyFloor(rounds);
   if (rounds.some((r) => r.floorConcurrent)) {
     summary.floorConcurrent = summarizeDurableConcurrentFloor(rounds);
+  }
+  if (rounds.some((r) => r.floorGetConcurrent)) {
+    summary.floorGetConcurrent = summarizeConcurrentGetFloor(rounds);
   }
   // The node:http floor (bench/lib/floor.mjs): once, after the rounds, next to nginx's medians.
   if (FLOOR && summary.getSmall?.nginx && summary.putSmall?.nginx) {
@@ -956,17 +1025,6 @@ async function main() {
       getRatio: floor.getRps / summary.getSmall.nginx,
       putRatio: floor.putRps / summary.putSmall.nginx,
     };
-  }
-  // The framework floor (bench/lib/fastify-floor.mjs): Fastify alone on the 4 KiB GET.
-  if (FLOOR && summary.getSmall?.nginx) {
-    const f = await measureFastifyFloor({
-      runWrk,
-      wrk,
-      workers: WORKERS,
-      seconds: WRK_SECONDS,
-      warmupSeconds: WRK_WARMUP_SECONDS,
-    });
-    summary.fastifyFloor = { ...f, getRatio: f.getRps / summary.getSmall.nginx };
   }
   const finishedAt = new Date();
 
@@ -992,17 +1050,15 @@ async function main() {
         `${Math.round(f.putRps)} req/s = ${f.putRatio.toFixed(2)}x nginx`,
     );
   }
-  if (summary.fastifyFloor) {
-    const f = summary.fastifyFloor;
-    console.log(
-      `Fastify floor (${WORKERS} workers, one route hijacking its reply, no storage): GET 4 KiB ` +
-        `${Math.round(f.getRps)} req/s = ${f.getRatio.toFixed(2)}x nginx`,
-    );
-  }
+  if (summary.floorFastify) console.log(renderFastifyFloor(summary.floorFastify, WORKERS));
   if (summary.floorBig) console.log(`\n${renderDurableFloor(summary.floorBig, BIG_LABEL)}`);
   if (summary.floorGet) console.log(`\n${renderGetFloor(summary.floorGet, BIG_LABEL)}`);
   if (summary.floorConcurrent) {
     const f = renderDurableConcurrentFloor(summary.floorConcurrent, CONC_LABEL, WORKERS);
+    console.log(`\n${f}`);
+  }
+  if (summary.floorGetConcurrent) {
+    const f = renderConcurrentGetFloor(summary.floorGetConcurrent, CONC_LABEL, WORKERS);
     console.log(`\n${f}`);
   }
   if (summary.floorSmall) console.log(`\n${renderDurableSmallFloor(summary.floorSmall, WORKERS)}`);
@@ -1033,6 +1089,8 @@ async function main() {
   for (const r of rounds) if (r.ceiling?.error) errors.push(`ceiling (round ${r.round})`);
   for (const r of rounds) {
     if (r.floorBig?.error) errors.push(`durable floor (round ${r.round})`);
+    if (r.floorFastify?.error) errors.push(`Fastify floor (round ${r.round})`);
+    if (r.floorGetConcurrent?.error) errors.push(`concurrent read floor (round ${r.round})`);
     if (r.floorSmall?.error) errors.push(`durable PUT floor 4 KiB (round ${r.round})`);
     if (r.floorSmallStowage?.error) {
       errors.push(`durable PUT floor 4 KiB on Stowage's tables (round ${r.round})`);

@@ -136,7 +136,7 @@ export function streamMultipart(port, urlPath, file, size, field = 'file') {
 }
 
 /** `size` bytes of `file` in CHUNK reads, from `offset` to the end, then from its start. */
-function fileBody(file, size, offset) {
+export function fileBody(file, size, offset) {
   if (!offset) return fs.createReadStream(file, { highWaterMark: CHUNK, end: size - 1 });
   return Readable.from(
     (async function* () {

@@ -49,7 +49,10 @@ if (cluster.isPrimary) {
 }
 `;
 
-/** wrk's 4 KiB GET against the Fastify floor (`workers` processes); { getRps } (2xx per second). */
+/**
+ * wrk's 4 KiB GET against the Fastify floor (`workers` processes), measured like Stowage's row:
+ * wrk's result ({ okRps, non2xx, latencyMs, ... }).
+ */
 export async function measureFastifyFloor({ runWrk, wrk, workers, seconds, warmupSeconds }) {
   const port = await freePort();
   const fastify = createRequire(import.meta.url).resolve('fastify');
@@ -61,8 +64,10 @@ export async function measureFastifyFloor({ runWrk, wrk, workers, seconds, warmu
   try {
     if (warmupSeconds) await runWrk(wrk, port, '/api/file/abcdefgh', warmupSeconds);
     const get = await runWrk(wrk, port, '/api/file/abcdefgh', seconds);
-    log(`fastify floor: GET 4 KiB ${get.okRps} req/s`);
-    return { getRps: get.okRps };
+    log(
+      `fastify floor: GET 4 KiB ${get.okRps} req/s (non-2xx ${get.non2xx}, p99 ${get.latencyMs.p99} ms)`,
+    );
+    return get;
   } finally {
     stop();
   }

@@ -9,9 +9,12 @@
 //   per chunk, at most one read and two writes in flight).
 //
 // Its ratio to nginx bounds the GET 1 GiB row: a target above it is out of reach for a Node
-// server on this machine whatever Stowage does.
+// server on this machine whatever Stowage does. Started with a directory and several workers
+// (`startConcurrentGetFloor`), the same server sends the concurrent GETs' files, `loop` way, as
+// many processes as Stowage has workers: the floor of the concurrent GET row.
 
 import fs from 'node:fs';
+import { performance } from 'node:perf_hooks';
 import { freePort } from './servers.mjs';
 import { rawGet } from './clients.mjs';
 import { fmtNum, fmtSpread, over, spread } from './report.mjs';
@@ -20,10 +23,18 @@ import { HOST, median, startScript } from './util.mjs';
 export const GET_FLOOR_MODES = ['stream', 'loop'];
 
 const SERVER = `
+const cluster = require('node:cluster');
 const http = require('node:http');
+const path = require('node:path');
 const fs = require('node:fs/promises');
 const { pipeline } = require('node:stream/promises');
-const [port, file] = [Number(process.argv[1]), process.argv[2]];
+const [port, file, dir, workers] = [Number(process.argv[1]), process.argv[2], process.argv[3], Number(process.argv[4] || 1)];
+if (workers > 1 && cluster.isPrimary) {
+  for (let i = 0; i < workers; i++) cluster.fork();
+  let up = 0;
+  cluster.on('listening', () => { if (++up === workers) console.log('ready'); });
+  cluster.on('exit', () => process.exit(1)); // a worker that died (or never listened) ends the floor
+} else {
 const CHUNK = 1024 * 1024;
 async function loop(fh, size, res) {
   const bufs = [Buffer.allocUnsafe(CHUNK), Buffer.allocUnsafe(CHUNK)];
@@ -50,14 +61,15 @@ async function loop(fh, size, res) {
 http.createServer(async (req, res) => {
   req.on('error', () => {});
   res.on('error', () => {});
-  const mode = req.url.slice(1);
-  if (req.method !== 'GET' || (mode !== 'stream' && mode !== 'loop')) {
+  // /{mode}: the file; /{mode}/{name}: a file of the directory
+  const [, mode, name] = /^\\/(stream|loop)(?:\\/([a-z0-9-]+))?$/.exec(req.url) ?? [];
+  if (req.method !== 'GET' || !mode || (name && !dir)) {
     res.writeHead(404).end();
     return;
   }
   let fh;
   try {
-    fh = await fs.open(file, 'r');
+    fh = await fs.open(name ? path.join(dir, name) : file, 'r');
     const { size } = await fh.stat();
     res.writeHead(200, { 'Content-Type': 'application/octet-stream', 'Content-Length': size });
     if (mode === 'stream') {
@@ -70,17 +82,50 @@ http.createServer(async (req, res) => {
   } finally {
     await fh?.close().catch(() => {});
   }
-}).listen(port, '${HOST}', () => console.log('ready'));
+}).listen(port, '${HOST}', () => { if (workers === 1) console.log('ready'); });
+}
 `;
 
 /** The floor's server, sending `file`; get(mode) fetches it once; stop() kills it. */
 export async function startGetFloor(file) {
   const port = await freePort();
-  const { stop } = await startScript(SERVER, [String(port), file], 'read floor server');
+  const { stop } = await startScript(SERVER, [String(port), file, '', '1'], 'read floor server');
   const size = fs.statSync(file).size;
   return {
     /** One GET of the whole file in `mode`, read as the bench reads Stowage's. */
     get: (mode) => floorGet(port, mode, size, 'read floor'),
+    stop,
+  };
+}
+
+/**
+ * The concurrent GET row's floor: `workers` processes of the floor's server sending the files of
+ * `dir`; getAll(names) fetches them all at once (`loop` way), checked, { mbps (aggregate),
+ * seconds, eachSeconds }; stop() kills it.
+ */
+export async function startConcurrentGetFloor(dir, workers) {
+  const port = await freePort();
+  const { stop } = await startScript(
+    SERVER,
+    [String(port), '', dir, String(workers)],
+    'concurrent read floor server',
+  );
+  return {
+    async getAll(names) {
+      const t0 = performance.now();
+      const gets = await Promise.all(
+        names.map((n) =>
+          floorGet(port, `loop/${n}`, fs.statSync(`${dir}/${n}`).size, 'concurrent read floor'),
+        ),
+      );
+      const seconds = (performance.now() - t0) / 1000;
+      const bytes = names.reduce((a, n) => a + fs.statSync(`${dir}/${n}`).size, 0);
+      return {
+        mbps: Math.round(bytes / seconds / 1e6),
+        seconds,
+        eachSeconds: gets.map((g) => g.seconds),
+      };
+    },
     stop,
   };
 }
@@ -139,5 +184,31 @@ export function renderGetFloor(f, bigLabel) {
     `read floor, GET ${bigLabel} (a bare node:http process, the file read into user space and ` +
     `written to the socket; medians of ${f.rounds} round(s)): ${modes}; Stowage's = ` +
     `${fmtSpread(f.stowageToFloor)}x the stream floor`
+  );
+}
+
+/**
+ * The concurrent read floor over the rounds (`round.floorGetConcurrent`): its aggregate MB/s
+ * (median), its ratio to nginx's concurrent GET of the same round, and Stowage's as a ratio to it.
+ */
+export function summarizeConcurrentGetFloor(rounds) {
+  const ok = (r) =>
+    r.floorGetConcurrent && !r.floorGetConcurrent.error ? r.floorGetConcurrent : null;
+  return {
+    rounds: rounds.filter(ok).length,
+    mbps: median(rounds.map((r) => ok(r)?.mbps)),
+    toNginx: spread(rounds.map((r) => over(ok(r)?.mbps, r.servers.nginx?.getConcurrent?.mbps))),
+    stowageToFloor: spread(
+      rounds.map((r) => over(r.servers.stowage?.getConcurrent?.mbps, ok(r)?.mbps)),
+    ),
+  };
+}
+
+export function renderConcurrentGetFloor(f, concLabel, workers) {
+  return (
+    `read floor, GET ${concLabel} at once (${workers} bare node:http processes, each file read ` +
+    `into user space and written to the socket, loop way; medians of ${f.rounds} round(s)): ` +
+    `${fmtNum(f.mbps)} MB/s = ${fmtSpread(f.toNginx)}x nginx's; Stowage's = ` +
+    `${fmtSpread(f.stowageToFloor)}x the floor`
   );
 }

@@ -482,6 +482,34 @@ export function summarizeDurableSmallFloor(rounds, key = 'floorSmall') {
   };
 }
 
+/**
+ * The Fastify floor of the 4 KiB GET (bench/lib/fastify-floor.mjs), measured in every round with
+ * that row: its req/s (median over rounds), its ratio to nginx's GET of the same round, and
+ * Stowage's GET as a fraction of it, round by round.
+ */
+export function summarizeFastifyFloor(rounds) {
+  const ok = (r) => (r.floorFastify && !r.floorFastify.error ? r.floorFastify : null);
+  return {
+    rounds: rounds.filter(ok).length,
+    okRps: median(rounds.map((r) => ok(r)?.okRps)),
+    p99Ms: median(rounds.map((r) => ok(r)?.latencyMs?.p99)),
+    non2xx: rounds.reduce((a, r) => a + (ok(r)?.non2xx ?? 0), 0),
+    toNginx: spread(rounds.map((r) => over(ok(r)?.okRps, r.servers.nginx?.getSmall?.okRps))),
+    stowageToFloor: spread(
+      rounds.map((r) => over(r.servers.stowage?.getSmall?.okRps, ok(r)?.okRps)),
+    ),
+  };
+}
+
+export function renderFastifyFloor(f, workers) {
+  return (
+    `Fastify floor (${workers} workers, one route hijacking its reply, no storage; medians of ` +
+    `${f.rounds} round(s)): GET 4 KiB ${fmtNum(f.okRps)} req/s = ${fmtSpread(f.toNginx)}x ` +
+    `nginx's, p99 ${fmtNum(f.p99Ms, 1)} ms, non-2xx ${f.non2xx}; Stowage's GET 4 KiB = ` +
+    `${fmtSpread(f.stowageToFloor)}x the floor`
+  );
+}
+
 export function renderDurableSmallFloor(f, workers, schema = 'plain') {
   const tables =
     schema === 'stowage'
