@@ -129,8 +129,8 @@ const CONC_LABEL = `${CONC_N} x ${CONC_BYTES / MiB} MiB`;
  * 4 KiB PUT floors (in every round with that row, on the embedded stack: in a table of their
  * own and in Stowage's tables), the read floors of the 1 GiB GET and of the concurrent GETs
  * (bench/lib/get-floor.mjs, in every round with their rows, not on pg-s3); and the Fastify floor
- * of the 4 KiB GET
- * (bench/lib/fastify-floor.mjs, in every round with that row, after both servers').
+ * of the 4 KiB GET (bench/lib/fastify-floor.mjs, in every round with that row, after both
+ * servers').
  */
 const FLOOR = env.BENCH_FLOOR !== '0';
 /** The durable floor's modes, run in this order (reversed every other round); see its file. */
