@@ -464,41 +464,33 @@ export function renderDurableConcurrentFloor(f, concLabel, workers) {
 }
 
 /**
- * A durable 4 KiB PUT floor (bench/lib/floor.mjs; `key`: floorSmall, in a table of its own, or
- * floorSmallStowage, in Stowage's tables): req/s and p99 (medians over rounds), its ratio to
- * nginx's 4 KiB PUT of the same round, and Stowage's as a ratio to it.
+ * A floor measured with wrk in every round with a row (`key`: where the round keeps it; `row`:
+ * the row it bounds): req/s and p99 (medians over rounds), its ratio to nginx's row of the same
+ * round, and Stowage's as a ratio to it.
  */
-export function summarizeDurableSmallFloor(rounds, key = 'floorSmall') {
+function summarizeWrkFloor(rounds, key, row) {
   const ok = (r) => (r[key] && !r[key].error ? r[key] : null);
   return {
     rounds: rounds.filter(ok).length,
     okRps: median(rounds.map((r) => ok(r)?.okRps)),
     p99Ms: median(rounds.map((r) => ok(r)?.latencyMs?.p99)),
     non2xx: rounds.reduce((a, r) => a + (ok(r)?.non2xx ?? 0), 0),
-    toNginx: spread(rounds.map((r) => over(ok(r)?.okRps, r.servers.nginx?.putSmall?.okRps))),
-    stowageToFloor: spread(
-      rounds.map((r) => over(r.servers.stowage?.putSmall?.okRps, ok(r)?.okRps)),
-    ),
+    toNginx: spread(rounds.map((r) => over(ok(r)?.okRps, r.servers.nginx?.[row]?.okRps))),
+    stowageToFloor: spread(rounds.map((r) => over(r.servers.stowage?.[row]?.okRps, ok(r)?.okRps))),
   };
 }
 
 /**
- * The Fastify floor of the 4 KiB GET (bench/lib/fastify-floor.mjs), measured in every round with
- * that row: its req/s (median over rounds), its ratio to nginx's GET of the same round, and
- * Stowage's GET as a fraction of it, round by round.
+ * A durable 4 KiB PUT floor (bench/lib/floor.mjs; `key`: floorSmall, in a table of its own, or
+ * floorSmallStowage, in Stowage's tables), against the 4 KiB PUT row.
  */
+export function summarizeDurableSmallFloor(rounds, key = 'floorSmall') {
+  return summarizeWrkFloor(rounds, key, 'putSmall');
+}
+
+/** The Fastify floor of the 4 KiB GET (bench/lib/fastify-floor.mjs), against that row. */
 export function summarizeFastifyFloor(rounds) {
-  const ok = (r) => (r.floorFastify && !r.floorFastify.error ? r.floorFastify : null);
-  return {
-    rounds: rounds.filter(ok).length,
-    okRps: median(rounds.map((r) => ok(r)?.okRps)),
-    p99Ms: median(rounds.map((r) => ok(r)?.latencyMs?.p99)),
-    non2xx: rounds.reduce((a, r) => a + (ok(r)?.non2xx ?? 0), 0),
-    toNginx: spread(rounds.map((r) => over(ok(r)?.okRps, r.servers.nginx?.getSmall?.okRps))),
-    stowageToFloor: spread(
-      rounds.map((r) => over(r.servers.stowage?.getSmall?.okRps, ok(r)?.okRps)),
-    ),
-  };
+  return summarizeWrkFloor(rounds, 'floorFastify', 'getSmall');
 }
 
 export function renderFastifyFloor(f, workers) {
