@@ -1087,16 +1087,27 @@ async function main() {
 
   const errors = failedMeasurements(rounds);
   for (const r of rounds) if (r.ceiling?.error) errors.push(`ceiling (round ${r.round})`);
+  // A floor that failed (as a whole, or one of its modes) fails the run as a measurement does.
+  const floors = {
+    floorBig: 'durable floor',
+    floorConcurrent: 'durable concurrent floor',
+    floorGet: 'read floor',
+    floorGetConcurrent: 'concurrent read floor',
+    floorProxyGet: 'proxy floor',
+    floorFastify: 'Fastify floor',
+    floorSmall: 'durable PUT floor 4 KiB',
+    floorSmallStowage: "durable PUT floor 4 KiB on Stowage's tables",
+  };
   for (const r of rounds) {
-    if (r.floorBig?.error) errors.push(`durable floor (round ${r.round})`);
-    if (r.floorFastify?.error) errors.push(`Fastify floor (round ${r.round})`);
-    if (r.floorGetConcurrent?.error) errors.push(`concurrent read floor (round ${r.round})`);
-    if (r.floorSmall?.error) errors.push(`durable PUT floor 4 KiB (round ${r.round})`);
-    if (r.floorSmallStowage?.error) {
-      errors.push(`durable PUT floor 4 KiB on Stowage's tables (round ${r.round})`);
-    }
-    for (const [mode, x] of Object.entries(r.floorBig ?? {})) {
-      if (x?.error) errors.push(`durable floor ${mode} (round ${r.round})`);
+    for (const [key, what] of Object.entries(floors)) {
+      const x = r[key];
+      if (x?.error) errors.push(`${what} (round ${r.round})`);
+      // The floors with modes keep one result per mode.
+      else if (x && x.okRps === undefined && x.mbps === undefined) {
+        for (const [mode, m] of Object.entries(x)) {
+          if (m?.error) errors.push(`${what} ${mode} (round ${r.round})`);
+        }
+      }
     }
   }
   if (filesystem?.error) errors.push('stowage filesystem');
