@@ -439,6 +439,8 @@ describe('expiry at the boundary (injected clock)', () => {
   let base: string;
   let dir: string;
   let now = Date.UTC(2030, 0, 1);
+  /** How far the clock moves on every reading (0: it stands still). */
+  let tick = 0;
 
   beforeAll(async () => {
     dir = await tempDir();
@@ -446,7 +448,7 @@ describe('expiry at the boundary (injected clock)', () => {
       { host: '127.0.0.1', port: 0, dataDir: dir, logLevel: 'silent', expirySweepMs: 0 },
       {},
     );
-    app = await buildApp(config, { now: () => now });
+    app = await buildApp(config, { now: () => (now += tick) });
     base = await app.listen();
   });
 
@@ -494,6 +496,28 @@ describe('expiry at the boundary (injected clock)', () => {
       .where('id', '=', img.id_encoded as string)
       .executeTakeFirst();
     expect(row).toBeUndefined();
+  });
+
+  it('an expiration counts from the file’s creation, not from when the request began', async () => {
+    const { accounts } = app.runtime.core;
+    await accounts.createUser('frank', null, false);
+    const { key: k } = await accounts.createKey('frank', 'test', '127.0.0.1');
+    // Time passes while the upload is handled (a slow body): every reading of the clock is a
+    // second later than the one before.
+    tick = 1000;
+    let json;
+    try {
+      ({ json } = await post(
+        base,
+        form({ key: k, source: image.toString('base64'), expiration: 'PT10M' }),
+      ));
+    } finally {
+      tick = 0;
+    }
+    const img = json!.image as Json;
+    const created = Date.parse(`${img.date_gmt as string}Z`);
+    const expires = Date.parse(`${img.expiration_date_gmt as string}Z`);
+    expect(expires - created).toBe(600_000);
   });
 
   it('one sweeper at a time: the lease in the database', async () => {

@@ -17,6 +17,12 @@ export interface UploadInput {
   idLength?: IdLength;
   /** Epoch ms from which the file is no longer served (and is then swept); null/absent = never. */
   expiresAt?: number | null;
+  /**
+   * The file expires this long after it is created (its `createdAt`, once the body is stored);
+   * wins over `expiresAt`. A lifetime counted from the request's start would be short by the
+   * time the body took to arrive.
+   */
+  expiresInMs?: number | null;
   /** Hand out a delete key even when the upload has an owner (Chevereto's delete_url). */
   withDeleteKey?: boolean;
   /**

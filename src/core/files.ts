@@ -203,7 +203,10 @@ export class FileService {
       downloads: 0,
       bandwidthUsed: 0,
       bandwidthPaid: 0,
-      expiresAt: input.expiresAt ?? null,
+      expiresAt:
+        input.expiresInMs !== undefined && input.expiresInMs !== null
+          ? now + input.expiresInMs
+          : (input.expiresAt ?? null),
       uploaderIp: input.uploaderIp ?? null,
       lastDownloadAt: now,
     };

@@ -12,8 +12,6 @@ import type { MediaService } from './media/service.js';
 export interface PublishInput extends UploadInput {
   /** Title, description, tags, category, nsfw: stored beside the file. */
   attributes?: Partial<FileAttributes>;
-  /** The file expires this long after the upload (null/absent: never). */
-  expiresInMs?: number | null;
   /** Add the file to this list if the uploader owns it (else ignored). */
   listId?: string | null;
   /** Store the image scaled down to this width (not animated images, not narrower ones). */
@@ -44,11 +42,8 @@ export class UploadService {
   ) {}
 
   async upload(input: PublishInput): Promise<PublishResult> {
-    const expiresAt =
-      input.expiresInMs !== undefined && input.expiresInMs !== null
-        ? this.files.clock() + input.expiresInMs
-        : (input.expiresAt ?? null);
-    let { file, deleteKey } = await this.files.upload({ ...input, expiresAt });
+    // An expiry (`expiresInMs`) counts from each stored file's own creation.
+    let { file, deleteKey } = await this.files.upload(input);
     let resized = false;
     try {
       if (input.resizeWidth) {
@@ -64,7 +59,6 @@ export class UploadService {
             ...input,
             body: Readable.from([small.data]),
             name,
-            expiresAt,
             accept: undefined,
             // Smaller than the original, which passed the quotas and is removed next.
             admitted: true,
