@@ -17,7 +17,7 @@ import fs from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import { freePort } from './servers.mjs';
 import { rawGet } from './clients.mjs';
-import { fmtNum, fmtSpread, over, spread } from './report.mjs';
+import { fmtNum, fmtSpread, over, spread, summarizeMbpsFloor } from './report.mjs';
 import { HOST, median, startScript } from './util.mjs';
 
 export const GET_FLOOR_MODES = ['stream', 'loop'];
@@ -112,14 +112,13 @@ export async function startConcurrentGetFloor(dir, workers) {
   );
   return {
     async getAll(names) {
+      const sizes = names.map((n) => fs.statSync(`${dir}/${n}`).size);
       const t0 = performance.now();
       const gets = await Promise.all(
-        names.map((n) =>
-          floorGet(port, `loop/${n}`, fs.statSync(`${dir}/${n}`).size, 'concurrent read floor'),
-        ),
+        names.map((n, i) => floorGet(port, `loop/${n}`, sizes[i], 'concurrent read floor')),
       );
       const seconds = (performance.now() - t0) / 1000;
-      const bytes = names.reduce((a, n) => a + fs.statSync(`${dir}/${n}`).size, 0);
+      const bytes = sizes.reduce((a, b) => a + b, 0);
       return {
         mbps: Math.round(bytes / seconds / 1e6),
         seconds,
@@ -187,21 +186,9 @@ export function renderGetFloor(f, bigLabel) {
   );
 }
 
-/**
- * The concurrent read floor over the rounds (`round.floorGetConcurrent`): its aggregate MB/s
- * (median), its ratio to nginx's concurrent GET of the same round, and Stowage's as a ratio to it.
- */
+/** The concurrent read floor over the rounds (`round.floorGetConcurrent`), against that row. */
 export function summarizeConcurrentGetFloor(rounds) {
-  const ok = (r) =>
-    r.floorGetConcurrent && !r.floorGetConcurrent.error ? r.floorGetConcurrent : null;
-  return {
-    rounds: rounds.filter(ok).length,
-    mbps: median(rounds.map((r) => ok(r)?.mbps)),
-    toNginx: spread(rounds.map((r) => over(ok(r)?.mbps, r.servers.nginx?.getConcurrent?.mbps))),
-    stowageToFloor: spread(
-      rounds.map((r) => over(r.servers.stowage?.getConcurrent?.mbps, ok(r)?.mbps)),
-    ),
-  };
+  return summarizeMbpsFloor(rounds, 'floorGetConcurrent', 'getConcurrent');
 }
 
 export function renderConcurrentGetFloor(f, concLabel, workers) {

@@ -438,20 +438,23 @@ export function renderDurableFloor(f, bigLabel) {
 }
 
 /**
- * The concurrent uploads' durable floor (the same server, one process per Stowage worker): MB/s
- * (median over rounds), its ratio to nginx's concurrent PUT of the same round, and Stowage's as a
- * ratio to it.
+ * A floor measured in MB/s in every round with a row (`key`: where the round keeps it; `row`: the
+ * row it bounds): MB/s (median over rounds), its ratio to nginx's row of the same round, and
+ * Stowage's as a ratio to it.
  */
-export function summarizeDurableConcurrentFloor(rounds) {
-  const mbps = (r) => r.floorConcurrent?.mbps;
+export function summarizeMbpsFloor(rounds, key, row) {
+  const mbps = (r) => r[key]?.mbps;
   return {
     rounds: rounds.filter((r) => mbps(r) !== undefined).length,
     mbps: median(rounds.map(mbps)),
-    toNginx: spread(rounds.map((r) => over(mbps(r), r.servers.nginx?.putConcurrent?.mbps))),
-    stowageToFloor: spread(
-      rounds.map((r) => over(r.servers.stowage?.putConcurrent?.mbps, mbps(r))),
-    ),
+    toNginx: spread(rounds.map((r) => over(mbps(r), r.servers.nginx?.[row]?.mbps))),
+    stowageToFloor: spread(rounds.map((r) => over(r.servers.stowage?.[row]?.mbps, mbps(r)))),
   };
+}
+
+/** The concurrent uploads' durable floor (one process per Stowage worker), against that row. */
+export function summarizeDurableConcurrentFloor(rounds) {
+  return summarizeMbpsFloor(rounds, 'floorConcurrent', 'putConcurrent');
 }
 
 export function renderDurableConcurrentFloor(f, concLabel, workers) {
